@@ -1,0 +1,226 @@
+//! Users, sign-in, sessions and API tokens.
+//!
+//! Passwords are argon2id hashes; session ids and API tokens are 256-bit random values of which
+//! only the SHA-256 is stored. Sign-in is throttled per user name and per client address.
+
+use crate::{Actor, App, AppError};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use domain::access::{check_password, parse_username, Permission, Role};
+use domain::{ErrorCode, Lang};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use storage::access::{Session, User};
+
+pub const SESSION_DAYS: i64 = 7;
+/// Failed sign-ins allowed per user name or address within `LOGIN_WINDOW`.
+pub const LOGIN_ATTEMPTS: usize = 10;
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(60);
+
+pub fn hash_password(p: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(p.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(AppError::internal)
+}
+
+fn verify_password(p: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(p.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// A new random secret (hex) and the SHA-256 that is stored for it.
+pub fn new_secret() -> (String, String) {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    let s = hex::encode(b);
+    let h = digest(&s);
+    (s, h)
+}
+
+pub fn digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Sliding-window counter of failed sign-ins per key (user name, address).
+#[derive(Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl LoginLimiter {
+    fn blocked(&self, key: &str) -> bool {
+        let mut m = self.failures.lock().unwrap();
+        let v = m.entry(key.to_string()).or_default();
+        v.retain(|t| t.elapsed() < LOGIN_WINDOW);
+        v.len() >= LOGIN_ATTEMPTS
+    }
+    fn fail(&self, key: &str) {
+        let mut m = self.failures.lock().unwrap();
+        if m.len() > 100_000 {
+            m.retain(|_, v| v.iter().any(|t| t.elapsed() < LOGIN_WINDOW));
+        }
+        m.entry(key.to_string()).or_default().push(Instant::now());
+    }
+}
+
+/// A new session: the cookie value (secret) and the CSRF token for its forms.
+pub struct NewSession {
+    pub cookie: String,
+    pub csrf: String,
+    pub user: User,
+}
+
+impl App {
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password: &str,
+        role: Role,
+    ) -> Result<User, AppError> {
+        actor.require(Permission::ManageUsers)?;
+        let lang = actor.lang;
+        let username =
+            parse_username(username).map_err(|e| AppError::field(lang, "username", e))?;
+        check_password(password).map_err(|e| AppError::field(lang, "password", e))?;
+        let hash = hash_password(password)?;
+        let user = self
+            .store
+            .create_user(&username, &hash, role)
+            .await
+            .map_err(|e| match AppError::from(e) {
+                e if e.code == ErrorCode::DuplicateExternalId => {
+                    AppError::field(lang, "username", "is taken")
+                }
+                e => e,
+            })?;
+        self.store
+            .audit(&actor.username, "create", "user", &username, role.as_str())
+            .await?;
+        Ok(user)
+    }
+
+    pub async fn users(&self, actor: &Actor) -> Result<Vec<User>, AppError> {
+        actor.require(Permission::ManageUsers)?;
+        Ok(self.store.list_users().await?)
+    }
+
+    /// Check a user name and password; throttled per user name and per client address.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+        lang: Lang,
+    ) -> Result<NewSession, AppError> {
+        let keys = [format!("u:{}", username.trim()), format!("a:{client}")];
+        if keys.iter().any(|k| self.login_limiter.blocked(k)) {
+            return Err(AppError::new(ErrorCode::RateLimited, lang));
+        }
+        let user = match self.store.user_by_name(username.trim()).await {
+            Ok(u) if u.active && verify_password(password, &u.password_hash) => u,
+            Ok(_) | Err(storage::StoreError::NotFound) => {
+                // Spend the same time for unknown users so timing tells nothing.
+                if self.store.user_by_name(username.trim()).await.is_err() {
+                    let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+                }
+                keys.iter().for_each(|k| self.login_limiter.fail(k));
+                return Err(AppError::new(ErrorCode::InvalidCredentials, lang));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let (cookie, hash) = new_secret();
+        let (csrf, _) = new_secret();
+        let expires =
+            domain::time::to_stored(chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS));
+        self.store
+            .create_session(&hash, user.id, &csrf, &expires)
+            .await?;
+        Ok(NewSession { cookie, csrf, user })
+    }
+
+    pub async fn session(&self, cookie: &str) -> Result<Session, AppError> {
+        self.store
+            .session(&digest(cookie))
+            .await
+            .map_err(|e| match e {
+                storage::StoreError::NotFound => {
+                    AppError::new(ErrorCode::Unauthenticated, Lang::En)
+                }
+                e => e.into(),
+            })
+    }
+
+    pub async fn logout(&self, cookie: &str) -> Result<(), AppError> {
+        Ok(self.store.delete_session(&digest(cookie)).await?)
+    }
+
+    /// A new API token for `username`; the secret is shown once and only its hash is kept.
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        username: &str,
+        label: &str,
+    ) -> Result<String, AppError> {
+        let user = self
+            .store
+            .user_by_name(username)
+            .await
+            .map_err(|e| match e {
+                storage::StoreError::NotFound => {
+                    AppError::field(actor.lang, "username", format!("no user '{username}'"))
+                }
+                e => e.into(),
+            })?;
+        if actor.user_id != Some(user.id) {
+            actor.require(Permission::ManageUsers)?;
+        }
+        let (secret, _) = new_secret();
+        let token = format!("fid_{secret}");
+        self.store
+            .create_token(user.id, &digest(&token), label)
+            .await?;
+        self.store
+            .audit(&actor.username, "create_token", "user", username, label)
+            .await?;
+        Ok(token)
+    }
+
+    pub async fn actor_for_token(&self, token: &str) -> Result<Actor, AppError> {
+        let user = self
+            .store
+            .user_by_token(&digest(token))
+            .await
+            .map_err(|e| match e {
+                storage::StoreError::NotFound => {
+                    AppError::new(ErrorCode::Unauthenticated, Lang::En)
+                }
+                e => e.into(),
+            })?;
+        Ok(actor_of(&user))
+    }
+
+    pub async fn set_language(&self, actor: &Actor, lang: Lang) -> Result<(), AppError> {
+        if let Some(id) = actor.user_id {
+            self.store.set_user_lang(id, lang).await?;
+        }
+        Ok(())
+    }
+}
+
+pub fn actor_of(user: &User) -> Actor {
+    Actor {
+        user_id: Some(user.id),
+        username: user.username.clone(),
+        role: user.role,
+        lang: user.lang,
+    }
+}

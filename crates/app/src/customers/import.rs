@@ -1,0 +1,582 @@
+//! Bulk import and export of customers and transactions (SPEC.md §1: "idempotent by external id,
+//! with a row-level error report; nothing half-imported").
+//!
+//! A reader thread decodes and validates rows while the store stages them; whole-file checks run
+//! in the store; one bad row anywhere means nothing is merged and every bad row (up to a limit)
+//! is reported with file, line, column and reason.
+
+use super::table::{ColumnMap, Encoding, RowError, TableReader, TableWriter};
+use crate::jobs::Progress;
+use crate::{Actor, App, AppError};
+use domain::access::Permission;
+use domain::customers::{CustomerFields, CustomerRecord, TransactionFields, TransactionRecord};
+use domain::ErrorCode;
+use serde::Serialize;
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+use storage::imports::{
+    CustomerImport, ImportCounts, Present, TransactionImport, CUSTOMER_OPTIONAL,
+    TRANSACTION_OPTIONAL,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportKind {
+    Customers,
+    Transactions,
+}
+
+pub type ExportKind = ImportKind;
+
+impl ImportKind {
+    pub fn parse(s: &str) -> Result<ImportKind, String> {
+        match s {
+            "customers" => Ok(ImportKind::Customers),
+            "transactions" => Ok(ImportKind::Transactions),
+            _ => Err(format!("unknown kind '{s}' (customers, transactions)")),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Customers => "customers",
+            ImportKind::Transactions => "transactions",
+        }
+    }
+    /// Target fields with the header names accepted for each (case-insensitive).
+    pub fn columns(self) -> &'static [(&'static str, &'static [&'static str])] {
+        match self {
+            ImportKind::Customers => CUSTOMER_COLUMNS,
+            ImportKind::Transactions => TRANSACTION_COLUMNS,
+        }
+    }
+    fn required(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Customers => &["external_id", "name"],
+            ImportKind::Transactions => &["external_id", "customer_id", "occurred_at", "amount"],
+        }
+    }
+}
+
+pub const CUSTOMER_COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &["id", "customer_id", "客户编号", "外部编号"],
+    ),
+    ("name", &["full_name", "姓名", "名称", "客户姓名"]),
+    ("phone", &["mobile", "tel", "电话", "手机", "手机号"]),
+    ("email", &["e-mail", "mail", "邮箱", "电子邮件"]),
+    ("gender", &["sex", "性别"]),
+    (
+        "birthday",
+        &["birth_date", "date_of_birth", "生日", "出生日期"],
+    ),
+    ("important_dates", &["dates", "重要日期"]),
+    ("region", &["city", "province", "地区", "城市"]),
+    (
+        "channel",
+        &["acquisition_channel", "source", "渠道", "获客渠道"],
+    ),
+    ("referred_by", &["referrer", "referred_by_id", "推荐人"]),
+    ("tags", &["tag", "标签"]),
+    ("segment", &["细分", "客户细分", "客户分群"]),
+    ("consent", &["consents", "联系许可", "同意"]),
+    ("preferences", &["prefs", "偏好", "客户偏好"]),
+];
+
+pub const TRANSACTION_COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &["transaction_id", "order_id", "交易编号", "订单号"],
+    ),
+    (
+        "customer_id",
+        &["customer", "customer_external_id", "客户编号"],
+    ),
+    (
+        "occurred_at",
+        &[
+            "date",
+            "time",
+            "datetime",
+            "timestamp",
+            "时间",
+            "日期",
+            "交易时间",
+        ],
+    ),
+    ("amount", &["value", "sales", "total", "金额", "消费金额"]),
+    ("currency", &["币种", "货币"]),
+    ("channel", &["渠道"]),
+    ("store", &["shop", "门店", "店铺"]),
+    ("items", &["products", "商品", "明细"]),
+    ("quantity", &["qty", "n", "数量"]),
+    (
+        "promotion",
+        &["promo", "discount", "on_promotion", "促销", "折扣"],
+    ),
+    ("is_return", &["return", "returned", "退货"]),
+];
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub encoding: Option<Encoding>,
+    /// `(target field, file column)` overrides.
+    pub map: Vec<(String, String)>,
+    /// Bad rows reported at most (all are counted).
+    pub error_limit: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            encoding: None,
+            map: Vec::new(),
+            error_limit: 100,
+        }
+    }
+}
+
+/// Parse `target=source` pairs from `--map`.
+pub fn parse_map(items: &[String]) -> Result<Vec<(String, String)>, String> {
+    items
+        .iter()
+        .map(|m| {
+            m.split_once('=')
+                .map(|(t, s)| (t.trim().to_string(), s.trim().to_string()))
+                .filter(|(t, s)| !t.is_empty() && !s.is_empty())
+                .ok_or_else(|| format!("--map '{m}': expected target=source"))
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub job_id: i64,
+    pub kind: ImportKind,
+    pub file: String,
+    pub encoding: Option<Encoding>,
+    pub counts: ImportCounts,
+    pub ignored_columns: Vec<String>,
+}
+
+enum Rec {
+    C(CustomerRecord),
+    T(TransactionRecord),
+}
+
+enum Importer {
+    C(CustomerImport),
+    T(TransactionImport),
+}
+
+impl Importer {
+    async fn stage(&mut self, line: i64, r: &Rec) -> storage::Result<()> {
+        match (self, r) {
+            (Importer::C(i), Rec::C(r)) => i.stage(line, r).await,
+            (Importer::T(i), Rec::T(r)) => i.stage(line, r).await,
+            _ => unreachable!("record kind matches importer kind"),
+        }
+    }
+    async fn check(&mut self, limit: i64) -> storage::Result<Vec<storage::imports::RowProblem>> {
+        match self {
+            Importer::C(i) => i.check(limit).await,
+            Importer::T(i) => i.check(limit).await,
+        }
+    }
+    async fn merge(self, actor: &str, file: &str) -> storage::Result<ImportCounts> {
+        match self {
+            Importer::C(i) => i.merge(actor, file).await,
+            Importer::T(i) => i.merge(actor, file).await,
+        }
+    }
+}
+
+fn parse_row(
+    kind: ImportKind,
+    map: &ColumnMap,
+    row: &[String],
+) -> Result<Rec, Vec<(String, String)>> {
+    let g = |f: &str| map.get(row, f).to_string();
+    let to_pairs = |errs: Vec<domain::FieldError>| {
+        errs.into_iter()
+            .map(|e| (e.field, e.reason))
+            .collect::<Vec<_>>()
+    };
+    match kind {
+        ImportKind::Customers => CustomerFields {
+            external_id: g("external_id"),
+            name: g("name"),
+            phone: g("phone"),
+            email: g("email"),
+            gender: g("gender"),
+            birthday: g("birthday"),
+            important_dates: g("important_dates"),
+            region: g("region"),
+            channel: g("channel"),
+            referred_by: g("referred_by"),
+            tags: g("tags"),
+            segment: g("segment"),
+            consent: g("consent"),
+            preferences: g("preferences"),
+        }
+        .parse()
+        .map(Rec::C)
+        .map_err(to_pairs),
+        ImportKind::Transactions => TransactionFields {
+            external_id: g("external_id"),
+            customer_id: g("customer_id"),
+            occurred_at: g("occurred_at"),
+            amount: g("amount"),
+            currency: g("currency"),
+            channel: g("channel"),
+            store: g("store"),
+            items: g("items"),
+            quantity: g("quantity"),
+            promotion: g("promotion"),
+            is_return: g("is_return"),
+        }
+        .parse()
+        .map(Rec::T)
+        .map_err(to_pairs),
+    }
+}
+
+type Batch = Vec<Result<(i64, Rec), Vec<RowError>>>;
+
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+impl App {
+    /// Import a CSV or xlsx file all-or-nothing. On any bad row the error (code
+    /// `import_rejected`) lists every bad row up to `error_limit` in `details.errors`, with the
+    /// total in `details.error_count`, and the store is unchanged.
+    pub async fn import_file(
+        &self,
+        actor: &Actor,
+        kind: ImportKind,
+        path: &Path,
+        display: &str,
+        opts: &ImportOptions,
+        progress: ProgressFn,
+    ) -> Result<ImportReport, AppError> {
+        let job_id = self.create_import_job(actor, kind, display).await?;
+        self.run_import_job(job_id, actor, kind, path, display, opts, progress)
+            .await
+    }
+
+    /// Register an import job (status `running`) before its file is read.
+    pub async fn create_import_job(
+        &self,
+        actor: &Actor,
+        kind: ImportKind,
+        display: &str,
+    ) -> Result<i64, AppError> {
+        actor.require(Permission::ImportData)?;
+        Ok(self
+            .store
+            .create_import_job(kind.as_str(), display, &actor.username)
+            .await?)
+    }
+
+    /// Run a registered import job to its end and record the outcome on the job.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn run_import_job(
+        &self,
+        job_id: i64,
+        actor: &Actor,
+        kind: ImportKind,
+        path: &Path,
+        display: &str,
+        opts: &ImportOptions,
+        progress: ProgressFn,
+    ) -> Result<ImportReport, AppError> {
+        actor.require(Permission::ImportData)?;
+        let result = self
+            .run_import(actor, kind, path, display, opts, progress, job_id)
+            .await;
+        self.jobs.finish(job_id);
+        match &result {
+            Ok(r) => {
+                self.store
+                    .finish_import_job(job_id, "done", r.counts, 0, &json!([]))
+                    .await?;
+            }
+            Err(e) => {
+                let count = e
+                    .details
+                    .get("error_count")
+                    .and_then(|c| c.as_i64())
+                    .unwrap_or(1);
+                let errors = e
+                    .details
+                    .get("errors")
+                    .cloned()
+                    .unwrap_or_else(|| json!([{"reason": e.message}]));
+                self.store
+                    .finish_import_job(job_id, "rejected", ImportCounts::default(), count, &errors)
+                    .await?;
+            }
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run_import(
+        &self,
+        actor: &Actor,
+        kind: ImportKind,
+        path: &Path,
+        display: &str,
+        opts: &ImportOptions,
+        progress: ProgressFn,
+        job_id: i64,
+    ) -> Result<ImportReport, AppError> {
+        let lang = actor.lang;
+        let reject = |errors: Vec<RowError>, count: usize| {
+            let shown: Vec<String> = errors.iter().take(3).map(|e| e.to_string()).collect();
+            AppError::new(ErrorCode::ImportRejected, lang)
+                .with_message(format!(
+                    "{} {count} bad row(s). {}{}",
+                    ErrorCode::ImportRejected.message(lang),
+                    shown.join(" | "),
+                    if count > 3 { " …" } else { "" }
+                ))
+                .with_details(json!({ "file": display, "error_count": count, "errors": errors }))
+        };
+        let reader =
+            TableReader::open(path, display, opts.encoding).map_err(|e| reject(vec![e], 1))?;
+        let map = ColumnMap::new(
+            display,
+            &reader.headers,
+            kind.columns(),
+            kind.required(),
+            &opts.map,
+        )
+        .map_err(|e| {
+            let n = e.len();
+            reject(e, n)
+        })?;
+        let present: Present = match kind {
+            ImportKind::Customers => CUSTOMER_OPTIONAL
+                .iter()
+                .copied()
+                .filter(|c| map.has(c))
+                .collect(),
+            ImportKind::Transactions => TRANSACTION_OPTIONAL
+                .iter()
+                .copied()
+                .filter(|c| map.has(c))
+                .collect(),
+        };
+        let headers = reader.headers.clone();
+        let header_names = headers.clone();
+        let ignored = map.ignored.clone();
+        let encoding = reader.encoding;
+        let total = reader.total;
+        let mut importer = match kind {
+            ImportKind::Customers => Importer::C(self.store.begin_customer_import(present).await?),
+            ImportKind::Transactions => {
+                Importer::T(self.store.begin_transaction_import(present).await?)
+            }
+        };
+
+        // The reader thread: decode + validate, in batches.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Batch, u64)>(8);
+        let file = display.to_string();
+        let reader_thread = std::thread::spawn(move || {
+            let mut reader = reader;
+            let mut batch: Batch = Vec::with_capacity(2048);
+            while let Some(row) = reader.next_row() {
+                let item = row.map_err(|e| vec![e]).and_then(|(line, cells)| {
+                    parse_row(kind, &map, &cells)
+                        .map(|r| (line, r))
+                        .map_err(|errs| {
+                            errs.into_iter()
+                                .map(|(field, reason)| RowError {
+                                    file: file.clone(),
+                                    line,
+                                    column: map
+                                        .column_name(&headers, &field)
+                                        .unwrap_or(&field)
+                                        .to_string(),
+                                    reason,
+                                })
+                                .collect()
+                        })
+                });
+                batch.push(item);
+                if batch.len() >= 2048 {
+                    let b = std::mem::replace(&mut batch, Vec::with_capacity(2048));
+                    if tx.blocking_send((b, reader.done())).is_err() {
+                        return map;
+                    }
+                }
+            }
+            let _ = tx.blocking_send((batch, reader.done()));
+            map
+        });
+
+        let mut errors: Vec<RowError> = Vec::new();
+        let mut error_count = 0usize;
+        let mut rows = 0u64;
+        while let Some((batch, done)) = rx.recv().await {
+            for item in batch {
+                rows += 1;
+                match item {
+                    Ok((line, rec)) if error_count == 0 => importer.stage(line, &rec).await?,
+                    Ok(_) => {}
+                    Err(errs) => {
+                        error_count += 1;
+                        for e in errs {
+                            if errors.len() < opts.error_limit {
+                                errors.push(e);
+                            }
+                        }
+                    }
+                }
+            }
+            let p = Progress {
+                stage: "reading".into(),
+                done,
+                total,
+            };
+            self.jobs.set(job_id, p.clone());
+            progress(&p);
+        }
+        let map = reader_thread
+            .join()
+            .map_err(|_| AppError::internal("the reader thread failed"))?;
+        if rows == 0 {
+            return Err(reject(
+                vec![RowError {
+                    file: display.into(),
+                    line: 1,
+                    column: String::new(),
+                    reason: "the file has a header but no rows".into(),
+                }],
+                1,
+            ));
+        }
+        if error_count == 0 {
+            let p = Progress {
+                stage: "checking".into(),
+                done: total,
+                total,
+            };
+            self.jobs.set(job_id, p.clone());
+            progress(&p);
+            for pr in importer.check(opts.error_limit as i64).await? {
+                error_count += 1;
+                errors.push(RowError {
+                    file: display.into(),
+                    line: pr.line,
+                    column: map
+                        .column_name(&header_names, &pr.field)
+                        .unwrap_or(&pr.field)
+                        .to_string(),
+                    reason: pr.reason,
+                });
+            }
+        }
+        if error_count > 0 {
+            errors.sort_by_key(|e| e.line);
+            return Err(reject(errors, error_count));
+        }
+        let p = Progress {
+            stage: "saving".into(),
+            done: total,
+            total,
+        };
+        self.jobs.set(job_id, p.clone());
+        progress(&p);
+        let counts = importer.merge(&actor.username, display).await?;
+        Ok(ImportReport {
+            job_id,
+            kind,
+            file: display.into(),
+            encoding,
+            counts,
+            ignored_columns: ignored,
+        })
+    }
+
+    /// Export all customers or transactions to CSV or xlsx (by the file's extension).
+    pub async fn export_file(
+        &self,
+        actor: &Actor,
+        kind: ExportKind,
+        path: &Path,
+        encoding: Encoding,
+    ) -> Result<u64, AppError> {
+        actor.require(Permission::ExportAll)?;
+        let headers: Vec<&str> = kind.columns().iter().map(|(f, _)| *f).collect();
+        let mut w = TableWriter::create(path, &headers, &["amount", "quantity"], encoding)
+            .map_err(|e| AppError::field(actor.lang, "output", e))?;
+        let mut failure: Option<String> = None;
+        let n = match kind {
+            ImportKind::Customers => {
+                self.store
+                    .for_each_customer(|c| {
+                        if failure.is_none() {
+                            let row = vec![
+                                c.external_id,
+                                c.name,
+                                c.phone,
+                                c.email,
+                                c.gender,
+                                c.birthday,
+                                c.important_dates,
+                                c.region,
+                                c.channel,
+                                c.referred_by,
+                                c.tags,
+                                c.segment,
+                                c.consent,
+                                c.preferences,
+                            ];
+                            failure = w.write_row(&row).err();
+                        }
+                    })
+                    .await?
+            }
+            ImportKind::Transactions => {
+                self.store
+                    .for_each_transaction(|t| {
+                        if failure.is_none() {
+                            let row = vec![
+                                t.external_id,
+                                t.customer_external_id,
+                                t.occurred_at,
+                                t.amount,
+                                t.currency,
+                                t.channel,
+                                t.store,
+                                t.items,
+                                t.quantity.to_string(),
+                                domain::customers::flag(t.promotion).into(),
+                                domain::customers::flag(t.is_return).into(),
+                            ];
+                            failure = w.write_row(&row).err();
+                        }
+                    })
+                    .await?
+            }
+        };
+        if let Some(f) = failure {
+            let _ = std::fs::remove_file(path);
+            return Err(AppError::field(actor.lang, "output", f));
+        }
+        w.finish()
+            .map_err(|e| AppError::field(actor.lang, "output", e))?;
+        self.store
+            .audit(
+                &actor.username,
+                "export",
+                kind.as_str(),
+                &path.display().to_string(),
+                &format!("{n} rows"),
+            )
+            .await?;
+        Ok(n)
+    }
+}

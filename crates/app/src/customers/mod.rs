@@ -1,0 +1,187 @@
+//! The customer information base (SPEC.md §1) as use cases: look up, create, change, delete,
+//! record contacts and notes, import and export.
+
+pub mod import;
+pub mod table;
+
+use crate::{Actor, App, AppError};
+use domain::access::Permission;
+use domain::customers::{parse_interaction_kind, CustomerFields, TransactionFields};
+use domain::time::{now_stored, parse_instant, to_stored};
+use storage::customers::{
+    Customer, CustomerFilter, CustomerSummary, Interaction, Page, Profile, Transaction,
+};
+
+pub use import::{ExportKind, ImportKind, ImportOptions, ImportReport};
+
+/// Longest note or contact summary, in characters.
+pub const MAX_NOTE: usize = 4_000;
+
+impl App {
+    pub async fn list_customers(
+        &self,
+        actor: &Actor,
+        f: &CustomerFilter,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<CustomerSummary>, AppError> {
+        actor.require(Permission::ViewCustomers)?;
+        Ok(self.store.list_customers(f, page, per_page).await?)
+    }
+
+    pub async fn customer(&self, actor: &Actor, id: i64) -> Result<Customer, AppError> {
+        actor.require(Permission::ViewCustomers)?;
+        self.store
+            .customer(id)
+            .await
+            .map_err(|e| not_found(actor, e, "customer"))
+    }
+
+    pub async fn profile(&self, actor: &Actor, id: i64) -> Result<Profile, AppError> {
+        actor.require(Permission::ViewCustomers)?;
+        self.store
+            .profile(id, 200)
+            .await
+            .map_err(|e| not_found(actor, e, "customer"))
+    }
+
+    pub async fn create_customer(
+        &self,
+        actor: &Actor,
+        f: &CustomerFields,
+    ) -> Result<Customer, AppError> {
+        actor.require(Permission::EditCustomers)?;
+        let r = f.parse().map_err(|e| AppError::invalid(actor.lang, e))?;
+        Ok(self.store.create_customer(&r, &actor.username).await?)
+    }
+
+    pub async fn update_customer(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        f: &CustomerFields,
+    ) -> Result<Customer, AppError> {
+        actor.require(Permission::EditCustomers)?;
+        let r = f.parse().map_err(|e| AppError::invalid(actor.lang, e))?;
+        self.store
+            .update_customer(id, version, &r, &actor.username)
+            .await
+            .map_err(|e| not_found(actor, e, "customer"))
+    }
+
+    pub async fn delete_customer(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
+        actor.require(Permission::DeleteCustomers)?;
+        self.store
+            .delete_customer(id, &actor.username)
+            .await
+            .map_err(|e| not_found(actor, e, "customer"))
+    }
+
+    pub async fn transactions(
+        &self,
+        actor: &Actor,
+        customer_id: i64,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<Transaction>, AppError> {
+        actor.require(Permission::ViewCustomers)?;
+        self.store
+            .customer(customer_id)
+            .await
+            .map_err(|e| not_found(actor, e, "customer"))?;
+        Ok(self
+            .store
+            .transactions_of(customer_id, page, per_page)
+            .await?)
+    }
+
+    pub async fn create_transaction(
+        &self,
+        actor: &Actor,
+        f: &TransactionFields,
+    ) -> Result<Transaction, AppError> {
+        actor.require(Permission::EditCustomers)?;
+        let t = f.parse().map_err(|e| AppError::invalid(actor.lang, e))?;
+        Ok(self.store.create_transaction(&t, &actor.username).await?)
+    }
+
+    pub async fn add_interaction(
+        &self,
+        actor: &Actor,
+        customer_id: i64,
+        kind: &str,
+        occurred_at: &str,
+        summary: &str,
+    ) -> Result<Interaction, AppError> {
+        actor.require(Permission::EditCustomers)?;
+        let lang = actor.lang;
+        let kind = parse_interaction_kind(kind).map_err(|e| AppError::field(lang, "kind", e))?;
+        let at = if occurred_at.trim().is_empty() {
+            now_stored()
+        } else {
+            let t =
+                parse_instant(occurred_at).map_err(|e| AppError::field(lang, "occurred_at", e))?;
+            if t > chrono::Utc::now() + chrono::Duration::minutes(5) {
+                return Err(AppError::field(lang, "occurred_at", "is in the future"));
+            }
+            to_stored(t)
+        };
+        let summary = check_text(lang, "summary", summary)?;
+        let id = self
+            .store
+            .add_interaction(customer_id, &kind, &at, &actor.username, &summary)
+            .await
+            .map_err(|e| not_found(actor, e, "customer"))?;
+        Ok(Interaction {
+            id,
+            kind,
+            occurred_at: at,
+            staff: actor.username.clone(),
+            summary,
+        })
+    }
+
+    pub async fn add_note(
+        &self,
+        actor: &Actor,
+        customer_id: i64,
+        body: &str,
+    ) -> Result<i64, AppError> {
+        actor.require(Permission::EditCustomers)?;
+        let body = check_text(actor.lang, "body", body)?;
+        self.store
+            .add_note(customer_id, &actor.username, &body)
+            .await
+            .map_err(|e| not_found(actor, e, "customer"))
+    }
+
+    pub async fn filter_options(&self) -> Result<(Vec<String>, Vec<String>), AppError> {
+        Ok((
+            self.store.distinct_values("region").await?,
+            self.store.distinct_values("channel").await?,
+        ))
+    }
+}
+
+fn check_text(lang: domain::Lang, field: &str, s: &str) -> Result<String, AppError> {
+    let s = s.trim();
+    if s.is_empty() {
+        Err(AppError::field(lang, field, "is required"))
+    } else if s.chars().count() > MAX_NOTE {
+        Err(AppError::field(
+            lang,
+            field,
+            format!("is longer than {MAX_NOTE} characters"),
+        ))
+    } else {
+        Ok(s.to_string())
+    }
+}
+
+fn not_found(actor: &Actor, e: storage::StoreError, what: &str) -> AppError {
+    match e {
+        storage::StoreError::NotFound => AppError::not_found(actor.lang, what),
+        e => AppError::from(e).localized(actor.lang),
+    }
+}

@@ -1,0 +1,76 @@
+//! Fidelis use cases: what a person or a job can do, with permission checks, on top of the
+//! store. The HTTP API, the pages and the CLI all go through here, so a rule holds everywhere.
+//!
+//! Areas: `customers` (the information base, import/export) now; the other areas of SPEC.md
+//! (`surveys`, `complaints`, `churn`, `loyalty`, `care`) get their modules with their issues.
+
+pub mod access;
+pub mod customers;
+pub mod demo;
+pub mod error;
+pub mod jobs;
+
+pub use error::AppError;
+pub use storage::{Backend, Store};
+
+use domain::access::{Permission, Role};
+use std::sync::Arc;
+
+/// Who is acting: a signed-in user, a token holder, or the CLI operator.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub role: Role,
+    pub lang: domain::Lang,
+}
+
+impl Actor {
+    /// The operator at the command line has the machine and so every right; actions are audited
+    /// as `cli`.
+    pub fn cli() -> Actor {
+        Actor {
+            user_id: None,
+            username: "cli".into(),
+            role: Role::Admin,
+            lang: domain::Lang::from_accept(&std::env::var("LANG").unwrap_or_default()),
+        }
+    }
+
+    pub fn require(&self, p: Permission) -> Result<(), AppError> {
+        if self.role.can(p) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(self.lang, p))
+        }
+    }
+}
+
+/// The application: the store plus in-process state (job progress, login throttling).
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub jobs: Arc<jobs::Jobs>,
+    pub(crate) login_limiter: Arc<access::LoginLimiter>,
+}
+
+impl App {
+    pub fn new(store: Store) -> App {
+        App {
+            store,
+            jobs: Arc::new(jobs::Jobs::default()),
+            login_limiter: Arc::new(access::LoginLimiter::default()),
+        }
+    }
+
+    /// Open the store at `database_url` or in `data_dir`, and run migrations.
+    pub async fn open(
+        database_url: Option<&str>,
+        data_dir: &std::path::Path,
+    ) -> Result<App, AppError> {
+        let url = storage::resolve_url(database_url, data_dir)?;
+        let store = Store::connect(&url).await?;
+        store.migrate().await?;
+        Ok(App::new(store))
+    }
+}

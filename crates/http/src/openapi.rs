@@ -1,0 +1,200 @@
+//! The OpenAPI 3.1 document for `/api/v1` and a self-contained docs page generated from it (no
+//! external assets).
+
+use axum::response::{Html, IntoResponse};
+use serde_json::{json, Value};
+
+fn error_responses() -> Value {
+    let mut m = serde_json::Map::new();
+    for code in domain::ErrorCode::all() {
+        let status = code.http_status().to_string();
+        let entry = m.entry(status).or_insert_with(|| json!({ "description": "", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }));
+        let d = entry["description"].as_str().unwrap_or("").to_string();
+        entry["description"] = json!(if d.is_empty() {
+            code.code().to_string()
+        } else {
+            format!("{d}, {}", code.code())
+        });
+    }
+    Value::Object(m)
+}
+
+fn op(summary: &str, params: Value, body: Option<&str>, ok: (&str, &str)) -> Value {
+    let mut responses = error_responses();
+    responses[ok.0] = json!({ "description": ok.1, "content": { "application/json": {} } });
+    let mut o = json!({ "summary": summary, "parameters": params, "responses": responses, "security": [{ "bearer": [] }] });
+    if let Some(schema) = body {
+        o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+    }
+    o
+}
+
+fn id_param() -> Value {
+    json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } })
+}
+
+fn q(name: &str, desc: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": { "type": "string" } })
+}
+
+pub fn spec() -> Value {
+    let text = |d: &str| json!({ "type": "string", "description": d });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Fidelis API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Customer information base, imports and users. Authenticate with `Authorization: Bearer <token>` (create one with `fidelis token create --username U`). Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`; `Accept-Language: zh-CN` gives Chinese messages."
+        },
+        "paths": {
+            "/api/v1/customers": {
+                "get": op("List customers (search, filters, pagination); answers {items, total, page, per_page}", json!([
+                    q("q", "search in name, phone, e-mail, external id"), q("region", "exact region"), q("channel", "exact acquisition channel"),
+                    q("tag", "has this tag"), q("segment", "exact segment"), q("page", "1-based page"), q("per_page", "1–500, default 50")
+                ]), None, ("200", "a page of customers")),
+                "post": op("Create a customer", json!([]), Some("CustomerFields"), ("201", "the customer"))
+            },
+            "/api/v1/customers/{id}": {
+                "get": op("A customer with preferences, key figures and timeline", json!([id_param()]), None, ("200", "the profile")),
+                "put": op("Replace a customer's fields; `version` must be the current version (else 409)", json!([id_param()]), Some("CustomerUpdate"), ("200", "the customer, version + 1")),
+                "delete": op("Delete a customer with its transactions, contacts and notes", json!([id_param()]), None, ("204", "deleted"))
+            },
+            "/api/v1/customers/{id}/transactions": {
+                "get": op("A customer's transactions, newest first", json!([id_param(), q("page", ""), q("per_page", "")]), None, ("200", "a page of transactions"))
+            },
+            "/api/v1/customers/{id}/interactions": {
+                "post": op("Record a contact (call, visit, message, email, wechat, care)", json!([id_param()]), Some("Interaction"), ("201", "the contact"))
+            },
+            "/api/v1/customers/{id}/notes": {
+                "post": op("Add a note", json!([id_param()]), Some("Note"), ("201", "the note id"))
+            },
+            "/api/v1/transactions": {
+                "post": op("Record one transaction", json!([]), Some("TransactionFields"), ("201", "the transaction"))
+            },
+            "/api/v1/imports": {
+                "get": op("Recent import jobs", json!([]), None, ("200", "{items, total}"))
+            },
+            "/api/v1/imports/{kind}": {
+                "post": {
+                    "summary": "Upload a CSV (UTF-8 or GB18030) or xlsx file as the body to import `customers` or `transactions`, all or nothing. Answers 202 with the job; `wait=true` answers with the outcome.",
+                    "parameters": [
+                        { "name": "kind", "in": "path", "required": true, "schema": { "enum": ["customers", "transactions"] } },
+                        q("filename", "name of the file (its extension .csv/.xlsx decides the format)"),
+                        q("encoding", "utf-8 | gb18030 | gbk (default: detected)"),
+                        q("map", "column overrides target=source, comma-separated"),
+                        q("wait", "true to wait for the outcome")
+                    ],
+                    "requestBody": { "content": { "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {} } },
+                    "responses": error_responses(),
+                    "security": [{ "bearer": [] }]
+                }
+            },
+            "/api/v1/imports/jobs/{id}": {
+                "get": op("An import job: status, counts, row-level errors, live progress", json!([id_param()]), None, ("200", "the job"))
+            },
+            "/api/v1/me": { "get": op("The caller", json!([]), None, ("200", "user name, role, language")) },
+            "/api/v1/users": {
+                "get": op("Users (administrators)", json!([]), None, ("200", "{items, total}")),
+                "post": op("Add a user (administrators)", json!([]), Some("NewUser"), ("201", "the user"))
+            },
+            "/api/v1/audit": {
+                "get": op("Audit log, newest first (managers, administrators)", json!([q("entity", "customer | user | customers | transactions"), q("limit", "")]), None, ("200", "{items, total}"))
+            }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Error": { "type": "object", "properties": { "error": { "type": "object", "properties": {
+                    "code": { "type": "string", "enum": domain::ErrorCode::all().map(|c| c.code()).collect::<Vec<_>>() },
+                    "message": { "type": "string" }, "details": {} } } } },
+                "CustomerFields": { "type": "object", "required": ["external_id", "name"], "properties": {
+                    "external_id": text("id in your own systems, 1–64 characters"), "name": text("required"), "phone": text(""), "email": text(""),
+                    "gender": text("female | male | other | unknown (女/男)"), "birthday": text("YYYY-MM-DD"),
+                    "important_dates": text("label=YYYY-MM-DD; label=YYYY-MM-DD"), "region": text(""), "channel": text("acquisition channel"),
+                    "referred_by": text("external id of the referring customer"), "tags": text("comma-separated"), "segment": text(""),
+                    "consent": text("email, sms, wechat, phone"), "preferences": text("key=value; key=value") } },
+                "CustomerUpdate": { "allOf": [ { "$ref": "#/components/schemas/CustomerFields" }, { "type": "object", "required": ["version"], "properties": { "version": { "type": "integer" } } } ] },
+                "TransactionFields": { "type": "object", "required": ["external_id", "customer_id", "occurred_at", "amount"], "properties": {
+                    "external_id": text(""), "customer_id": text("the customer's external id"), "occurred_at": text("YYYY-MM-DD[ HH:MM:SS] or RFC 3339"),
+                    "amount": text("decimal, 2 places at most; negative for returns"), "currency": text("3 letters, default CNY"), "channel": text(""), "store": text(""),
+                    "items": text(""), "quantity": text("whole number, default 1"), "promotion": text("1/0, yes/no, 是/否"), "is_return": text("1/0") } },
+                "Interaction": { "type": "object", "required": ["kind", "summary"], "properties": { "kind": text("call | visit | message | email | wechat | care"), "occurred_at": text("default now"), "summary": text("") } },
+                "Note": { "type": "object", "required": ["body"], "properties": { "body": text("") } },
+                "NewUser": { "type": "object", "required": ["username", "password", "role"], "properties": { "username": text(""), "password": text("8 characters or more"), "role": text("admin | manager | agent | analyst") } }
+            }
+        }
+    })
+}
+
+pub async fn document() -> impl IntoResponse {
+    axum::Json(spec())
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The docs page: every path and operation of the document, rendered on the server.
+pub async fn docs_page() -> impl IntoResponse {
+    let spec = spec();
+    let mut body = String::new();
+    body.push_str(&format!(
+        "<p>{}</p>",
+        esc(spec["info"]["description"].as_str().unwrap_or(""))
+    ));
+    body.push_str("<p><a href=\"/api/openapi.json\">openapi.json</a></p>");
+    for (path, ops) in spec["paths"].as_object().into_iter().flatten() {
+        for (method, o) in ops.as_object().into_iter().flatten() {
+            body.push_str(&format!(
+                "<section><h2><span class=\"m {m}\">{M}</span> <code>{p}</code></h2><p>{s}</p>",
+                m = method,
+                M = method.to_uppercase(),
+                p = esc(path),
+                s = esc(o["summary"].as_str().unwrap_or(""))
+            ));
+            if let Some(params) = o["parameters"].as_array().filter(|a| !a.is_empty()) {
+                body.push_str("<table><tr><th>parameter</th><th>in</th><th>description</th></tr>");
+                for p in params {
+                    body.push_str(&format!(
+                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                        esc(p["name"].as_str().unwrap_or("")),
+                        esc(p["in"].as_str().unwrap_or("")),
+                        esc(p["description"].as_str().unwrap_or(""))
+                    ));
+                }
+                body.push_str("</table>");
+            }
+            if let Some(r) =
+                o["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+            {
+                body.push_str(&format!(
+                    "<p>Body: <code>{}</code></p>",
+                    esc(r.rsplit('/').next().unwrap_or(""))
+                ));
+            }
+            body.push_str("</section>");
+        }
+    }
+    body.push_str("<h2>Schemas</h2>");
+    for (name, s) in spec["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        body.push_str(&format!(
+            "<h3 id=\"{n}\">{n}</h3><pre>{}</pre>",
+            esc(&serde_json::to_string_pretty(s).unwrap_or_default()),
+            n = esc(name)
+        ));
+    }
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>Fidelis API</title><style>body{{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}}\
+         section{{border-top:1px solid #ddd;padding:.5rem 0}}h2{{font-size:1.05rem}}.m{{display:inline-block;min-width:4.5rem;border-radius:4px;color:#fff;text-align:center;font-size:.8rem;padding:2px 6px}}\
+         .get{{background:#2b7}}.post{{background:#27b}}.put{{background:#b82}}.delete{{background:#c33}}table{{border-collapse:collapse}}td,th{{border:1px solid #ddd;padding:2px 8px;text-align:left}}\
+         pre{{background:#f6f6f6;padding:.5rem;overflow:auto}}</style></head><body><h1>Fidelis API v1</h1>{body}</body></html>"
+    ))
+}

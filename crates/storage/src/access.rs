@@ -1,0 +1,187 @@
+//! Users, web sessions and API tokens. Secrets are never stored: sessions and tokens by their
+//! SHA-256 (computed in `app`), passwords as argon2 hashes.
+
+use crate::{get_i, get_os, get_s, Result, Store, StoreError};
+use domain::access::Role;
+use domain::time::now_stored;
+use domain::Lang;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub role: Role,
+    pub lang: Lang,
+    pub active: bool,
+    pub created_at: String,
+}
+
+fn user_from(row: &AnyRow) -> User {
+    User {
+        id: get_i(row, "id"),
+        username: get_s(row, "username"),
+        password_hash: get_s(row, "password_hash"),
+        role: Role::parse(&get_s(row, "role")).unwrap_or(Role::Agent),
+        lang: Lang::parse(&get_s(row, "lang")).unwrap_or_default(),
+        active: get_i(row, "active") != 0,
+        created_at: get_s(row, "created_at"),
+    }
+}
+
+const USER_COLS: &str = "id, username, password_hash, role, lang, active, created_at";
+
+/// A signed-in web session, with the CSRF token its forms must carry.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf: String,
+}
+
+impl Store {
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+    ) -> Result<User> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO users (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) RETURNING {USER_COLS}"
+        ))
+        .bind(username)
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(now_stored())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::from_db)?;
+        Ok(user_from(&row))
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<User> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLS} FROM users WHERE username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(user_from(&row))
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query(&format!("SELECT {USER_COLS} FROM users ORDER BY username"))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(user_from).collect())
+    }
+
+    pub async fn count_users(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    pub async fn set_user_lang(&self, user_id: i64, lang: Lang) -> Result<()> {
+        sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+            .bind(lang.code())
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_user_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf)
+        .bind(now_stored())
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn session(&self, token_hash: &str) -> Result<Session> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.password_hash, u.role, u.lang, u.active, u.created_at, s.csrf \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+        )
+        .bind(token_hash)
+        .bind(now_stored())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(Session {
+            user: user_from(&row),
+            csrf: get_s(&row, "csrf"),
+        })
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at < $2")
+            .bind(token_hash)
+            .bind(now_stored())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_token(&self, user_id: i64, token_hash: &str, label: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(token_hash)
+        .bind(label)
+        .bind(now_stored())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn user_by_token(&self, token_hash: &str) -> Result<User> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.password_hash, u.role, u.lang, u.active, u.created_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.active = 1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(user_from(&row))
+    }
+
+    pub async fn token_labels(&self, user_id: i64) -> Result<Vec<(i64, String, Option<String>)>> {
+        let rows = sqlx::query(
+            "SELECT id, label, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (get_i(r, "id"), get_s(r, "label"), get_os(r, "last_used_at")))
+            .collect())
+    }
+}

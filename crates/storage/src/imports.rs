@@ -1,0 +1,594 @@
+//! All-or-nothing bulk imports. Rows are validated by the caller, then staged into a temporary
+//! table inside one database transaction; the checks that need the whole file or the store
+//! (duplicate external ids within the file, unknown customers, unknown referrers) run as SQL in
+//! the store, so memory stays bounded whatever the file size. Only when no row is bad are the
+//! staged rows merged: existing external ids are updated (only the columns the file has, and only
+//! where something changed), new ones inserted. Dropping the import without `merge` rolls
+//! everything back, and so does a killed process: the transaction never committed.
+
+use crate::customers::{record_values, WRITE_COLS};
+use crate::{audit, Backend, Result, Store};
+use domain::customers::{CustomerRecord, TransactionRecord};
+use domain::time::now_stored;
+use serde::Serialize;
+use sqlx::{Any, Transaction};
+use std::collections::BTreeSet;
+
+/// A bad row found by a whole-file check.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RowProblem {
+    pub line: i64,
+    pub field: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub rows: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+}
+
+const BATCH: usize = 400;
+
+/// One staged value.
+#[derive(Debug, Clone)]
+enum V {
+    T(Option<String>),
+    I(i64),
+}
+
+/// The shared staging machinery: a temp table and batched multi-row inserts into it.
+struct Stage {
+    tx: Transaction<'static, Any>,
+    table: &'static str,
+    cols: Vec<&'static str>,
+    buf: Vec<V>,
+    rows: i64,
+}
+
+impl Stage {
+    async fn new(
+        store: &Store,
+        table: &'static str,
+        cols: Vec<(&'static str, &'static str)>,
+    ) -> Result<Stage> {
+        let mut tx = store.pool.begin().await?;
+        let defs: Vec<String> = cols.iter().map(|(c, t)| format!("{c} {t}")).collect();
+        let create = match store.backend {
+            Backend::Sqlite => format!(
+                "CREATE TEMP TABLE {table} (line BIGINT NOT NULL, {})",
+                defs.join(", ")
+            ),
+            Backend::Postgres => format!(
+                "CREATE TEMP TABLE {table} (line BIGINT NOT NULL, {}) ON COMMIT DROP",
+                defs.join(", ")
+            ),
+        };
+        sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&create).execute(&mut *tx).await?;
+        Ok(Stage {
+            tx,
+            table,
+            cols: cols.iter().map(|(c, _)| *c).collect(),
+            buf: Vec::with_capacity(BATCH * (cols.len() + 1)),
+            rows: 0,
+        })
+    }
+
+    async fn push(&mut self, line: i64, values: Vec<V>) -> Result<()> {
+        debug_assert_eq!(values.len(), self.cols.len());
+        self.buf.push(V::I(line));
+        self.buf.extend(values);
+        self.rows += 1;
+        if self.buf.len() >= BATCH * (self.cols.len() + 1) {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let width = self.cols.len() + 1;
+        let n = self.buf.len() / width;
+        let mut sql = format!(
+            "INSERT INTO {} (line, {}) VALUES ",
+            self.table,
+            self.cols.join(", ")
+        );
+        for r in 0..n {
+            if r > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for c in 0..width {
+                if c > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("${}", r * width + c + 1));
+            }
+            sql.push(')');
+        }
+        let mut q = sqlx::query(&sql);
+        for v in self.buf.drain(..) {
+            q = match v {
+                V::T(s) => q.bind(s),
+                V::I(i) => q.bind(i),
+            };
+        }
+        q.execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Lines whose external id appears more than once in the file (every occurrence after the
+    /// first is reported, naming the first).
+    async fn duplicates(&mut self, limit: i64) -> Result<Vec<RowProblem>> {
+        self.flush().await?;
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
+            "SELECT s.line, f.first_line, s.external_id FROM {t} s \
+             JOIN (SELECT external_id, MIN(line) AS first_line FROM {t} GROUP BY external_id HAVING COUNT(*) > 1) f \
+               ON f.external_id = s.external_id \
+             WHERE s.line <> f.first_line ORDER BY s.line LIMIT {limit}",
+            t = self.table
+        ))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(line, first, id)| RowProblem {
+                line,
+                field: "external_id".into(),
+                reason: format!("duplicate external id '{id}' (first on line {first})"),
+            })
+            .collect())
+    }
+
+    async fn exec(&mut self, sql: &str) -> Result<u64> {
+        Ok(sqlx::query(sql)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected())
+    }
+}
+
+/// Which optional columns the file carries; absent ones are left as they are on update.
+pub type Present = BTreeSet<&'static str>;
+
+pub struct CustomerImport {
+    stage: Stage,
+    present: Present,
+}
+
+pub struct TransactionImport {
+    stage: Stage,
+    present: Present,
+}
+
+/// Customer columns the file may omit (everything but external_id and name).
+pub const CUSTOMER_OPTIONAL: [&str; 12] = [
+    "phone",
+    "email",
+    "gender",
+    "birthday",
+    "important_dates",
+    "region",
+    "channel",
+    "referred_by",
+    "tags",
+    "segment",
+    "consent",
+    "preferences",
+];
+
+pub const TRANSACTION_OPTIONAL: [&str; 7] = [
+    "currency",
+    "channel",
+    "store",
+    "items",
+    "quantity",
+    "promotion",
+    "is_return",
+];
+
+/// The store column(s) a file column writes.
+fn customer_store_cols(file_col: &str) -> &'static [&'static str] {
+    match file_col {
+        "name" => &["name"],
+        "phone" => &["phone", "phone_digits"],
+        "email" => &["email"],
+        "gender" => &["gender"],
+        "birthday" => &["birthday"],
+        "important_dates" => &["important_dates"],
+        "region" => &["region"],
+        "channel" => &["channel"],
+        "tags" => &["tags"],
+        "segment" => &["segment"],
+        "consent" => &["consent"],
+        _ => &[],
+    }
+}
+
+impl Store {
+    pub async fn begin_customer_import(&self, present: Present) -> Result<CustomerImport> {
+        let mut cols: Vec<(&str, &str)> = vec![("external_id", "TEXT NOT NULL")];
+        cols.extend(WRITE_COLS.iter().map(|c| (*c, "TEXT")));
+        cols.push(("referred_by", "TEXT"));
+        cols.push(("preferences", "TEXT"));
+        let stage = Stage::new(self, "stage_customers", cols).await?;
+        Ok(CustomerImport { stage, present })
+    }
+
+    pub async fn begin_transaction_import(&self, present: Present) -> Result<TransactionImport> {
+        let cols = vec![
+            ("external_id", "TEXT NOT NULL"),
+            ("customer_ext", "TEXT NOT NULL"),
+            ("occurred_at", "TEXT NOT NULL"),
+            ("amount_minor", "BIGINT NOT NULL"),
+            ("currency", "TEXT NOT NULL"),
+            ("channel", "TEXT NOT NULL"),
+            ("store", "TEXT NOT NULL"),
+            ("items", "TEXT NOT NULL"),
+            ("quantity", "BIGINT NOT NULL"),
+            ("promotion", "BIGINT NOT NULL"),
+            ("is_return", "BIGINT NOT NULL"),
+        ];
+        let stage = Stage::new(self, "stage_transactions", cols).await?;
+        Ok(TransactionImport { stage, present })
+    }
+}
+
+impl CustomerImport {
+    pub async fn stage(&mut self, line: i64, r: &CustomerRecord) -> Result<()> {
+        let mut values = vec![V::T(Some(r.external_id.as_str().to_string()))];
+        values.extend(record_values(r).into_iter().map(|v| V::T(Some(v))));
+        values.push(V::T(Some(
+            r.referred_by
+                .as_ref()
+                .map(|x| x.as_str().to_string())
+                .unwrap_or_default(),
+        )));
+        values.push(V::T(Some(
+            serde_json::to_string(&r.preferences).unwrap_or_default(),
+        )));
+        self.stage.push(line, values).await
+    }
+
+    pub fn rows(&self) -> i64 {
+        self.stage.rows
+    }
+
+    /// Whole-file checks: duplicate external ids, and referrers that are neither in the file nor
+    /// in the store. Empty when the file may be merged.
+    pub async fn check(&mut self, limit: i64) -> Result<Vec<RowProblem>> {
+        let mut problems = self.stage.duplicates(limit).await?;
+        if self.present.contains("referred_by") {
+            let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+                "SELECT s.line, s.referred_by FROM stage_customers s \
+                 WHERE s.referred_by <> '' \
+                   AND NOT EXISTS (SELECT 1 FROM stage_customers o WHERE o.external_id = s.referred_by) \
+                   AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.referred_by) \
+                 ORDER BY s.line LIMIT {limit}"
+            ))
+            .fetch_all(&mut *self.stage.tx)
+            .await?;
+            problems.extend(rows.into_iter().map(|(line, r)| RowProblem {
+                line,
+                field: "referred_by".into(),
+                reason: format!("no customer with external id '{r}' in the file or the store"),
+            }));
+        }
+        problems.sort_by_key(|p| p.line);
+        problems.truncate(limit as usize);
+        Ok(problems)
+    }
+
+    /// Merge the staged rows and commit. Call only after `check` came back empty.
+    pub async fn merge(mut self, actor: &str, file: &str) -> Result<ImportCounts> {
+        self.stage.flush().await?;
+        let now = now_stored();
+        let mut cols: Vec<&str> = vec!["name"];
+        for f in &self.present {
+            cols.extend(customer_store_cols(f));
+        }
+        let sets: Vec<String> = cols.iter().map(|c| format!("{c} = s.{c}")).collect();
+        let changed: Vec<String> = cols
+            .iter()
+            .map(|c| format!("customers.{c} IS DISTINCT FROM s.{c}"))
+            .collect();
+        let updated = self
+            .stage
+            .exec(&format!(
+                "UPDATE customers SET {}, version = customers.version + 1, updated_at = '{now}' \
+                 FROM stage_customers s WHERE s.external_id = customers.external_id AND ({})",
+                sets.join(", "),
+                changed.join(" OR ")
+            ))
+            .await? as i64;
+        let all: Vec<&str> = WRITE_COLS.to_vec();
+        let inserted = self
+            .stage
+            .exec(&format!(
+                "INSERT INTO customers (external_id, {cols}, created_at, updated_at) \
+                 SELECT s.external_id, {scols}, '{now}', '{now}' FROM stage_customers s \
+                 WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.external_id) ORDER BY s.line",
+                cols = all.join(", "),
+                scols = all.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ")
+            ))
+            .await? as i64;
+        let mut ref_changes = 0;
+        if self.present.contains("referred_by") {
+            ref_changes = self
+                .stage
+                .exec(
+                    "UPDATE customers SET referred_by_id = \
+                       (SELECT r.id FROM stage_customers s JOIN customers r ON r.external_id = s.referred_by \
+                         WHERE s.external_id = customers.external_id) \
+                     WHERE external_id IN (SELECT external_id FROM stage_customers) \
+                       AND referred_by_id IS DISTINCT FROM \
+                       (SELECT r.id FROM stage_customers s JOIN customers r ON r.external_id = s.referred_by \
+                         WHERE s.external_id = customers.external_id)",
+                )
+                .await? as i64;
+        }
+        if self.present.contains("preferences") {
+            self.merge_preferences().await?;
+        }
+        let rows = self.stage.rows;
+        let counts = ImportCounts {
+            rows,
+            inserted,
+            updated: updated.max(0),
+            unchanged: rows - inserted - updated,
+        };
+        audit::write(
+            &mut self.stage.tx,
+            actor,
+            "import",
+            "customers",
+            file,
+            &format!(
+                "{rows} rows: {inserted} new, {updated} updated, {ref_changes} referral links set"
+            ),
+        )
+        .await?;
+        sqlx::query("DROP TABLE IF EXISTS stage_customers")
+            .execute(&mut *self.stage.tx)
+            .await?;
+        self.stage.tx.commit().await?;
+        Ok(counts)
+    }
+
+    /// Replace the preferences of the staged customers whose preferences differ. Preferences are
+    /// small, so they are compared in memory per customer.
+    async fn merge_preferences(&mut self) -> Result<()> {
+        let staged: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT c.id, s.preferences FROM stage_customers s JOIN customers c ON c.external_id = s.external_id",
+        )
+        .fetch_all(&mut *self.stage.tx)
+        .await?;
+        for (id, json) in staged {
+            let want: std::collections::BTreeMap<String, String> =
+                serde_json::from_str(&json).unwrap_or_default();
+            let have: Vec<(String, String)> = sqlx::query_as(
+                "SELECT pref_key, pref_value FROM customer_preferences WHERE customer_id = $1 ORDER BY pref_key",
+            )
+            .bind(id)
+            .fetch_all(&mut *self.stage.tx)
+            .await?;
+            if have
+                .iter()
+                .cloned()
+                .collect::<std::collections::BTreeMap<_, _>>()
+                == want
+            {
+                continue;
+            }
+            sqlx::query("DELETE FROM customer_preferences WHERE customer_id = $1")
+                .bind(id)
+                .execute(&mut *self.stage.tx)
+                .await?;
+            for (k, v) in want {
+                sqlx::query("INSERT INTO customer_preferences (customer_id, pref_key, pref_value) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(k)
+                    .bind(v)
+                    .execute(&mut *self.stage.tx)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TransactionImport {
+    pub async fn stage(&mut self, line: i64, t: &TransactionRecord) -> Result<()> {
+        let values = vec![
+            V::T(Some(t.external_id.as_str().to_string())),
+            V::T(Some(t.customer.as_str().to_string())),
+            V::T(Some(t.occurred_at.clone())),
+            V::I(t.amount_minor),
+            V::T(Some(t.currency.clone())),
+            V::T(Some(t.channel.clone())),
+            V::T(Some(t.store.clone())),
+            V::T(Some(t.items.clone())),
+            V::I(t.quantity),
+            V::I(t.promotion as i64),
+            V::I(t.is_return as i64),
+        ];
+        self.stage.push(line, values).await
+    }
+
+    pub fn rows(&self) -> i64 {
+        self.stage.rows
+    }
+
+    /// Whole-file checks: duplicate external ids and unknown customers.
+    pub async fn check(&mut self, limit: i64) -> Result<Vec<RowProblem>> {
+        let mut problems = self.stage.duplicates(limit).await?;
+        let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT s.line, s.customer_ext FROM stage_transactions s \
+             WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.customer_ext) \
+             ORDER BY s.line LIMIT {limit}"
+        ))
+        .fetch_all(&mut *self.stage.tx)
+        .await?;
+        problems.extend(rows.into_iter().map(|(line, c)| RowProblem {
+            line,
+            field: "customer_id".into(),
+            reason: format!("no customer with external id '{c}'"),
+        }));
+        problems.sort_by_key(|p| p.line);
+        problems.truncate(limit as usize);
+        Ok(problems)
+    }
+
+    pub async fn merge(mut self, actor: &str, file: &str) -> Result<ImportCounts> {
+        self.stage.flush().await?;
+        let mut cols: Vec<&str> = vec!["occurred_at", "amount_minor"];
+        cols.extend(
+            TRANSACTION_OPTIONAL
+                .iter()
+                .filter(|c| self.present.contains(*c)),
+        );
+        let sets: Vec<String> = cols.iter().map(|c| format!("{c} = s.{c}")).collect();
+        let changed: Vec<String> = cols
+            .iter()
+            .map(|c| format!("transactions.{c} IS DISTINCT FROM s.{c}"))
+            .collect();
+        let updated = self
+            .stage
+            .exec(&format!(
+                "UPDATE transactions SET customer_id = c.id, {} \
+                 FROM stage_transactions s JOIN customers c ON c.external_id = s.customer_ext \
+                 WHERE s.external_id = transactions.external_id AND (transactions.customer_id <> c.id OR {})",
+                sets.join(", "),
+                changed.join(" OR ")
+            ))
+            .await? as i64;
+        let inserted = self
+            .stage
+            .exec(
+                "INSERT INTO transactions (external_id, customer_id, occurred_at, amount_minor, currency, channel, store, items, quantity, promotion, is_return) \
+                 SELECT s.external_id, c.id, s.occurred_at, s.amount_minor, s.currency, s.channel, s.store, s.items, s.quantity, s.promotion, s.is_return \
+                 FROM stage_transactions s JOIN customers c ON c.external_id = s.customer_ext \
+                 WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.external_id = s.external_id) ORDER BY s.line",
+            )
+            .await? as i64;
+        let rows = self.stage.rows;
+        audit::write(
+            &mut self.stage.tx,
+            actor,
+            "import",
+            "transactions",
+            file,
+            &format!("{rows} rows: {inserted} new, {updated} updated"),
+        )
+        .await?;
+        sqlx::query("DROP TABLE IF EXISTS stage_transactions")
+            .execute(&mut *self.stage.tx)
+            .await?;
+        self.stage.tx.commit().await?;
+        Ok(ImportCounts {
+            rows,
+            inserted,
+            updated,
+            unchanged: rows - inserted - updated,
+        })
+    }
+}
+
+/// Record an import job (for the API's job list), started and finished.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportJob {
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub status: String,
+    pub rows_total: i64,
+    pub rows_inserted: i64,
+    pub rows_updated: i64,
+    pub error_count: i64,
+    pub errors: serde_json::Value,
+    pub actor: String,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+impl Store {
+    pub async fn create_import_job(&self, kind: &str, file_name: &str, actor: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO import_jobs (kind, file_name, status, actor, created_at) VALUES ($1, $2, 'running', $3, $4) RETURNING id",
+        )
+        .bind(kind)
+        .bind(file_name)
+        .bind(actor)
+        .bind(now_stored())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn finish_import_job(
+        &self,
+        id: i64,
+        status: &str,
+        counts: ImportCounts,
+        error_count: i64,
+        errors: &serde_json::Value,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE import_jobs SET status = $1, rows_total = $2, rows_inserted = $3, rows_updated = $4, error_count = $5, errors = $6, finished_at = $7 WHERE id = $8",
+        )
+        .bind(status)
+        .bind(counts.rows)
+        .bind(counts.inserted)
+        .bind(counts.updated)
+        .bind(error_count)
+        .bind(errors.to_string())
+        .bind(now_stored())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn import_job(&self, id: i64) -> Result<ImportJob> {
+        let row = sqlx::query("SELECT * FROM import_jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(crate::StoreError::NotFound)?;
+        Ok(job_from(&row))
+    }
+
+    pub async fn import_jobs(&self, limit: i64) -> Result<Vec<ImportJob>> {
+        let rows = sqlx::query("SELECT * FROM import_jobs ORDER BY id DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(job_from).collect())
+    }
+}
+
+fn job_from(r: &sqlx::any::AnyRow) -> ImportJob {
+    use crate::{get_i, get_os, get_s};
+    ImportJob {
+        id: get_i(r, "id"),
+        kind: get_s(r, "kind"),
+        file_name: get_s(r, "file_name"),
+        status: get_s(r, "status"),
+        rows_total: get_i(r, "rows_total"),
+        rows_inserted: get_i(r, "rows_inserted"),
+        rows_updated: get_i(r, "rows_updated"),
+        error_count: get_i(r, "error_count"),
+        errors: serde_json::from_str(&get_s(r, "errors")).unwrap_or_default(),
+        actor: get_s(r, "actor"),
+        created_at: get_s(r, "created_at"),
+        finished_at: get_os(r, "finished_at"),
+    }
+}

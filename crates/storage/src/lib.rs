@@ -1,0 +1,182 @@
+//! Fidelis storage: one `Store` over SQLite (embedded default, WAL mode) or PostgreSQL
+//! (production), through sqlx's `Any` driver with portable SQL (`$1` placeholders, `ON CONFLICT`,
+//! `RETURNING`, `IS DISTINCT FROM`), so every query runs on both backends and both are tested.
+//!
+//! Conventions that keep the SQL portable: integers are BIGINT, flags are 0/1 BIGINT, instants are
+//! fixed-width UTC text (`domain::time`), money is BIGINT minor units, lists and maps are JSON text.
+
+pub mod access;
+pub mod audit;
+pub mod backup;
+pub mod customers;
+pub mod imports;
+mod migrations;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("not found")]
+    NotFound,
+    #[error("version conflict: the record is at version {current}")]
+    VersionConflict { current: i64 },
+    #[error("duplicate: {0}")]
+    Duplicate(String),
+    #[error("unknown reference: {0}")]
+    UnknownReference(String),
+    #[error("cannot use data directory {path}: {reason}")]
+    DataDir { path: String, reason: String },
+    #[error("unsupported database URL '{0}' (use sqlite://… or postgres://…)")]
+    BadUrl(String),
+}
+
+impl StoreError {
+    /// Constraint violations become user errors (realworld-axum-sqlx's `on_constraint`).
+    fn from_db(e: sqlx::Error) -> StoreError {
+        if let sqlx::Error::Database(d) = &e {
+            let msg = d.message().to_ascii_lowercase();
+            if msg.contains("unique") || msg.contains("duplicate key") {
+                return StoreError::Duplicate(d.message().to_string());
+            }
+            if msg.contains("foreign key") {
+                return StoreError::UnknownReference(d.message().to_string());
+            }
+        }
+        StoreError::Db(e)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+    url: String,
+}
+
+pub const SQLITE_FILE: &str = "fidelis.sqlite3";
+
+/// Where the store lives: an explicit URL (env `FIDELIS_DATABASE_URL`), else
+/// `DATA_DIR/fidelis.sqlite3`.
+pub fn resolve_url(database_url: Option<&str>, data_dir: &Path) -> Result<String> {
+    match database_url.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => Ok(u.into()),
+        Some(u) if u.starts_with("sqlite:") => Ok(u.into()),
+        Some(u) => Err(StoreError::BadUrl(u.into())),
+        None => {
+            std::fs::create_dir_all(data_dir).map_err(|e| StoreError::DataDir {
+                path: data_dir.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            let file: PathBuf = data_dir.join(SQLITE_FILE);
+            Ok(format!("sqlite://{}?mode=rwc", file.display()))
+        }
+    }
+}
+
+impl Store {
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::BadUrl(url.into()));
+        };
+        let opts = sqlx::any::AnyConnectOptions::from_str(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers go on while one writer commits; NORMAL sync is durable
+                        // across application crashes (WAL), foreign keys are per connection.
+                        for p in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA busy_timeout = 10000",
+                            "PRAGMA cache_size = -65536",
+                        ] {
+                            sqlx::query(p).execute(&mut *conn).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await?;
+        Ok(Store {
+            pool,
+            backend,
+            url: url.into(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL without a password, for messages.
+    pub fn display_url(&self) -> String {
+        match self.url.split_once('@') {
+            Some((head, tail)) if self.backend == Backend::Postgres => {
+                let scheme_end = head.find("://").map(|i| i + 3).unwrap_or(0);
+                let user = head[scheme_end..].split(':').next().unwrap_or("");
+                format!("{}{}@{}", &head[..scheme_end], user, tail)
+            }
+            _ => self.url.clone(),
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<usize> {
+        migrations::run(self).await
+    }
+
+    /// Is the store reachable? (`/healthz`)
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+pub(crate) fn get_s(row: &AnyRow, col: &str) -> String {
+    row.try_get::<Option<String>, _>(col)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+pub(crate) fn get_i(row: &AnyRow, col: &str) -> i64 {
+    row.try_get::<Option<i64>, _>(col)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+pub(crate) fn get_os(row: &AnyRow, col: &str) -> Option<String> {
+    row.try_get::<Option<String>, _>(col).ok().flatten()
+}

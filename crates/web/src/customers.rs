@@ -1,0 +1,364 @@
+//! Customer pages: the list with search and filters (htmx swaps the results as you type) and the
+//! profile — preferences first, then key figures, spend chart, one timeline, and forms to record
+//! a contact or a note.
+
+use crate::{actor, error_page, page, Layout, WebCtx};
+use app::App;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use domain::access::Permission;
+use domain::customers::{format_money, INTERACTION_KINDS};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use storage::customers::{Customer, CustomerFilter, CustomerSummary};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/customers", get(list))
+        .route("/customers/{id}", get(profile))
+        .route("/customers/{id}/notes", post(add_note))
+        .route("/customers/{id}/interactions", post(add_interaction))
+}
+
+pub const PER_PAGE: i64 = 25;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    q: String,
+    region: String,
+    channel: String,
+    tag: String,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "customers.html")]
+struct ListPage {
+    l: Layout,
+    q: String,
+    region: String,
+    channel: String,
+    tag: String,
+    regions: Vec<String>,
+    channels: Vec<String>,
+    rows: Vec<CustomerSummary>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn list(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>) -> Response {
+    let f = CustomerFilter {
+        q: q.q.clone(),
+        region: q.region.clone(),
+        channel: q.channel.clone(),
+        tag: q.tag.clone(),
+        segment: String::new(),
+    };
+    let page_no = q.page.unwrap_or(1).max(1);
+    let result = app.list_customers(actor(&ctx), &f, page_no, PER_PAGE).await;
+    let options = app.filter_options().await;
+    let (p, (regions, channels)) = match (result, options) {
+        (Ok(p), Ok(o)) => (p, o),
+        (Err(e), _) | (_, Err(e)) => return error_page(&ctx, e),
+    };
+    let pages = ((p.total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let url = |n: i64| {
+        format!(
+            "/customers?q={}&region={}&channel={}&tag={}&page={n}",
+            enc(&q.q),
+            enc(&q.region),
+            enc(&q.channel),
+            enc(&q.tag)
+        )
+    };
+    page(ListPage {
+        l: Layout::new(&ctx, "area.customers"),
+        q: q.q.clone(),
+        region: q.region.clone(),
+        channel: q.channel.clone(),
+        tag: q.tag.clone(),
+        regions,
+        channels,
+        total: p.total,
+        page: p.page,
+        pages,
+        prev_url: (p.page > 1).then(|| url(p.page - 1)),
+        next_url: (p.page < pages).then(|| url(p.page + 1)),
+        rows: p.items,
+    })
+}
+
+struct TimelineRow {
+    at: String,
+    kind: String,
+    kind_label: &'static str,
+    label: String,
+    detail: String,
+    promotion: bool,
+    staff: String,
+    amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "customer.html")]
+struct ProfilePage {
+    l: Layout,
+    c: Customer,
+    gender: &'static str,
+    consent: String,
+    referrer: Option<(i64, String)>,
+    first_purchase: String,
+    last_purchase: String,
+    purchases: i64,
+    total_spend: String,
+    referrals: i64,
+    timeline: Vec<TimelineRow>,
+    chart_months: String,
+    chart_values: String,
+    can_edit: bool,
+    interaction_kinds: Vec<(&'static str, &'static str)>,
+    flash: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ProfileQuery {
+    saved: Option<String>,
+}
+
+async fn profile(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Query(q): Query<ProfileQuery>,
+) -> Response {
+    render_profile(
+        &app,
+        &ctx,
+        id,
+        q.saved.map(|_| ctx.actor.lang.t("action.save").to_string()),
+        None,
+    )
+    .await
+}
+
+async fn render_profile(
+    app: &App,
+    ctx: &WebCtx,
+    id: i64,
+    flash: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let lang = ctx.actor.lang;
+    let p = match app.profile(actor(ctx), id).await {
+        Ok(p) => p,
+        Err(e) => return error_page(ctx, e),
+    };
+    let referrer = match &p.customer.referred_by {
+        Some(ext) => app
+            .store
+            .customer_id_by_external(ext)
+            .await
+            .ok()
+            .map(|rid| (rid, ext.clone())),
+        None => None,
+    };
+    let referrer = match referrer {
+        Some((rid, ext)) => Some((
+            rid,
+            app.store
+                .customer(rid)
+                .await
+                .map(|c| format!("{} ({ext})", c.name))
+                .unwrap_or(ext),
+        )),
+        None => None,
+    };
+    let currency = p
+        .timeline
+        .iter()
+        .find_map(|e| e.currency.clone())
+        .unwrap_or_else(|| "CNY".into());
+    let money = |minor: i64, cur: &str| {
+        format!(
+            "{} {}",
+            if cur == "CNY" { "¥" } else { cur },
+            format_money(minor)
+        )
+        .replace("¥ ", "¥")
+    };
+    // Spend per month over the whole history (returns subtracted).
+    let mut months: BTreeMap<String, i64> = BTreeMap::new();
+    if let Ok(all) = app.store.transactions_of(id, 1, 1000).await {
+        for t in all.items {
+            let m = t.occurred_at.get(..7).unwrap_or("").to_string();
+            let v = if t.is_return {
+                -t.amount_minor.abs()
+            } else {
+                t.amount_minor
+            };
+            *months.entry(m).or_default() += v;
+        }
+    }
+    let chart_months =
+        serde_json::to_string(&months.keys().collect::<Vec<_>>()).unwrap_or_default();
+    let chart_values = serde_json::to_string(
+        &months
+            .values()
+            .map(|v| *v as f64 / 100.0)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    let timeline = p
+        .timeline
+        .iter()
+        .map(|e| TimelineRow {
+            at: e
+                .at
+                .replace('T', " ")
+                .trim_end_matches('Z')
+                .get(..16)
+                .unwrap_or(&e.at)
+                .to_string(),
+            kind: e.kind.clone(),
+            kind_label: match e.kind.as_str() {
+                "purchase" => lang.t("timeline.purchase"),
+                "return" => lang.t("timeline.return"),
+                "note" => lang.t("timeline.note"),
+                _ => lang.t(&format!("interaction.{}", e.label)),
+            },
+            label: if e.kind == "interaction" {
+                String::new()
+            } else {
+                e.label.clone()
+            },
+            detail: e.detail.clone(),
+            promotion: e.promotion,
+            staff: e.staff.clone(),
+            amount: e
+                .amount_minor
+                .map(|a| money(a, e.currency.as_deref().unwrap_or("CNY")))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let day = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|s| s.get(..10))
+            .unwrap_or("—")
+            .to_string()
+    };
+    let consent = p.customer.consent.join(", ");
+    page(ProfilePage {
+        l: Layout::new(ctx, "area.customers"),
+        gender: lang.t(&format!("gender.{}", p.customer.gender)),
+        consent,
+        referrer,
+        first_purchase: day(&p.figures.first_purchase),
+        last_purchase: day(&p.figures.last_purchase),
+        purchases: p.figures.purchases,
+        total_spend: money(p.figures.total_spend_minor, &currency),
+        referrals: p.figures.referrals,
+        timeline,
+        chart_months,
+        chart_values,
+        can_edit: ctx.actor.role.can(Permission::EditCustomers),
+        interaction_kinds: INTERACTION_KINDS
+            .iter()
+            .map(|k| (*k, lang.t(&format!("interaction.{k}"))))
+            .collect(),
+        flash,
+        error,
+        c: p.customer,
+    })
+}
+
+#[derive(Deserialize)]
+struct NoteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    body: String,
+}
+
+async fn add_note(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    match app.add_note(actor(&ctx), id, &f.body).await {
+        Ok(_) => Redirect::to(&format!("/customers/{id}?saved=1")).into_response(),
+        Err(e) if e.code == domain::ErrorCode::InvalidInput => {
+            render_profile(
+                &app,
+                &ctx,
+                id,
+                None,
+                Some(e.localized(ctx.actor.lang).message),
+            )
+            .await
+        }
+        Err(e) => error_page(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct InteractionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    summary: String,
+}
+
+async fn add_interaction(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<InteractionForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    match app
+        .add_interaction(actor(&ctx), id, &f.kind, "", &f.summary)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/customers/{id}?saved=1")).into_response(),
+        Err(e) if e.code == domain::ErrorCode::InvalidInput => {
+            render_profile(
+                &app,
+                &ctx,
+                id,
+                None,
+                Some(e.localized(ctx.actor.lang).message),
+            )
+            .await
+        }
+        Err(e) => error_page(&ctx, e),
+    }
+}

@@ -1,0 +1,160 @@
+//! Fidelis pages: server-rendered with askama templates (checked at compile time) and htmx for
+//! partial updates; assets vendored and embedded. Every label comes from the zh-CN/English
+//! catalogue (`domain::i18n`), switchable per user.
+//!
+//! Areas: `customers` now; the other five areas show "coming" pages until their issues land.
+
+mod auth;
+mod customers;
+mod users;
+
+use app::{Actor, App, AppError};
+use askama::Template;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use domain::access::Permission;
+use domain::Lang;
+
+pub use auth::WebCtx;
+
+/// The navigation: the six areas of SPEC.md.
+pub const AREAS: [(&str, &str); 6] = [
+    ("/customers", "area.customers"),
+    ("/surveys", "area.surveys"),
+    ("/complaints", "area.complaints"),
+    ("/churn", "area.churn"),
+    ("/loyalty", "area.loyalty"),
+    ("/care", "area.care"),
+];
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub on: bool,
+}
+
+/// What every page's layout needs.
+pub struct Layout {
+    pub lang: Lang,
+    pub csrf: String,
+    pub username: String,
+    pub role_label: &'static str,
+    pub can_manage_users: bool,
+    pub nav: Vec<NavItem>,
+}
+
+impl Layout {
+    pub fn new(ctx: &WebCtx, active: &str) -> Layout {
+        let lang = ctx.actor.lang;
+        Layout {
+            lang,
+            csrf: ctx.csrf.clone(),
+            username: ctx.actor.username.clone(),
+            role_label: lang.t(&format!("role.{}", ctx.actor.role.as_str())),
+            can_manage_users: ctx.actor.role.can(Permission::ManageUsers),
+            nav: AREAS
+                .iter()
+                .map(|(href, key)| NavItem {
+                    href,
+                    label: lang.t(key),
+                    on: *key == active,
+                })
+                .collect(),
+        }
+    }
+}
+
+pub fn router(app: App) -> Router {
+    let mut r = Router::new()
+        .route("/", get(|| async { Redirect::to("/customers") }))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/lang", post(auth::switch_lang))
+        .route("/static/{file}", get(asset))
+        .merge(customers::routes())
+        .merge(users::routes());
+    for (href, key) in AREAS.iter().skip(1) {
+        let key: &'static str = key;
+        r = r.route(
+            href,
+            get(move |ctx: WebCtx| async move { coming(ctx, key) }),
+        );
+    }
+    r.with_state(app)
+}
+
+#[derive(Template)]
+#[template(path = "coming.html")]
+struct ComingPage {
+    l: Layout,
+    active: &'static str,
+}
+
+fn coming(ctx: WebCtx, key: &'static str) -> Response {
+    page(ComingPage {
+        l: Layout::new(&ctx, key),
+        active: key,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: Layout,
+    code: String,
+    message: String,
+}
+
+/// Render a template into a response (a template error is a bug: 500 with a plain message).
+pub(crate) fn page(t: impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!("template: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// An error shown as a page, with the status from the error table.
+pub(crate) fn error_page(ctx: &WebCtx, e: AppError) -> Response {
+    let e = e.localized(ctx.actor.lang);
+    let status =
+        StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut r = page(ErrorPage {
+        l: Layout::new(ctx, ""),
+        code: e.code.code().to_string(),
+        message: e.message,
+    });
+    *r.status_mut() = status;
+    r
+}
+
+pub(crate) fn actor(ctx: &WebCtx) -> &Actor {
+    &ctx.actor
+}
+
+static HTMX: &[u8] = include_bytes!("../static/htmx.min.js");
+static ECHARTS: &[u8] = include_bytes!("../static/echarts.min.js");
+static CSS: &[u8] = include_bytes!("../static/app.css");
+static PROFILE_JS: &[u8] = include_bytes!("../static/profile.js");
+
+async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let (body, ctype) = match file.as_str() {
+        "htmx.min.js" => (HTMX, "text/javascript"),
+        "echarts.min.js" => (ECHARTS, "text/javascript"),
+        "profile.js" => (PROFILE_JS, "text/javascript"),
+        "app.css" => (CSS, "text/css"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, ctype),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        body,
+    )
+        .into_response()
+}
