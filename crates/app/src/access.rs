@@ -125,7 +125,7 @@ impl App {
         if keys.iter().any(|k| self.login_limiter.blocked(k)) {
             return Err(AppError::new(ErrorCode::RateLimited, lang));
         }
-        let user = match self.store.user_by_name(username.trim()).await {
+        let mut user = match self.store.user_by_name(username.trim()).await {
             Ok(u) if u.active && verify_password(password, &u.password_hash) => u,
             Ok(_) | Err(storage::StoreError::NotFound) => {
                 // Spend the same time for unknown users so timing tells nothing.
@@ -137,6 +137,10 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         };
+        if !user.lang_chosen {
+            self.store.set_user_lang(user.id, lang).await?;
+            user.lang = lang;
+        }
         let (cookie, hash) = new_secret();
         let (csrf, _) = new_secret();
         let expires =

@@ -49,8 +49,9 @@ const NOTES: &[&str] = &[
 ];
 
 impl App {
-    /// Fill an empty store with the demo company of `size` customers; on a store that already
-    /// holds the demo, renew the demo users' password. A store with other data is left alone.
+    /// Fill an empty store (no customers, no users) with the demo company of `size` customers; on
+    /// a store that already holds the demo, renew the demo users' password. A store with other
+    /// data or users is left alone.
     pub async fn demo(
         &self,
         size: usize,
@@ -58,7 +59,7 @@ impl App {
     ) -> Result<Option<DemoInfo>, AppError> {
         let customers = self.store.count("customers").await?;
         let is_demo = !self.store.audit_log(Some("demo"), 1).await?.is_empty();
-        if customers > 0 && !is_demo {
+        if !is_demo && (customers > 0 || self.store.count_users().await? > 0) {
             return Ok(None);
         }
         let password = demo_password();

@@ -15,6 +15,8 @@ pub struct User {
     pub password_hash: String,
     pub role: Role,
     pub lang: Lang,
+    /// False until the user picks a language; then the sign-in page's language is adopted.
+    pub lang_chosen: bool,
     pub active: bool,
     pub created_at: String,
 }
@@ -26,6 +28,7 @@ fn user_from(row: &AnyRow) -> User {
         password_hash: get_s(row, "password_hash"),
         role: Role::parse(&get_s(row, "role")).unwrap_or(Role::Agent),
         lang: Lang::parse(&get_s(row, "lang")).unwrap_or_default(),
+        lang_chosen: Lang::parse(&get_s(row, "lang")).is_some(),
         active: get_i(row, "active") != 0,
         created_at: get_s(row, "created_at"),
     }

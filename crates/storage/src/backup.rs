@@ -6,7 +6,7 @@
 
 use crate::migrations::TABLES;
 use crate::{Backend, Result, Store, StoreError};
-use sqlx::{Any, Column, Row, Transaction};
+use sqlx::{Any, Column, Row, Transaction, TypeInfo};
 
 #[derive(Debug, Clone)]
 enum Cell {
@@ -72,6 +72,16 @@ async fn copy_all(
             .iter()
             .map(|c| c.name().to_string())
             .collect();
+        // NULLs must be bound with their column's type (PostgreSQL will not cast text to bigint).
+        let int_col: Vec<bool> = first
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                c.type_info().name().contains("INT")
+                    || rows.iter().any(|r| matches!(cell(r, i), Cell::I(_)))
+            })
+            .collect();
         let per_stmt = (30_000 / cols.len()).clamp(1, 500);
         let mut copied = 0u64;
         for chunk in rows.chunks(per_stmt) {
@@ -87,8 +97,9 @@ async fn copy_all(
             }
             let mut q = sqlx::query(&sql);
             for row in chunk {
-                for i in 0..cols.len() {
+                for (i, is_int) in int_col.iter().enumerate() {
                     q = match cell(row, i) {
+                        Cell::Null if *is_int => q.bind(None::<i64>),
                         Cell::Null => q.bind(None::<String>),
                         Cell::I(v) => q.bind(v),
                         Cell::F(v) => q.bind(v),

@@ -12,7 +12,7 @@ CREATE TABLE users (
     username TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     role TEXT NOT NULL,
-    lang TEXT NOT NULL DEFAULT 'zh-CN',
+    lang TEXT NOT NULL DEFAULT '',
     active BIGINT NOT NULL DEFAULT 1,
     created_at TEXT NOT NULL
 );

@@ -495,7 +495,7 @@ impl ColumnMap {
 
 /// Writes a table as CSV (UTF-8 with BOM so Excel opens it, or GB18030) or `.xlsx`.
 pub enum TableWriter {
-    Csv(csv::Writer<BufWriter<File>>, Encoding),
+    Csv(Box<csv::Writer<BufWriter<File>>>, Encoding),
     Xlsx {
         book: Box<rust_xlsxwriter::Workbook>,
         path: std::path::PathBuf,
@@ -522,7 +522,7 @@ impl TableWriter {
                     w.write_all(&[0xEF, 0xBB, 0xBF])
                         .map_err(|e| e.to_string())?;
                 }
-                let mut t = TableWriter::Csv(csv::Writer::from_writer(w), encoding);
+                let mut t = TableWriter::Csv(Box::new(csv::Writer::from_writer(w)), encoding);
                 t.write_row(&headers.iter().map(|s| s.to_string()).collect::<Vec<_>>())?;
                 Ok(t)
             }

@@ -1,0 +1,620 @@
+//! The JSON API: customers CRUD, search and pagination, errors, roles, versions, audit.
+
+use super::harness::{json, TestApp};
+use crate::both;
+use serde_json::json;
+
+fn customer(ext: &str, name: &str) -> serde_json::Value {
+    json!({
+        "external_id": ext, "name": name, "phone": "+86 138-0013-8000", "email": format!("{}@example.cn", ext.to_lowercase()),
+        "gender": "女", "birthday": "1990-05-01", "region": "上海", "channel": "门店", "tags": "vip, 老客户",
+        "consent": "sms", "preferences": "座位=靠窗第二个; 早餐=豆浆油条"
+    })
+}
+
+async fn customers_crud(t: &TestApp) {
+    let (s, c) = json(
+        t.post("agent", "/api/v1/customers")
+            .json(&customer("C1", "王小明"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    assert_eq!(c["version"], 1);
+    assert_eq!(c["preferences"]["座位"], "靠窗第二个");
+    assert_eq!(c["gender"], "female");
+    // A referral link to an existing customer.
+    let mut b = customer("C2", "Emma Clarke");
+    b["referred_by"] = json!("C1");
+    let (s, c2) = json(
+        t.post("manager", "/api/v1/customers")
+            .json(&b)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{c2}");
+    assert_eq!(c2["referred_by"], "C1");
+    for i in 3..=12 {
+        let (s, _) = json(
+            t.post("agent", "/api/v1/customers")
+                .json(&customer(&format!("C{i}"), &format!("Customer {i:02}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, 201);
+    }
+
+    // List: search, filters, pagination, total.
+    let (s, page) = json(
+        t.get("agent", "/api/v1/customers?per_page=5&page=2")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(page["total"], 12);
+    assert_eq!(page["items"].as_array().unwrap().len(), 5);
+    let (_, found) = json(
+        t.get("agent", "/api/v1/customers?q=%E5%B0%8F%E6%98%8E")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["items"][0]["name"], "王小明");
+    let (_, by_phone) = json(
+        t.get("agent", "/api/v1/customers?q=13800138000")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(by_phone["total"], 12);
+    let (_, by_mail) = json(
+        t.get("agent", "/api/v1/customers?q=C2%40EXAMPLE")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(by_mail["total"], 1, "case-insensitive e-mail search");
+    let (_, tagged) = json(
+        t.get(
+            "agent",
+            "/api/v1/customers?tag=vip&region=%E4%B8%8A%E6%B5%B7",
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(tagged["total"], 12);
+    let (_, none) = json(
+        t.get("agent", "/api/v1/customers?tag=v")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(none["total"], 0, "tags match whole");
+    let (_, pct) = json(
+        t.get("agent", "/api/v1/customers?q=%25")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(pct["total"], 0, "% is literal");
+
+    // Profile with preferences, figures, timeline.
+    let (s, _) = json(t.post("agent", "/api/v1/transactions").json(&json!({"external_id": "T1", "customer_id": "C1", "occurred_at": "2024-03-01 10:00", "amount": "99.50", "promotion": "yes"})).send().await.unwrap()).await;
+    assert_eq!(s, 201);
+    let (s, _) = json(t.post("agent", "/api/v1/transactions").json(&json!({"external_id": "T2", "customer_id": "C1", "occurred_at": "2024-04-01", "amount": "-20", "is_return": "1"})).send().await.unwrap()).await;
+    assert_eq!(s, 201);
+    let (s, _) = json(
+        t.post("agent", &format!("/api/v1/customers/{id}/interactions"))
+            .json(&json!({"kind": "call", "summary": "回访，客户满意"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, _) = json(
+        t.post("agent", &format!("/api/v1/customers/{id}/notes"))
+            .json(&json!({"body": "<script>alert(1)</script>"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, p) = json(
+        t.get("analyst", &format!("/api/v1/customers/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(p["preferences"]["早餐"], "豆浆油条");
+    assert_eq!(p["figures"]["purchases"], 1);
+    assert_eq!(p["figures"]["returns"], 1);
+    assert_eq!(p["figures"]["total_spend_minor"], 9950 - 2000);
+    assert_eq!(p["figures"]["referrals"], 1);
+    assert_eq!(p["figures"]["first_purchase"], "2024-03-01T10:00:00Z");
+    let kinds: Vec<&str> = p["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 4);
+    assert!(
+        kinds.contains(&"purchase")
+            && kinds.contains(&"return")
+            && kinds.contains(&"interaction")
+            && kinds.contains(&"note")
+    );
+    let (_, tx) = json(
+        t.get("agent", &format!("/api/v1/customers/{id}/transactions"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(tx["total"], 2);
+    assert_eq!(tx["items"][0]["external_id"], "T2", "newest first");
+
+    // Update with the current version; a stale version is a conflict.
+    let mut upd = customer("C1", "王小明（改）");
+    upd["version"] = json!(1);
+    let (s, u) = json(
+        t.put("agent", &format!("/api/v1/customers/{id}"))
+            .json(&upd)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{u}");
+    assert_eq!(u["version"], 2);
+    let (s, e) = json(
+        t.put("agent", &format!("/api/v1/customers/{id}"))
+            .json(&upd)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 409);
+    assert_eq!(e["error"]["code"], "version_conflict");
+    assert_eq!(e["error"]["details"]["current_version"], 2);
+
+    // Delete; then it is gone.
+    let r = t
+        .delete("manager", &format!("/api/v1/customers/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let (s, e) = json(
+        t.get("agent", &format!("/api/v1/customers/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 404);
+    assert_eq!(e["error"]["code"], "not_found");
+
+    // The audit log knows who did what.
+    let (s, log) = json(
+        t.get("manager", "/api/v1/audit?entity=customer")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let actions: Vec<String> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}:{}",
+                e["actor"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+                e["entity_id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        actions.contains(&"agent:create:C1".to_string()),
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"agent:update:C1".to_string()));
+    assert!(actions.contains(&"manager:delete:C1".to_string()));
+}
+both!(customers_crud);
+
+async fn errors_and_roles(t: &TestApp) {
+    let url = format!("{}/api/v1/customers", t.base);
+    // No token, a bad token.
+    let (s, e) = json(t.http.get(&url).send().await.unwrap()).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str().unwrap()),
+        (401, "unauthenticated")
+    );
+    let (s, _) = json(
+        t.http
+            .get(&url)
+            .bearer_auth("fid_nope")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 401);
+    // Chinese messages on request.
+    let (_, e) = json(
+        t.http
+            .get(&url)
+            .header("accept-language", "zh-CN")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(e["error"]["message"], "请登录或提供有效的 API 令牌。");
+    // Not JSON, JSON of the wrong shape, missing fields, bad values.
+    let (s, e) = json(
+        t.post("agent", "/api/v1/customers")
+            .header("content-type", "application/json")
+            .body("{nope")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str().unwrap()),
+        (400, "invalid_json")
+    );
+    let (s, e) = json(
+        t.post("agent", "/api/v1/customers")
+            .header("content-type", "text/plain")
+            .body("x")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str().unwrap()),
+        (400, "invalid_json")
+    );
+    let (s, e) = json(
+        t.post("agent", "/api/v1/customers")
+            .json(&json!({"name": 5}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str().unwrap()),
+        (400, "invalid_json")
+    );
+    let (s, e) = json(
+        t.post("agent", "/api/v1/customers")
+            .json(&json!({"external_id": "X"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str().unwrap()),
+        (422, "invalid_input")
+    );
+    assert_eq!(e["error"]["details"]["fields"][0]["field"], "name");
+    let (s, e) = json(t.post("agent", "/api/v1/customers").json(&json!({"external_id": "X", "name": "x", "email": "nope", "birthday": "2999-01-01"})).send().await.unwrap()).await;
+    assert_eq!(s, 422);
+    assert_eq!(e["error"]["details"]["fields"].as_array().unwrap().len(), 2);
+    let (s, e) = json(
+        t.post("agent", "/api/v1/customers")
+            .json(&json!({"external_id": "X", "name": "x", "referred_by": "NOBODY"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str().unwrap()),
+        (422, "unknown_reference")
+    );
+    let (s, e) = json(t.post("agent", "/api/v1/transactions").json(&json!({"external_id": "T", "customer_id": "NOBODY", "occurred_at": "2024-01-01", "amount": "1"})).send().await.unwrap()).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str().unwrap()),
+        (422, "unknown_reference")
+    );
+    // Duplicates.
+    let (s, _) = json(
+        t.post("agent", "/api/v1/customers")
+            .json(&customer("D1", "d"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, e) = json(
+        t.post("agent", "/api/v1/customers")
+            .json(&customer("D1", "d"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str().unwrap()),
+        (409, "duplicate_external_id")
+    );
+    // Unknown ids and paths.
+    let (s, _) = json(
+        t.get("agent", "/api/v1/customers/999999")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, e) = json(
+        t.get("agent", "/api/v1/customers/abc")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str().unwrap()),
+        (404, "not_found")
+    );
+    let (s, e) = json(t.get("agent", "/api/v1/nothing").send().await.unwrap()).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str().unwrap()),
+        (404, "not_found")
+    );
+    let (s, _) = json(
+        t.put("agent", "/api/v1/customers/999999")
+            .json(&json!({"version": 1, "external_id": "Z", "name": "z"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, _) = json(
+        t.post("agent", "/api/v1/customers/999999/notes")
+            .json(&json!({"body": "x"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, _) = json(
+        t.post("agent", "/api/v1/customers/999999/interactions")
+            .json(&json!({"kind": "call", "summary": "x"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 404);
+    // Roles: agents do not delete, manage users or see the audit log; analysts do not edit.
+    let (_, d) = json(
+        t.get("agent", "/api/v1/customers?q=D1")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let did = d["items"][0]["id"].as_i64().unwrap();
+    let (s, e) = json(
+        t.delete("agent", &format!("/api/v1/customers/{did}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str().unwrap()),
+        (403, "forbidden")
+    );
+    let (s, _) = json(
+        t.post("analyst", "/api/v1/customers")
+            .json(&customer("A1", "a"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = json(
+        t.post("analyst", &format!("/api/v1/customers/{did}/notes"))
+            .json(&json!({"body": "x"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = json(t.get("agent", "/api/v1/users").send().await.unwrap()).await;
+    assert_eq!(s, 403);
+    let (s, _) = json(t.get("manager", "/api/v1/users").send().await.unwrap()).await;
+    assert_eq!(s, 403);
+    let (s, _) = json(t.get("agent", "/api/v1/audit").send().await.unwrap()).await;
+    assert_eq!(s, 403);
+    let (s, _) = json(
+        t.post("agent", "/api/v1/imports/customers")
+            .body("external_id,name\nX,x\n")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, u) = json(
+        t.post("admin", "/api/v1/users")
+            .json(&json!({"username": "li.na", "password": "long-enough-1", "role": "agent"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{u}");
+    let (s, u) = json(
+        t.post("admin", "/api/v1/users")
+            .json(&json!({"username": "li.na", "password": "long-enough-1", "role": "agent"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422, "{u}");
+    let (s, _) = json(
+        t.post("admin", "/api/v1/users")
+            .json(&json!({"username": "short", "password": "x", "role": "agent"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    // Over-long text and future dates are refused.
+    let (s, _) = json(
+        t.post("agent", &format!("/api/v1/customers/{did}/notes"))
+            .json(&json!({"body": "x".repeat(5000)}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    let (s, _) = json(
+        t.post("agent", &format!("/api/v1/customers/{did}/interactions"))
+            .json(&json!({"kind": "call", "summary": "x", "occurred_at": "2999-01-01"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    let (s, _) = json(
+        t.post("agent", &format!("/api/v1/customers/{did}/interactions"))
+            .json(&json!({"kind": "telepathy", "summary": "x"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422);
+}
+both!(errors_and_roles);
+
+async fn concurrent_edits_one_wins(t: &TestApp) {
+    let (_, c) = json(
+        t.post("agent", "/api/v1/customers")
+            .json(&customer("K1", "k"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let id = c["id"].as_i64().unwrap();
+    let mut handles = Vec::new();
+    for i in 0..8 {
+        let mut body = customer("K1", &format!("name {i}"));
+        body["version"] = json!(1);
+        let req = t
+            .put(
+                if i % 2 == 0 { "agent" } else { "manager" },
+                &format!("/api/v1/customers/{id}"),
+            )
+            .json(&body);
+        handles.push(tokio::spawn(async move {
+            req.send().await.unwrap().status().as_u16()
+        }));
+    }
+    let mut codes = Vec::new();
+    for h in handles {
+        codes.push(h.await.unwrap());
+    }
+    assert_eq!(codes.iter().filter(|c| **c == 200).count(), 1, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == 409).count(), 7, "{codes:?}");
+    let (_, p) = json(
+        t.get("agent", &format!("/api/v1/customers/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(p["customer"]["version"], 2);
+}
+both!(concurrent_edits_one_wins);
+
+async fn health_and_openapi(t: &TestApp) {
+    let r = t
+        .http
+        .get(format!("{}/healthz", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let (s, doc) = json(
+        t.http
+            .get(format!("{}/api/openapi.json", t.base))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    for p in [
+        "/api/v1/customers",
+        "/api/v1/customers/{id}",
+        "/api/v1/imports/{kind}",
+        "/api/v1/imports/jobs/{id}",
+    ] {
+        assert!(doc["paths"][p].is_object(), "{p} documented");
+    }
+    let docs = t
+        .http
+        .get(format!("{}/api/docs", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        docs.contains("/api/v1/customers")
+            && !docs.contains("http://")
+            && !docs.contains("https://"),
+        "docs page has no external assets"
+    );
+}
+both!(health_and_openapi);

@@ -1,0 +1,638 @@
+//! Imports and exports: formats, encodings, round trips, idempotence, and every kind of bad
+//! input rejected with file/line/column/reason while the store stays unchanged.
+
+use super::harness::{json, TestApp};
+use crate::both;
+use app::customers::import::{ImportKind, ImportOptions, ProgressFn};
+use app::customers::table::Encoding;
+use app::{Actor, AppError};
+use std::sync::Arc;
+
+const CUSTOMERS: &str = "external_id,name,phone,email,gender,birthday,important_dates,region,channel,referred_by,tags,segment,consent,preferences
+C1,王小明,+86 138-0000-0001,xm@example.cn,男,1990-05-01,anniversary=2015-10-01,上海,门店,,vip,gold,sms,座位=靠窗第二个; 早餐=豆浆油条
+C2,\"Clarke, Emma\",,emma@example.com,female,,,London,web,C1,,,\"email, sms\",
+C3,李娜,13900000003,,F,1985/12/24,,北京,微信小程序,C2,\"会员, 学生\",,,联系时间=工作日晚上
+";
+
+const TRANSACTIONS: &str = "external_id,customer_id,occurred_at,amount,currency,channel,store,items,quantity,promotion,is_return
+T1,C1,2024-01-05 10:00:00,29.90,CNY,store,旗舰店,咖啡豆,2,1,0
+T2,C1,2024-02-01,15,CNY,online,,\"礼品卡, 贺卡\",1,0,0
+T3,C2,2024-02-03T08:00:00Z,-5.50,CNY,store,万达店,退货,1,0,1
+T4,C3,20240310,100.00,CNY,store,国贸店,黑胶唱片,1,no,no
+";
+
+fn quiet() -> ProgressFn {
+    Arc::new(|_| {})
+}
+
+pub async fn import(
+    t: &TestApp,
+    kind: ImportKind,
+    name: &str,
+    bytes: &[u8],
+    opts: ImportOptions,
+) -> Result<app::customers::ImportReport, AppError> {
+    let p = t.file(name, bytes);
+    t.app
+        .import_file(&Actor::cli(), kind, &p, name, &opts, quiet())
+        .await
+}
+
+async fn export(t: &TestApp, kind: ImportKind, name: &str, enc: Encoding) -> Vec<u8> {
+    let p = t.dir.path().join(name);
+    let _ = std::fs::remove_file(&p);
+    t.app
+        .export_file(&Actor::cli(), kind, &p, enc)
+        .await
+        .unwrap();
+    std::fs::read(p).unwrap()
+}
+
+async fn counts(t: &TestApp) -> (i64, i64) {
+    (
+        t.app.store.count("customers").await.unwrap(),
+        t.app.store.count("transactions").await.unwrap(),
+    )
+}
+
+async fn round_trip_and_idempotence(t: &TestApp) {
+    let r = import(
+        t,
+        ImportKind::Customers,
+        "c.csv",
+        CUSTOMERS.as_bytes(),
+        ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (r.counts.rows, r.counts.inserted, r.counts.updated),
+        (3, 3, 0)
+    );
+    let r = import(
+        t,
+        ImportKind::Transactions,
+        "t.csv",
+        TRANSACTIONS.as_bytes(),
+        ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.counts.rows, r.counts.inserted), (4, 4));
+    let c3 = t
+        .app
+        .store
+        .customer(t.app.store.customer_id_by_external("C3").await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(c3.referred_by.as_deref(), Some("C2"));
+    assert_eq!(c3.tags, vec!["会员", "学生"]);
+    assert_eq!(c3.birthday, "1985-12-24");
+
+    // Export → import → export: the same bytes, and nothing changed.
+    let c_csv = export(t, ImportKind::Customers, "c-out.csv", Encoding::Utf8).await;
+    let t_csv = export(t, ImportKind::Transactions, "t-out.csv", Encoding::Utf8).await;
+    assert!(
+        c_csv.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "UTF-8 BOM for Excel"
+    );
+    let before = t
+        .app
+        .store
+        .customer(t.app.store.customer_id_by_external("C1").await.unwrap())
+        .await
+        .unwrap();
+    for (kind, name, bytes) in [
+        (ImportKind::Customers, "c-in.csv", &c_csv),
+        (ImportKind::Transactions, "t-in.csv", &t_csv),
+    ] {
+        let r = import(t, kind, name, bytes, ImportOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.counts.inserted, r.counts.updated),
+            (0, 0),
+            "re-import of {name} changes nothing"
+        );
+    }
+    let after = t.app.store.customer(before.id).await.unwrap();
+    assert_eq!(before, after, "same version, same fields");
+    assert_eq!(
+        export(t, ImportKind::Customers, "c-out2.csv", Encoding::Utf8).await,
+        c_csv
+    );
+    assert_eq!(
+        export(t, ImportKind::Transactions, "t-out2.csv", Encoding::Utf8).await,
+        t_csv
+    );
+
+    // xlsx and GB18030 round trips.
+    for enc_name in ["xlsx", "gb18030"] {
+        let (ext, enc) = if enc_name == "xlsx" {
+            ("xlsx", Encoding::Utf8)
+        } else {
+            ("csv", Encoding::Gb18030)
+        };
+        for kind in [ImportKind::Customers, ImportKind::Transactions] {
+            let name = format!("{}-{enc_name}.{ext}", kind.as_str());
+            let bytes = export(t, kind, &name, enc).await;
+            let r = import(
+                t,
+                kind,
+                &format!("re-{name}"),
+                &bytes,
+                ImportOptions::default(),
+            )
+            .await
+            .unwrap();
+            assert_eq!((r.counts.inserted, r.counts.updated), (0, 0), "{name}");
+        }
+    }
+    assert_eq!(
+        export(t, ImportKind::Customers, "c-out3.csv", Encoding::Utf8).await,
+        c_csv
+    );
+
+    // A changed row updates only that customer, bumping its version.
+    let changed = CUSTOMERS.replace("C3,李娜", "C3,李娜娜");
+    let r = import(
+        t,
+        ImportKind::Customers,
+        "c2.csv",
+        changed.as_bytes(),
+        ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (r.counts.inserted, r.counts.updated, r.counts.unchanged),
+        (0, 1, 2)
+    );
+    let c3b = t.app.store.customer(c3.id).await.unwrap();
+    assert_eq!((c3b.name.as_str(), c3b.version), ("李娜娜", c3.version + 1));
+
+    // A file with fewer columns leaves the other fields alone.
+    let r = import(
+        t,
+        ImportKind::Customers,
+        "names.csv",
+        "external_id,name\nC1,王小明\nC9,新客户\n".as_bytes(),
+        ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.counts.inserted, r.counts.updated), (1, 0));
+    let c1 = t.app.store.customer(before.id).await.unwrap();
+    assert_eq!(c1.preferences, before.preferences);
+    assert_eq!(c1.phone, before.phone);
+
+    // Chinese headers and --map overrides, GB18030 detected.
+    let zh = "客户编号,姓名,手机,消费备注\nC20,张伟,13700000020,x\n";
+    let (gbk, _, _) = encoding_rs::GB18030.encode(zh);
+    let r = import(
+        t,
+        ImportKind::Customers,
+        "zh.csv",
+        &gbk,
+        ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.encoding, Some(Encoding::Gb18030));
+    assert_eq!(r.ignored_columns, vec!["消费备注"]);
+    let c20 = t
+        .app
+        .store
+        .customer(t.app.store.customer_id_by_external("C20").await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (c20.name.as_str(), c20.phone.as_str()),
+        ("张伟", "13700000020")
+    );
+    let mapped = "单号,会员,日期,实付\nM1,C20,2024-05-01,12.30\n";
+    let opts = ImportOptions {
+        map: vec![
+            ("external_id".into(), "单号".into()),
+            ("customer_id".into(), "会员".into()),
+            ("amount".into(), "实付".into()),
+        ],
+        ..Default::default()
+    };
+    let r = import(
+        t,
+        ImportKind::Transactions,
+        "mapped.csv",
+        mapped.as_bytes(),
+        opts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.counts.inserted, 1);
+
+    // The audit log has the imports.
+    let log = t.app.store.audit_log(Some("customers"), 50).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "import" && e.entity_id == "c.csv"),
+        "{log:?}"
+    );
+}
+both!(round_trip_and_idempotence);
+
+/// Every malformed file is refused whole: the error names file, line, column and reason, and
+/// the store does not change.
+async fn bad_files_change_nothing(t: &TestApp) {
+    import(
+        t,
+        ImportKind::Customers,
+        "c.csv",
+        CUSTOMERS.as_bytes(),
+        ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    import(
+        t,
+        ImportKind::Transactions,
+        "t.csv",
+        TRANSACTIONS.as_bytes(),
+        ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    let start = counts(t).await;
+    let head = "external_id,customer_id,occurred_at,amount\n";
+    let huge = format!(
+        "{head}T9,C1,2024-01-01,1\nT10,C1,2024-01-01,\"{}\"\n",
+        "9".repeat(200_000)
+    );
+    let mut bad_utf8 = format!("{head}T9,C1,2024-01-01,1\n").into_bytes();
+    bad_utf8.extend_from_slice(b"T10,C1,2024-01-01,1\xff\xfe\n");
+    let mut bad_gbk = encoding_rs::GB18030
+        .encode(&format!("{head}T9,C1,2024-01-01,1\n"))
+        .0
+        .into_owned();
+    bad_gbk.extend_from_slice(b"T10,C1,\x81\x20,1\n");
+    // (file, kind, bytes, forced encoding, expected line, column, reason)
+    type Case<'a> = (&'a str, ImportKind, Vec<u8>, Option<Encoding>, i64, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "columns.csv",
+            ImportKind::Transactions,
+            format!("{head}T9,C1,2024-01-01,1\nT10,C1,2024-01-01\n").into_bytes(),
+            None,
+            3,
+            "",
+            "expected 4 fields",
+        ),
+        (
+            "date.csv",
+            ImportKind::Transactions,
+            format!("{head}T9,C1,2024-01-01,1\nT10,C1,31/12/2024,1\n").into_bytes(),
+            None,
+            3,
+            "occurred_at",
+            "not a date",
+        ),
+        (
+            "amount.csv",
+            ImportKind::Transactions,
+            format!("{head}T9,C1,2024-01-01,abc\n").into_bytes(),
+            None,
+            2,
+            "amount",
+            "not an amount",
+        ),
+        (
+            "customer.csv",
+            ImportKind::Transactions,
+            format!("{head}T9,C1,2024-01-01,1\nT10,NOBODY,2024-01-01,1\n").into_bytes(),
+            None,
+            3,
+            "customer_id",
+            "no customer",
+        ),
+        (
+            "dup.csv",
+            ImportKind::Transactions,
+            format!("{head}T9,C1,2024-01-01,1\nT9,C1,2024-01-02,2\n").into_bytes(),
+            None,
+            3,
+            "external_id",
+            "duplicate",
+        ),
+        (
+            "utf8.csv",
+            ImportKind::Transactions,
+            bad_utf8,
+            Some(Encoding::Utf8),
+            3,
+            "amount",
+            "invalid utf-8",
+        ),
+        (
+            "gbk.csv",
+            ImportKind::Transactions,
+            bad_gbk,
+            Some(Encoding::Gb18030),
+            3,
+            "occurred_at",
+            "invalid gb18030",
+        ),
+        (
+            "empty.csv",
+            ImportKind::Transactions,
+            Vec::new(),
+            None,
+            0,
+            "",
+            "empty",
+        ),
+        (
+            "header-only.csv",
+            ImportKind::Transactions,
+            head.as_bytes().to_vec(),
+            None,
+            1,
+            "",
+            "no rows",
+        ),
+        (
+            "huge.csv",
+            ImportKind::Transactions,
+            huge.into_bytes(),
+            None,
+            3,
+            "amount",
+            "not an amount",
+        ),
+        (
+            "missing-col.csv",
+            ImportKind::Transactions,
+            b"external_id,customer_id,amount\nT9,C1,1\n".to_vec(),
+            None,
+            1,
+            "occurred_at",
+            "required column",
+        ),
+        (
+            "future.csv",
+            ImportKind::Transactions,
+            format!("{head}T9,C1,2100-01-01,1\n").into_bytes(),
+            None,
+            2,
+            "occurred_at",
+            "future",
+        ),
+        (
+            "quote.csv",
+            ImportKind::Transactions,
+            format!("{head}T9,C1,\"2024-01-01,1\n").into_bytes(),
+            None,
+            2,
+            "",
+            "expected 4 fields",
+        ),
+        (
+            "cust-email.csv",
+            ImportKind::Customers,
+            "external_id,name,email\nC50,x,not-mail\n"
+                .as_bytes()
+                .to_vec(),
+            None,
+            2,
+            "email",
+            "e-mail",
+        ),
+        (
+            "cust-ref.csv",
+            ImportKind::Customers,
+            "external_id,name,referred_by\nC50,x,C52\nC52,y,GHOST\n"
+                .as_bytes()
+                .to_vec(),
+            None,
+            3,
+            "referred_by",
+            "GHOST",
+        ),
+        (
+            "cust-dup.csv",
+            ImportKind::Customers,
+            "external_id,name\nC50,x\nC50,y\n".as_bytes().to_vec(),
+            None,
+            3,
+            "external_id",
+            "first on line 2",
+        ),
+        (
+            "cust-noname.csv",
+            ImportKind::Customers,
+            "external_id,name\nC50,\n".as_bytes().to_vec(),
+            None,
+            2,
+            "name",
+            "required",
+        ),
+        (
+            "not.xlsx",
+            ImportKind::Customers,
+            b"this is not a zip".to_vec(),
+            None,
+            0,
+            "",
+            "Excel",
+        ),
+    ];
+    for (name, kind, bytes, encoding, line, column, reason) in cases {
+        let e = import(
+            t,
+            kind,
+            name,
+            &bytes,
+            ImportOptions {
+                encoding,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err(name);
+        assert_eq!(e.code, domain::ErrorCode::ImportRejected, "{name}: {e:?}");
+        let errs = e.details["errors"].as_array().unwrap();
+        let first = &errs[0];
+        assert_eq!(first["file"], name, "{name}");
+        assert_eq!(first["line"], line, "{name}: {first}");
+        assert_eq!(first["column"], column, "{name}: {first}");
+        assert!(
+            first["reason"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains(&reason.to_lowercase()),
+            "{name}: {first}"
+        );
+        assert_eq!(counts(t).await, start, "{name} changed the store");
+    }
+    // Many bad rows: all counted, the report capped.
+    let mut many = String::from(head);
+    for i in 0..500 {
+        many.push_str(&format!("B{i},C1,2024-01-01,x\n"));
+    }
+    let e = import(
+        t,
+        ImportKind::Transactions,
+        "many.csv",
+        many.as_bytes(),
+        ImportOptions {
+            error_limit: 50,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.details["error_count"], 500);
+    assert_eq!(e.details["errors"].as_array().unwrap().len(), 50);
+    assert_eq!(counts(t).await, start);
+    // The job list records the rejection with its report.
+    let jobs = t.app.store.import_jobs(5).await.unwrap();
+    assert_eq!(jobs[0].status, "rejected");
+    assert_eq!(jobs[0].error_count, 500);
+}
+both!(bad_files_change_nothing);
+
+async fn imports_over_the_api(t: &TestApp) {
+    let r = t
+        .post(
+            "analyst",
+            "/api/v1/imports/customers?filename=c.csv&wait=true",
+        )
+        .body(CUSTOMERS)
+        .send()
+        .await
+        .unwrap();
+    let (s, rep) = json(r).await;
+    assert_eq!(s, 200, "{rep}");
+    assert_eq!(rep["counts"]["inserted"], 3);
+    let (s, job) = json(
+        t.post("analyst", "/api/v1/imports/transactions?filename=t.csv")
+            .body(TRANSACTIONS)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 202, "{job}");
+    let id = job["job"]["id"].as_i64().unwrap();
+    let mut status = String::new();
+    for _ in 0..100 {
+        let (_, j) = json(
+            t.get("analyst", &format!("/api/v1/imports/jobs/{id}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        status = j["job"]["status"].as_str().unwrap().to_string();
+        if status != "running" {
+            assert_eq!(j["job"]["rows_inserted"], 4);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "done");
+    let (s, e) = json(
+        t.post(
+            "analyst",
+            "/api/v1/imports/transactions?filename=bad.csv&wait=true",
+        )
+        .body("external_id,customer_id,occurred_at,amount\nX,C1,2024-01-01,zz\n")
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(e["error"]["code"], "import_rejected");
+    assert_eq!(e["error"]["details"]["errors"][0]["line"], 2);
+    assert_eq!(e["error"]["details"]["errors"][0]["column"], "amount");
+    let (s, _) = json(
+        t.post("analyst", "/api/v1/imports/orders")
+            .body("x")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, list) = json(t.get("manager", "/api/v1/imports").send().await.unwrap()).await;
+    assert_eq!(s, 200);
+    assert_eq!(list["total"], 3);
+}
+both!(imports_over_the_api);
+
+async fn backup_and_restore(t: &TestApp) {
+    import(
+        t,
+        ImportKind::Customers,
+        "c.csv",
+        CUSTOMERS.as_bytes(),
+        ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    import(
+        t,
+        ImportKind::Transactions,
+        "t.csv",
+        TRANSACTIONS.as_bytes(),
+        ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    let before = export(t, ImportKind::Customers, "before.csv", Encoding::Utf8).await;
+    let backup = t.dir.path().join("backup.sqlite3");
+    let n = t
+        .app
+        .store
+        .backup_to(&backup, &mut |_, _| {})
+        .await
+        .unwrap();
+    assert!(n > 7);
+    // Change things, then restore: back to the snapshot, and ids keep working afterwards.
+    import(
+        t,
+        ImportKind::Customers,
+        "more.csv",
+        b"external_id,name\nC7,later\n",
+        ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    t.app
+        .store
+        .restore_from(&backup, &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        export(t, ImportKind::Customers, "after.csv", Encoding::Utf8).await,
+        before
+    );
+    let (s, c) = json(
+        t.post("agent", "/api/v1/customers")
+            .json(&serde_json::json!({"external_id": "C8", "name": "new"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    // Tokens survive (users were restored), the restored data has its transactions.
+    assert_eq!(t.app.store.count("transactions").await.unwrap(), 4);
+    assert!(t
+        .app
+        .store
+        .restore_from(&t.dir.path().join("missing.sqlite3"), &mut |_, _| {})
+        .await
+        .is_err());
+}
+both!(backup_and_restore);

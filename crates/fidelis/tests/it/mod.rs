@@ -1,0 +1,5 @@
+mod api;
+mod cli;
+mod harness;
+mod imports;
+mod web;

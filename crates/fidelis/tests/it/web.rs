@@ -1,0 +1,257 @@
+//! Pages over HTTP: sign-in with CSRF and throttling, session cookies, escaping, roles.
+
+use super::harness::{TestApp, PASSWORD};
+use crate::both;
+
+fn cookie_value(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap()
+                .split_once('=')
+                .unwrap()
+                .1
+                .to_string()
+        })
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let i = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in page"))
+        + key.len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+/// Sign in through the form; returns (session cookie, CSRF token of the first page).
+pub async fn sign_in(t: &TestApp, user: &str) -> (String, String) {
+    let r = t
+        .http
+        .get(format!("{}/login", t.base))
+        .send()
+        .await
+        .unwrap();
+    let login_csrf = cookie_value(&r, "fidelis_login_csrf").unwrap();
+    let html = r.text().await.unwrap();
+    assert_eq!(hidden(&html, "csrf"), login_csrf);
+    let r = t
+        .http
+        .post(format!("{}/login", t.base))
+        .header("cookie", format!("fidelis_login_csrf={login_csrf}"))
+        .form(&[
+            ("username", user),
+            ("password", PASSWORD),
+            ("csrf", &login_csrf),
+            ("next", "/customers"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let set = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect::<Vec<_>>();
+    assert!(
+        set.iter().any(|c| c.starts_with("fidelis_session=")
+            && c.contains("HttpOnly")
+            && c.contains("SameSite=Lax")),
+        "{set:?}"
+    );
+    let session = cookie_value(&r, "fidelis_session").unwrap();
+    let page = t
+        .http
+        .get(format!("{}/customers", t.base))
+        .header("cookie", format!("fidelis_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    (session, hidden(&html, "csrf"))
+}
+
+async fn sessions_csrf_and_throttling(t: &TestApp) {
+    // Pages need a session.
+    let r = t
+        .http
+        .get(format!("{}/customers", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=/customers");
+    // A sign-in form without its CSRF cookie is refused.
+    let r = t
+        .http
+        .post(format!("{}/login", t.base))
+        .form(&[("username", "admin"), ("password", PASSWORD), ("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+
+    let (session, csrf) = sign_in(t, "agent").await;
+    let cookie = format!("fidelis_session={session}");
+    let (_, c) = super::harness::json(
+        t.post("agent", "/api/v1/customers")
+            .json(&serde_json::json!({"external_id": "W1", "name": "<img src=x onerror=alert(1)>"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let id = c["id"].as_i64().unwrap();
+    // Escaped, never executed.
+    let html = t
+        .http
+        .get(format!("{}/customers/{id}", t.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;") && !html.contains("<img src=x"),
+        "escaped"
+    );
+    // A form post without the session's CSRF token changes nothing.
+    let r = t
+        .http
+        .post(format!("{}/customers/{id}/notes", t.base))
+        .header("cookie", &cookie)
+        .form(&[("body", "x"), ("csrf", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(t.app.store.notes(id).await.unwrap().is_empty());
+    let r = t
+        .http
+        .post(format!("{}/customers/{id}/notes", t.base))
+        .header("cookie", &cookie)
+        .form(&[("body", "老位子"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(t.app.store.notes(id).await.unwrap()[0].body, "老位子");
+    let r = t
+        .http
+        .post(format!("{}/customers/{id}/interactions", t.base))
+        .header("cookie", &cookie)
+        .form(&[("kind", "visit"), ("summary", "到店"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    // Agents do not manage users.
+    let r = t
+        .http
+        .get(format!("{}/admin/users", t.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // Language switch is per user and sticks.
+    let r = t
+        .http
+        .post(format!("{}/lang", t.base))
+        .header("cookie", &cookie)
+        .form(&[("lang", "en"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let html = t
+        .http
+        .get(format!("{}/customers", t.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<html lang=\"en\">") && html.contains("Customers"));
+    let r = t
+        .http
+        .post(format!("{}/lang", t.base))
+        .header("cookie", &cookie)
+        .form(&[("lang", "zh-CN"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let html = t
+        .http
+        .get(format!("{}/customers", t.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\">") && html.contains("客户列表"));
+    // The other areas answer with their coming pages.
+    for p in ["/surveys", "/complaints", "/churn", "/loyalty", "/care"] {
+        let r = t
+            .http
+            .get(format!("{}{p}", t.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{p}");
+    }
+    // Sign out ends the session.
+    let r = t
+        .http
+        .post(format!("{}/logout", t.base))
+        .header("cookie", &cookie)
+        .form(&[("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let r = t
+        .http
+        .get(format!("{}/customers", t.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+
+    // Throttling: after 10 wrong passwords even the right one waits.
+    for _ in 0..10 {
+        let e = t
+            .app
+            .login("manager", "wrong-password", "10.0.0.1", domain::Lang::En)
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(e.code, domain::ErrorCode::InvalidCredentials);
+    }
+    let e = t
+        .app
+        .login("manager", PASSWORD, "10.0.0.2", domain::Lang::En)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.code, domain::ErrorCode::RateLimited);
+    assert_eq!(e.code.http_status(), 429);
+}
+both!(sessions_csrf_and_throttling);

@@ -1,0 +1,110 @@
+// Browser test of the web shell: a newcomer starts `fidelis serve --demo`, signs in, opens the
+// customer list, searches, opens a profile, and switches the language.
+//
+// Needs the fidelis binary (FIDELIS_BIN, default ../../target/debug/fidelis) and Debian's
+// chromium (CHROMIUM, default /usr/bin/chromium). Screenshots go to SHOTS_DIR when set.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BIN = process.env.FIDELIS_BIN || resolve(import.meta.dirname, '../../target/debug/fidelis');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = process.env.SHOTS_DIR;
+let server, browser, base, password, dataDir;
+
+function startServer() {
+  return new Promise((ok, fail) => {
+    dataDir = mkdtempSync(join(tmpdir(), 'fidelis-browser-'));
+    server = spawn(BIN, ['--data-dir', dataDir, 'serve', '--demo', '--demo-size', '400', '--bind', '127.0.0.1:0'], {
+      env: { ...process.env, LANG: 'en_US.UTF-8', FIDELIS_DATABASE_URL: '' },
+    });
+    let out = '';
+    const timer = setTimeout(() => fail(new Error('server did not start:\n' + out)), 60000);
+    const onData = (d) => {
+      out += d;
+      const pw = out.match(/admin \/ (\S+)/);
+      const url = out.match(/running at (http:\/\/\S+)/);
+      if (pw && url) {
+        clearTimeout(timer);
+        password = pw[1];
+        base = url[1];
+        ok();
+      }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (c) => fail(new Error(`server exited ${c}:\n${out}`)));
+  });
+}
+
+before(async () => {
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function shot(page, name) {
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: true });
+}
+
+test('sign in, list, search, profile, switch language', async () => {
+  const page = await browser.newPage({ locale: 'en-US' });
+  await page.goto(base + '/customers');
+  assert.match(page.url(), /\/login/);
+  await shot(page, 'login');
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/customers/);
+  const total = Number(await page.textContent('#total'));
+  assert.ok(total >= 400, `the demo has customers (${total})`);
+  assert.equal(await page.locator('nav.areas a').count(), 6, 'six areas in the navigation');
+  await shot(page, 'customers');
+
+  // Search as you type: htmx swaps the results.
+  const name = (await page.locator('a.customer-link').first().textContent()).trim();
+  await page.fill('#q', name);
+  await page.waitForFunction((n) => {
+    const links = [...document.querySelectorAll('a.customer-link')];
+    return links.length > 0 && links.every((a) => a.textContent.includes(n));
+  }, name);
+  const found = Number(await page.textContent('#total'));
+  assert.ok(found >= 1 && found < total, `search narrows the list (${found} of ${total})`);
+  await shot(page, 'search');
+
+  await page.locator('a.customer-link').first().click();
+  await page.waitForURL(/\/customers\/\d+/);
+  assert.equal((await page.textContent('#customer-name')).includes(name), true);
+  assert.ok(await page.isVisible('section.prefs'), 'preferences at the top');
+  assert.ok(Number(await page.textContent('#fig-purchases')) >= 1, 'key figures');
+  assert.ok(await page.locator('ul.timeline li').count() >= 1, 'timeline');
+  await shot(page, 'profile');
+
+  // Switch to Chinese, then back.
+  await page.click('#lang-switch');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+  assert.ok((await page.textContent('section.prefs h2')).includes('客户偏好'));
+  assert.ok((await page.textContent('nav.areas')).includes('满意度测评'));
+  await shot(page, 'profile-zh');
+  await page.click('#lang-switch');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.ok((await page.textContent('section.prefs h2')).includes('Preferences'));
+
+  // A phone-sized screen still shows the list and the search box.
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.goto(base + '/customers');
+  assert.ok(await page.isVisible('#q'));
+  await shot(page, 'phone');
+});
