@@ -275,7 +275,15 @@ async fn bad_files_change_nothing(t: &TestApp) {
         .into_owned();
     bad_gbk.extend_from_slice(b"T10,C1,\x81\x20,1\n");
     // (file, kind, bytes, forced encoding, expected line, column, reason)
-    type Case<'a> = (&'a str, ImportKind, Vec<u8>, Option<Encoding>, i64, &'a str, &'a str);
+    type Case<'a> = (
+        &'a str,
+        ImportKind,
+        Vec<u8>,
+        Option<Encoding>,
+        i64,
+        &'a str,
+        &'a str,
+    );
     let cases: Vec<Case> = vec![
         (
             "columns.csv",
