@@ -86,6 +86,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("customer.first_purchase", "First purchase", "首次购买"),
     ("customer.gender", "Gender", "性别"),
     ("customer.important_dates", "Important dates", "重要日期"),
+    ("customer.key_figures", "Key figures", "关键指标"),
     ("customer.last_purchase", "Last purchase", "最近购买"),
     ("customer.name", "Name", "姓名"),
     ("customer.new", "New customer", "新建客户"),
@@ -124,6 +125,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("login.title", "Sign in", "登录"),
     ("login.username", "User name", "用户名"),
     ("nav.api_docs", "API", "接口文档"),
+    ("nav.areas", "Areas", "功能模块"),
     ("nav.language", "中文", "English"),
     ("nav.logout", "Sign out", "退出"),
     ("nav.users", "Users", "用户管理"),
@@ -142,6 +144,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("timeline.purchase", "Purchase", "购买"),
     ("timeline.return", "Return", "退货"),
     ("user.add", "Add user", "添加用户"),
+    ("user.created", "Created", "创建时间"),
     ("user.role", "Role", "角色"),
     ("users.title", "Users", "用户"),
 ];

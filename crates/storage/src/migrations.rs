@@ -54,7 +54,7 @@ CREATE TABLE customers (
 CREATE INDEX customers_region ON customers(region);
 CREATE INDEX customers_channel ON customers(channel);
 CREATE INDEX customers_referred_by ON customers(referred_by_id);
-CREATE INDEX customers_name ON customers(name);
+CREATE INDEX customers_name ON customers(name, id);
 CREATE TABLE customer_preferences (
     customer_id BIGINT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
     pref_key TEXT NOT NULL,
