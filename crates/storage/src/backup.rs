@@ -91,7 +91,7 @@ async fn copy_all(
                     sql.push(',');
                 }
                 let ps: Vec<String> = (0..cols.len())
-                    .map(|c| format!("${}", r * cols.len() + c + 1))
+                    .map(|c| dst.backend.placeholder(r * cols.len() + c + 1))
                     .collect();
                 sql.push_str(&format!("({})", ps.join(",")));
             }

@@ -12,7 +12,7 @@ use domain::customers::{CustomerRecord, TransactionRecord};
 use domain::time::now_stored;
 use serde::Serialize;
 use sqlx::{Any, Transaction};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A bad row found by a whole-file check.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -46,6 +46,8 @@ struct Stage {
     cols: Vec<&'static str>,
     buf: Vec<V>,
     rows: i64,
+    indexed: bool,
+    backend: Backend,
 }
 
 impl Stage {
@@ -76,6 +78,8 @@ impl Stage {
             cols: cols.iter().map(|(c, _)| *c).collect(),
             buf: Vec::with_capacity(BATCH * (cols.len() + 1)),
             rows: 0,
+            indexed: false,
+            backend: store.backend,
         })
     }
 
@@ -110,7 +114,7 @@ impl Stage {
                 if c > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!("${}", r * width + c + 1));
+                sql.push_str(&self.backend.placeholder(r * width + c + 1));
             }
             sql.push(')');
         }
@@ -129,6 +133,7 @@ impl Stage {
     /// first is reported, naming the first).
     async fn duplicates(&mut self, limit: i64) -> Result<Vec<RowProblem>> {
         self.flush().await?;
+        self.index().await?;
         let rows: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
             "SELECT s.line, f.first_line, s.external_id FROM {t} s \
              JOIN (SELECT external_id, MIN(line) AS first_line FROM {t} GROUP BY external_id HAVING COUNT(*) > 1) f \
@@ -148,11 +153,32 @@ impl Stage {
             .collect())
     }
 
+    /// Index the staged external ids once all rows are in (cheaper than maintaining it).
+    async fn index(&mut self) -> Result<()> {
+        if !self.indexed {
+            self.exec(&format!(
+                "CREATE INDEX {t}_ext ON {t} (external_id)",
+                t = self.table
+            ))
+            .await?;
+            self.indexed = true;
+        }
+        Ok(())
+    }
+
     async fn exec(&mut self, sql: &str) -> Result<u64> {
-        Ok(sqlx::query(sql)
+        let started = std::time::Instant::now();
+        let n = sqlx::query(sql)
             .execute(&mut *self.tx)
             .await?
-            .rows_affected())
+            .rows_affected();
+        tracing::debug!(
+            secs = started.elapsed().as_secs_f64(),
+            rows = n,
+            "{}",
+            sql.chars().take(80).collect::<String>()
+        );
+        Ok(n)
     }
 }
 
@@ -325,13 +351,9 @@ impl CustomerImport {
             ref_changes = self
                 .stage
                 .exec(
-                    "UPDATE customers SET referred_by_id = \
-                       (SELECT r.id FROM stage_customers s JOIN customers r ON r.external_id = s.referred_by \
-                         WHERE s.external_id = customers.external_id) \
-                     WHERE external_id IN (SELECT external_id FROM stage_customers) \
-                       AND referred_by_id IS DISTINCT FROM \
-                       (SELECT r.id FROM stage_customers s JOIN customers r ON r.external_id = s.referred_by \
-                         WHERE s.external_id = customers.external_id)",
+                    "UPDATE customers SET referred_by_id = r.id \
+                     FROM stage_customers s LEFT JOIN customers r ON r.external_id = s.referred_by \
+                     WHERE s.external_id = customers.external_id AND customers.referred_by_id IS DISTINCT FROM r.id",
                 )
                 .await? as i64;
         }
@@ -363,42 +385,75 @@ impl CustomerImport {
         Ok(counts)
     }
 
-    /// Replace the preferences of the staged customers whose preferences differ. Preferences are
-    /// small, so they are compared in memory per customer.
+    /// Replace the preferences of the staged customers whose preferences differ, in id-ordered
+    /// chunks (bounded memory, set-based deletes and inserts).
     async fn merge_preferences(&mut self) -> Result<()> {
-        let staged: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT c.id, s.preferences FROM stage_customers s JOIN customers c ON c.external_id = s.external_id",
-        )
-        .fetch_all(&mut *self.stage.tx)
-        .await?;
-        for (id, json) in staged {
-            let want: std::collections::BTreeMap<String, String> =
-                serde_json::from_str(&json).unwrap_or_default();
-            let have: Vec<(String, String)> = sqlx::query_as(
-                "SELECT pref_key, pref_value FROM customer_preferences WHERE customer_id = $1 ORDER BY pref_key",
+        let mut last = 0i64;
+        loop {
+            let staged: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT c.id, s.preferences FROM stage_customers s JOIN customers c ON c.external_id = s.external_id \
+                 WHERE c.id > $1 ORDER BY c.id LIMIT 5000",
             )
-            .bind(id)
+            .bind(last)
             .fetch_all(&mut *self.stage.tx)
             .await?;
-            if have
-                .iter()
-                .cloned()
-                .collect::<std::collections::BTreeMap<_, _>>()
-                == want
-            {
+            let (Some(first), Some(end)) =
+                (staged.first().map(|r| r.0), staged.last().map(|r| r.0))
+            else {
+                break;
+            };
+            last = end;
+            let have: Vec<(i64, String, String)> = sqlx::query_as(
+                "SELECT customer_id, pref_key, pref_value FROM customer_preferences WHERE customer_id >= $1 AND customer_id <= $2",
+            )
+            .bind(first)
+            .bind(end)
+            .fetch_all(&mut *self.stage.tx)
+            .await?;
+            let mut current: BTreeMap<i64, BTreeMap<String, String>> = BTreeMap::new();
+            for (id, k, v) in have {
+                current.entry(id).or_default().insert(k, v);
+            }
+            let empty = BTreeMap::new();
+            let changed: Vec<(i64, BTreeMap<String, String>)> = staged
+                .into_iter()
+                .map(|(id, json)| (id, serde_json::from_str(&json).unwrap_or_default()))
+                .filter(|(id, want): &(i64, BTreeMap<String, String>)| {
+                    current.get(id).unwrap_or(&empty) != want
+                })
+                .collect();
+            if changed.is_empty() {
                 continue;
             }
-            sqlx::query("DELETE FROM customer_preferences WHERE customer_id = $1")
-                .bind(id)
-                .execute(&mut *self.stage.tx)
+            let ids: Vec<String> = changed.iter().map(|(id, _)| id.to_string()).collect();
+            self.stage
+                .exec(&format!(
+                    "DELETE FROM customer_preferences WHERE customer_id IN ({})",
+                    ids.join(",")
+                ))
                 .await?;
-            for (k, v) in want {
-                sqlx::query("INSERT INTO customer_preferences (customer_id, pref_key, pref_value) VALUES ($1, $2, $3)")
-                    .bind(id)
-                    .bind(k)
-                    .bind(v)
-                    .execute(&mut *self.stage.tx)
-                    .await?;
+            let pairs: Vec<(i64, &String, &String)> = changed
+                .iter()
+                .flat_map(|(id, m)| m.iter().map(move |(k, v)| (*id, k, v)))
+                .collect();
+            for chunk in pairs.chunks(300) {
+                let b = self.stage.backend;
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| {
+                        format!(
+                            "({}, {}, {})",
+                            b.placeholder(3 * i + 1),
+                            b.placeholder(3 * i + 2),
+                            b.placeholder(3 * i + 3)
+                        )
+                    })
+                    .collect();
+                let sql = format!("INSERT INTO customer_preferences (customer_id, pref_key, pref_value) VALUES {}", values.join(", "));
+                let mut q = sqlx::query(&sql);
+                for (id, k, v) in chunk {
+                    q = q.bind(*id).bind((*k).clone()).bind((*v).clone());
+                }
+                q.execute(&mut *self.stage.tx).await?;
             }
         }
         Ok(())

@@ -163,6 +163,18 @@ impl Store {
     }
 }
 
+impl Backend {
+    /// The `n`-th (1-based) bind placeholder for a statement with many parameters. SQLite's
+    /// `sqlite3_bind_parameter_name` is linear in the number of *named* parameters, so binding
+    /// thousands of `$N` costs quadratic time; anonymous `?` placeholders bind in constant time.
+    pub fn placeholder(self, n: usize) -> String {
+        match self {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${n}"),
+        }
+    }
+}
+
 pub(crate) fn get_s(row: &AnyRow, col: &str) -> String {
     row.try_get::<Option<String>, _>(col)
         .ok()
