@@ -1,5 +1,5 @@
 -- wrk script: random customer list pages/searches and profiles, p50/p95/p99 at the end.
--- env: FIDELIS_COOKIE (session cookie), N_CUSTOMERS, MODE = list | profile
+-- env: FIDELIS_COOKIE (session cookie), N_CUSTOMERS, MODE = list | filter | search | profile
 local cookie = os.getenv("FIDELIS_COOKIE")
 local n = tonumber(os.getenv("N_CUSTOMERS") or "1000")
 local mode = os.getenv("MODE") or "profile"
@@ -8,14 +8,11 @@ math.randomseed(os.time())
 request = function()
   local path
   if mode == "list" then
-    local r = math.random(3)
-    if r == 1 then
-      path = "/customers?page=" .. math.random(1, 200)
-    elseif r == 2 then
-      path = "/customers?q=" .. names[math.random(#names)]
-    else
-      path = "/customers?region=%E4%B8%8A%E6%B5%B7&page=" .. math.random(1, 50)
-    end
+    path = "/customers?page=" .. math.random(1, 200)
+  elseif mode == "filter" then
+    path = "/customers?region=%E4%B8%8A%E6%B5%B7&page=" .. math.random(1, 50)
+  elseif mode == "search" then
+    path = "/customers?q=" .. names[math.random(#names)]
   else
     path = "/customers/" .. math.random(1, n)
   end

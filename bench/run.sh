@@ -63,7 +63,7 @@ JAR="$OUT/cookies.txt"; rm -f "$JAR"
 CSRF=$(curl -s -c "$JAR" -b "$JAR" http://127.0.0.1:18181/login | grep -o 'name="csrf" value="[a-f0-9]*"' | cut -d'"' -f4)
 curl -s -c "$JAR" -b "$JAR" -o /dev/null -d "username=bench&password=bench-password-1&csrf=$CSRF&next=/customers" http://127.0.0.1:18181/login
 SESSION=$(awk '$6=="fidelis_session"{print $7}' "$JAR")
-for mode in list profile; do
+for mode in list filter search profile; do
   FIDELIS_COOKIE="fidelis_session=$SESSION" N_CUSTOMERS="$CUSTOMERS" MODE=$mode \
     wrk -t2 -c16 -d20s -s bench/pages.lua http://127.0.0.1:18181 | grep RESULT | tee -a "$RES"
 done

@@ -105,6 +105,12 @@ impl From<StoreError> for AppError {
                 | sqlx::Error::Tls(_)
                 | sqlx::Error::PoolClosed) => AppError::new(ErrorCode::StoreUnavailable, lang)
                     .with_details(json!({ "reason": e.to_string() })),
+                sqlx::Error::Database(d)
+                    if d.message().contains("locked") || d.message().contains("busy") =>
+                {
+                    // SQLite has one writer: a long import holds it; say so instead of failing.
+                    AppError::new(ErrorCode::StoreUnavailable, lang).with_details(json!({ "reason": "the store is busy with another write (an import?); try again shortly" }))
+                }
                 other => AppError::internal(other),
             },
         }

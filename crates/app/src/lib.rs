@@ -52,6 +52,10 @@ pub struct App {
     pub store: Store,
     pub jobs: Arc<jobs::Jobs>,
     pub(crate) login_limiter: Arc<access::LoginLimiter>,
+    /// Region and channel values for the list's filter menus, refreshed at most once a minute
+    /// (listing distinct values scans a whole index).
+    pub(crate) filter_cache:
+        Arc<std::sync::Mutex<Option<(std::time::Instant, customers::FilterOptions)>>>,
 }
 
 impl App {
@@ -60,6 +64,7 @@ impl App {
             store,
             jobs: Arc::new(jobs::Jobs::default()),
             login_limiter: Arc::new(access::LoginLimiter::default()),
+            filter_cache: Arc::default(),
         }
     }
 

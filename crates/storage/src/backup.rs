@@ -47,7 +47,7 @@ async fn copy_all(
     progress: &mut (dyn FnMut(&str, u64) + Send),
 ) -> Result<u64> {
     let mut from = begin_snapshot(src).await?;
-    let mut to = dst.pool.begin().await?;
+    let mut to = dst.begin_write().await?;
     if dst.backend == Backend::Sqlite {
         sqlx::query("PRAGMA defer_foreign_keys = ON")
             .execute(&mut *to)

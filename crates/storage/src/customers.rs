@@ -273,7 +273,7 @@ impl Store {
     }
 
     pub async fn create_customer(&self, r: &CustomerRecord, actor: &str) -> Result<Customer> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let referrer = Self::resolve_referrer(&mut tx, r).await?;
         let now = now_stored();
         let placeholders: Vec<String> =
@@ -323,7 +323,7 @@ impl Store {
         r: &CustomerRecord,
         actor: &str,
     ) -> Result<Customer> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let referrer = Self::resolve_referrer(&mut tx, r).await?;
         if referrer == Some(id) {
             return Err(StoreError::UnknownReference(
@@ -382,7 +382,7 @@ impl Store {
     }
 
     pub async fn delete_customer(&self, id: i64, actor: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let ext: Option<String> =
             sqlx::query_scalar("SELECT external_id FROM customers WHERE id = $1")
                 .bind(id)
@@ -438,18 +438,8 @@ impl Store {
         let mut args: Vec<String> = Vec::new();
         let q = f.q.trim().to_lowercase();
         if !q.is_empty() {
-            let pattern = format!("%{}%", escape_like(&q));
-            args.push(pattern);
-            let n = args.len();
-            let mut cond = format!(
-                "(LOWER(name) LIKE ${n} ESCAPE '\\' OR LOWER(email) LIKE ${n} ESCAPE '\\' OR LOWER(external_id) LIKE ${n} ESCAPE '\\'"
-            );
-            let digits = phone_digits(&q);
-            if digits.len() >= 3 {
-                args.push(format!("%{digits}%"));
-                cond.push_str(&format!(" OR phone_digits LIKE ${}", args.len()));
-            }
-            cond.push(')');
+            let (cond, values) = search_condition(self.backend, &q, args.len());
+            args.extend(values);
             conds.push(cond);
         }
         let mut add = |cond: &str, v: String| {
@@ -650,7 +640,7 @@ impl Store {
         t: &TransactionRecord,
         actor: &str,
     ) -> Result<Transaction> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let cid: Option<i64> =
             sqlx::query_scalar("SELECT id FROM customers WHERE external_id = $1")
                 .bind(t.customer.as_str())
@@ -723,7 +713,7 @@ impl Store {
         staff: &str,
         summary: &str,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO interactions (customer_id, kind, occurred_at, staff, summary) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -768,7 +758,7 @@ impl Store {
     }
 
     pub async fn add_note(&self, customer_id: i64, author: &str, body: &str) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO customer_notes (customer_id, author, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -803,6 +793,73 @@ impl Store {
             .fetch_one(&self.pool)
             .await?)
     }
+}
+
+/// The search: three or more characters are found anywhere in name, e-mail, external id or
+/// phone digits (a trigram index: FTS5 on SQLite, pg_trgm on PostgreSQL); one or two characters
+/// match the start of the name or the external id (a surname such as 王, an id prefix), which an
+/// ordinary index answers. Returns the condition and its bind values, numbered after `bound`.
+fn search_condition(backend: crate::Backend, q: &str, bound: usize) -> (String, Vec<String>) {
+    let n = q.chars().count();
+    let wild = q.contains(['%', '_', '\\', '"']);
+    if n >= 3 && backend == crate::Backend::Sqlite && !wild {
+        return (
+            format!(
+                "id IN (SELECT rowid FROM customers_search WHERE doc LIKE ${})",
+                bound + 1
+            ),
+            vec![format!("%{q}%")],
+        );
+    }
+    if n >= 3 {
+        return (
+            format!(
+                "lower(name || ' ' || email || ' ' || external_id || ' ' || phone_digits) LIKE ${} ESCAPE '\\'",
+                bound + 1
+            ),
+            vec![format!("%{}%", escape_like(q))],
+        );
+    }
+    if backend == crate::Backend::Postgres {
+        // Collations make byte ranges unreliable on PostgreSQL; a prefix LIKE is exact.
+        return (
+            format!(
+                "(lower(name) LIKE ${n} ESCAPE '\\' OR lower(external_id) LIKE ${n} ESCAPE '\\')",
+                n = bound + 1
+            ),
+            vec![format!("{}%", escape_like(q))],
+        );
+    }
+    // Prefix ranges use the (name, id) and external_id indexes; the upper bound is the prefix
+    // followed by the largest character. Names are matched as typed and with a capital first
+    // letter (the query was lower-cased).
+    let mut capital = q.chars();
+    let capital: String = capital
+        .next()
+        .map(|c| c.to_uppercase().chain(capital).collect())
+        .unwrap_or_default();
+    let upper = |p: &str| format!("{p}{}", char::MAX);
+    let values = vec![
+        q.to_string(),
+        upper(q),
+        capital.clone(),
+        upper(&capital),
+        q.to_uppercase(),
+        upper(&q.to_uppercase()),
+    ];
+    let b = bound;
+    (
+        format!(
+            "((name >= ${} AND name < ${}) OR (name >= ${} AND name < ${}) OR (external_id >= ${} AND external_id < ${}))",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6
+        ),
+        values,
+    )
 }
 
 pub(crate) fn escape_like(s: &str) -> String {
@@ -909,7 +966,7 @@ impl Store {
         rows: &[InteractionRow],
         notes: &[(String, String, String, String)],
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (ext, kind, at, staff, summary) in rows {
             sqlx::query(
                 "INSERT INTO interactions (customer_id, kind, occurred_at, staff, summary) \

@@ -56,7 +56,7 @@ impl Stage {
         table: &'static str,
         cols: Vec<(&'static str, &'static str)>,
     ) -> Result<Stage> {
-        let mut tx = store.pool.begin().await?;
+        let mut tx = store.begin_write().await?;
         let defs: Vec<String> = cols.iter().map(|(c, t)| format!("{c} {t}")).collect();
         let create = match store.backend {
             Backend::Sqlite => format!(
@@ -316,6 +316,7 @@ impl CustomerImport {
     /// Merge the staged rows and commit. Call only after `check` came back empty.
     pub async fn merge(mut self, actor: &str, file: &str) -> Result<ImportCounts> {
         self.stage.flush().await?;
+        self.stage.index().await?;
         let now = now_stored();
         let mut cols: Vec<&str> = vec!["name"];
         for f in &self.present {
@@ -390,26 +391,28 @@ impl CustomerImport {
     async fn merge_preferences(&mut self) -> Result<()> {
         let mut last = 0i64;
         loop {
-            let staged: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT c.id, s.preferences FROM stage_customers s JOIN customers c ON c.external_id = s.external_id \
-                 WHERE c.id > $1 ORDER BY c.id LIMIT 5000",
+            // Walk the file in line order (an index range on the stage, then one lookup per
+            // row), which stays linear on both backends.
+            let staged: Vec<(i64, i64, String)> = sqlx::query_as(
+                "SELECT s.line, c.id, s.preferences FROM stage_customers s JOIN customers c ON c.external_id = s.external_id \
+                 WHERE s.line > $1 ORDER BY s.line LIMIT 5000",
             )
             .bind(last)
             .fetch_all(&mut *self.stage.tx)
             .await?;
-            let (Some(first), Some(end)) =
-                (staged.first().map(|r| r.0), staged.last().map(|r| r.0))
-            else {
+            let Some(end) = staged.last().map(|r| r.0) else {
                 break;
             };
             last = end;
-            let have: Vec<(i64, String, String)> = sqlx::query_as(
-                "SELECT customer_id, pref_key, pref_value FROM customer_preferences WHERE customer_id >= $1 AND customer_id <= $2",
-            )
-            .bind(first)
-            .bind(end)
+            let id_list: Vec<String> = staged.iter().map(|r| r.1.to_string()).collect();
+            let have: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+                "SELECT customer_id, pref_key, pref_value FROM customer_preferences WHERE customer_id IN ({})",
+                id_list.join(",")
+            ))
             .fetch_all(&mut *self.stage.tx)
             .await?;
+            let staged: Vec<(i64, String)> =
+                staged.into_iter().map(|(_, id, json)| (id, json)).collect();
             let mut current: BTreeMap<i64, BTreeMap<String, String>> = BTreeMap::new();
             for (id, k, v) in have {
                 current.entry(id).or_default().insert(k, v);
@@ -504,6 +507,7 @@ impl TransactionImport {
 
     pub async fn merge(mut self, actor: &str, file: &str) -> Result<ImportCounts> {
         self.stage.flush().await?;
+        self.stage.index().await?;
         let mut cols: Vec<&str> = vec!["occurred_at", "amount_minor"];
         cols.extend(
             TRANSACTION_OPTIONAL

@@ -4,9 +4,10 @@
 use crate::{Backend, Result, Store};
 
 /// `{ID}` becomes the backend's auto-increment primary key.
-const STEPS: &[(i64, &str)] = &[(
-    1,
-    r#"
+const STEPS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE users (
     id {ID},
     username TEXT NOT NULL UNIQUE,
@@ -51,8 +52,9 @@ CREATE TABLE customers (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
-CREATE INDEX customers_region ON customers(region);
-CREATE INDEX customers_channel ON customers(channel);
+CREATE INDEX customers_region ON customers(region, name, id);
+CREATE INDEX customers_channel ON customers(channel, name, id);
+CREATE INDEX customers_segment ON customers(segment, name, id);
 CREATE INDEX customers_referred_by ON customers(referred_by_id);
 CREATE INDEX customers_name ON customers(name, id);
 CREATE TABLE customer_preferences (
@@ -118,7 +120,9 @@ CREATE TABLE import_jobs (
     finished_at TEXT
 );
 "#,
-)];
+    ),
+    (2, "customer search (per backend, see SEARCH_*)"),
+];
 
 /// Tables in dependency order (parents first), for backup and restore.
 pub const TABLES: &[&str] = &[
@@ -142,6 +146,25 @@ pub(crate) fn ddl(backend: Backend, sql: &str) -> String {
     sql.replace("{ID}", id)
 }
 
+/// Step 2: customer search. SQLite keeps a trigram FTS5 index of name, e-mail, external id and
+/// phone digits, maintained by triggers; PostgreSQL a pg_trgm GIN index on the same text (when
+/// the extension can be created; otherwise search scans). Statements, in order, per backend;
+/// PostgreSQL statements starting with `?` may fail without failing the migration.
+const SEARCH_SQLITE: &[&str] = &[
+    "CREATE VIRTUAL TABLE customers_search USING fts5(doc, tokenize = 'trigram')",
+    "CREATE TRIGGER customers_search_ai AFTER INSERT ON customers BEGIN \
+       INSERT INTO customers_search (rowid, doc) VALUES (new.id, new.name || ' ' || new.email || ' ' || new.external_id || ' ' || new.phone_digits); END",
+    "CREATE TRIGGER customers_search_ad AFTER DELETE ON customers BEGIN DELETE FROM customers_search WHERE rowid = old.id; END",
+    "CREATE TRIGGER customers_search_au AFTER UPDATE OF name, email, external_id, phone_digits ON customers BEGIN \
+       DELETE FROM customers_search WHERE rowid = old.id; \
+       INSERT INTO customers_search (rowid, doc) VALUES (new.id, new.name || ' ' || new.email || ' ' || new.external_id || ' ' || new.phone_digits); END",
+    "INSERT INTO customers_search (rowid, doc) SELECT id, name || ' ' || email || ' ' || external_id || ' ' || phone_digits FROM customers",
+];
+const SEARCH_POSTGRES: &[&str] = &[
+    "?CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "?CREATE INDEX customers_search_trgm ON customers USING gin ((lower(name || ' ' || email || ' ' || external_id || ' ' || phone_digits)) gin_trgm_ops)",
+];
+
 pub(crate) async fn run(store: &Store) -> Result<usize> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
@@ -150,7 +173,7 @@ pub(crate) async fn run(store: &Store) -> Result<usize> {
     .await?;
     let mut applied = 0;
     for (version, sql) in STEPS {
-        let mut tx = store.pool.begin().await?;
+        let mut tx = store.begin_write().await?;
         let done: Option<i64> =
             sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(*version)
@@ -159,9 +182,40 @@ pub(crate) async fn run(store: &Store) -> Result<usize> {
         if done.is_some() {
             continue;
         }
-        for stmt in ddl(store.backend, sql).split(';') {
-            if !stmt.trim().is_empty() {
-                sqlx::query(stmt).execute(&mut *tx).await?;
+        let stmts: Vec<String> = match (*version, store.backend) {
+            (2, Backend::Sqlite) => SEARCH_SQLITE.iter().map(|s| s.to_string()).collect(),
+            (2, Backend::Postgres) => SEARCH_POSTGRES.iter().map(|s| s.to_string()).collect(),
+            _ => ddl(store.backend, sql)
+                .split(';')
+                .map(str::to_string)
+                .collect(),
+        };
+        for stmt in stmts.iter().filter(|s| !s.trim().is_empty()) {
+            match stmt.strip_prefix('?') {
+                // Optional: try it under a savepoint so a refusal does not abort the step.
+                Some(optional) => {
+                    sqlx::query("SAVEPOINT optional_step")
+                        .execute(&mut *tx)
+                        .await?;
+                    match sqlx::query(optional).execute(&mut *tx).await {
+                        Ok(_) => {
+                            sqlx::query("RELEASE SAVEPOINT optional_step")
+                                .execute(&mut *tx)
+                                .await?
+                        }
+                        Err(e) => {
+                            tracing::warn!(
+                                "optional migration statement skipped ({e}): {optional}"
+                            );
+                            sqlx::query("ROLLBACK TO SAVEPOINT optional_step")
+                                .execute(&mut *tx)
+                                .await?
+                        }
+                    };
+                }
+                None => {
+                    sqlx::query(stmt).execute(&mut *tx).await?;
+                }
             }
         }
         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")

@@ -18,6 +18,7 @@ use storage::customers::{Customer, CustomerFilter, CustomerSummary};
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/customers", get(list))
+        .route("/customers/export", get(export))
         .route("/customers/{id}", get(profile))
         .route("/customers/{id}/notes", post(add_note))
         .route("/customers/{id}/interactions", post(add_interaction))
@@ -51,6 +52,7 @@ struct ListPage {
     pages: i64,
     prev_url: Option<String>,
     next_url: Option<String>,
+    can_export: bool,
 }
 
 fn enc(s: &str) -> String {
@@ -104,7 +106,60 @@ async fn list(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>) -
         prev_url: (p.page > 1).then(|| url(p.page - 1)),
         next_url: (p.page < pages).then(|| url(p.page + 1)),
         rows: p.items,
+        can_export: ctx.actor.role.can(Permission::ExportAll),
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ExportQuery {
+    kind: String,
+    format: String,
+}
+
+/// Download all customers or transactions as CSV (UTF-8 with BOM) or xlsx.
+async fn export(State(app): State<App>, ctx: WebCtx, Query(q): Query<ExportQuery>) -> Response {
+    use app::customers::table::Encoding;
+    let kind = match app::customers::ImportKind::parse(if q.kind.is_empty() {
+        "customers"
+    } else {
+        &q.kind
+    }) {
+        Ok(k) => k,
+        Err(e) => return error_page(&ctx, app::AppError::field(ctx.actor.lang, "kind", e)),
+    };
+    let (ext, ctype) = match q.format.as_str() {
+        "xlsx" => (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        _ => ("csv", "text/csv; charset=utf-8"),
+    };
+    let dir = std::env::temp_dir().join("fidelis-exports");
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(format!("{}.{ext}", app::access::new_secret().0));
+    if let Err(e) = app
+        .export_file(actor(&ctx), kind, &path, Encoding::Utf8)
+        .await
+    {
+        return error_page(&ctx, e);
+    }
+    let bytes = std::fs::read(&path);
+    let _ = std::fs::remove_file(&path);
+    match bytes {
+        Ok(b) => (
+            [
+                (axum::http::header::CONTENT_TYPE, ctype.to_string()),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}.{ext}\"", kind.as_str()),
+                ),
+            ],
+            b,
+        )
+            .into_response(),
+        Err(e) => error_page(&ctx, app::AppError::internal(e)),
+    }
 }
 
 struct TimelineRow {

@@ -14,6 +14,9 @@ use storage::customers::{
 
 pub use import::{ExportKind, ImportKind, ImportOptions, ImportReport};
 
+/// (regions, channels)
+pub type FilterOptions = (Vec<String>, Vec<String>);
+
 /// Longest note or contact summary, in characters.
 pub const MAX_NOTE: usize = 4_000;
 
@@ -156,11 +159,19 @@ impl App {
             .map_err(|e| not_found(actor, e, "customer"))
     }
 
-    pub async fn filter_options(&self) -> Result<(Vec<String>, Vec<String>), AppError> {
-        Ok((
+    /// Regions and channels for the filter menus (cached for a minute).
+    pub async fn filter_options(&self) -> Result<FilterOptions, AppError> {
+        if let Some((at, v)) = self.filter_cache.lock().unwrap().as_ref() {
+            if at.elapsed() < std::time::Duration::from_secs(60) {
+                return Ok(v.clone());
+            }
+        }
+        let v = (
             self.store.distinct_values("region").await?,
             self.store.distinct_values("channel").await?,
-        ))
+        );
+        *self.filter_cache.lock().unwrap() = Some((std::time::Instant::now(), v.clone()));
+        Ok(v)
     }
 }
 

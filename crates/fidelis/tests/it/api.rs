@@ -62,15 +62,23 @@ async fn customers_crud(t: &TestApp) {
     assert_eq!(s, 200);
     assert_eq!(page["total"], 12);
     assert_eq!(page["items"].as_array().unwrap().len(), 5);
-    let (_, found) = json(
-        t.get("agent", "/api/v1/customers?q=%E5%B0%8F%E6%98%8E")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    // Three or more characters are found anywhere in name, e-mail, external id or phone.
+    let search = |q: &str| t.get("agent", &format!("/api/v1/customers?q={q}")).send();
+    let (_, found) = json(search("%E7%8E%8B%E5%B0%8F%E6%98%8E").await.unwrap()).await;
     assert_eq!(found["total"], 1, "{found}");
     assert_eq!(found["items"][0]["name"], "王小明");
+    let (_, found) = json(search("ustomer%200").await.unwrap()).await;
+    assert_eq!(found["total"], 7, "'Customer 03'..'Customer 09': {found}");
+    // One or two characters: the start of the name (a surname) or of the external id.
+    let (_, found) = json(search("%E7%8E%8B").await.unwrap()).await;
+    assert_eq!(found["total"], 1, "{found}");
+    let (_, found) = json(search("cu").await.unwrap()).await;
+    assert_eq!(found["total"], 10, "case-insensitive name prefix: {found}");
+    let (_, found) = json(search("c1").await.unwrap()).await;
+    assert_eq!(
+        found["total"], 4,
+        "external id prefix C1, C10, C11, C12: {found}"
+    );
     let (_, by_phone) = json(
         t.get("agent", "/api/v1/customers?q=13800138000")
             .send()

@@ -155,6 +155,32 @@ async fn sessions_csrf_and_throttling(t: &TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 303);
+    // Agents do not export everything; analysts download CSV and Excel from the list page.
+    let r = t
+        .http
+        .get(format!("{}/customers/export?format=csv", t.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let (a_session, _) = sign_in(t, "analyst").await;
+    let r = t
+        .http
+        .get(format!("{}/customers/export?format=xlsx", t.base))
+        .header("cookie", format!("fidelis_session={a_session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("customers.xlsx"));
+    assert!(
+        r.bytes().await.unwrap().starts_with(b"PK"),
+        "an xlsx is a zip"
+    );
     // Agents do not manage users.
     let r = t
         .http
