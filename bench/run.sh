@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CUSTOMERS=${CUSTOMERS:-1000000}
-ALPHA=${ALPHA:-0.3}
+ALPHA=${ALPHA:-0.22}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 OUT=bench/out
 mkdir -p "$OUT"
@@ -65,7 +65,7 @@ curl -s -c "$JAR" -b "$JAR" -o /dev/null -d "username=bench&password=bench-passw
 SESSION=$(awk '$6=="fidelis_session"{print $7}' "$JAR")
 for mode in list filter search profile; do
   FIDELIS_COOKIE="fidelis_session=$SESSION" N_CUSTOMERS="$CUSTOMERS" MODE=$mode \
-    wrk -t2 -c16 -d20s -s bench/pages.lua http://127.0.0.1:18181 | grep RESULT | tee -a "$RES"
+    wrk -t2 -c16 -d15s --timeout 10s -s bench/pages.lua http://127.0.0.1:18181 | grep RESULT | tee -a "$RES"
 done
 kill $SERVER
 log "done"

@@ -168,6 +168,26 @@ impl Store {
         })
     }
 
+    /// Refresh the planner's statistics after a bulk change (an import), so lists and searches
+    /// keep using their indexes. Sampled, so it stays quick on large tables.
+    pub async fn analyze(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = self.pool.acquire().await?;
+                sqlx::query("PRAGMA analysis_limit = 2000")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("ANALYZE").execute(&mut *conn).await?;
+            }
+            Backend::Postgres => {
+                sqlx::query("ANALYZE customers, transactions, customer_preferences")
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
