@@ -61,6 +61,20 @@ fn customer_from(row: &AnyRow) -> Customer {
     }
 }
 
+fn summary_from(r: &AnyRow) -> CustomerSummary {
+    CustomerSummary {
+        id: get_i(r, "id"),
+        external_id: get_s(r, "external_id"),
+        name: get_s(r, "name"),
+        phone: get_s(r, "phone"),
+        email: get_s(r, "email"),
+        region: get_s(r, "region"),
+        channel: get_s(r, "channel"),
+        segment: get_s(r, "segment"),
+        tags: serde_json::from_str(&get_s(r, "tags")).unwrap_or_default(),
+    }
+}
+
 /// The digits of a phone number, which the list search matches against.
 pub fn phone_digits(phone: &str) -> String {
     phone.chars().filter(char::is_ascii_digit).collect()
@@ -434,9 +448,14 @@ impl Store {
     ) -> Result<Page<CustomerSummary>> {
         let page = page.max(1);
         let per_page = per_page.clamp(1, 500);
+        let q = f.q.trim().to_lowercase();
+        let only_text =
+            f.region.is_empty() && f.channel.is_empty() && f.tag.is_empty() && f.segment.is_empty();
+        if only_text && self.backend == crate::Backend::Sqlite && q.chars().count() >= 3 {
+            return self.search_customers_fts(&q, page, per_page).await;
+        }
         let mut conds: Vec<String> = Vec::new();
         let mut args: Vec<String> = Vec::new();
-        let q = f.q.trim().to_lowercase();
         if !q.is_empty() {
             let (cond, values) = search_condition(self.backend, &q, args.len());
             args.extend(values);
@@ -485,22 +504,40 @@ impl Store {
             lq = lq.bind(a.clone());
         }
         let rows = lq.fetch_all(&self.pool).await?;
-        let items = rows
-            .iter()
-            .map(|r| CustomerSummary {
-                id: get_i(r, "id"),
-                external_id: get_s(r, "external_id"),
-                name: get_s(r, "name"),
-                phone: get_s(r, "phone"),
-                email: get_s(r, "email"),
-                region: get_s(r, "region"),
-                channel: get_s(r, "channel"),
-                segment: get_s(r, "segment"),
-                tags: serde_json::from_str(&get_s(r, "tags")).unwrap_or_default(),
-            })
-            .collect();
+        let items = rows.iter().map(summary_from).collect();
         Ok(Page {
             items,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    /// Free-text search on SQLite straight from the trigram index, in the order customers were
+    /// added: the index yields row ids in order, so a page stops after `per_page` matches
+    /// instead of sorting every match by name.
+    async fn search_customers_fts(
+        &self,
+        q: &str,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<CustomerSummary>> {
+        let pattern = fts_phrase(q);
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM customers_search WHERE doc MATCH $1")
+                .bind(&pattern)
+                .fetch_one(&self.pool)
+                .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT id, external_id, name, phone, email, region, channel, segment, tags FROM customers \
+             WHERE id IN (SELECT rowid FROM customers_search WHERE doc MATCH $1 ORDER BY rowid LIMIT {per_page} OFFSET {}) ORDER BY id",
+            (page - 1) * per_page
+        ))
+        .bind(&pattern)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Page {
+            items: rows.iter().map(summary_from).collect(),
             total,
             page,
             per_page,
@@ -801,14 +838,13 @@ impl Store {
 /// ordinary index answers. Returns the condition and its bind values, numbered after `bound`.
 fn search_condition(backend: crate::Backend, q: &str, bound: usize) -> (String, Vec<String>) {
     let n = q.chars().count();
-    let wild = q.contains(['%', '_', '\\', '"']);
-    if n >= 3 && backend == crate::Backend::Sqlite && !wild {
+    if n >= 3 && backend == crate::Backend::Sqlite {
         return (
             format!(
-                "id IN (SELECT rowid FROM customers_search WHERE doc LIKE ${})",
+                "id IN (SELECT rowid FROM customers_search WHERE doc MATCH ${})",
                 bound + 1
             ),
-            vec![format!("%{q}%")],
+            vec![fts_phrase(q)],
         );
     }
     if n >= 3 {
@@ -860,6 +896,12 @@ fn search_condition(backend: crate::Backend, q: &str, bound: usize) -> (String, 
         ),
         values,
     )
+}
+
+/// An FTS5 phrase: with the trigram tokenizer a phrase of consecutive trigrams is exactly a
+/// case-insensitive substring, answered from the index alone.
+fn fts_phrase(q: &str) -> String {
+    format!("\"{}\"", q.replace('"', "\"\""))
 }
 
 pub(crate) fn escape_like(s: &str) -> String {

@@ -74,6 +74,21 @@ async fn customers_crud(t: &TestApp) {
     assert_eq!(found["total"], 1, "{found}");
     let (_, found) = json(search("cu").await.unwrap()).await;
     assert_eq!(found["total"], 10, "case-insensitive name prefix: {found}");
+    for odd in [
+        "%22ab%22c",
+        "%25%5F%5C",
+        "a%22%22",
+        "AND%20OR",
+        "NEAR(x)",
+        "*",
+    ] {
+        let (s, found) = json(search(odd).await.unwrap()).await;
+        assert_eq!(
+            (s, found["total"].as_i64()),
+            (200, Some(0)),
+            "{odd}: {found}"
+        );
+    }
     let (_, found) = json(search("c1").await.unwrap()).await;
     assert_eq!(
         found["total"], 4,
