@@ -206,6 +206,24 @@ fn bar(total: u64, bytes: bool) -> ProgressBar {
     pb
 }
 
+/// A spinner for work whose total is unknown in advance (backup, restore).
+fn table_spinner() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(ProgressStyle::with_template("{spinner} {msg:24} {pos} rows").unwrap());
+    pb
+}
+
+/// Report "table, rows copied" on a progress bar.
+fn copy_progress(pb: &ProgressBar) -> impl FnMut(&str, u64) + Send + '_ {
+    move |table, rows| {
+        pb.set_message(table.to_string());
+        pb.set_position(rows);
+    }
+}
+
 pub async fn run(cli: Cli) -> Result<()> {
     let s = cli.store.clone();
     match cli.command {
@@ -315,11 +333,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Backup { output } => {
             let app = open(&s).await?;
-            let pb = bar(0, false);
-            let mut progress = |t: &str, n: u64| {
-                pb.set_message(t.to_string());
-                pb.set_position(n);
-            };
+            let pb = table_spinner();
+            let mut progress = copy_progress(&pb);
             let n = app
                 .store
                 .backup_to(&output, &mut progress)
@@ -336,11 +351,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Restore { file } => {
             let app = open(&s).await?;
-            let pb = bar(0, false);
-            let mut progress = |t: &str, n: u64| {
-                pb.set_message(t.to_string());
-                pb.set_position(n);
-            };
+            let pb = table_spinner();
+            let mut progress = copy_progress(&pb);
             let n = app
                 .store
                 .restore_from(&file, &mut progress)

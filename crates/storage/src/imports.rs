@@ -153,6 +153,24 @@ impl Stage {
             .collect())
     }
 
+    /// Rows a check query names, as `(line, value)`, turned into problems with `field`.
+    async fn problems(
+        &mut self,
+        sql: &str,
+        field: &str,
+        reason: impl Fn(&str) -> String,
+    ) -> Result<Vec<RowProblem>> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(sql).fetch_all(&mut *self.tx).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(line, v)| RowProblem {
+                line,
+                field: field.into(),
+                reason: reason(&v),
+            })
+            .collect())
+    }
+
     /// Index the staged external ids once all rows are in (cheaper than maintaining it).
     async fn index(&mut self) -> Result<()> {
         if !self.indexed {
@@ -180,6 +198,13 @@ impl Stage {
         );
         Ok(n)
     }
+}
+
+/// The first `limit` problems in file order.
+fn first_by_line(mut problems: Vec<RowProblem>, limit: i64) -> Vec<RowProblem> {
+    problems.sort_by_key(|p| p.line);
+    problems.truncate(limit.max(0) as usize);
+    problems
 }
 
 /// Which optional columns the file carries; absent ones are left as they are on update.
@@ -293,24 +318,23 @@ impl CustomerImport {
     pub async fn check(&mut self, limit: i64) -> Result<Vec<RowProblem>> {
         let mut problems = self.stage.duplicates(limit).await?;
         if self.present.contains("referred_by") {
-            let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
-                "SELECT s.line, s.referred_by FROM stage_customers s \
-                 WHERE s.referred_by <> '' \
-                   AND NOT EXISTS (SELECT 1 FROM stage_customers o WHERE o.external_id = s.referred_by) \
-                   AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.referred_by) \
-                 ORDER BY s.line LIMIT {limit}"
-            ))
-            .fetch_all(&mut *self.stage.tx)
-            .await?;
-            problems.extend(rows.into_iter().map(|(line, r)| RowProblem {
-                line,
-                field: "referred_by".into(),
-                reason: format!("no customer with external id '{r}' in the file or the store"),
-            }));
+            let found = self
+                .stage
+                .problems(
+                    &format!(
+                        "SELECT s.line, s.referred_by FROM stage_customers s \
+                         WHERE s.referred_by <> '' \
+                           AND NOT EXISTS (SELECT 1 FROM stage_customers o WHERE o.external_id = s.referred_by) \
+                           AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.referred_by) \
+                         ORDER BY s.line LIMIT {limit}"
+                    ),
+                    "referred_by",
+                    |r| format!("no customer with external id '{r}' in the file or the store"),
+                )
+                .await?;
+            problems.extend(found);
         }
-        problems.sort_by_key(|p| p.line);
-        problems.truncate(limit as usize);
-        Ok(problems)
+        Ok(first_by_line(problems, limit))
     }
 
     /// Merge the staged rows and commit. Call only after `check` came back empty.
@@ -488,21 +512,20 @@ impl TransactionImport {
     /// Whole-file checks: duplicate external ids and unknown customers.
     pub async fn check(&mut self, limit: i64) -> Result<Vec<RowProblem>> {
         let mut problems = self.stage.duplicates(limit).await?;
-        let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
-            "SELECT s.line, s.customer_ext FROM stage_transactions s \
-             WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.customer_ext) \
-             ORDER BY s.line LIMIT {limit}"
-        ))
-        .fetch_all(&mut *self.stage.tx)
-        .await?;
-        problems.extend(rows.into_iter().map(|(line, c)| RowProblem {
-            line,
-            field: "customer_id".into(),
-            reason: format!("no customer with external id '{c}'"),
-        }));
-        problems.sort_by_key(|p| p.line);
-        problems.truncate(limit as usize);
-        Ok(problems)
+        let found = self
+            .stage
+            .problems(
+                &format!(
+                    "SELECT s.line, s.customer_ext FROM stage_transactions s \
+                     WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.customer_ext) \
+                     ORDER BY s.line LIMIT {limit}"
+                ),
+                "customer_id",
+                |c| format!("no customer with external id '{c}'"),
+            )
+            .await?;
+        problems.extend(found);
+        Ok(first_by_line(problems, limit))
     }
 
     pub async fn merge(mut self, actor: &str, file: &str) -> Result<ImportCounts> {

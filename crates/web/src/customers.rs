@@ -364,19 +364,31 @@ async fn add_note(
     if let Err(e) = ctx.check_csrf(&f.csrf) {
         return error_page(&ctx, e);
     }
-    match app.add_note(actor(&ctx), id, &f.body).await {
-        Ok(_) => Redirect::to(&format!("/customers/{id}?saved=1")).into_response(),
+    let result = app.add_note(actor(&ctx), id, &f.body).await.map(|_| ());
+    after_profile_form(&app, &ctx, id, result).await
+}
+
+/// Back to the profile after a form: saved, or the profile again with the input error, or an
+/// error page for anything else.
+async fn after_profile_form(
+    app: &App,
+    ctx: &WebCtx,
+    id: i64,
+    result: Result<(), app::AppError>,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/customers/{id}?saved=1")).into_response(),
         Err(e) if e.code == domain::ErrorCode::InvalidInput => {
             render_profile(
-                &app,
-                &ctx,
+                app,
+                ctx,
                 id,
                 None,
                 Some(e.localized(ctx.actor.lang).message),
             )
             .await
         }
-        Err(e) => error_page(&ctx, e),
+        Err(e) => error_page(ctx, e),
     }
 }
 
@@ -399,21 +411,9 @@ async fn add_interaction(
     if let Err(e) = ctx.check_csrf(&f.csrf) {
         return error_page(&ctx, e);
     }
-    match app
+    let result = app
         .add_interaction(actor(&ctx), id, &f.kind, "", &f.summary)
         .await
-    {
-        Ok(_) => Redirect::to(&format!("/customers/{id}?saved=1")).into_response(),
-        Err(e) if e.code == domain::ErrorCode::InvalidInput => {
-            render_profile(
-                &app,
-                &ctx,
-                id,
-                None,
-                Some(e.localized(ctx.actor.lang).message),
-            )
-            .await
-        }
-        Err(e) => error_page(&ctx, e),
-    }
+        .map(|_| ());
+    after_profile_form(&app, &ctx, id, result).await
 }
