@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CUSTOMERS=${CUSTOMERS:-1000000}
-ALPHA=${ALPHA:-0.17}
+ALPHA=${ALPHA:-0.15}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 OUT=bench/out
 mkdir -p "$OUT"
