@@ -54,6 +54,8 @@ pub struct App {
     pub(crate) login_limiter: Arc<access::LoginLimiter>,
     /// Region and channel values for the list's filter menus, refreshed at most once a minute
     /// (listing distinct values scans a whole index).
+    /// The unfiltered customer count with when it was taken (see `customers::TOTAL_TTL`).
+    pub(crate) total_cache: Arc<std::sync::Mutex<Option<(std::time::Instant, i64)>>>,
     pub(crate) filter_cache:
         Arc<std::sync::Mutex<Option<(std::time::Instant, customers::FilterOptions)>>>,
 }
@@ -65,6 +67,7 @@ impl App {
             jobs: Arc::new(jobs::Jobs::default()),
             login_limiter: Arc::new(access::LoginLimiter::default()),
             filter_cache: Arc::default(),
+            total_cache: Arc::default(),
         }
     }
 

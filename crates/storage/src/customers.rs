@@ -440,11 +440,14 @@ impl Store {
         id.ok_or(StoreError::NotFound)
     }
 
+    /// One page of customers and the number matching. `known_total` skips the count when the
+    /// caller already knows it (the app caches the unfiltered total briefly).
     pub async fn list_customers(
         &self,
         f: &CustomerFilter,
         page: i64,
         per_page: i64,
+        known_total: Option<i64>,
     ) -> Result<Page<CustomerSummary>> {
         let page = page.max(1);
         let per_page = per_page.clamp(1, 500);
@@ -488,12 +491,17 @@ impl Store {
         } else {
             format!("WHERE {}", conds.join(" AND "))
         };
-        let count_sql = format!("SELECT COUNT(*) FROM customers {where_}");
-        let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
-        for a in &args {
-            cq = cq.bind(a.clone());
-        }
-        let total = cq.fetch_one(&self.pool).await?;
+        let total = match known_total {
+            Some(t) => t,
+            None => {
+                let count_sql = format!("SELECT COUNT(*) FROM customers {where_}");
+                let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
+                for a in &args {
+                    cq = cq.bind(a.clone());
+                }
+                cq.fetch_one(&self.pool).await?
+            }
+        };
         let list_sql = format!(
             "SELECT id, external_id, name, phone, email, region, channel, segment, tags FROM customers {where_} \
              ORDER BY name, id LIMIT {per_page} OFFSET {}",

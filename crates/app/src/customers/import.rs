@@ -490,6 +490,7 @@ impl App {
         self.jobs.set(job_id, p.clone());
         progress(&p);
         let counts = importer.merge(&actor.username, display).await?;
+        self.forget_total();
         if counts.inserted + counts.updated > 10_000 {
             // Statistics only; a failure here does not undo the committed import.
             if let Err(e) = self.store.analyze().await {

@@ -17,6 +17,11 @@ pub use import::{ExportKind, ImportKind, ImportOptions, ImportReport};
 /// (regions, channels)
 pub type FilterOptions = (Vec<String>, Vec<String>);
 
+/// How long the unfiltered customer count may be reused: counting a million rows on every list
+/// page costs PostgreSQL a parallel scan; changes made through this process reset it at once,
+/// changes from another process (a CLI import while serving) show within this time.
+pub const TOTAL_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Longest note or contact summary, in characters.
 pub const MAX_NOTE: usize = 4_000;
 
@@ -29,7 +34,26 @@ impl App {
         per_page: i64,
     ) -> Result<Page<CustomerSummary>, AppError> {
         actor.require(Permission::ViewCustomers)?;
-        Ok(self.store.list_customers(f, page, per_page).await?)
+        let unfiltered = f.q.trim().is_empty()
+            && f.region.is_empty()
+            && f.channel.is_empty()
+            && f.tag.is_empty()
+            && f.segment.is_empty();
+        let known = unfiltered
+            .then(|| *self.total_cache.lock().unwrap())
+            .flatten()
+            .filter(|(at, _)| at.elapsed() < TOTAL_TTL)
+            .map(|(_, n)| n);
+        let p = self.store.list_customers(f, page, per_page, known).await?;
+        if unfiltered && known.is_none() {
+            *self.total_cache.lock().unwrap() = Some((std::time::Instant::now(), p.total));
+        }
+        Ok(p)
+    }
+
+    /// Forget the cached number of customers after this process adds or removes some.
+    pub(crate) fn forget_total(&self) {
+        *self.total_cache.lock().unwrap() = None;
     }
 
     pub async fn customer(&self, actor: &Actor, id: i64) -> Result<Customer, AppError> {
@@ -55,7 +79,9 @@ impl App {
     ) -> Result<Customer, AppError> {
         actor.require(Permission::EditCustomers)?;
         let r = f.parse().map_err(|e| AppError::invalid(actor.lang, e))?;
-        Ok(self.store.create_customer(&r, &actor.username).await?)
+        let c = self.store.create_customer(&r, &actor.username).await?;
+        self.forget_total();
+        Ok(c)
     }
 
     pub async fn update_customer(
@@ -78,7 +104,9 @@ impl App {
         self.store
             .delete_customer(id, &actor.username)
             .await
-            .map_err(|e| not_found(actor, e, "customer"))
+            .map_err(|e| not_found(actor, e, "customer"))?;
+        self.forget_total();
+        Ok(())
     }
 
     pub async fn transactions(
