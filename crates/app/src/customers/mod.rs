@@ -39,11 +39,21 @@ impl App {
             && f.channel.is_empty()
             && f.tag.is_empty()
             && f.segment.is_empty();
-        let known = unfiltered
-            .then(|| *self.total_cache.lock().unwrap())
-            .flatten()
-            .filter(|(at, _)| at.elapsed() < TOTAL_TTL)
-            .map(|(_, n)| n);
+        // Fresh: reuse. Expired: this request recounts while the others keep using the old
+        // number until it is done (so concurrent requests do not all count at once).
+        let known = if unfiltered {
+            let mut cache = self.total_cache.lock().unwrap();
+            match *cache {
+                Some((at, n)) if at.elapsed() < TOTAL_TTL => Some(n),
+                Some((_, n)) => {
+                    *cache = Some((std::time::Instant::now(), n));
+                    None
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
         let p = self.store.list_customers(f, page, per_page, known).await?;
         if unfiltered && known.is_none() {
             *self.total_cache.lock().unwrap() = Some((std::time::Instant::now(), p.total));
@@ -51,9 +61,16 @@ impl App {
         Ok(p)
     }
 
-    /// Forget the cached number of customers after this process adds or removes some.
+    /// Forget the cached number of customers after a bulk change (an import).
     pub(crate) fn forget_total(&self) {
         *self.total_cache.lock().unwrap() = None;
+    }
+
+    /// Keep the cached number of customers exact across one create (+1) or delete (−1).
+    fn adjust_total(&self, by: i64) {
+        if let Some((_, n)) = self.total_cache.lock().unwrap().as_mut() {
+            *n += by;
+        }
     }
 
     pub async fn customer(&self, actor: &Actor, id: i64) -> Result<Customer, AppError> {
@@ -80,7 +97,7 @@ impl App {
         actor.require(Permission::EditCustomers)?;
         let r = f.parse().map_err(|e| AppError::invalid(actor.lang, e))?;
         let c = self.store.create_customer(&r, &actor.username).await?;
-        self.forget_total();
+        self.adjust_total(1);
         Ok(c)
     }
 
@@ -105,7 +122,7 @@ impl App {
             .delete_customer(id, &actor.username)
             .await
             .map_err(|e| not_found(actor, e, "customer"))?;
-        self.forget_total();
+        self.adjust_total(-1);
         Ok(())
     }
 

@@ -239,6 +239,20 @@ async fn customers_crud(t: &TestApp) {
     .await;
     assert_eq!(s, 404);
     assert_eq!(e["error"]["code"], "not_found");
+    // The list's total follows creates and deletes at once (it is cached between them).
+    let (_, page) = json(t.get("agent", "/api/v1/customers").send().await.unwrap()).await;
+    assert_eq!(page["total"], 11);
+    let (s, _) = json(
+        t.post("agent", "/api/v1/customers")
+            .json(&customer("C99", "late"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, page) = json(t.get("agent", "/api/v1/customers").send().await.unwrap()).await;
+    assert_eq!(page["total"], 12);
 
     // The audit log knows who did what.
     let (s, log) = json(
