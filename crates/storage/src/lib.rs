@@ -103,6 +103,13 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
+                    if backend == Backend::Postgres {
+                        // Page queries are short; parallel workers only make concurrent
+                        // requests fight for the cores. Heavy analytics can `SET LOCAL` it back.
+                        sqlx::query("SET max_parallel_workers_per_gather = 0")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
                     if backend == Backend::Sqlite {
                         // WAL lets readers go on while one writer commits; NORMAL sync is durable
                         // across application crashes (WAL), foreign keys are per connection.
