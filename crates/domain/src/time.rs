@@ -52,11 +52,6 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     Err(format!("not a date (expected YYYY-MM-DD): {s}"))
 }
 
-/// Parse a stored instant back (tolerates any accepted input form).
-pub fn from_stored(s: &str) -> Option<DateTime<Utc>> {
-    parse_instant(s).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! Users, web sessions and API tokens. Secrets are never stored: sessions and tokens by their
 //! SHA-256 (computed in `app`), passwords as argon2 hashes.
 
-use crate::{get_i, get_os, get_s, Result, Store, StoreError};
+use crate::{get_i, get_s, Result, Store, StoreError};
 use domain::access::Role;
 use domain::time::now_stored;
 use domain::Lang;
@@ -173,18 +173,5 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok(user_from(&row))
-    }
-
-    pub async fn token_labels(&self, user_id: i64) -> Result<Vec<(i64, String, Option<String>)>> {
-        let rows = sqlx::query(
-            "SELECT id, label, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (get_i(r, "id"), get_s(r, "label"), get_os(r, "last_used_at")))
-            .collect())
     }
 }

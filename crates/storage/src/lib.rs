@@ -194,10 +194,6 @@ impl Store {
         }
         Ok(())
     }
-
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
 }
 
 impl Backend {
