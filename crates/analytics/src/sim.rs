@@ -111,7 +111,9 @@ const SURNAMES: &[&str] = &[
 ];
 const GIVEN: &[&str] = &[
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明",
-    "超", "秀英", "华", "慧", "建国", "晓东", "雨萱", "子涵", "浩然", "欣怡", "梓轩", "思远",
+    "超", "秀英", "华", "慧", "建国", "晓东", "雨萱", "子涵", "浩然", "欣怡", "梓轩", "思远", "婷",
+    "雪", "鹏", "宇", "佳怡", "志强", "海燕", "文博", "一鸣", "诗涵", "俊杰", "嘉怡", "晨曦",
+    "天佑", "若曦", "国华", "丽娟", "建华", "秀兰", "玉兰", "红梅", "立新",
 ];
 const FIRST_EN: &[(&str, &str)] = &[
     ("James", "male"),
@@ -126,10 +128,41 @@ const FIRST_EN: &[(&str, &str)] = &[
     ("Chloe", "female"),
     ("David", "male"),
     ("Emily", "female"),
+    ("Thomas", "male"),
+    ("Olivia", "female"),
+    ("William", "male"),
+    ("Amelia", "female"),
+    ("Jack", "male"),
+    ("Isla", "female"),
+    ("Samuel", "male"),
+    ("Ava", "female"),
+    ("Benjamin", "male"),
+    ("Lily", "female"),
+    ("Joseph", "male"),
+    ("Ella", "female"),
+    ("Ethan", "male"),
+    ("Hannah", "female"),
+    ("Leo", "male"),
+    ("Ruby", "female"),
+    ("Noah", "male"),
+    ("Zoe", "female"),
+    ("Adam", "male"),
+    ("Alice", "female"),
+    ("Ryan", "male"),
+    ("Lucy", "female"),
+    ("Kevin", "male"),
+    ("Sarah", "female"),
+    ("Peter", "male"),
+    ("Laura", "female"),
+    ("Michael", "male"),
+    ("Anna", "female"),
 ];
 const LAST_EN: &[&str] = &[
     "Smith", "Brown", "Wilson", "Taylor", "Clarke", "Walker", "Wright", "Green", "Hall", "Wood",
-    "Turner", "King",
+    "Turner", "King", "Johnson", "Evans", "Thomas", "Roberts", "Robinson", "Thompson", "White",
+    "Hughes", "Edwards", "Lewis", "Harris", "Martin", "Jackson", "Cooper", "Hill", "Ward",
+    "Morris", "Moore", "Clark", "Lee", "Baker", "Harrison", "Morgan", "Allen", "Young", "Scott",
+    "Mitchell", "Campbell",
 ];
 const REGIONS: &[&str] = &[
     "北京", "上海", "广州", "深圳", "杭州", "成都", "南京", "武汉", "西安", "苏州",
