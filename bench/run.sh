@@ -53,40 +53,33 @@ $BIN --database-url "$PG/bench_fidelis" import customers "$OUT/customers.csv" | 
 read -r el rss < "$OUT/time.txt"
 log "fidelis import (PostgreSQL): $el s ($(python3 -c "print(round($ROWS/$el))") rows/s), peak RSS $((rss / 1024)) MiB, ratio to COPY $(python3 -c "print(round($el/$base, 2))")x"
 
-# --- Pages: list, filter, search and profile latency with wrk on loopback, on the SQLite store
-# just loaded (PG_PAGES=1 measures the PostgreSQL store the same way afterwards)
-printf 'bench-password-1\n' | $BIN --data-dir "$OUT/data" user add --username bench --role manager --password-stdin >/dev/null || true
-$BIN --data-dir "$OUT/data" serve --bind 127.0.0.1:18181 > "$OUT/serve.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -sf http://127.0.0.1:18181/healthz >/dev/null && break; sleep 0.2; done
-JAR="$OUT/cookies.txt"; rm -f "$JAR"
-CSRF=$(curl -s -c "$JAR" -b "$JAR" http://127.0.0.1:18181/login | grep -o 'name="csrf" value="[a-f0-9]*"' | cut -d'"' -f4)
-curl -s -c "$JAR" -b "$JAR" -o /dev/null -d "username=bench&password=bench-password-1&csrf=$CSRF&next=/customers" http://127.0.0.1:18181/login
-SESSION=$(awk '$6=="fidelis_session"{print $7}' "$JAR")
-# Warm up (caches, the filter menus, the planner) before measuring: wrk corrects for coordinated
-# omission, so a cold first second would otherwise dominate p95.
-FIDELIS_COOKIE="fidelis_session=$SESSION" N_CUSTOMERS="$CUSTOMERS" MODE=list wrk -t2 -c16 -d5s -s bench/pages.lua http://127.0.0.1:18181 >/dev/null
-for mode in list filter search profile; do
-  FIDELIS_COOKIE="fidelis_session=$SESSION" N_CUSTOMERS="$CUSTOMERS" MODE=$mode \
-    wrk -t2 -c16 -d15s --timeout 10s -s bench/pages.lua http://127.0.0.1:18181 | grep RESULT | tee -a "$RES"
-done
-kill $SERVER
-if [ "${PG_PAGES:-1}" = 1 ]; then
-  printf 'bench-password-1\n' | $BIN --database-url "$PG/bench_fidelis" user add --username bench --role manager --password-stdin >/dev/null || true
-  psql -q "$PG/bench_fidelis" -c "VACUUM ANALYZE"
-  $BIN --database-url "$PG/bench_fidelis" serve --bind 127.0.0.1:18181 > "$OUT/serve-pg.log" 2>&1 &
+# --- Pages: list, filter, search and profile latency with wrk on loopback, on the stores just
+# loaded (PG_PAGES=0 skips PostgreSQL)
+# measure_pages LABEL STORE-ARGS…: serve that store, sign in, warm up, measure every mode.
+# Warm-up matters: wrk corrects for coordinated omission, so a cold first second (caches, filter
+# menus, planner) would otherwise dominate p95.
+measure_pages() {
+  local label=$1; shift
+  printf 'bench-password-1\n' | $BIN "$@" user add --username bench --role manager --password-stdin >/dev/null || true
+  $BIN "$@" serve --bind 127.0.0.1:18181 > "$OUT/serve-$label.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 50); do curl -sf http://127.0.0.1:18181/healthz >/dev/null && break; sleep 0.2; done
-  rm -f "$JAR"
-  CSRF=$(curl -s -c "$JAR" -b "$JAR" http://127.0.0.1:18181/login | grep -o 'name="csrf" value="[a-f0-9]*"' | cut -d'"' -f4)
-  curl -s -c "$JAR" -b "$JAR" -o /dev/null -d "username=bench&password=bench-password-1&csrf=$CSRF&next=/customers" http://127.0.0.1:18181/login
-  SESSION=$(awk '$6=="fidelis_session"{print $7}' "$JAR")
-  FIDELIS_COOKIE="fidelis_session=$SESSION" N_CUSTOMERS="$CUSTOMERS" MODE=list wrk -t2 -c16 -d5s -s bench/pages.lua http://127.0.0.1:18181 >/dev/null
+  local jar="$OUT/cookies.txt"; rm -f "$jar"
+  local csrf session
+  csrf=$(curl -s -c "$jar" -b "$jar" http://127.0.0.1:18181/login | grep -o 'name="csrf" value="[a-f0-9]*"' | cut -d'"' -f4)
+  curl -s -c "$jar" -b "$jar" -o /dev/null -d "username=bench&password=bench-password-1&csrf=$csrf&next=/customers" http://127.0.0.1:18181/login
+  session=$(awk '$6=="fidelis_session"{print $7}' "$jar")
+  FIDELIS_COOKIE="fidelis_session=$session" N_CUSTOMERS="$CUSTOMERS" MODE=list wrk -t2 -c16 -d5s -s bench/pages.lua http://127.0.0.1:18181 >/dev/null
   for mode in list filter search profile; do
-    FIDELIS_COOKIE="fidelis_session=$SESSION" N_CUSTOMERS="$CUSTOMERS" MODE=$mode \
-      wrk -t2 -c16 -d15s --timeout 10s -s bench/pages.lua http://127.0.0.1:18181 | grep RESULT | sed 's/^RESULT/RESULT postgres/' | tee -a "$RES"
+    FIDELIS_COOKIE="fidelis_session=$session" N_CUSTOMERS="$CUSTOMERS" MODE=$mode \
+      wrk -t2 -c16 -d15s --timeout 10s -s bench/pages.lua http://127.0.0.1:18181 | grep RESULT | sed "s/^RESULT/RESULT $label/" | tee -a "$RES"
   done
   kill $SERVER
+}
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+measure_pages sqlite --data-dir "$OUT/data"
+if [ "${PG_PAGES:-1}" = 1 ]; then
+  psql -q "$PG/bench_fidelis" -c "VACUUM ANALYZE"
+  measure_pages postgres --database-url "$PG/bench_fidelis"
 fi
 log "done"

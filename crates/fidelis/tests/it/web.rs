@@ -191,46 +191,31 @@ async fn sessions_csrf_and_throttling(t: &TestApp) {
         .unwrap();
     assert_eq!(r.status().as_u16(), 403);
     // Language switch is per user and sticks.
-    let r = t
-        .http
-        .post(format!("{}/lang", t.base))
-        .header("cookie", &cookie)
-        .form(&[("lang", "en"), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let html = t
-        .http
-        .get(format!("{}/customers", t.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains("<html lang=\"en\">") && html.contains("Customers"));
-    let r = t
-        .http
-        .post(format!("{}/lang", t.base))
-        .header("cookie", &cookie)
-        .form(&[("lang", "zh-CN"), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let html = t
-        .http
-        .get(format!("{}/customers", t.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains("<html lang=\"zh-CN\">") && html.contains("客户列表"));
+    for (lang, title) in [("en", "Customers"), ("zh-CN", "客户列表")] {
+        let r = t
+            .http
+            .post(format!("{}/lang", t.base))
+            .header("cookie", &cookie)
+            .form(&[("lang", lang), ("csrf", &csrf)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        let html = t
+            .http
+            .get(format!("{}/customers", t.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(&format!("<html lang=\"{lang}\">")) && html.contains(title),
+            "{lang}"
+        );
+    }
     // The other areas answer with their coming pages.
     for p in ["/surveys", "/complaints", "/churn", "/loyalty", "/care"] {
         let r = t
