@@ -60,7 +60,7 @@ log "fidelis import (PostgreSQL): $el s ($(python3 -c "print(round($ROWS/$el))")
 # menus, planner) would otherwise dominate p95.
 measure_pages() {
   local label=$1; shift
-  printf 'bench-password-1\n' | $BIN "$@" user add --username bench --role manager --password-stdin >/dev/null || true
+  printf 'bench-password-1\n' | $BIN "$@" user add --username bench --role manager --password-stdin >/dev/null 2>&1 || true
   $BIN "$@" serve --bind 127.0.0.1:18181 > "$OUT/serve-$label.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 50); do curl -sf http://127.0.0.1:18181/healthz >/dev/null && break; sleep 0.2; done
