@@ -79,6 +79,13 @@ impl AppError {
     }
 }
 
+/// SQLite has one writer: a long import holds it; say so instead of failing.
+fn store_busy(lang: Lang) -> AppError {
+    AppError::new(ErrorCode::StoreUnavailable, lang).with_details(
+        json!({ "reason": "the store is busy with another write (an import?); try again shortly" }),
+    )
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         let lang = Lang::En;
@@ -109,10 +116,19 @@ impl From<StoreError> for AppError {
                     if d.message().contains("locked") || d.message().contains("busy") =>
                 {
                     // SQLite has one writer: a long import holds it; say so instead of failing.
-                    AppError::new(ErrorCode::StoreUnavailable, lang).with_details(json!({ "reason": "the store is busy with another write (an import?); try again shortly" }))
+                    store_busy(lang)
                 }
                 other => AppError::internal(other),
             },
+            StoreError::Sqlite(e) => {
+                let m = e.to_string();
+                if m.contains("locked") || m.contains("busy") {
+                    store_busy(lang)
+                } else {
+                    AppError::internal(m)
+                }
+            }
+            StoreError::Internal(m) => AppError::internal(m),
         }
     }
 }

@@ -353,22 +353,67 @@ pub struct TransactionFields {
     pub is_return: String,
 }
 
+/// The same fields borrowed (from a file row being read), for bulk imports.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TransactionInput<'a> {
+    pub external_id: &'a str,
+    pub customer_id: &'a str,
+    pub occurred_at: &'a str,
+    pub amount: &'a str,
+    pub currency: &'a str,
+    pub channel: &'a str,
+    pub store: &'a str,
+    pub items: &'a str,
+    pub quantity: &'a str,
+    pub promotion: &'a str,
+    pub is_return: &'a str,
+}
+
 impl TransactionFields {
     pub fn parse(&self) -> Result<TransactionRecord, Vec<FieldError>> {
+        TransactionInput {
+            external_id: &self.external_id,
+            customer_id: &self.customer_id,
+            occurred_at: &self.occurred_at,
+            amount: &self.amount,
+            currency: &self.currency,
+            channel: &self.channel,
+            store: &self.store,
+            items: &self.items,
+            quantity: &self.quantity,
+            promotion: &self.promotion,
+            is_return: &self.is_return,
+        }
+        .parse(latest_allowed())
+    }
+}
+
+/// The latest instant a transaction may carry (a day of clock skew into the future).
+pub fn latest_allowed() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + chrono::Duration::days(1)
+}
+
+impl TransactionInput<'_> {
+    /// Validate; `latest` is the latest instant accepted (`latest_allowed`, taken once per
+    /// file).
+    pub fn parse(
+        &self,
+        latest: chrono::DateTime<chrono::Utc>,
+    ) -> Result<TransactionRecord, Vec<FieldError>> {
         let mut errs = Vec::new();
-        let external_id = ExternalId::parse(&self.external_id)
+        let external_id = ExternalId::parse(self.external_id)
             .map_err(|e| errs.push(FieldError::new("external_id", e)));
-        let customer = ExternalId::parse(&self.customer_id)
+        let customer = ExternalId::parse(self.customer_id)
             .map_err(|e| errs.push(FieldError::new("customer_id", e)));
-        let occurred_at = parse_instant(&self.occurred_at)
+        let occurred_at = parse_instant(self.occurred_at)
             .map_err(|e| errs.push(FieldError::new("occurred_at", e)));
         if let Ok(t) = &occurred_at {
-            if *t > chrono::Utc::now() + chrono::Duration::days(1) {
+            if *t > latest {
                 errs.push(FieldError::new("occurred_at", "is in the future"));
             }
         }
         let amount_minor =
-            parse_money(&self.amount).map_err(|e| errs.push(FieldError::new("amount", e)));
+            parse_money(self.amount).map_err(|e| errs.push(FieldError::new("amount", e)));
         let currency = {
             let c = self.currency.trim().to_ascii_uppercase();
             if c.is_empty() {
@@ -389,14 +434,14 @@ impl TransactionFields {
             self.quantity.trim().parse::<i64>().map_err(|_| {
                 errs.push(FieldError::new(
                     "quantity",
-                    format!("'{}' is not a whole number", clip(&self.quantity)),
+                    format!("'{}' is not a whole number", clip(self.quantity)),
                 ))
             })
         };
         let promotion =
-            parse_flag(&self.promotion).map_err(|e| errs.push(FieldError::new("promotion", e)));
+            parse_flag(self.promotion).map_err(|e| errs.push(FieldError::new("promotion", e)));
         let is_return =
-            parse_flag(&self.is_return).map_err(|e| errs.push(FieldError::new("is_return", e)));
+            parse_flag(self.is_return).map_err(|e| errs.push(FieldError::new("is_return", e)));
         for (n, v, max) in [
             ("channel", &self.channel, MAX_SHORT),
             ("store", &self.store, MAX_SHORT),

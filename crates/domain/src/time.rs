@@ -7,7 +7,50 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 /// Render an instant in the stored form.
 pub fn to_stored(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    let mut s = String::with_capacity(20);
+    let _ = write!(
+        s,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    s
+}
+
+/// The common fixed-width forms (`YYYY-MM-DD`, `YYYY-MM-DD[T ]HH:MM:SS[Z]`) without a format
+/// parser: a bulk import reads millions of them. `None` for anything else (or an impossible
+/// date), which the general parser then handles, with its messages.
+fn parse_fixed(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b.get(from..to)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let sep = |i: usize, c: u8| b.get(i) == Some(&c);
+    if !(sep(4, b'-') && sep(7, b'-')) {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
+    let time = match b.len() {
+        10 if (1850..=2200).contains(&chrono::Datelike::year(&date)) => NaiveTime::MIN,
+        19 | 20
+            if (sep(10, b'T') || sep(10, b' '))
+                && sep(13, b':')
+                && sep(16, b':')
+                && (b.len() == 19 || sep(19, b'Z')) =>
+        {
+            NaiveTime::from_hms_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?)?
+        }
+        _ => return None,
+    };
+    Some(date.and_time(time).and_utc())
 }
 
 pub fn now_stored() -> String {
@@ -20,6 +63,9 @@ pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
     let s = s.trim();
     if s.is_empty() {
         return Err("empty date".into());
+    }
+    if let Some(t) = parse_fixed(s) {
+        return Ok(t);
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
@@ -77,5 +123,46 @@ mod tests {
         assert!(parse_instant("2024-13-01").is_err());
         assert!(parse_instant("yesterday").is_err());
         assert!(parse_date("0001-01-01").is_err());
+        assert!(parse_instant("0001-01-01").is_err(), "same range as dates");
+        assert!(parse_instant("2024-02-30T00:00:00Z").is_err());
+        assert!(parse_instant("2024-02-29T24:00:00Z").is_err());
+        assert!(parse_instant("2024-02-29T23:59:59X").is_err());
+    }
+
+    #[test]
+    fn the_fixed_width_fast_path_agrees_with_the_general_parser() {
+        for s in [
+            "2024-02-29T23:59:59Z",
+            "2024-02-29 23:59:59",
+            "2024-02-29T23:59:59",
+            "1999-12-31",
+            "2200-01-01",
+        ] {
+            let fast = parse_fixed(s).unwrap();
+            let general = DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .or_else(|_| {
+                    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").map(|t| t.and_utc())
+                })
+                .or_else(|_| {
+                    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").map(|t| t.and_utc())
+                })
+                .or_else(|_| parse_date(s).map(|d| d.and_time(NaiveTime::MIN).and_utc()))
+                .unwrap();
+            assert_eq!(fast, general, "{s}");
+            assert_eq!(
+                to_stored(fast),
+                general.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+            );
+        }
+        for s in [
+            "2024-2-29",
+            "2024/02/29",
+            "20240229",
+            "2024-02-29T23:59",
+            "2024-02-29T23:59:59+08:00",
+        ] {
+            assert_eq!(parse_fixed(s), None, "{s}: left to the general parser");
+        }
     }
 }

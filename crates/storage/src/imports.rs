@@ -8,7 +8,7 @@
 
 use crate::customers::{record_values, WRITE_COLS};
 use crate::{audit, Backend, Result, Store};
-use domain::customers::{CustomerRecord, TransactionRecord};
+use domain::customers::CustomerRecord;
 use domain::time::now_stored;
 use serde::Serialize;
 use sqlx::{Any, Transaction};
@@ -215,11 +215,6 @@ pub struct CustomerImport {
     present: Present,
 }
 
-pub struct TransactionImport {
-    stage: Stage,
-    present: Present,
-}
-
 /// Customer columns the file may omit (everything but external_id and name).
 pub const CUSTOMER_OPTIONAL: [&str; 12] = [
     "phone",
@@ -272,24 +267,6 @@ impl Store {
         cols.push(("preferences", "TEXT"));
         let stage = Stage::new(self, "stage_customers", cols).await?;
         Ok(CustomerImport { stage, present })
-    }
-
-    pub async fn begin_transaction_import(&self, present: Present) -> Result<TransactionImport> {
-        let cols = vec![
-            ("external_id", "TEXT NOT NULL"),
-            ("customer_ext", "TEXT NOT NULL"),
-            ("occurred_at", "TEXT NOT NULL"),
-            ("amount_minor", "BIGINT NOT NULL"),
-            ("currency", "TEXT NOT NULL"),
-            ("channel", "TEXT NOT NULL"),
-            ("store", "TEXT NOT NULL"),
-            ("items", "TEXT NOT NULL"),
-            ("quantity", "BIGINT NOT NULL"),
-            ("promotion", "BIGINT NOT NULL"),
-            ("is_return", "BIGINT NOT NULL"),
-        ];
-        let stage = Stage::new(self, "stage_transactions", cols).await?;
-        Ok(TransactionImport { stage, present })
     }
 }
 
@@ -484,103 +461,6 @@ impl CustomerImport {
             }
         }
         Ok(())
-    }
-}
-
-impl TransactionImport {
-    pub async fn stage(&mut self, line: i64, t: &TransactionRecord) -> Result<()> {
-        let values = vec![
-            V::T(Some(t.external_id.as_str().to_string())),
-            V::T(Some(t.customer.as_str().to_string())),
-            V::T(Some(t.occurred_at.clone())),
-            V::I(t.amount_minor),
-            V::T(Some(t.currency.clone())),
-            V::T(Some(t.channel.clone())),
-            V::T(Some(t.store.clone())),
-            V::T(Some(t.items.clone())),
-            V::I(t.quantity),
-            V::I(t.promotion as i64),
-            V::I(t.is_return as i64),
-        ];
-        self.stage.push(line, values).await
-    }
-
-    pub fn rows(&self) -> i64 {
-        self.stage.rows
-    }
-
-    /// Whole-file checks: duplicate external ids and unknown customers.
-    pub async fn check(&mut self, limit: i64) -> Result<Vec<RowProblem>> {
-        let mut problems = self.stage.duplicates(limit).await?;
-        let found = self
-            .stage
-            .problems(
-                &format!(
-                    "SELECT s.line, s.customer_ext FROM stage_transactions s \
-                     WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.customer_ext) \
-                     ORDER BY s.line LIMIT {limit}"
-                ),
-                "customer_id",
-                |c| format!("no customer with external id '{c}'"),
-            )
-            .await?;
-        problems.extend(found);
-        Ok(first_by_line(problems, limit))
-    }
-
-    pub async fn merge(mut self, actor: &str, file: &str) -> Result<ImportCounts> {
-        self.stage.flush().await?;
-        self.stage.index().await?;
-        let mut cols: Vec<&str> = vec!["occurred_at", "amount_minor"];
-        cols.extend(
-            TRANSACTION_OPTIONAL
-                .iter()
-                .filter(|c| self.present.contains(*c)),
-        );
-        let sets: Vec<String> = cols.iter().map(|c| format!("{c} = s.{c}")).collect();
-        let changed: Vec<String> = cols
-            .iter()
-            .map(|c| format!("transactions.{c} IS DISTINCT FROM s.{c}"))
-            .collect();
-        let updated = self
-            .stage
-            .exec(&format!(
-                "UPDATE transactions SET customer_id = c.id, {} \
-                 FROM stage_transactions s JOIN customers c ON c.external_id = s.customer_ext \
-                 WHERE s.external_id = transactions.external_id AND (transactions.customer_id <> c.id OR {})",
-                sets.join(", "),
-                changed.join(" OR ")
-            ))
-            .await? as i64;
-        let inserted = self
-            .stage
-            .exec(
-                "INSERT INTO transactions (external_id, customer_id, occurred_at, amount_minor, currency, channel, store, items, quantity, promotion, is_return) \
-                 SELECT s.external_id, c.id, s.occurred_at, s.amount_minor, s.currency, s.channel, s.store, s.items, s.quantity, s.promotion, s.is_return \
-                 FROM stage_transactions s JOIN customers c ON c.external_id = s.customer_ext \
-                 WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.external_id = s.external_id) ORDER BY s.line",
-            )
-            .await? as i64;
-        let rows = self.stage.rows;
-        audit::write(
-            &mut self.stage.tx,
-            actor,
-            "import",
-            "transactions",
-            file,
-            &format!("{rows} rows: {inserted} new, {updated} updated"),
-        )
-        .await?;
-        sqlx::query("DROP TABLE IF EXISTS stage_transactions")
-            .execute(&mut *self.stage.tx)
-            .await?;
-        self.stage.tx.commit().await?;
-        Ok(ImportCounts {
-            rows,
-            inserted,
-            updated,
-            unchanged: rows - inserted - updated,
-        })
     }
 }
 

@@ -8,6 +8,8 @@
 pub mod access;
 pub mod audit;
 pub mod backup;
+pub mod bulk;
+mod bulk_pg;
 pub mod customers;
 pub mod imports;
 mod migrations;
@@ -38,6 +40,10 @@ pub enum StoreError {
     UnknownReference(String),
     #[error("cannot use data directory {path}: {reason}")]
     DataDir { path: String, reason: String },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Internal(String),
     #[error("unsupported database URL '{0}' (use sqlite://… or postgres://…)")]
     BadUrl(String),
 }
@@ -113,7 +119,10 @@ impl Store {
                     if backend == Backend::Sqlite {
                         // WAL lets readers go on while one writer commits; NORMAL sync is durable
                         // across application crashes (WAL), foreign keys are per connection.
+                        // 16 KiB pages (a new store only; fixed once the file exists): a
+                        // fifth fewer B-tree pages and writes than 4 KiB on bulk imports.
                         for p in [
+                            "PRAGMA page_size = 16384",
                             "PRAGMA journal_mode = WAL",
                             "PRAGMA synchronous = NORMAL",
                             "PRAGMA foreign_keys = ON",
@@ -137,6 +146,43 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The SQLite database file, when the store is one (not in memory).
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.url.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or("");
+        (!path.is_empty() && !path.starts_with(":memory:")).then(|| PathBuf::from(path))
+    }
+
+    /// Start a transaction import (`bulk`): SQLite needs a database file, not `:memory:`.
+    pub fn start_transaction_load(
+        &self,
+        present: imports::Present,
+        actor: &str,
+        file: &str,
+        limit: usize,
+    ) -> Result<bulk::TransactionLoader> {
+        let (actor, file) = (actor.to_string(), file.to_string());
+        Ok(match self.backend {
+            Backend::Sqlite => {
+                let path = self.sqlite_path().ok_or_else(|| {
+                    StoreError::BadUrl(format!(
+                        "{}: transaction imports need a SQLite database file",
+                        self.url
+                    ))
+                })?;
+                bulk::TransactionLoader::start_sqlite(path, present, actor, file, limit)
+            }
+            Backend::Postgres => bulk::TransactionLoader::start_postgres(
+                self.url.clone(),
+                present,
+                actor,
+                file,
+                limit,
+            ),
+        })
     }
 
     /// The URL without a password, for messages.

@@ -122,6 +122,10 @@ CREATE TABLE import_jobs (
 "#,
     ),
     (2, "customer search (per backend, see SEARCH_*)"),
+    (
+        3,
+        "transactions.external_id as a named unique index (see TX_UNIQUE_*)",
+    ),
 ];
 
 /// Tables in dependency order (parents first), for backup and restore.
@@ -165,6 +169,35 @@ const SEARCH_POSTGRES: &[&str] = &[
     "?CREATE INDEX customers_search_trgm ON customers USING gin ((lower(name || ' ' || email || ' ' || external_id || ' ' || phone_digits)) gin_trgm_ops)",
 ];
 
+/// Step 3: the uniqueness of `transactions.external_id` as a named index rather than a column
+/// constraint, so that a bulk load into an empty table can build it once at the end
+/// (`bulk`). SQLite cannot drop a column constraint: the table is rebuilt.
+const TX_UNIQUE_SQLITE: &[&str] = &[
+    "CREATE TABLE transactions_v3 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    external_id TEXT NOT NULL,
+    customer_id BIGINT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    occurred_at TEXT NOT NULL,
+    amount_minor BIGINT NOT NULL,
+    currency TEXT NOT NULL DEFAULT 'CNY',
+    channel TEXT NOT NULL DEFAULT '',
+    store TEXT NOT NULL DEFAULT '',
+    items TEXT NOT NULL DEFAULT '',
+    quantity BIGINT NOT NULL DEFAULT 1,
+    promotion BIGINT NOT NULL DEFAULT 0,
+    is_return BIGINT NOT NULL DEFAULT 0
+)",
+    "INSERT INTO transactions_v3 SELECT id, external_id, customer_id, occurred_at, amount_minor, currency, channel, store, items, quantity, promotion, is_return FROM transactions",
+    "DROP TABLE transactions",
+    "ALTER TABLE transactions_v3 RENAME TO transactions",
+    "CREATE UNIQUE INDEX transactions_external_id ON transactions(external_id)",
+    "CREATE INDEX transactions_customer_time ON transactions(customer_id, occurred_at)",
+];
+const TX_UNIQUE_POSTGRES: &[&str] = &[
+    "ALTER TABLE transactions DROP CONSTRAINT transactions_external_id_key",
+    "CREATE UNIQUE INDEX transactions_external_id ON transactions(external_id)",
+];
+
 pub(crate) async fn run(store: &Store) -> Result<usize> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
@@ -185,6 +218,8 @@ pub(crate) async fn run(store: &Store) -> Result<usize> {
         let stmts: Vec<String> = match (*version, store.backend) {
             (2, Backend::Sqlite) => SEARCH_SQLITE.iter().map(|s| s.to_string()).collect(),
             (2, Backend::Postgres) => SEARCH_POSTGRES.iter().map(|s| s.to_string()).collect(),
+            (3, Backend::Sqlite) => TX_UNIQUE_SQLITE.iter().map(|s| s.to_string()).collect(),
+            (3, Backend::Postgres) => TX_UNIQUE_POSTGRES.iter().map(|s| s.to_string()).collect(),
             _ => ddl(store.backend, sql)
                 .split(';')
                 .map(str::to_string)

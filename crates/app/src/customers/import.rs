@@ -9,15 +9,17 @@ use super::table::{ColumnMap, Encoding, RowError, TableReader, TableWriter};
 use crate::jobs::Progress;
 use crate::{Actor, App, AppError};
 use domain::access::Permission;
-use domain::customers::{CustomerFields, CustomerRecord, TransactionFields, TransactionRecord};
+use domain::customers::{
+    latest_allowed, CustomerFields, CustomerRecord, TransactionInput, TransactionRecord,
+};
 use domain::ErrorCode;
 use serde::Serialize;
 use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
+use storage::bulk::{LoadOutcome, RowBatch, TransactionLoader};
 use storage::imports::{
-    CustomerImport, ImportCounts, Present, TransactionImport, CUSTOMER_OPTIONAL,
-    TRANSACTION_OPTIONAL,
+    CustomerImport, ImportCounts, Present, RowProblem, CUSTOMER_OPTIONAL, TRANSACTION_OPTIONAL,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -165,39 +167,128 @@ enum Rec {
     T(TransactionRecord),
 }
 
-enum Importer {
-    C(CustomerImport),
-    T(TransactionImport),
+/// The valid rows of a batch, as the store takes them.
+enum Good {
+    C(Vec<(i64, CustomerRecord)>),
+    T(RowBatch),
 }
 
-impl Importer {
-    async fn stage(&mut self, line: i64, r: &Rec) -> storage::Result<()> {
+impl Good {
+    fn new(kind: ImportKind) -> Good {
+        match kind {
+            ImportKind::Customers => Good::C(Vec::with_capacity(BATCH)),
+            ImportKind::Transactions => Good::T(RowBatch::with_capacity(BATCH)),
+        }
+    }
+    fn is_empty(&self) -> bool {
+        match self {
+            Good::C(v) => v.is_empty(),
+            Good::T(b) => b.is_empty(),
+        }
+    }
+    fn push(&mut self, line: i64, r: Rec) {
         match (self, r) {
-            (Importer::C(i), Rec::C(r)) => i.stage(line, r).await,
-            (Importer::T(i), Rec::T(r)) => i.stage(line, r).await,
+            (Good::C(v), Rec::C(r)) => v.push((line, r)),
+            (Good::T(b), Rec::T(t)) => b.push(line, &t),
+            _ => unreachable!("record kind matches batch kind"),
+        }
+    }
+}
+
+/// What the reader thread hands over per batch: the valid rows (only until the first bad row:
+/// after that nothing will be stored, the rest are only checked), the bad rows' errors, and
+/// progress.
+struct ReadBatch {
+    good: Good,
+    rows: u64,
+    bad: Vec<Vec<RowError>>,
+    done: u64,
+}
+
+const BATCH: usize = 2048;
+
+enum Importer {
+    C(CustomerImport),
+    /// Transactions: streamed into place, checked as they go (`storage::bulk`).
+    Bulk(TransactionLoader),
+}
+
+/// Bad rows found by the whole-file checks, at most the limit, and how many in all.
+type Rejected = (Vec<RowProblem>, usize);
+
+impl Importer {
+    async fn stage(&mut self, good: Good) -> storage::Result<()> {
+        match (self, good) {
+            (Importer::Bulk(l), Good::T(rows)) => l.send(rows).await,
+            (Importer::C(i), Good::C(rows)) => {
+                for (line, r) in rows {
+                    i.stage(line, &r).await?;
+                }
+                Ok(())
+            }
             _ => unreachable!("record kind matches importer kind"),
         }
     }
-    async fn check(&mut self, limit: i64) -> storage::Result<Vec<storage::imports::RowProblem>> {
-        match self {
-            Importer::C(i) => i.check(limit).await,
-            Importer::T(i) => i.check(limit).await,
+
+    /// Run the whole-file checks; merge and commit only when they find nothing.
+    async fn finish(
+        self,
+        limit: i64,
+        actor: &str,
+        file: &str,
+    ) -> storage::Result<Result<ImportCounts, Rejected>> {
+        let problems = match self {
+            Importer::Bulk(l) => {
+                return Ok(match l.finish().await? {
+                    LoadOutcome::Committed(c) => Ok(c),
+                    LoadOutcome::Rejected { problems, total } => Err((problems, total)),
+                })
+            }
+            Importer::C(mut i) => match i.check(limit).await? {
+                p if p.is_empty() => return Ok(Ok(i.merge(actor, file).await?)),
+                p => p,
+            },
+        };
+        let n = problems.len();
+        Ok(Err((problems, n)))
+    }
+
+    /// Roll back (a bad row while reading).
+    async fn abort(self) {
+        if let Importer::Bulk(l) = self {
+            l.abort().await;
         }
     }
-    async fn merge(self, actor: &str, file: &str) -> storage::Result<ImportCounts> {
-        match self {
-            Importer::C(i) => i.merge(actor, file).await,
-            Importer::T(i) => i.merge(actor, file).await,
-        }
+}
+
+/// Where each field of a kind sits in a row, looked up once per file.
+struct Positions(Vec<Option<usize>>);
+
+impl Positions {
+    fn new(kind: ImportKind, map: &ColumnMap) -> Positions {
+        Positions(
+            kind.columns()
+                .iter()
+                .map(|(f, _)| map.position(f))
+                .collect(),
+        )
+    }
+    /// The cell of the `n`-th field of the kind (in `columns()` order), "" when absent.
+    fn cell<'r>(&self, row: &'r [String], n: usize) -> &'r str {
+        self.0[n]
+            .and_then(|i| row.get(i))
+            .map(String::as_str)
+            .unwrap_or("")
     }
 }
 
 fn parse_row(
     kind: ImportKind,
-    map: &ColumnMap,
+    pos: &Positions,
     row: &[String],
+    latest: chrono::DateTime<chrono::Utc>,
 ) -> Result<Rec, Vec<(String, String)>> {
-    let g = |f: &str| map.get(row, f).to_string();
+    let g = |n: usize| pos.cell(row, n);
     let to_pairs = |errs: Vec<domain::FieldError>| {
         errs.into_iter()
             .map(|e| (e.field, e.reason))
@@ -205,44 +296,42 @@ fn parse_row(
     };
     match kind {
         ImportKind::Customers => CustomerFields {
-            external_id: g("external_id"),
-            name: g("name"),
-            phone: g("phone"),
-            email: g("email"),
-            gender: g("gender"),
-            birthday: g("birthday"),
-            important_dates: g("important_dates"),
-            region: g("region"),
-            channel: g("channel"),
-            referred_by: g("referred_by"),
-            tags: g("tags"),
-            segment: g("segment"),
-            consent: g("consent"),
-            preferences: g("preferences"),
+            external_id: g(0).into(),
+            name: g(1).into(),
+            phone: g(2).into(),
+            email: g(3).into(),
+            gender: g(4).into(),
+            birthday: g(5).into(),
+            important_dates: g(6).into(),
+            region: g(7).into(),
+            channel: g(8).into(),
+            referred_by: g(9).into(),
+            tags: g(10).into(),
+            segment: g(11).into(),
+            consent: g(12).into(),
+            preferences: g(13).into(),
         }
         .parse()
         .map(Rec::C)
         .map_err(to_pairs),
-        ImportKind::Transactions => TransactionFields {
-            external_id: g("external_id"),
-            customer_id: g("customer_id"),
-            occurred_at: g("occurred_at"),
-            amount: g("amount"),
-            currency: g("currency"),
-            channel: g("channel"),
-            store: g("store"),
-            items: g("items"),
-            quantity: g("quantity"),
-            promotion: g("promotion"),
-            is_return: g("is_return"),
+        ImportKind::Transactions => TransactionInput {
+            external_id: g(0),
+            customer_id: g(1),
+            occurred_at: g(2),
+            amount: g(3),
+            currency: g(4),
+            channel: g(5),
+            store: g(6),
+            items: g(7),
+            quantity: g(8),
+            promotion: g(9),
+            is_return: g(10),
         }
-        .parse()
+        .parse(latest)
         .map(Rec::T)
         .map_err(to_pairs),
     }
 }
-
-type Batch = Vec<Result<(i64, Rec), Vec<RowError>>>;
 
 pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 
@@ -375,20 +464,33 @@ impl App {
         let total = reader.total;
         let mut importer = match kind {
             ImportKind::Customers => Importer::C(self.store.begin_customer_import(present).await?),
-            ImportKind::Transactions => {
-                Importer::T(self.store.begin_transaction_import(present).await?)
-            }
+            ImportKind::Transactions => Importer::Bulk(self.store.start_transaction_load(
+                present,
+                &actor.username,
+                display,
+                opts.error_limit,
+            )?),
         };
 
         // The reader thread: decode + validate, in batches.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Batch, u64)>(8);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<ReadBatch>(8);
         let file = display.to_string();
         let reader_thread = std::thread::spawn(move || {
             let mut reader = reader;
-            let mut batch: Batch = Vec::with_capacity(2048);
+            let pos = Positions::new(kind, &map);
+            let latest = latest_allowed();
+            let mut clean = true;
+            let fresh = || ReadBatch {
+                good: Good::new(kind),
+                rows: 0,
+                bad: Vec::new(),
+                done: 0,
+            };
+            let mut batch = fresh();
             while let Some(row) = reader.next_row() {
-                let item = row.map_err(|e| vec![e]).and_then(|(line, cells)| {
-                    parse_row(kind, &map, &cells)
+                batch.rows += 1;
+                let item = row.map_err(|e| vec![e]).and_then(|line| {
+                    parse_row(kind, &pos, reader.cells(), latest)
                         .map(|r| (line, r))
                         .map_err(|errs| {
                             errs.into_iter()
@@ -404,40 +506,48 @@ impl App {
                                 .collect()
                         })
                 });
-                batch.push(item);
-                if batch.len() >= 2048 {
-                    let b = std::mem::replace(&mut batch, Vec::with_capacity(2048));
-                    if tx.blocking_send((b, reader.done())).is_err() {
+                match item {
+                    Ok((line, r)) if clean => batch.good.push(line, r),
+                    Ok(_) => {}
+                    Err(errs) => {
+                        clean = false;
+                        batch.bad.push(errs);
+                    }
+                }
+                if batch.rows as usize >= BATCH {
+                    batch.done = reader.done();
+                    if tx
+                        .blocking_send(std::mem::replace(&mut batch, fresh()))
+                        .is_err()
+                    {
                         return map;
                     }
                 }
             }
-            let _ = tx.blocking_send((batch, reader.done()));
+            batch.done = reader.done();
+            let _ = tx.blocking_send(batch);
             map
         });
 
         let mut errors: Vec<RowError> = Vec::new();
         let mut error_count = 0usize;
         let mut rows = 0u64;
-        while let Some((batch, done)) = rx.recv().await {
-            for item in batch {
-                rows += 1;
-                match item {
-                    Ok((line, rec)) if error_count == 0 => importer.stage(line, &rec).await?,
-                    Ok(_) => {}
-                    Err(errs) => {
-                        error_count += 1;
-                        for e in errs {
-                            if errors.len() < opts.error_limit {
-                                errors.push(e);
-                            }
-                        }
+        while let Some(batch) = rx.recv().await {
+            rows += batch.rows;
+            for errs in batch.bad {
+                error_count += 1;
+                for e in errs {
+                    if errors.len() < opts.error_limit {
+                        errors.push(e);
                     }
                 }
             }
+            if error_count == 0 && !batch.good.is_empty() {
+                importer.stage(batch.good).await?;
+            }
             let p = Progress {
                 stage: "reading".into(),
-                done,
+                done: batch.done,
                 total,
             };
             self.jobs.set(job_id, p.clone());
@@ -447,6 +557,7 @@ impl App {
             .join()
             .map_err(|_| AppError::internal("the reader thread failed"))?;
         if rows == 0 {
+            importer.abort().await;
             return Err(reject(
                 vec![RowError {
                     file: display.into(),
@@ -457,39 +568,39 @@ impl App {
                 1,
             ));
         }
-        if error_count == 0 {
-            let p = Progress {
-                stage: "checking".into(),
-                done: total,
-                total,
-            };
-            self.jobs.set(job_id, p.clone());
-            progress(&p);
-            for pr in importer.check(opts.error_limit as i64).await? {
-                error_count += 1;
-                errors.push(RowError {
-                    file: display.into(),
-                    line: pr.line,
-                    column: map
-                        .column_name(&header_names, &pr.field)
-                        .unwrap_or(&pr.field)
-                        .to_string(),
-                    reason: pr.reason,
-                });
-            }
-        }
         if error_count > 0 {
+            importer.abort().await;
             errors.sort_by_key(|e| e.line);
             return Err(reject(errors, error_count));
         }
         let p = Progress {
-            stage: "saving".into(),
+            stage: "checking".into(),
             done: total,
             total,
         };
         self.jobs.set(job_id, p.clone());
         progress(&p);
-        let counts = importer.merge(&actor.username, display).await?;
+        let counts = match importer
+            .finish(opts.error_limit as i64, &actor.username, display)
+            .await?
+        {
+            Ok(counts) => counts,
+            Err((problems, total)) => {
+                let errors = problems
+                    .into_iter()
+                    .map(|pr| RowError {
+                        file: display.into(),
+                        line: pr.line,
+                        column: map
+                            .column_name(&header_names, &pr.field)
+                            .unwrap_or(&pr.field)
+                            .to_string(),
+                        reason: pr.reason,
+                    })
+                    .collect();
+                return Err(reject(errors, total));
+            }
+        };
         self.forget_total();
         if counts.inserted + counts.updated > 10_000 {
             // Statistics only; a failure here does not undo the committed import.

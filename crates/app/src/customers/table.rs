@@ -33,11 +33,32 @@ impl Encoding {
         }
     }
     fn decode(self, bytes: &[u8]) -> Option<String> {
+        let mut s = String::new();
+        self.decode_into(bytes, &mut s).then_some(s)
+    }
+
+    /// Decode into `out` (replacing it, reusing its buffer); false on invalid bytes.
+    fn decode_into(self, bytes: &[u8], out: &mut String) -> bool {
+        out.clear();
         match self {
-            Encoding::Utf8 => std::str::from_utf8(bytes).ok().map(str::to_string),
-            Encoding::Gb18030 => encoding_rs::GB18030
-                .decode_without_bom_handling_and_without_replacement(bytes)
-                .map(|c| c.into_owned()),
+            Encoding::Utf8 => match std::str::from_utf8(bytes) {
+                Ok(s) => {
+                    out.push_str(s);
+                    true
+                }
+                Err(_) => false,
+            },
+            Encoding::Gb18030 => {
+                match encoding_rs::GB18030
+                    .decode_without_bom_handling_and_without_replacement(bytes)
+                {
+                    Some(c) => {
+                        out.push_str(&c);
+                        true
+                    }
+                    None => false,
+                }
+            }
         }
     }
 }
@@ -118,6 +139,7 @@ pub struct TableReader {
     /// Progress unit total: bytes for CSV, rows for xlsx.
     pub total: u64,
     done: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    cells: Vec<String>,
     inner: Inner,
 }
 
@@ -217,6 +239,7 @@ impl TableReader {
             encoding: Some(enc),
             total: size,
             done,
+            cells: Vec::new(),
             inner: Inner::Csv {
                 reader,
                 record,
@@ -273,6 +296,7 @@ impl TableReader {
             encoding: None,
             total,
             done: Default::default(),
+            cells: Vec::new(),
             inner: Inner::Xlsx {
                 rows: rows.into_iter(),
                 next_line: 2,
@@ -284,8 +308,14 @@ impl TableReader {
         self.done.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// The next data row with its line number (1 is the header), or the row's error.
-    pub fn next_row(&mut self) -> Option<Result<(i64, Vec<String>), RowError>> {
+    /// The cells of the row `next_row` read last (one per header column).
+    pub fn cells(&self) -> &[String] {
+        &self.cells
+    }
+
+    /// Read the next data row into `cells` (reusing their buffers) and give its line number
+    /// (1 is the header), or the row's error.
+    pub fn next_row(&mut self) -> Option<Result<i64, RowError>> {
         let width = self.headers.len();
         match &mut self.inner {
             Inner::Csv {
@@ -323,21 +353,18 @@ impl TableReader {
                         ),
                     )));
                 }
-                let mut out = Vec::with_capacity(width);
+                self.cells.resize(width, String::new());
                 for (i, f) in record.iter().enumerate() {
-                    match encoding.decode(f) {
-                        Some(s) => out.push(s),
-                        None => {
-                            return Some(Err(err(
-                                &self.file,
-                                line,
-                                &self.headers[i],
-                                format!("invalid {} bytes", encoding.name()),
-                            )))
-                        }
+                    if !encoding.decode_into(f, &mut self.cells[i]) {
+                        return Some(Err(err(
+                            &self.file,
+                            line,
+                            &self.headers[i],
+                            format!("invalid {} bytes", encoding.name()),
+                        )));
                     }
                 }
-                Some(Ok((line, out)))
+                Some(Ok(line))
             }
             Inner::Xlsx { rows, next_line } => {
                 let mut row = rows.next()?;
@@ -354,7 +381,8 @@ impl TableReader {
                     )));
                 }
                 row.truncate(width);
-                Some(Ok((line, row)))
+                self.cells = row;
+                Some(Ok(line))
             }
         }
     }
@@ -473,6 +501,14 @@ impl ColumnMap {
 
     pub fn has(&self, field: &str) -> bool {
         self.index.iter().any(|(f, _)| *f == field)
+    }
+
+    /// The row index a target field reads from.
+    pub fn position(&self, field: &str) -> Option<usize> {
+        self.index
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, i)| *i)
     }
 
     pub fn get<'r>(&self, row: &'r [String], field: &str) -> &'r str {

@@ -242,6 +242,165 @@ both!(round_trip_and_idempotence);
 
 /// Every malformed file is refused whole: the error names file, line, column and reason, and
 /// the store does not change.
+/// The reasons of a rejected import, as `line: column: reason` strings, and the total count.
+fn rejected(e: AppError) -> (Vec<String>, i64) {
+    let errs = e.details["errors"].as_array().cloned().unwrap_or_default();
+    let lines = errs
+        .iter()
+        .map(|x| {
+            format!(
+                "{}: {}: {}",
+                x["line"],
+                x["column"].as_str().unwrap(),
+                x["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    (lines, e.details["error_count"].as_i64().unwrap())
+}
+
+/// Transactions: the first file into an empty table (indexes built at the end), updates of
+/// known ids (only changed rows, only the file's columns), and duplicates within a file found
+/// whether the id is new or already stored, each naming the line of its first occurrence.
+async fn transaction_updates_and_duplicates(t: &TestApp) {
+    let opts = ImportOptions::default;
+    import(
+        t,
+        ImportKind::Customers,
+        "c.csv",
+        CUSTOMERS.as_bytes(),
+        opts(),
+    )
+    .await
+    .unwrap();
+    let head = "external_id,customer_id,occurred_at,amount\n";
+    // Into the empty table: a duplicate and an unknown customer, all reported in line order.
+    let e = import(
+        t,
+        ImportKind::Transactions,
+        "first.csv",
+        format!("{head}T1,C1,2024-01-01,1\nT2,C9,2024-01-01,1\nT3,C1,2024-01-01,1\nT1,C2,2024-01-02,2\nT3,C1,2024-01-01,1\n").as_bytes(),
+        opts(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        rejected(e),
+        (
+            vec![
+                "3: customer_id: no customer with external id 'C9'".to_string(),
+                "5: external_id: duplicate external id 'T1' (first on line 2)".to_string(),
+                "6: external_id: duplicate external id 'T3' (first on line 4)".to_string(),
+            ],
+            3
+        )
+    );
+    assert_eq!(counts(t).await, (3, 0), "nothing stored");
+    // The error limit keeps the first rows, the count is of all.
+    let e = import(
+        t,
+        ImportKind::Transactions,
+        "limit.csv",
+        format!("{head}T1,C1,2024-01-01,1\nT1,C1,2024-01-01,1\nT2,C9,2024-01-01,1\nT1,C1,2024-01-01,1\n").as_bytes(),
+        ImportOptions { error_limit: 2, ..opts() },
+    )
+    .await
+    .unwrap_err();
+    let (lines, total) = rejected(e);
+    assert_eq!((lines.len(), total), (2, 3));
+    assert!(
+        lines[0].starts_with("3: external_id") && lines[1].starts_with("4: customer_id"),
+        "{lines:?}"
+    );
+
+    let full = "external_id,customer_id,occurred_at,amount,currency,channel,store,items,quantity,promotion,is_return\n";
+    let r = import(
+        t,
+        ImportKind::Transactions,
+        "t.csv",
+        format!("{full}T1,C1,2024-01-01,1,CNY,store,A店,x,1,0,0\nT2,C2,2024-01-02,2,CNY,web,,y,2,1,0\nT3,C3,2024-01-03,3,CNY,store,B店,z,1,0,0\n").as_bytes(),
+        opts(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (r.counts.inserted, r.counts.updated, r.counts.unchanged),
+        (3, 0, 0)
+    );
+
+    // Known ids update (T1: new amount; T2: new customer; T3 unchanged), new ones insert; a
+    // file without the optional columns leaves them as they are.
+    let r = import(
+        t,
+        ImportKind::Transactions,
+        "t2.csv",
+        format!("{head}T1,C1,2024-01-01,1.50\nT2,C3,2024-01-02,2\nT3,C3,2024-01-03,3\nT4,C1,2024-01-04,4\n").as_bytes(),
+        opts(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            r.counts.rows,
+            r.counts.inserted,
+            r.counts.updated,
+            r.counts.unchanged
+        ),
+        (4, 1, 2, 1)
+    );
+    let c3 = t.app.store.customer_id_by_external("C3").await.unwrap();
+    let rows = t.app.store.transactions_of(c3, 1, 10).await.unwrap();
+    let t2 = rows
+        .items
+        .iter()
+        .find(|x| x.external_id == "T2")
+        .expect("T2 moved to C3");
+    assert_eq!(
+        (
+            t2.channel.as_str(),
+            t2.items.as_str(),
+            t2.quantity,
+            t2.promotion
+        ),
+        ("web", "y", 2, true)
+    );
+    assert_eq!(counts(t).await, (3, 4));
+
+    // Duplicates of stored ids and of new ids, in a file that would otherwise update.
+    let e = import(
+        t,
+        ImportKind::Transactions,
+        "dups.csv",
+        format!("{head}T1,C1,2024-01-01,9\nT5,C1,2024-01-05,5\nT1,C1,2024-01-01,8\nT5,C1,2024-01-05,5\n").as_bytes(),
+        opts(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        rejected(e).0,
+        vec![
+            "4: external_id: duplicate external id 'T1' (first on line 2)".to_string(),
+            "5: external_id: duplicate external id 'T5' (first on line 3)".to_string(),
+        ]
+    );
+    assert_eq!(counts(t).await, (3, 4), "nothing stored");
+    let again = import(
+        t,
+        ImportKind::Transactions,
+        "t2-again.csv",
+        format!("{head}T1,C1,2024-01-01,1.50\n").as_bytes(),
+        opts(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (again.counts.inserted, again.counts.updated),
+        (0, 0),
+        "T1 was not changed by the rejected file"
+    );
+}
+both!(transaction_updates_and_duplicates);
+
 async fn bad_files_change_nothing(t: &TestApp) {
     import(
         t,
