@@ -50,6 +50,13 @@ pub(crate) async fn pg_load(
     limit: usize,
     mut rx: tokio::sync::mpsc::Receiver<Msg>,
 ) -> Result<LoadOutcome> {
+    let started = std::time::Instant::now();
+    let phase = |what: &str| {
+        tracing::debug!(
+            secs = started.elapsed().as_secs_f64(),
+            "bulk load (PostgreSQL): {what}"
+        )
+    };
     let mut conn = PgConnection::connect(&url).await?;
     // Dropping the connection before COMMIT rolls everything back (as does a killed process).
     conn.execute(
@@ -70,7 +77,12 @@ pub(crate) async fn pg_load(
     let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM transactions)")
         .fetch_one(&mut conn)
         .await?;
+    phase("customer map loaded");
     let mut rebuild: Vec<(String, String)> = Vec::new();
+    // The foreign key to customers holds by construction (ids from the map, read under this
+    // transaction); checking it row by row costs more than the COPY, so an empty table gets it
+    // back at the end, checked by one join.
+    let mut foreign_keys: Vec<(String, String)> = Vec::new();
     let copy_sql = if empty {
         rebuild = sqlx::query_as(
             "SELECT indexname::text, indexdef FROM pg_indexes WHERE tablename = 'transactions' \
@@ -80,6 +92,16 @@ pub(crate) async fn pg_load(
         .await?;
         for (name, _) in &rebuild {
             conn.execute(format!("DROP INDEX {name}").as_str()).await?;
+        }
+        foreign_keys = sqlx::query_as(
+            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE conrelid = 'transactions'::regclass AND contype = 'f'",
+        )
+        .fetch_all(&mut conn)
+        .await?;
+        for (name, _) in &foreign_keys {
+            conn.execute(format!("ALTER TABLE transactions DROP CONSTRAINT {name}").as_str())
+                .await?;
         }
         format!("COPY transactions (id, {COLS}) FROM STDIN")
     } else {
@@ -152,6 +174,7 @@ pub(crate) async fn pg_load(
         copy.send(buf).await?;
     }
     copy.finish().await?;
+    phase("rows copied");
 
     if empty {
         let mut dups_unchecked = rebuild.iter().any(|(n, _)| n == "transactions_external_id");
@@ -171,6 +194,14 @@ pub(crate) async fn pg_load(
                 if name == "transactions_external_id" {
                     dups_unchecked = false;
                 }
+                phase("index built");
+            }
+            for (name, def) in &foreign_keys {
+                conn.execute(
+                    format!("ALTER TABLE transactions ADD CONSTRAINT {name} {def}").as_str(),
+                )
+                .await?;
+                phase("foreign key checked");
             }
         }
         if dups_unchecked {
@@ -260,6 +291,7 @@ pub(crate) async fn pg_load(
     .execute(&mut conn)
     .await?;
     conn.execute("COMMIT").await?;
+    phase("committed");
     conn.close().await?;
     Ok(LoadOutcome::Committed(counts))
 }

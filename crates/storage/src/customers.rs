@@ -141,6 +141,8 @@ pub struct CustomerFilter {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
+    /// `total` stopped counting at `SEARCH_COUNT_CAP`: at least that many match.
+    pub total_capped: bool,
     pub page: i64,
     pub per_page: i64,
 }
@@ -491,20 +493,38 @@ impl Store {
         } else {
             format!("WHERE {}", conds.join(" AND "))
         };
-        let total = match known_total {
-            Some(t) => t,
+        // A text search on PostgreSQL counts up to a cap and pages in id order (the order
+        // customers were added, as on SQLite): a common fragment ("138", a surname) matches a
+        // large share of a big base, and counting or sorting all of it on every keystroke is
+        // what made search slow.
+        let search_pg = !q.is_empty() && self.backend == crate::Backend::Postgres;
+        let (total, total_capped) = match known_total {
+            Some(t) => (t, false),
             None => {
-                let count_sql = format!("SELECT COUNT(*) FROM customers {where_}");
+                let count_sql = if search_pg {
+                    format!(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM customers {where_} LIMIT {}) x",
+                        SEARCH_COUNT_CAP + 1
+                    )
+                } else {
+                    format!("SELECT COUNT(*) FROM customers {where_}")
+                };
                 let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
                 for a in &args {
                     cq = cq.bind(a.clone());
                 }
-                cq.fetch_one(&self.pool).await?
+                let n = cq.fetch_one(&self.pool).await?;
+                if search_pg && n > SEARCH_COUNT_CAP {
+                    (SEARCH_COUNT_CAP, true)
+                } else {
+                    (n, false)
+                }
             }
         };
+        let order = if search_pg { "id" } else { "name, id" };
         let list_sql = format!(
             "SELECT id, external_id, name, phone, email, region, channel, segment, tags FROM customers {where_} \
-             ORDER BY name, id LIMIT {per_page} OFFSET {}",
+             ORDER BY {order} LIMIT {per_page} OFFSET {}",
             (page - 1) * per_page
         );
         let mut lq = sqlx::query(&list_sql);
@@ -516,6 +536,7 @@ impl Store {
         Ok(Page {
             items,
             total,
+            total_capped,
             page,
             per_page,
         })
@@ -547,6 +568,7 @@ impl Store {
         Ok(Page {
             items: rows.iter().map(summary_from).collect(),
             total,
+            total_capped: false,
             page,
             per_page,
         })
@@ -675,6 +697,7 @@ impl Store {
         Ok(Page {
             items: rows.iter().map(transaction_from).collect(),
             total,
+            total_capped: false,
             page,
             per_page,
         })
@@ -839,6 +862,9 @@ impl Store {
             .await?)
     }
 }
+
+/// A search on PostgreSQL counts matches up to this many.
+pub const SEARCH_COUNT_CAP: i64 = 1000;
 
 /// The search: three or more characters are found anywhere in name, e-mail, external id or
 /// phone digits (a trigram index: FTS5 on SQLite, pg_trgm on PostgreSQL); one or two characters

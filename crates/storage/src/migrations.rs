@@ -198,6 +198,17 @@ const TX_UNIQUE_POSTGRES: &[&str] = &[
     "CREATE UNIQUE INDEX transactions_external_id ON transactions(external_id)",
 ];
 
+/// Step 4 (PostgreSQL; SQLite compares bytes already): one- and two-character searches (a
+/// surname, an id prefix) are prefix matches on the lower-cased name or external id, answered
+/// from these indexes whatever the database's collation; and transaction ids and instants
+/// compare as bytes (`COLLATE "C"`: the same order for ISO instants and ids, and index builds
+/// several times faster than with a language collation).
+const STEP4_POSTGRES: &[&str] = &[
+    "ALTER TABLE transactions ALTER COLUMN external_id TYPE TEXT COLLATE \"C\", ALTER COLUMN occurred_at TYPE TEXT COLLATE \"C\"",
+    "CREATE INDEX customers_name_prefix ON customers (lower(name) text_pattern_ops)",
+    "CREATE INDEX customers_external_id_prefix ON customers (lower(external_id) text_pattern_ops)",
+];
+
 pub(crate) async fn run(store: &Store) -> Result<usize> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
@@ -220,6 +231,8 @@ pub(crate) async fn run(store: &Store) -> Result<usize> {
             (2, Backend::Postgres) => SEARCH_POSTGRES.iter().map(|s| s.to_string()).collect(),
             (3, Backend::Sqlite) => TX_UNIQUE_SQLITE.iter().map(|s| s.to_string()).collect(),
             (3, Backend::Postgres) => TX_UNIQUE_POSTGRES.iter().map(|s| s.to_string()).collect(),
+            (4, Backend::Sqlite) => Vec::new(),
+            (4, Backend::Postgres) => STEP4_POSTGRES.iter().map(|s| s.to_string()).collect(),
             _ => ddl(store.backend, sql)
                 .split(';')
                 .map(str::to_string)

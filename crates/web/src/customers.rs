@@ -47,7 +47,8 @@ struct ListPage {
     regions: Vec<String>,
     channels: Vec<String>,
     rows: Vec<CustomerSummary>,
-    total: i64,
+    /// The number matching ("1000+" when the search stopped counting).
+    total: String,
     page: i64,
     pages: i64,
     prev_url: Option<String>,
@@ -100,7 +101,11 @@ async fn list(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>) -
         tag: q.tag.clone(),
         regions,
         channels,
-        total: p.total,
+        total: if p.total_capped {
+            format!("{}+", p.total)
+        } else {
+            p.total.to_string()
+        },
         page: p.page,
         pages,
         prev_url: (p.page > 1).then(|| url(p.page - 1)),
