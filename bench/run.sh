@@ -4,6 +4,7 @@
 #
 #   bash bench/run.sh                      # 1M customers, ~10M transactions
 #   CUSTOMERS=100000 bash bench/run.sh     # a quick run
+#   PAGES_ONLY=1 MODES=search bash bench/run.sh   # pages again, on the stores of the last run
 #
 # Needs: sqlite3, psql (PostgreSQL at 127.0.0.1:5432, user postgres), wrk, GNU time.
 set -euo pipefail
@@ -22,6 +23,7 @@ BIN=./target/release/fidelis
 log "=== $(date -u +%FT%TZ) $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)"
 log "$(sqlite3 --version | cut -d' ' -f1-2 | sed 's/^/sqlite3 /'), $(psql --version)"
 
+if [ "${PAGES_ONLY:-0}" != 1 ]; then
 ./target/release/gen-transactions --customers "$CUSTOMERS" --alpha "$ALPHA" --out "$OUT" | tee -a "$RES"
 ROWS=$(($(wc -l < "$OUT/transactions.csv") - 1))
 log "transactions.csv: $ROWS rows, $(du -h "$OUT/transactions.csv" | cut -f1)"
@@ -53,6 +55,8 @@ $BIN --database-url "$PG/bench_fidelis" import customers "$OUT/customers.csv" | 
 read -r el rss < "$OUT/time.txt"
 log "fidelis import (PostgreSQL): $el s ($(python3 -c "print(round($ROWS/$el))") rows/s), peak RSS $((rss / 1024)) MiB, ratio to COPY $(python3 -c "print(round($el/$base, 2))")x"
 
+fi
+
 # --- Pages: list, filter, search and profile latency with wrk on loopback, on the stores just
 # loaded (PG_PAGES=0 skips PostgreSQL)
 # measure_pages LABEL STORE-ARGS…: serve that store, sign in, warm up, measure every mode.
@@ -70,7 +74,7 @@ measure_pages() {
   curl -s -c "$jar" -b "$jar" -o /dev/null -d "username=bench&password=bench-password-1&csrf=$csrf&next=/customers" http://127.0.0.1:18181/login
   session=$(awk '$6=="fidelis_session"{print $7}' "$jar")
   FIDELIS_COOKIE="fidelis_session=$session" N_CUSTOMERS="$CUSTOMERS" MODE=list wrk -t2 -c16 -d5s -s bench/pages.lua http://127.0.0.1:18181 >/dev/null
-  for mode in list filter search profile; do
+  for mode in ${MODES:-list filter search profile}; do
     FIDELIS_COOKIE="fidelis_session=$session" N_CUSTOMERS="$CUSTOMERS" MODE=$mode \
       wrk -t2 -c16 -d15s --timeout 10s -s bench/pages.lua http://127.0.0.1:18181 | grep RESULT | sed "s/^RESULT/RESULT $label/" | tee -a "$RES"
   done

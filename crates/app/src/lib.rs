@@ -52,10 +52,10 @@ pub struct App {
     pub store: Store,
     pub jobs: Arc<jobs::Jobs>,
     pub(crate) login_limiter: Arc<access::LoginLimiter>,
+    /// Customer counts by list filter, with when each was taken (see `customers::COUNT_TTL`).
+    pub(crate) total_cache: Arc<std::sync::Mutex<customers::Counts>>,
     /// Region and channel values for the list's filter menus, refreshed at most once a minute
     /// (listing distinct values scans a whole index).
-    /// The unfiltered customer count with when it was taken (see `customers::TOTAL_TTL`).
-    pub(crate) total_cache: Arc<std::sync::Mutex<Option<(std::time::Instant, i64)>>>,
     pub(crate) filter_cache:
         Arc<std::sync::Mutex<Option<(std::time::Instant, customers::FilterOptions)>>>,
 }

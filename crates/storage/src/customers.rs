@@ -449,7 +449,7 @@ impl Store {
         f: &CustomerFilter,
         page: i64,
         per_page: i64,
-        known_total: Option<i64>,
+        known_total: Option<(i64, bool)>,
     ) -> Result<Page<CustomerSummary>> {
         let page = page.max(1);
         let per_page = per_page.clamp(1, 500);
@@ -457,7 +457,9 @@ impl Store {
         let only_text =
             f.region.is_empty() && f.channel.is_empty() && f.tag.is_empty() && f.segment.is_empty();
         if only_text && self.backend == crate::Backend::Sqlite && q.chars().count() >= 3 {
-            return self.search_customers_fts(&q, page, per_page).await;
+            return self
+                .search_customers_fts(&q, page, per_page, known_total)
+                .await;
         }
         let mut conds: Vec<String> = Vec::new();
         let mut args: Vec<String> = Vec::new();
@@ -499,7 +501,7 @@ impl Store {
         // what made search slow.
         let search_pg = !q.is_empty() && self.backend == crate::Backend::Postgres;
         let (total, total_capped) = match known_total {
-            Some(t) => (t, false),
+            Some(known) => known,
             None => {
                 let count_sql = if search_pg {
                     format!(
@@ -531,7 +533,20 @@ impl Store {
         for a in &args {
             lq = lq.bind(a.clone());
         }
-        let rows = lq.fetch_all(&self.pool).await?;
+        let rows = if search_pg && total_capped {
+            // Over a thousand matches: walking the primary key finds the first page within a
+            // few thousand rows, while the trigram bitmap would fetch and sort every match
+            // (the planner cannot tell: its estimate for a fragment is a guess).
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("SET LOCAL enable_bitmapscan = off")
+                .execute(&mut *tx)
+                .await?;
+            let rows = lq.fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            rows
+        } else {
+            lq.fetch_all(&self.pool).await?
+        };
         let items = rows.iter().map(summary_from).collect();
         Ok(Page {
             items,
@@ -550,13 +565,18 @@ impl Store {
         q: &str,
         page: i64,
         per_page: i64,
+        known_total: Option<(i64, bool)>,
     ) -> Result<Page<CustomerSummary>> {
         let pattern = fts_phrase(q);
-        let total: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM customers_search WHERE doc MATCH $1")
-                .bind(&pattern)
-                .fetch_one(&self.pool)
-                .await?;
+        let total: i64 = match known_total {
+            Some((n, _)) => n,
+            None => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM customers_search WHERE doc MATCH $1")
+                    .bind(&pattern)
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+        };
         let rows = sqlx::query(&format!(
             "SELECT id, external_id, name, phone, email, region, channel, segment, tags FROM customers \
              WHERE id IN (SELECT rowid FROM customers_search WHERE doc MATCH $1 ORDER BY rowid LIMIT {per_page} OFFSET {}) ORDER BY id",

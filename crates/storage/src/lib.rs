@@ -115,6 +115,8 @@ impl Store {
                         sqlx::query("SET max_parallel_workers_per_gather = 0")
                             .execute(&mut *conn)
                             .await?;
+                        // JIT compiling a page query costs ~100 ms, more than running it.
+                        sqlx::query("SET jit = off").execute(&mut *conn).await?;
                     }
                     if backend == Backend::Sqlite {
                         // WAL lets readers go on while one writer commits; NORMAL sync is durable

@@ -126,6 +126,10 @@ CREATE TABLE import_jobs (
         3,
         "transactions.external_id as a named unique index (see TX_UNIQUE_*)",
     ),
+    (
+        4,
+        "PostgreSQL: prefix search indexes, byte-order transaction keys (see STEP4_POSTGRES)",
+    ),
 ];
 
 /// Tables in dependency order (parents first), for backup and restore.

@@ -22,6 +22,28 @@ pub type FilterOptions = (Vec<String>, Vec<String>);
 /// changes from another process (a CLI import while serving) show within this time.
 pub const TOTAL_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// How long the count of a filtered list or a search is reused: paging through one list (or
+/// typing the same search again) counts once. Changes made through this process drop these
+/// counts at once.
+pub const COUNT_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Counts kept at most (one per distinct filter); beyond, the cache starts over.
+const MAX_COUNTS: usize = 1000;
+
+/// Cached counts: filter → (taken at, count, capped).
+pub(crate) type Counts = std::collections::HashMap<String, (std::time::Instant, i64, bool)>;
+
+fn count_key(f: &CustomerFilter) -> String {
+    [
+        f.q.trim().to_lowercase().as_str(),
+        &f.region,
+        &f.channel,
+        &f.tag,
+        &f.segment,
+    ]
+    .join("\u{1}")
+}
+
 /// Longest note or contact summary, in characters.
 pub const MAX_NOTE: usize = 4_000;
 
@@ -34,41 +56,48 @@ impl App {
         per_page: i64,
     ) -> Result<Page<CustomerSummary>, AppError> {
         actor.require(Permission::ViewCustomers)?;
-        let unfiltered = f.q.trim().is_empty()
-            && f.region.is_empty()
-            && f.channel.is_empty()
-            && f.tag.is_empty()
-            && f.segment.is_empty();
+        let key = count_key(f);
+        let ttl = if key == count_key(&CustomerFilter::default()) {
+            TOTAL_TTL
+        } else {
+            COUNT_TTL
+        };
         // Fresh: reuse. Expired: this request recounts while the others keep using the old
         // number until it is done (so concurrent requests do not all count at once).
-        let known = if unfiltered {
+        let known = {
             let mut cache = self.total_cache.lock().unwrap();
-            match *cache {
-                Some((at, n)) if at.elapsed() < TOTAL_TTL => Some(n),
-                Some((_, n)) => {
-                    *cache = Some((std::time::Instant::now(), n));
+            match cache.get_mut(&key) {
+                Some((at, n, capped)) if at.elapsed() < ttl => Some((*n, *capped)),
+                Some((at, _, _)) => {
+                    *at = std::time::Instant::now();
                     None
                 }
                 None => None,
             }
-        } else {
-            None
         };
         let p = self.store.list_customers(f, page, per_page, known).await?;
-        if unfiltered && known.is_none() {
-            *self.total_cache.lock().unwrap() = Some((std::time::Instant::now(), p.total));
+        if known.is_none() {
+            let mut cache = self.total_cache.lock().unwrap();
+            if cache.len() >= MAX_COUNTS {
+                cache.clear();
+            }
+            cache.insert(key, (std::time::Instant::now(), p.total, p.total_capped));
         }
         Ok(p)
     }
 
-    /// Forget the cached number of customers after a bulk change (an import).
+    /// Forget the cached counts after a bulk change (an import).
     pub(crate) fn forget_total(&self) {
-        *self.total_cache.lock().unwrap() = None;
+        self.total_cache.lock().unwrap().clear();
     }
 
-    /// Keep the cached number of customers exact across one create (+1) or delete (−1).
+    /// After one create (+1), delete (−1) or update (0) of a customer: the count of all stays
+    /// exact, the filtered counts are dropped (the customer may match any of them).
     fn adjust_total(&self, by: i64) {
-        if let Some((_, n)) = self.total_cache.lock().unwrap().as_mut() {
+        let all = count_key(&CustomerFilter::default());
+        let mut cache = self.total_cache.lock().unwrap();
+        cache.retain(|k, _| *k == all);
+        if let Some((_, n, _)) = cache.get_mut(&all) {
             *n += by;
         }
     }
@@ -110,10 +139,13 @@ impl App {
     ) -> Result<Customer, AppError> {
         actor.require(Permission::EditCustomers)?;
         let r = f.parse().map_err(|e| AppError::invalid(actor.lang, e))?;
-        self.store
+        let c = self
+            .store
             .update_customer(id, version, &r, &actor.username)
             .await
-            .map_err(|e| not_found(actor, e, "customer"))
+            .map_err(|e| not_found(actor, e, "customer"))?;
+        self.adjust_total(0);
+        Ok(c)
     }
 
     pub async fn delete_customer(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
