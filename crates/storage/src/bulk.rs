@@ -316,28 +316,19 @@ impl Cols {
         self.customer_id = new.customer_id;
         self.occurred_at = new.occurred_at;
         self.amount_minor = new.amount_minor;
+        fn take<T>(kept: &mut T, new: T, file_has_it: bool) {
+            if file_has_it {
+                *kept = new;
+            }
+        }
         let has = |c: &str| present.contains(c);
-        if has("currency") {
-            self.currency = new.currency;
-        }
-        if has("channel") {
-            self.channel = new.channel;
-        }
-        if has("store") {
-            self.store = new.store;
-        }
-        if has("items") {
-            self.items = new.items;
-        }
-        if has("quantity") {
-            self.quantity = new.quantity;
-        }
-        if has("promotion") {
-            self.promotion = new.promotion;
-        }
-        if has("is_return") {
-            self.is_return = new.is_return;
-        }
+        take(&mut self.currency, new.currency, has("currency"));
+        take(&mut self.channel, new.channel, has("channel"));
+        take(&mut self.store, new.store, has("store"));
+        take(&mut self.items, new.items, has("items"));
+        take(&mut self.quantity, new.quantity, has("quantity"));
+        take(&mut self.promotion, new.promotion, has("promotion"));
+        take(&mut self.is_return, new.is_return, has("is_return"));
         self
     }
 }
