@@ -174,14 +174,11 @@ impl TransactionLoader {
         file: String,
         limit: usize,
     ) -> TransactionLoader {
-        let (tx, rx) = tokio::sync::mpsc::channel(4);
-        let handle = tokio::task::spawn_blocking(move || {
-            sqlite_load(path, &present, &actor, &file, limit, rx)
-        });
-        TransactionLoader {
-            tx: Some(tx),
-            handle: Some(handle),
-        }
+        Self::start(|rx| {
+            tokio::task::spawn_blocking(move || {
+                sqlite_load(path, &present, &actor, &file, limit, rx)
+            })
+        })
     }
 
     pub(crate) fn start_postgres(
@@ -191,13 +188,22 @@ impl TransactionLoader {
         file: String,
         limit: usize,
     ) -> TransactionLoader {
+        Self::start(|rx| {
+            tokio::spawn(crate::bulk_pg::pg_load(
+                url, present, actor, file, limit, rx,
+            ))
+        })
+    }
+
+    fn start(
+        run: impl FnOnce(
+            tokio::sync::mpsc::Receiver<Msg>,
+        ) -> tokio::task::JoinHandle<Result<LoadOutcome>>,
+    ) -> TransactionLoader {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
-        let handle = tokio::spawn(crate::bulk_pg::pg_load(
-            url, present, actor, file, limit, rx,
-        ));
         TransactionLoader {
             tx: Some(tx),
-            handle: Some(handle),
+            handle: Some(run(rx)),
         }
     }
 
