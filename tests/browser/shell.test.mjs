@@ -108,3 +108,37 @@ test('sign in, list, search, profile, switch language', async () => {
   assert.ok(await page.isVisible('#q'));
   await shot(page, 'phone');
 });
+
+test('import a file from the web: counts on success, every bad row on rejection', async () => {
+  const page = await browser.newPage({ locale: 'en-US' });
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/customers/);
+  await page.click('#import-link');
+  await page.waitForURL(/\/imports$/);
+
+  const upload = async (name, text) => {
+    await page.selectOption('#import-kind', 'customers');
+    await page.setInputFiles('#import-file', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+    await page.click('#import-form button[type=submit]');
+    await page.waitForURL(/\/imports\?job=\d+/);
+    await page.waitForSelector('#import-result');
+    return (await page.textContent('#import-result')).trim();
+  };
+  const ok = await upload('web-new.csv', 'external_id,name,phone\nWEB1,网页导入,13800009999\nWEB2,Web Import,\n');
+  assert.match(ok, /Rows: 2 · new: 2/);
+  await shot(page, 'import-done');
+
+  const bad = await upload('web-bad.csv', 'external_id,name,birthday\nWEB3,Ok,1990-01-01\nWEB4,Bad,31/12/1990\n');
+  assert.match(bad, /Rejected/);
+  const cells = await page.locator('#import-job tbody td').allTextContents();
+  assert.deepEqual(cells.slice(0, 2), ['3', 'birthday']);
+  await shot(page, 'import-rejected');
+  assert.ok((await page.textContent('#recent-imports')).includes('web-bad.csv'), 'listed among recent imports');
+
+  // The imported customer is there; the rejected file stored nothing.
+  await page.goto(base + '/customers?q=WEB');
+  assert.equal(Number(await page.textContent('#total')), 2);
+});

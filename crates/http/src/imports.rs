@@ -3,7 +3,7 @@
 
 use crate::error::{Json, Path, Query};
 use crate::{ApiActor, ApiError};
-use app::customers::import::{parse_map, ImportKind, ImportOptions, ProgressFn};
+use app::customers::import::{parse_map, ImportKind, ImportOptions};
 use app::customers::table::Encoding;
 use app::{App, AppError};
 use axum::body::Body;
@@ -16,8 +16,6 @@ use domain::access::Permission;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
-use std::sync::Arc;
-use tokio::io::AsyncWriteExt;
 
 /// Largest upload accepted.
 pub const MAX_UPLOAD: usize = 4 << 30;
@@ -69,44 +67,21 @@ async fn start(
     } else {
         q.filename.trim().to_string()
     };
-    let ext = std::path::Path::new(&name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("csv")
-        .to_ascii_lowercase();
-    let dir = std::env::temp_dir().join("fidelis-uploads");
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(AppError::internal)?;
-    let path = dir.join(format!("{}.{ext}", app::access::new_secret().0));
-    let mut file = tokio::fs::File::create(&path)
-        .await
-        .map_err(AppError::internal)?;
+    let mut upload = app.begin_upload(&a, &name).await?;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {
             AppError::new(domain::ErrorCode::PayloadTooLarge, lang)
                 .with_details(json!({ "reason": e.to_string() }))
         })?;
-        file.write_all(&chunk).await.map_err(AppError::internal)?;
+        upload.write(&chunk).await?;
     }
-    file.flush().await.map_err(AppError::internal)?;
-    drop(file);
     let opts = ImportOptions {
         encoding,
         map,
         ..Default::default()
     };
-    let job_id = app.create_import_job(&a, kind, &name).await?;
-    let quiet: ProgressFn = Arc::new(|_| {});
-    let task_app = app.clone();
-    let task = tokio::spawn(async move {
-        let r = task_app
-            .run_import_job(job_id, &a, kind, &path, &name, &opts, quiet)
-            .await;
-        let _ = tokio::fs::remove_file(&path).await;
-        r
-    });
+    let (job_id, task) = app.spawn_upload_import(&a, kind, upload, opts).await?;
     if q.wait {
         let report = task.await.map_err(AppError::internal)??;
         return Ok((StatusCode::OK, Json(json!(report))).into_response());

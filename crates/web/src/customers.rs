@@ -54,6 +54,7 @@ struct ListPage {
     prev_url: Option<String>,
     next_url: Option<String>,
     can_export: bool,
+    can_import: bool,
 }
 
 fn enc(s: &str) -> String {
@@ -112,6 +113,7 @@ async fn list(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>) -
         next_url: (p.page < pages).then(|| url(p.page + 1)),
         rows: p.items,
         can_export: ctx.actor.role.can(Permission::ExportAll),
+        can_import: ctx.actor.role.can(Permission::ImportData),
     })
 }
 

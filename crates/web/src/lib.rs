@@ -6,6 +6,7 @@
 
 mod auth;
 mod customers;
+mod imports;
 mod users;
 
 use app::{Actor, App, AppError};
@@ -74,6 +75,7 @@ pub fn router(app: App) -> Router {
         .route("/lang", post(auth::switch_lang))
         .route("/static/{file}", get(asset))
         .merge(customers::routes())
+        .merge(imports::routes())
         .merge(users::routes());
     for (href, key) in AREAS.iter().skip(1) {
         let key: &'static str = key;
@@ -140,12 +142,14 @@ static HTMX: &[u8] = include_bytes!("../static/htmx.min.js");
 static ECHARTS: &[u8] = include_bytes!("../static/echarts.min.js");
 static CSS: &[u8] = include_bytes!("../static/app.css");
 static PROFILE_JS: &[u8] = include_bytes!("../static/profile.js");
+static IMPORT_JS: &[u8] = include_bytes!("../static/import.js");
 
 async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, ctype) = match file.as_str() {
         "htmx.min.js" => (HTMX, "text/javascript"),
         "echarts.min.js" => (ECHARTS, "text/javascript"),
         "profile.js" => (PROFILE_JS, "text/javascript"),
+        "import.js" => (IMPORT_JS, "text/javascript"),
         "app.css" => (CSS, "text/css"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };

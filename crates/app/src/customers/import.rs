@@ -152,6 +152,30 @@ pub fn parse_map(items: &[String]) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// An upload being received (see `App::begin_upload`).
+pub struct Upload {
+    path: std::path::PathBuf,
+    file: tokio::fs::File,
+    name: String,
+}
+
+impl Upload {
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), AppError> {
+        use tokio::io::AsyncWriteExt;
+        self.file.write_all(chunk).await.map_err(AppError::internal)
+    }
+}
+
+impl Drop for Upload {
+    /// An upload never handed to a job (the client went away) leaves no file behind. Once a
+    /// job has it, the path is moved out and this is a no-op.
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
     pub job_id: i64,
@@ -616,6 +640,57 @@ impl App {
             counts,
             ignored_columns: ignored,
         })
+    }
+
+    /// Start receiving an uploaded file (API or web) into a private temporary file; its
+    /// extension (csv or xlsx) is taken from `name`.
+    pub async fn begin_upload(&self, actor: &Actor, name: &str) -> Result<Upload, AppError> {
+        actor.require(Permission::ImportData)?;
+        let ext = Path::new(name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("csv")
+            .to_ascii_lowercase();
+        let dir = std::env::temp_dir().join("fidelis-uploads");
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(AppError::internal)?;
+        let path = dir.join(format!("{}.{ext}", crate::access::new_secret().0));
+        let file = tokio::fs::File::create(&path)
+            .await
+            .map_err(AppError::internal)?;
+        Ok(Upload {
+            path,
+            file,
+            name: name.to_string(),
+        })
+    }
+
+    /// Register an import job for a received upload and run it in the background; the file is
+    /// removed when the job ends. The handle gives the outcome (the job record has it too).
+    pub async fn spawn_upload_import(
+        &self,
+        actor: &Actor,
+        kind: ImportKind,
+        mut upload: Upload,
+        opts: ImportOptions,
+    ) -> Result<(i64, tokio::task::JoinHandle<Result<ImportReport, AppError>>), AppError> {
+        use tokio::io::AsyncWriteExt;
+        upload.file.flush().await.map_err(AppError::internal)?;
+        let path = std::mem::take(&mut upload.path);
+        let name = std::mem::take(&mut upload.name);
+        drop(upload);
+        let job_id = self.create_import_job(actor, kind, &name).await?;
+        let (app, actor) = (self.clone(), actor.clone());
+        let quiet: ProgressFn = Arc::new(|_| {});
+        let task = tokio::spawn(async move {
+            let r = app
+                .run_import_job(job_id, &actor, kind, &path, &name, &opts, quiet)
+                .await;
+            let _ = tokio::fs::remove_file(&path).await;
+            r
+        });
+        Ok((job_id, task))
     }
 
     /// Export all customers or transactions to CSV or xlsx (by the file's extension).

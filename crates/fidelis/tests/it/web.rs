@@ -155,6 +155,36 @@ async fn sessions_csrf_and_throttling(t: &TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 303);
+    // Web imports: the file is the body, the CSRF token a header; agents may not import.
+    let upload = |cookie: String, token: String| {
+        t.http
+            .post(format!("{}/imports/customers?filename=w.csv", t.base))
+            .header("cookie", cookie)
+            .header("x-csrf-token", token)
+            .body("external_id,name\nWEB9,网页\n")
+            .send()
+    };
+    let r = upload(cookie.clone(), csrf.clone()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 403, "agents do not import");
+    let (m_session, m_csrf) = sign_in(t, "manager").await;
+    let m_cookie = format!("fidelis_session={m_session}");
+    let r = upload(m_cookie.clone(), "wrong".into()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 403, "no CSRF token, no import");
+    let r = upload(m_cookie, m_csrf).await.unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    let job = r.json::<serde_json::Value>().await.unwrap()["job"]
+        .as_i64()
+        .unwrap();
+    let mut status = String::new();
+    for _ in 0..100 {
+        status = t.app.store.import_job(job).await.unwrap().status;
+        if status != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "done");
+    assert!(t.app.store.customer_id_by_external("WEB9").await.is_ok());
     // Agents do not export everything; analysts download CSV and Excel from the list page.
     let r = t
         .http
