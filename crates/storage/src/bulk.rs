@@ -159,6 +159,12 @@ pub(crate) fn audit_detail(c: &ImportCounts) -> String {
     format!("{} rows: {} new, {} updated", c.rows, c.inserted, c.updated)
 }
 
+/// Where a load writes: a SQLite database file or a PostgreSQL URL.
+pub(crate) enum Target {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
 /// A running load. Send batches of validated rows, then `finish`; `abort` (or dropping it)
 /// rolls everything back.
 pub struct TransactionLoader {
@@ -167,43 +173,25 @@ pub struct TransactionLoader {
 }
 
 impl TransactionLoader {
-    pub(crate) fn start_sqlite(
-        path: PathBuf,
+    pub(crate) fn start(
+        target: Target,
         present: Present,
         actor: String,
         file: String,
         limit: usize,
-    ) -> TransactionLoader {
-        Self::start(|rx| {
-            tokio::task::spawn_blocking(move || {
-                sqlite_load(path, &present, &actor, &file, limit, rx)
-            })
-        })
-    }
-
-    pub(crate) fn start_postgres(
-        url: String,
-        present: Present,
-        actor: String,
-        file: String,
-        limit: usize,
-    ) -> TransactionLoader {
-        Self::start(|rx| {
-            tokio::spawn(crate::bulk_pg::pg_load(
-                url, present, actor, file, limit, rx,
-            ))
-        })
-    }
-
-    fn start(
-        run: impl FnOnce(
-            tokio::sync::mpsc::Receiver<Msg>,
-        ) -> tokio::task::JoinHandle<Result<LoadOutcome>>,
     ) -> TransactionLoader {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let handle = match target {
+            Target::Sqlite(path) => tokio::task::spawn_blocking(move || {
+                sqlite_load(path, &present, &actor, &file, limit, rx)
+            }),
+            Target::Postgres(url) => tokio::spawn(crate::bulk_pg::pg_load(
+                url, present, actor, file, limit, rx,
+            )),
+        };
         TransactionLoader {
             tx: Some(tx),
-            handle: Some(run(rx)),
+            handle: Some(handle),
         }
     }
 

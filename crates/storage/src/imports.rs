@@ -340,11 +340,13 @@ impl CustomerImport {
         let all: Vec<&str> = WRITE_COLS.to_vec();
         // Into an empty table on PostgreSQL, the search indexes (a trigram GIN index adds some
         // sixty entries per customer) are built once after the insert instead of row by row.
-        let mut rebuild: Vec<(String, String)> = Vec::new();
-        if self.stage.backend == Backend::Postgres {
-            let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM customers)")
+        let any: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM customers LIMIT 1) x")
                 .fetch_one(&mut *self.stage.tx)
                 .await?;
+        let empty = any == 0;
+        let mut rebuild: Vec<(String, String)> = Vec::new();
+        if self.stage.backend == Backend::Postgres {
             if empty {
                 rebuild = sqlx::query_as(
                     "SELECT indexname::text, indexdef FROM pg_indexes WHERE tablename = 'customers' \
@@ -382,7 +384,24 @@ impl CustomerImport {
                 .await? as i64;
         }
         if self.present.contains("preferences") {
-            self.merge_preferences().await?;
+            if empty {
+                // A first load: every customer is new, so its preferences are simply inserted,
+                // straight from the staged JSON in one statement.
+                let each = match self.stage.backend {
+                    Backend::Sqlite => "json_each(s.preferences) j",
+                    Backend::Postgres => "LATERAL jsonb_each_text(s.preferences::jsonb) j",
+                };
+                self.stage
+                    .exec(&format!(
+                        "INSERT INTO customer_preferences (customer_id, pref_key, pref_value) \
+                         SELECT c.id, j.key, j.value FROM stage_customers s \
+                         JOIN customers c ON c.external_id = s.external_id CROSS JOIN {each} \
+                         WHERE s.preferences <> '' AND s.preferences <> '{{}}'"
+                    ))
+                    .await?;
+            } else {
+                self.merge_preferences().await?;
+            }
         }
         let rows = self.stage.rows;
         let counts = ImportCounts {

@@ -166,25 +166,22 @@ impl Store {
         file: &str,
         limit: usize,
     ) -> Result<bulk::TransactionLoader> {
-        let (actor, file) = (actor.to_string(), file.to_string());
-        Ok(match self.backend {
-            Backend::Sqlite => {
-                let path = self.sqlite_path().ok_or_else(|| {
-                    StoreError::BadUrl(format!(
-                        "{}: transaction imports need a SQLite database file",
-                        self.url
-                    ))
-                })?;
-                bulk::TransactionLoader::start_sqlite(path, present, actor, file, limit)
-            }
-            Backend::Postgres => bulk::TransactionLoader::start_postgres(
-                self.url.clone(),
-                present,
-                actor,
-                file,
-                limit,
-            ),
-        })
+        let target = match self.backend {
+            Backend::Sqlite => bulk::Target::Sqlite(self.sqlite_path().ok_or_else(|| {
+                StoreError::BadUrl(format!(
+                    "{}: transaction imports need a SQLite database file",
+                    self.url
+                ))
+            })?),
+            Backend::Postgres => bulk::Target::Postgres(self.url.clone()),
+        };
+        Ok(bulk::TransactionLoader::start(
+            target,
+            present,
+            actor.into(),
+            file.into(),
+            limit,
+        ))
     }
 
     /// The URL without a password, for messages.
