@@ -346,17 +346,15 @@ impl CustomerImport {
                 .await?;
         let empty = any == 0;
         let mut rebuild: Vec<(String, String)> = Vec::new();
-        if self.stage.backend == Backend::Postgres {
-            if empty {
-                rebuild = sqlx::query_as(
-                    "SELECT indexname::text, indexdef FROM pg_indexes WHERE tablename = 'customers' \
-                     AND indexname IN ('customers_search_trgm', 'customers_name_prefix', 'customers_external_id_prefix')",
-                )
-                .fetch_all(&mut *self.stage.tx)
-                .await?;
-                for (name, _) in &rebuild {
-                    self.stage.exec(&format!("DROP INDEX {name}")).await?;
-                }
+        if self.stage.backend == Backend::Postgres && empty {
+            rebuild = sqlx::query_as(
+                "SELECT indexname::text, indexdef FROM pg_indexes WHERE tablename = 'customers' \
+                 AND indexname IN ('customers_search_trgm', 'customers_name_prefix', 'customers_external_id_prefix')",
+            )
+            .fetch_all(&mut *self.stage.tx)
+            .await?;
+            for (name, _) in &rebuild {
+                self.stage.exec(&format!("DROP INDEX {name}")).await?;
             }
         }
         let inserted = self
