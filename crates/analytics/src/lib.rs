@@ -1,7 +1,9 @@
 //! Fidelis numeric core: customer-base models and the simulator that makes demo and benchmark
 //! data. No tokio, sqlx or axum here, so editing a page never recompiles the numbers.
 //!
-//! Now: `sim` (BG/NBD purchase process with Gamma-Gamma spend, SPEC.md §4). The model fits
-//! (BG/NBD, Gamma-Gamma, PLS path modelling) land with their issues.
+//! Now: `sim` (BG/NBD purchase process with Gamma-Gamma spend, SPEC.md §4) and `summary`
+//! (per-customer x, t_x, T, zbar with the CDNOW convention). The model fits (BG/NBD,
+//! Gamma-Gamma, PLS path modelling) land with their issues.
 
 pub mod sim;
+pub mod summary;
