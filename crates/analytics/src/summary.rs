@@ -160,3 +160,106 @@ mod tests {
         assert_eq!((d.t_x, d.t), (61.0, 365.0));
     }
 }
+
+/// RFM scores, 1 (worst) to `bins` (best) each: recency (fewer days since the last purchase is
+/// better), frequency (purchase days) and monetary value (total spend).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rfm {
+    pub r: u8,
+    pub f: u8,
+    pub m: u8,
+}
+
+/// Quantile scores of `values` into `bins` equal-count groups, higher values scoring higher.
+/// Equal values always share a score (the one of their first position in sorted order), so a
+/// long run of ties does not split arbitrarily.
+pub fn quantile_scores(values: &[f64], bins: u8) -> Vec<u8> {
+    let n = values.len();
+    let bins = bins.max(1) as usize;
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut out = vec![1u8; n];
+    let mut start = 0;
+    while start < n {
+        let mut end = start;
+        while end + 1 < n && values[idx[end + 1]] == values[idx[start]] {
+            end += 1;
+        }
+        let score = (start * bins / n + 1) as u8;
+        for &i in &idx[start..=end] {
+            out[i] = score;
+        }
+        start = end + 1;
+    }
+    out
+}
+
+/// RFM scores for the customers that have a summary, as of day `today` (recency counts days
+/// since `last_day`, so purchases after calibration count too). `None` where the summary is.
+pub fn rfm(stats: &[Option<CustomerStats>], today: i64, bins: u8) -> Vec<Option<Rfm>> {
+    let have: Vec<(usize, CustomerStats)> = stats
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.map(|s| (i, s)))
+        .collect();
+    let recency: Vec<f64> = have
+        .iter()
+        .map(|(_, s)| -((today - s.last_day) as f64))
+        .collect();
+    let frequency: Vec<f64> = have.iter().map(|(_, s)| s.purchase_days as f64).collect();
+    let money: Vec<f64> = have.iter().map(|(_, s)| s.total_spend).collect();
+    let (r, f, m) = (
+        quantile_scores(&recency, bins),
+        quantile_scores(&frequency, bins),
+        quantile_scores(&money, bins),
+    );
+    let mut out = vec![None; stats.len()];
+    for (k, (i, _)) in have.iter().enumerate() {
+        out[*i] = Some(Rfm {
+            r: r[k],
+            f: f[k],
+            m: m[k],
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod rfm_tests {
+    use super::*;
+
+    #[test]
+    fn quintiles_split_evenly_and_ties_share_a_score() {
+        let v: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(quantile_scores(&v, 5), vec![1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+        let rev: Vec<f64> = v.iter().rev().copied().collect();
+        assert_eq!(quantile_scores(&rev, 5), vec![5, 5, 4, 4, 3, 3, 2, 2, 1, 1]);
+        // Six equal values then four larger: the tie is one group, scored from its start.
+        let t = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile_scores(&t, 5), vec![1, 1, 1, 1, 1, 1, 4, 4, 5, 5]);
+        assert_eq!(quantile_scores(&[], 5), Vec::<u8>::new());
+        assert_eq!(quantile_scores(&[7.0], 5), vec![1]);
+        assert_eq!(quantile_scores(&[1.0, 2.0, 3.0], 3), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn rfm_scores_recent_frequent_big_spenders_highest() {
+        let p = |customer, day, amount| Purchase {
+            customer,
+            day,
+            amount,
+        };
+        // 0: one old small purchase; 1: many recent big ones; 2: never bought.
+        let data = [
+            p(0, 1, 5.0),
+            p(1, 50, 100.0),
+            p(1, 80, 100.0),
+            p(1, 99, 100.0),
+        ];
+        let s = summarize(3, &data, 100, Period::Day);
+        let scores = rfm(&s, 100, 2);
+        assert_eq!(scores[0], Some(Rfm { r: 1, f: 1, m: 1 }));
+        assert_eq!(scores[1], Some(Rfm { r: 2, f: 2, m: 2 }));
+        assert_eq!(scores[2], None);
+    }
+}
