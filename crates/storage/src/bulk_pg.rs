@@ -32,8 +32,10 @@ fn field(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// Append an integer (formatted in place: no allocation per value on the hot path).
 fn int(buf: &mut Vec<u8>, n: i64) {
-    buf.extend_from_slice(n.to_string().as_bytes());
+    use std::io::Write;
+    let _ = write!(buf, "{n}");
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
