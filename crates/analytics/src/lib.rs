@@ -5,5 +5,9 @@
 //! (per-customer x, t_x, T, zbar with the CDNOW convention). The model fits (BG/NBD,
 //! Gamma-Gamma, PLS path modelling) land with their issues.
 
+pub mod bgnbd;
+pub mod gamma_gamma;
+pub mod optim;
 pub mod sim;
+pub mod special;
 pub mod summary;

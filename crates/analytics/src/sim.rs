@@ -16,22 +16,8 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Beta, Distribution, Exp, Gamma};
 use std::io::Write;
 
-/// BG/NBD parameters, rates per week.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BgNbd {
-    pub r: f64,
-    pub alpha: f64,
-    pub a: f64,
-    pub b: f64,
-}
-
-/// Gamma-Gamma spend parameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct GammaGamma {
-    pub p: f64,
-    pub q: f64,
-    pub gamma: f64,
-}
+pub use crate::bgnbd::BgNbd;
+pub use crate::gamma_gamma::GammaGamma;
 
 /// CDNOW estimates (Fader, Hardie & Lee 2005; Fader & Hardie 2013).
 pub const CDNOW_BGNBD: BgNbd = BgNbd {

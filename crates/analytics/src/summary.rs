@@ -19,6 +19,36 @@ pub struct Purchase {
     pub amount: f64,
 }
 
+/// Day number (days since 1970-01-01) of a proleptic Gregorian date; `None` for an invalid date.
+pub fn day_number(year: i32, month: u32, day: u32) -> Option<i64> {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let len = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&month) || day == 0 || day > len[month as usize - 1] {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 /// The unit of `t_x` and `T`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {
@@ -119,6 +149,19 @@ mod tests {
             day,
             amount,
         }
+    }
+
+    #[test]
+    fn day_numbers() {
+        assert_eq!(day_number(1970, 1, 1), Some(0));
+        assert_eq!(
+            day_number(1997, 9, 30).unwrap() - day_number(1997, 1, 1).unwrap(),
+            272
+        );
+        assert_eq!(day_number(2000, 2, 29), Some(11_016));
+        assert_eq!(day_number(1900, 2, 29), None);
+        assert_eq!(day_number(2024, 13, 1), None);
+        assert_eq!(day_number(1969, 12, 31), Some(-1));
     }
 
     #[test]
