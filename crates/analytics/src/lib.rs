@@ -6,6 +6,7 @@
 //! Gamma-Gamma, PLS path modelling) land with their issues.
 
 pub mod bgnbd;
+pub mod clv;
 pub mod gamma_gamma;
 pub mod optim;
 pub mod sim;

@@ -78,63 +78,115 @@ pub struct CustomerStats {
     /// Mean value of the repeat purchase days within calibration (0 when x = 0).
     pub zbar: f64,
     pub first_day: i64,
+    /// Last purchase day of all given (calibration or later).
     pub last_day: i64,
-    /// Every purchase, calibration or not.
+    /// Last purchase day within calibration.
+    pub last_calibration_day: i64,
+    /// Spend within calibration (every purchase day, the first included).
+    pub calibration_spend: f64,
+    /// Every purchase given, calibration or later.
     pub total_spend: f64,
+    /// Purchase days of all given.
     pub purchase_days: u32,
+    /// Purchase days after the end of calibration (the holdout's actual repeat purchases).
+    pub later_days: u32,
 }
 
 /// Summaries for customers `0..n`, from purchases in any order. `calibration_end` is the last
-/// day counted (inclusive). Customers whose first purchase falls after it, or who never bought,
-/// are `None`.
+/// day counted (inclusive); purchases after it count only in `last_day`, `total_spend`,
+/// `purchase_days` and `later_days` (pass only the purchases up to the end of a holdout
+/// period). Customers whose first purchase falls after it, or who never bought, are `None`.
+/// Purchases of customers `>= n` are ignored.
 pub fn summarize(
     n: usize,
     purchases: &[Purchase],
     calibration_end: i64,
     period: Period,
 ) -> Vec<Option<CustomerStats>> {
-    // Sort (customer, day) so each customer's days come together and in order.
-    let mut order: Vec<&Purchase> = purchases.iter().filter(|p| p.customer < n).collect();
-    order.sort_by_key(|p| (p.customer, p.day));
+    summarize_with(n, purchases, calibration_end, period, |_| {})
+}
+
+/// [`summarize`], calling `on_repeat(day)` for every repeat purchase day (any day of a
+/// customer's after their first, calibration or later).
+pub fn summarize_with(
+    n: usize,
+    purchases: &[Purchase],
+    calibration_end: i64,
+    period: Period,
+    mut on_repeat: impl FnMut(i64),
+) -> Vec<Option<CustomerStats>> {
+    // Counting sort by customer (indices are dense), then each customer's few purchases by day.
+    let mut start = vec![0u32; n + 1];
+    for p in purchases.iter().filter(|p| p.customer < n) {
+        start[p.customer + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut sorted = vec![(0i64, 0.0f64); start[n] as usize];
+    for p in purchases.iter().filter(|p| p.customer < n) {
+        let slot = &mut fill[p.customer];
+        sorted[*slot as usize] = (p.day, p.amount);
+        *slot += 1;
+    }
+    let per = period.days();
     let mut out = vec![None; n];
-    let mut i = 0;
-    while i < order.len() {
-        let c = order[i].customer;
-        let first = order[i].day;
-        let (mut x, mut last_cal, mut repeat_value, mut total, mut days) =
-            (0u32, first, 0.0, 0.0, 0);
-        let mut last_day = first;
-        while i < order.len() && order[i].customer == c {
-            // One purchase day: every purchase of that day.
-            let day = order[i].day;
-            let mut value = 0.0;
-            while i < order.len() && order[i].customer == c && order[i].day == day {
-                value += order[i].amount;
-                i += 1;
-            }
-            total += value;
-            days += 1;
-            last_day = day;
-            if day != first && day <= calibration_end {
-                x += 1;
-                last_cal = day;
-                repeat_value += value;
-            }
+    for (c, slot) in out.iter_mut().enumerate() {
+        let mine = &mut sorted[start[c] as usize..start[c + 1] as usize];
+        if mine.is_empty() {
+            continue;
         }
+        mine.sort_unstable_by_key(|d| d.0);
+        let first = mine[0].0;
         if first > calibration_end {
             continue;
         }
-        let p = period.days();
-        out[c] = Some(CustomerStats {
-            x,
-            t_x: (last_cal - first) as f64 / p,
-            t: (calibration_end - first) as f64 / p,
-            zbar: if x > 0 { repeat_value / x as f64 } else { 0.0 },
+        let mut s = CustomerStats {
+            x: 0,
+            t_x: 0.0,
+            t: (calibration_end - first) as f64 / per,
+            zbar: 0.0,
             first_day: first,
-            last_day,
-            total_spend: total,
-            purchase_days: days,
-        });
+            last_day: first,
+            last_calibration_day: first,
+            calibration_spend: 0.0,
+            total_spend: 0.0,
+            purchase_days: 0,
+            later_days: 0,
+        };
+        let mut repeat_value = 0.0;
+        let mut i = 0;
+        while i < mine.len() {
+            // One purchase day: every purchase of that day.
+            let day = mine[i].0;
+            let mut value = 0.0;
+            while i < mine.len() && mine[i].0 == day {
+                value += mine[i].1;
+                i += 1;
+            }
+            s.total_spend += value;
+            s.purchase_days += 1;
+            s.last_day = day;
+            if day != first {
+                on_repeat(day);
+            }
+            if day <= calibration_end {
+                s.calibration_spend += value;
+                s.last_calibration_day = day;
+                if day != first {
+                    s.x += 1;
+                    repeat_value += value;
+                }
+            } else {
+                s.later_days += 1;
+            }
+        }
+        s.t_x = (s.last_calibration_day - first) as f64 / per;
+        if s.x > 0 {
+            s.zbar = repeat_value / s.x as f64;
+        }
+        *slot = Some(s);
     }
     out
 }
@@ -185,7 +237,9 @@ mod tests {
         assert!((c0.t - 20.0 / 7.0).abs() < 1e-12);
         assert!((c0.zbar - 20.0).abs() < 1e-12, "mean of 20 and 5+15");
         assert_eq!((c0.first_day, c0.last_day, c0.purchase_days), (0, 30, 4));
+        assert_eq!((c0.last_calibration_day, c0.later_days), (14, 1));
         assert!((c0.total_spend - 151.0).abs() < 1e-9);
+        assert!((c0.calibration_spend - 51.0).abs() < 1e-9);
         let c1 = s[1].unwrap();
         assert_eq!((c1.x, c1.t_x, c1.zbar), (0, 0.0, 0.0));
         assert!((c1.t - 17.0 / 7.0).abs() < 1e-12);
@@ -237,8 +291,9 @@ pub fn quantile_scores(values: &[f64], bins: u8) -> Vec<u8> {
     out
 }
 
-/// RFM scores for the customers that have a summary, as of day `today` (recency counts days
-/// since `last_day`, so purchases after calibration count too). `None` where the summary is.
+/// RFM scores for the customers that have a summary, as of the end of calibration `today`:
+/// recency counts days since the last calibration purchase, frequency the calibration purchase
+/// days (x + 1), monetary the calibration spend. `None` where the summary is.
 pub fn rfm(stats: &[Option<CustomerStats>], today: i64, bins: u8) -> Vec<Option<Rfm>> {
     let have: Vec<(usize, CustomerStats)> = stats
         .iter()
@@ -247,10 +302,10 @@ pub fn rfm(stats: &[Option<CustomerStats>], today: i64, bins: u8) -> Vec<Option<
         .collect();
     let recency: Vec<f64> = have
         .iter()
-        .map(|(_, s)| -((today - s.last_day) as f64))
+        .map(|(_, s)| -((today - s.last_calibration_day) as f64))
         .collect();
-    let frequency: Vec<f64> = have.iter().map(|(_, s)| s.purchase_days as f64).collect();
-    let money: Vec<f64> = have.iter().map(|(_, s)| s.total_spend).collect();
+    let frequency: Vec<f64> = have.iter().map(|(_, s)| f64::from(s.x + 1)).collect();
+    let money: Vec<f64> = have.iter().map(|(_, s)| s.calibration_spend).collect();
     let (r, f, m) = (
         quantile_scores(&recency, bins),
         quantile_scores(&frequency, bins),

@@ -5,6 +5,7 @@
 //! (`surveys`, `complaints`, `churn`, `loyalty`, `care`) get their modules with their issues.
 
 pub mod access;
+pub mod churn;
 pub mod customers;
 pub mod demo;
 pub mod error;

@@ -102,6 +102,11 @@ enum Command {
     },
     /// Replace everything in the store with a backup file, in one transaction.
     Restore { file: PathBuf },
+    /// Customer-base analytics (RFM, BG/NBD, Gamma-Gamma, CLV) on a file or the store.
+    Analyze {
+        #[command(subcommand)]
+        command: crate::analyze::AnalyzeCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -131,7 +136,7 @@ enum TokenCommand {
     },
 }
 
-fn lang() -> Lang {
+pub(crate) fn lang() -> Lang {
     let l = std::env::var("LC_ALL")
         .or_else(|_| std::env::var("LANG"))
         .unwrap_or_default();
@@ -139,7 +144,7 @@ fn lang() -> Lang {
 }
 
 /// Pick the message in the user's language.
-fn say(en: &str, zh: &str) -> String {
+pub(crate) fn say(en: &str, zh: &str) -> String {
     match lang() {
         Lang::En => en.to_string(),
         Lang::ZhCn => zh.to_string(),
@@ -152,7 +157,7 @@ async fn open(s: &StoreArgs) -> Result<App> {
         .map_err(|e| anyhow!("{}", e.localized(lang())))
 }
 
-fn app_err(e: AppError) -> anyhow::Error {
+pub(crate) fn app_err(e: AppError) -> anyhow::Error {
     let e = e.localized(lang());
     let mut msg = format!("error [{}]: {}", e.code.code(), e.message);
     if let Some(errors) = e.details.get("errors").and_then(|v| v.as_array()) {
@@ -188,7 +193,7 @@ fn app_err(e: AppError) -> anyhow::Error {
     anyhow!(msg)
 }
 
-fn bar(total: u64, bytes: bool) -> ProgressBar {
+pub(crate) fn bar(total: u64, bytes: bool) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -316,6 +321,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             };
             import(&app, kind, &file, &opts, errors_csv.as_deref()).await
         }
+        Command::Analyze { command } => crate::analyze::run(command).await,
         Command::Export {
             kind,
             output,

@@ -3,6 +3,7 @@
 //! `FIDELIS_DATABASE_URL`) if given, else the SQLite file in `--data-dir` (default
 //! `./fidelis-data`).
 
+mod analyze;
 mod cli;
 
 use clap::Parser;

@@ -1,0 +1,594 @@
+//! Customer lifetime value from transactions, end to end: the CDNOW-convention summary, RFM,
+//! BG/NBD (who is alive, how many purchases to expect), Gamma-Gamma (what each purchase will
+//! be worth), CLV over a horizon with a discount rate, the Pareto (80/20) view and, when a
+//! holdout period is given, predicted against actual repeat purchases (SPEC.md §4).
+//!
+//! CLV follows the definition lifetimes uses, so the two can be compared customer by
+//! customer: the horizon is counted in months of 30 days (4.345 weeks; 1 month), and
+//! CLV = Σ_{m=1..H} E[spend] · (E[Y(m)] − E[Y(m−1)]) / (1 + d)^m, with E[Y(t)] the BG/NBD
+//! conditional expectation from the end of calibration and d the monthly discount rate.
+//!
+//! Predictions depend only on (x, t_x, T), so they are computed once per distinct triple and
+//! in parallel; a customer's values are its triple's scaled by its own expected spend.
+
+use crate::bgnbd::{BgNbd, BgNbdFit, FitError, Triples};
+use crate::gamma_gamma::{GammaGamma, GammaGammaFit};
+use crate::special::HypError;
+use crate::summary::{rfm, summarize_with, CustomerStats, Period, Purchase, Rfm};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClvOptions {
+    /// Last day (inclusive, day number) of the calibration period the models are fitted on.
+    pub calibration_end: i64,
+    /// Last day of a holdout period after calibration, to check the predictions against.
+    pub observation_end: Option<i64>,
+    pub period: Period,
+    /// CLV horizon in months.
+    pub horizon_months: u32,
+    /// Discount rate per month.
+    pub discount_rate: f64,
+    /// RFM score levels (5 = quintiles).
+    pub rfm_bins: u8,
+}
+
+impl ClvOptions {
+    /// One month in the chosen period, as lifetimes counts it.
+    pub fn month(&self) -> f64 {
+        match self.period {
+            Period::Day => 30.0,
+            Period::Week => 4.345,
+            Period::Month => 1.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CustomerValue {
+    pub rfm: Rfm,
+    pub p_alive: f64,
+    /// Expected purchases over the horizon.
+    pub expected_purchases: f64,
+    /// Expected value per purchase (Gamma-Gamma).
+    pub expected_spend: f64,
+    pub clv: f64,
+    /// Expected repeat purchases in the holdout period.
+    pub holdout_expected: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pareto {
+    /// Share of revenue (every purchase in the data used) from the top 20 % of customers.
+    pub top20_revenue_share: f64,
+    /// Share of the expected future value (CLV) from the top 20 %.
+    pub top20_clv_share: f64,
+    /// Lorenz curves: element k is the share held by the top k % of customers (k = 0..=100).
+    pub revenue_curve: Vec<f64>,
+    pub clv_curve: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoldoutGroup {
+    /// Repeat purchases in calibration; the last group holds this many or more.
+    pub x: u32,
+    pub customers: u64,
+    pub actual_mean: f64,
+    pub expected_mean: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackPoint {
+    /// Day number at the end of the step.
+    pub day: i64,
+    pub actual_cumulative: f64,
+    pub expected_cumulative: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holdout {
+    pub length_periods: f64,
+    pub actual_total: f64,
+    pub expected_total: f64,
+    /// Mean actual vs expected holdout purchases by calibration frequency 0, 1, …, 7+.
+    pub by_frequency: Vec<HoldoutGroup>,
+    /// Cumulative repeat purchases of the whole base over calendar time, weekly, actual vs
+    /// the model (each customer from their first purchase), calibration and holdout.
+    pub tracking: Vec<TrackPoint>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Clv {
+    pub options: ClvOptions,
+    pub stats: Vec<Option<CustomerStats>>,
+    pub values: Vec<Option<CustomerValue>>,
+    pub bgnbd: BgNbdFit,
+    pub gamma_gamma: GammaGammaFit,
+    /// Expected purchases of a new customer over the horizon.
+    pub expected_new_customer: f64,
+    pub n_customers: usize,
+    pub pareto: Pareto,
+    pub holdout: Option<Holdout>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClvError {
+    /// Options that make no sense (named).
+    Options(String),
+    /// Nobody bought on or before the end of calibration.
+    NoCustomersBeforeCalibrationEnd,
+    BgNbd(FitError),
+    GammaGamma(FitError),
+    /// A prediction could not be computed (the hypergeometric series did not settle).
+    Prediction(HypError),
+}
+
+impl std::fmt::Display for ClvError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClvError::Options(m) => write!(f, "{m}"),
+            ClvError::NoCustomersBeforeCalibrationEnd => {
+                write!(
+                    f,
+                    "no customer made a purchase on or before the calibration end date"
+                )
+            }
+            ClvError::BgNbd(e) => write!(f, "BG/NBD purchase model: {e}"),
+            ClvError::GammaGamma(e) => write!(f, "Gamma-Gamma spend model: {e}"),
+            ClvError::Prediction(e) => write!(f, "prediction failed: {e:?}"),
+        }
+    }
+}
+
+impl std::error::Error for ClvError {}
+
+/// Stages reported to a progress callback: (stage, done, total).
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+/// Analyse customers `0..n` from their purchases (any order). Purchases after the observation
+/// end (or, without one, the calibration end) are ignored.
+pub fn analyze(
+    n: usize,
+    purchases: &[Purchase],
+    opts: &ClvOptions,
+    progress: Progress,
+) -> Result<Clv, ClvError> {
+    if let Some(end) = opts.observation_end {
+        if end <= opts.calibration_end {
+            return Err(ClvError::Options(
+                "the observation end must come after the calibration end".into(),
+            ));
+        }
+    }
+    if !(opts.discount_rate.is_finite() && opts.discount_rate > -1.0) {
+        return Err(ClvError::Options(
+            "the discount rate must be a number above -1".into(),
+        ));
+    }
+    if opts.horizon_months == 0 {
+        return Err(ClvError::Options(
+            "the horizon must be at least one month".into(),
+        ));
+    }
+    let last = opts.observation_end.unwrap_or(opts.calibration_end);
+    let per = opts.period.days();
+    progress("summary", 0, 1);
+    // Repeat purchase days per calendar day, for the tracking chart.
+    let mut repeats_by_day: Vec<(i64, u32)> = Vec::new();
+    let kept: Vec<Purchase>;
+    let used: &[Purchase] = if purchases.iter().any(|p| p.day > last) {
+        kept = purchases
+            .iter()
+            .copied()
+            .filter(|p| p.day <= last)
+            .collect();
+        &kept
+    } else {
+        purchases
+    };
+    let track = opts.observation_end.is_some();
+    let stats = summarize_with(n, used, opts.calibration_end, opts.period, |day| {
+        if track {
+            repeats_by_day.push((day, 1));
+        }
+    });
+    progress("summary", 1, 1);
+    let mut triples = Triples::new();
+    let mut triple_of = vec![u32::MAX; n];
+    let mut spend_data = Vec::new();
+    for (i, s) in stats.iter().enumerate() {
+        if let Some(s) = s {
+            triple_of[i] = triples.add(s.x, s.t_x, s.t, 1.0) as u32;
+            if s.x > 0 {
+                spend_data.push((s.x, s.zbar));
+            }
+        }
+    }
+    let n_customers = stats.iter().filter(|s| s.is_some()).count();
+    if n_customers == 0 {
+        return Err(ClvError::NoCustomersBeforeCalibrationEnd);
+    }
+    progress("fit", 0, 2);
+    let bgnbd = BgNbd::fit(&triples).map_err(ClvError::BgNbd)?;
+    progress("fit", 1, 2);
+    let gamma_gamma = GammaGamma::fit(&spend_data).map_err(ClvError::GammaGamma)?;
+    if gamma_gamma.params.q <= 1.0 {
+        return Err(ClvError::GammaGamma(FitError::Degenerate {
+            parameter: "q",
+            value: gamma_gamma.params.q,
+        }));
+    }
+    progress("fit", 2, 2);
+
+    // Per distinct triple: P(alive), expected purchases over the horizon, the discounted
+    // expected purchases (CLV per unit of spend) and the holdout expectation.
+    let model = bgnbd.params;
+    let month = opts.month();
+    let horizon = opts.horizon_months as f64 * month;
+    let holdout_len = opts
+        .observation_end
+        .map(|e| (e - opts.calibration_end) as f64 / per);
+    let per_triple = predict_triples(&model, &triples, opts, holdout_len, progress)?;
+
+    let scores = rfm(&stats, opts.calibration_end, opts.rfm_bins);
+    let gg = gamma_gamma.params;
+    let mut values = vec![None; n];
+    for (i, s) in stats.iter().enumerate() {
+        let (Some(s), Some(r)) = (s, scores[i]) else {
+            continue;
+        };
+        let t = &per_triple[triple_of[i] as usize];
+        let spend = gg.expected_spend(s.x, s.zbar).expect("q > 1 checked");
+        values[i] = Some(CustomerValue {
+            rfm: r,
+            p_alive: t.p_alive,
+            expected_purchases: t.expected,
+            expected_spend: spend,
+            clv: spend * t.discounted,
+            holdout_expected: t.holdout,
+        });
+    }
+    let expected_new_customer = model.expected_new(horizon).map_err(ClvError::Prediction)?;
+    let pareto = pareto(&stats, &values);
+    let holdout = match holdout_len {
+        Some(len) => Some(
+            holdout(&model, &stats, &values, len, opts, repeats_by_day)
+                .map_err(ClvError::Prediction)?,
+        ),
+        None => None,
+    };
+    Ok(Clv {
+        options: opts.clone(),
+        stats,
+        values,
+        bgnbd,
+        gamma_gamma,
+        expected_new_customer,
+        n_customers,
+        pareto,
+        holdout,
+    })
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct TriplePrediction {
+    p_alive: f64,
+    expected: f64,
+    discounted: f64,
+    holdout: Option<f64>,
+}
+
+fn predict_triples(
+    model: &BgNbd,
+    triples: &Triples,
+    opts: &ClvOptions,
+    holdout_len: Option<f64>,
+    progress: Progress,
+) -> Result<Vec<TriplePrediction>, ClvError> {
+    let n = triples.len();
+    let month = opts.month();
+    let steps = opts.horizon_months as usize;
+    let discount: Vec<f64> = (1..=steps)
+        .map(|m| (1.0 + opts.discount_rate).powi(-(m as i32)))
+        .collect();
+    let one = |i: usize| -> Result<TriplePrediction, HypError> {
+        let (x, tx, t) = (triples.x[i], triples.t_x[i], triples.t[i]);
+        let mut prev = 0.0;
+        let mut discounted = 0.0;
+        for (m, d) in discount.iter().enumerate() {
+            let e = model.conditional_expected((m + 1) as f64 * month, x, tx, t)?;
+            discounted += (e - prev) * d;
+            prev = e;
+        }
+        Ok(TriplePrediction {
+            p_alive: model.p_alive(x, tx, t),
+            expected: prev,
+            discounted,
+            holdout: holdout_len
+                .map(|h| model.conditional_expected(h, x, tx, t))
+                .transpose()?,
+        })
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = n.div_ceil(threads).max(1);
+    let mut out = vec![TriplePrediction::default(); n];
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let result: Result<(), HypError> = std::thread::scope(|scope| {
+        let handles: Vec<_> = out
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(c, slice)| {
+                let one = &one;
+                let done = &done;
+                scope.spawn(move || -> Result<(), HypError> {
+                    for (k, slot) in slice.iter_mut().enumerate() {
+                        *slot = one(c * chunk + k)?;
+                        if k % 4096 == 4095 {
+                            let d =
+                                done.fetch_add(4096, std::sync::atomic::Ordering::Relaxed) + 4096;
+                            progress("predict", d.min(n as u64), n as u64);
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().expect("prediction thread"))
+    });
+    result.map_err(ClvError::Prediction)?;
+    progress("predict", n as u64, n as u64);
+    Ok(out)
+}
+
+/// The share held by the top k % of values, k = 0..=100 (values sorted high to low).
+pub fn lorenz(values: &mut [f64]) -> Vec<f64> {
+    values.sort_unstable_by(|a, b| b.total_cmp(a));
+    let total: f64 = values.iter().sum();
+    let n = values.len();
+    let mut cum = Vec::with_capacity(n + 1);
+    let mut acc = 0.0;
+    cum.push(0.0);
+    for v in values.iter() {
+        acc += v;
+        cum.push(acc);
+    }
+    (0..=100)
+        .map(|k| {
+            if total <= 0.0 || n == 0 {
+                return k as f64 / 100.0;
+            }
+            // Interpolate between customers for fractional positions.
+            let pos = k as f64 / 100.0 * n as f64;
+            let lo = pos.floor() as usize;
+            let frac = pos - lo as f64;
+            let v = if lo >= n {
+                cum[n]
+            } else {
+                cum[lo] + frac * (cum[lo + 1] - cum[lo])
+            };
+            v / total
+        })
+        .collect()
+}
+
+fn pareto(stats: &[Option<CustomerStats>], values: &[Option<CustomerValue>]) -> Pareto {
+    let mut revenue: Vec<f64> = stats.iter().flatten().map(|s| s.total_spend).collect();
+    let mut clv: Vec<f64> = values.iter().flatten().map(|v| v.clv).collect();
+    let revenue_curve = lorenz(&mut revenue);
+    let clv_curve = lorenz(&mut clv);
+    Pareto {
+        top20_revenue_share: revenue_curve[20],
+        top20_clv_share: clv_curve[20],
+        revenue_curve,
+        clv_curve,
+    }
+}
+
+const FREQUENCY_GROUPS: u32 = 8;
+
+fn holdout(
+    model: &BgNbd,
+    stats: &[Option<CustomerStats>],
+    values: &[Option<CustomerValue>],
+    length: f64,
+    opts: &ClvOptions,
+    mut repeats_by_day: Vec<(i64, u32)>,
+) -> Result<Holdout, HypError> {
+    let mut groups: Vec<(u64, f64, f64)> = vec![(0, 0.0, 0.0); FREQUENCY_GROUPS as usize];
+    let (mut actual_total, mut expected_total) = (0.0, 0.0);
+    let mut firsts: Vec<i64> = Vec::new();
+    for (s, v) in stats.iter().zip(values) {
+        let (Some(s), Some(v)) = (s, v) else { continue };
+        let g = &mut groups[s.x.min(FREQUENCY_GROUPS - 1) as usize];
+        let e = v.holdout_expected.unwrap_or(0.0);
+        g.0 += 1;
+        g.1 += s.later_days as f64;
+        g.2 += e;
+        actual_total += s.later_days as f64;
+        expected_total += e;
+        firsts.push(s.first_day);
+    }
+    let by_frequency = groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.0 > 0)
+        .map(|(x, g)| HoldoutGroup {
+            x: x as u32,
+            customers: g.0,
+            actual_mean: g.1 / g.0 as f64,
+            expected_mean: g.2 / g.0 as f64,
+        })
+        .collect();
+    // Tracking: weekly from the first purchase day to the observation end.
+    firsts.sort_unstable();
+    let mut cohorts: Vec<(i64, f64)> = Vec::new();
+    for d in firsts {
+        match cohorts.last_mut() {
+            Some((day, c)) if *day == d => *c += 1.0,
+            _ => cohorts.push((d, 1.0)),
+        }
+    }
+    repeats_by_day.sort_unstable();
+    let start = cohorts.first().map_or(opts.calibration_end, |c| c.0);
+    let end = opts.observation_end.unwrap_or(opts.calibration_end);
+    let per = opts.period.days();
+    let mut tracking = Vec::new();
+    let mut day = start + 6;
+    let mut k = 0;
+    let mut actual = 0.0;
+    loop {
+        let at = day.min(end);
+        while k < repeats_by_day.len() && repeats_by_day[k].0 <= at {
+            actual += repeats_by_day[k].1 as f64;
+            k += 1;
+        }
+        let mut expected = 0.0;
+        for &(first, count) in &cohorts {
+            if first < at {
+                expected += count * model.expected_new((at - first) as f64 / per)?;
+            }
+        }
+        tracking.push(TrackPoint {
+            day: at,
+            actual_cumulative: actual,
+            expected_cumulative: expected,
+        });
+        if at >= end {
+            break;
+        }
+        day += 7;
+    }
+    Ok(Holdout {
+        length_periods: length,
+        actual_total,
+        expected_total,
+        by_frequency,
+        tracking,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Config;
+
+    fn simulated(customers: usize) -> (usize, Vec<Purchase>) {
+        let mut purchases = Vec::new();
+        let cfg = Config::demo(customers);
+        cfg.for_each(|c| {
+            for p in &c.purchases {
+                purchases.push(Purchase {
+                    customer: c.index,
+                    day: (p.week * 7.0).floor() as i64,
+                    amount: p.amount,
+                });
+            }
+        });
+        (customers, purchases)
+    }
+
+    fn opts(observation_end: Option<i64>) -> ClvOptions {
+        ClvOptions {
+            calibration_end: 7 * 39 - 1,
+            observation_end,
+            period: Period::Week,
+            horizon_months: 12,
+            discount_rate: 0.01,
+            rfm_bins: 5,
+        }
+    }
+
+    #[test]
+    fn a_simulated_base_gets_sane_values_and_a_holdout_check() {
+        let (n, purchases) = simulated(5_000);
+        let clv = analyze(n, &purchases, &opts(Some(7 * 78 - 1)), &|_, _, _| {}).unwrap();
+        // The simulator draws from the CDNOW parameters; the fit should be near them.
+        let p = clv.bgnbd.params;
+        assert!(
+            (p.r - 0.243).abs() < 0.05 && (p.alpha - 4.414).abs() < 1.5,
+            "{p:?}"
+        );
+        for v in clv.values.iter().flatten() {
+            assert!(v.p_alive > 0.0 && v.p_alive <= 1.0);
+            assert!(v.expected_purchases >= 0.0 && v.clv >= 0.0 && v.expected_spend > 0.0);
+            assert!(v.clv.is_finite());
+        }
+        let h = clv.holdout.as_ref().unwrap();
+        // Predicted and actual holdout purchases agree to within 10 % on a 5,000 base.
+        assert!(
+            ((h.expected_total - h.actual_total) / h.actual_total).abs() < 0.1,
+            "{h:?}"
+        );
+        let last = h.tracking.last().unwrap();
+        assert!(
+            ((last.expected_cumulative - last.actual_cumulative) / last.actual_cumulative).abs()
+                < 0.1
+        );
+        assert!(h
+            .tracking
+            .windows(2)
+            .all(|w| w[0].actual_cumulative <= w[1].actual_cumulative));
+        assert!(clv.pareto.top20_revenue_share > 0.2 && clv.pareto.top20_revenue_share < 1.0);
+        assert_eq!(clv.pareto.revenue_curve.len(), 101);
+    }
+
+    #[test]
+    fn clv_is_the_discounted_sum_of_monthly_expected_purchases() {
+        let (n, purchases) = simulated(2_000);
+        let o = opts(None);
+        let clv = analyze(n, &purchases, &o, &|_, _, _| {}).unwrap();
+        let m = clv.bgnbd.params;
+        let (i, s) = clv
+            .stats
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| s.filter(|s| s.x > 2).map(|s| (i, s)))
+            .unwrap();
+        let v = clv.values[i].unwrap();
+        let mut want = 0.0;
+        for k in 1..=12 {
+            let e = |t: f64| m.conditional_expected(t, s.x, s.t_x, s.t).unwrap();
+            want += v.expected_spend * (e(k as f64 * 4.345) - e((k - 1) as f64 * 4.345))
+                / 1.01f64.powi(k);
+        }
+        assert!((v.clv - want).abs() < 1e-9 * want);
+    }
+
+    #[test]
+    fn lorenz_curve_of_an_even_and_a_skewed_base() {
+        let even = lorenz(&mut vec![1.0; 10]);
+        assert!((even[20] - 0.2).abs() < 1e-12 && (even[100] - 1.0).abs() < 1e-12);
+        let skewed = lorenz(&mut vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 9.0]);
+        assert!((skewed[10] - 0.9).abs() < 1e-12 && (skewed[20] - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_options_and_data_are_refused_with_reasons() {
+        let (n, purchases) = simulated(200);
+        let mut o = opts(Some(10));
+        assert!(matches!(
+            analyze(n, &purchases, &o, &|_, _, _| {}),
+            Err(ClvError::Options(_))
+        ));
+        o.observation_end = None;
+        o.calibration_end = -5;
+        assert_eq!(
+            analyze(n, &purchases, &o, &|_, _, _| {}).unwrap_err(),
+            ClvError::NoCustomersBeforeCalibrationEnd
+        );
+        // One purchase each: no repeat purchases.
+        let single: Vec<Purchase> = (0..50)
+            .map(|c| Purchase {
+                customer: c,
+                day: c as i64,
+                amount: 5.0,
+            })
+            .collect();
+        assert_eq!(
+            analyze(50, &single, &opts(None), &|_, _, _| {}).unwrap_err(),
+            ClvError::BgNbd(FitError::NoRepeatPurchases)
+        );
+    }
+}

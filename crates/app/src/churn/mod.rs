@@ -1,0 +1,5 @@
+//! Churn management (SPEC.md §4): who is still active, who is slipping away and what each
+//! customer is worth — the customer-base models of `analytics` put to work on a file or on the
+//! store.
+
+pub mod clv;

@@ -1,0 +1,284 @@
+//! `fidelis analyze …`: the analyst's commands. `analyze clv --transactions FILE` needs no
+//! store: it reads the file, fits BG/NBD and Gamma-Gamma and writes per-customer values and a
+//! JSON summary, with progress bars and a readable table at the end.
+
+use crate::cli::{app_err, bar, lang, say};
+use analytics::clv::ClvOptions;
+use analytics::summary::Period;
+use anyhow::{anyhow, Result};
+use app::churn::clv::{self as clv_file, FileInput};
+use app::customers::import::parse_map;
+use app::customers::table::Encoding;
+use clap::{Args, Subcommand};
+use indicatif::ProgressBar;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+#[derive(Subcommand)]
+pub enum AnalyzeCommand {
+    /// RFM, P(alive), expected purchases, expected spend and CLV per customer (BG/NBD +
+    /// Gamma-Gamma), with a JSON summary of the fitted models, Pareto and holdout check.
+    Clv(ClvArgs),
+}
+
+#[derive(Args)]
+pub struct ClvArgs {
+    /// Transactions file (CSV in UTF-8 or GB18030, or xlsx): one row per purchase with a
+    /// customer id, a date and an amount.
+    #[arg(long)]
+    transactions: Option<PathBuf>,
+    /// Customer id column (default: customer_id, customer, id, 客户编号 …).
+    #[arg(long)]
+    customer_col: Option<String>,
+    /// Date column (default: date, occurred_at, 日期 …).
+    #[arg(long)]
+    date_col: Option<String>,
+    /// Amount column (default: amount, sales, value, 金额 …).
+    #[arg(long)]
+    amount_col: Option<String>,
+    /// Date format of the date column, chrono style (e.g. %Y%m%d, %d/%m/%Y); default: ISO
+    /// dates and date-times, YYYY/MM/DD and YYYYMMDD.
+    #[arg(long)]
+    date_format: Option<String>,
+    /// Force the CSV encoding: utf-8, gb18030 or gbk (default: detected).
+    #[arg(long)]
+    encoding: Option<String>,
+    /// Last day of the calibration period (YYYY-MM-DD); default: the last purchase day.
+    #[arg(long)]
+    calibration_end: Option<String>,
+    /// Last day of a holdout period after calibration: predictions are checked against it.
+    #[arg(long)]
+    observation_end: Option<String>,
+    /// Unit of recency, T and the model's rates.
+    #[arg(long, default_value = "week", value_parser = ["day", "week", "month"])]
+    period: String,
+    /// CLV horizon in months.
+    #[arg(long, default_value_t = 12)]
+    horizon: u32,
+    /// Discount rate per month.
+    #[arg(long, default_value_t = 0.01)]
+    discount_rate: f64,
+    /// RFM score levels (5 = quintiles).
+    #[arg(long, default_value_t = 5)]
+    rfm_bins: u8,
+    /// Per-customer output, CSV or xlsx by extension.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Encoding of a CSV output: utf-8 (with BOM) or gb18030.
+    #[arg(long, default_value = "utf-8")]
+    output_encoding: String,
+    /// Summary of the fit (parameters, standard errors, Pareto, holdout) as JSON.
+    #[arg(long)]
+    summary_json: Option<PathBuf>,
+    /// Report at most this many bad rows.
+    #[arg(long, default_value_t = 100)]
+    error_limit: usize,
+}
+
+pub async fn run(cmd: AnalyzeCommand) -> Result<()> {
+    match cmd {
+        AnalyzeCommand::Clv(args) => tokio::task::spawn_blocking(move || clv(args)).await?,
+    }
+}
+
+fn clv(a: ClvArgs) -> Result<()> {
+    let lang = lang();
+    let Some(path) = a.transactions.as_deref() else {
+        return Err(anyhow!(say(
+            "analyze clv on the store is not available yet: pass --transactions FILE",
+            "暂不支持直接分析数据库：请用 --transactions FILE 指定交易文件"
+        )));
+    };
+    if a.output.is_none() && a.summary_json.is_none() {
+        eprintln!(
+            "{}",
+            say(
+                "note: no --output or --summary-json given; only the table below is printed",
+                "提示：未指定 --output 或 --summary-json，只打印下表"
+            )
+        );
+    }
+    let period = match a.period.as_str() {
+        "day" => Period::Day,
+        "month" => Period::Month,
+        _ => Period::Week,
+    };
+    let encoding = a
+        .encoding
+        .as_deref()
+        .map(Encoding::parse)
+        .transpose()
+        .map_err(|e| anyhow!(e))?;
+    let out_encoding = Encoding::parse(&a.output_encoding).map_err(|e| anyhow!(e))?;
+    let mut columns = Vec::new();
+    for (target, v) in [
+        ("customer_id", &a.customer_col),
+        ("date", &a.date_col),
+        ("amount", &a.amount_col),
+    ] {
+        if let Some(v) = v {
+            columns.push(format!("{target}={v}"));
+        }
+    }
+    let columns = parse_map(&columns).map_err(|e| anyhow!(e))?;
+    let calibration_end = a
+        .calibration_end
+        .as_deref()
+        .map(|s| clv_file::parse_date_option("calibration-end", s))
+        .transpose()
+        .map_err(|e| anyhow!(e))?;
+    let observation_end = a
+        .observation_end
+        .as_deref()
+        .map(|s| clv_file::parse_date_option("observation-end", s))
+        .transpose()
+        .map_err(|e| anyhow!(e))?;
+    let display = path.display().to_string();
+    let input = FileInput {
+        path,
+        display: &display,
+        encoding,
+        columns,
+        date_format: a.date_format.clone(),
+        error_limit: a.error_limit,
+    };
+
+    let pb = bar(1, true);
+    pb.set_message(say("reading", "读取"));
+    let purchases = clv_file::read_purchases(&input, lang, &|done, total| {
+        pb.set_length(total);
+        pb.set_position(done);
+    })
+    .map_err(app_err)?;
+    pb.finish_and_clear();
+    let calibration_end = calibration_end.unwrap_or(purchases.last_day);
+    let opts = ClvOptions {
+        calibration_end,
+        observation_end,
+        period,
+        horizon_months: a.horizon,
+        discount_rate: a.discount_rate,
+        rfm_bins: a.rfm_bins,
+    };
+    let stage_bar: Mutex<Option<(String, ProgressBar)>> = Mutex::new(None);
+    let progress = |stage: &str, done: u64, total: u64| {
+        let mut g = stage_bar.lock().expect("progress lock");
+        if g.as_ref().is_none_or(|(s, _)| s != stage) {
+            if let Some((_, old)) = g.take() {
+                old.finish_and_clear();
+            }
+            let b = bar(total.max(1), false);
+            b.set_message(stage.to_string());
+            *g = Some((stage.to_string(), b));
+        }
+        if let Some((_, b)) = g.as_ref() {
+            b.set_length(total.max(1));
+            b.set_position(done);
+        }
+    };
+    let result = clv_file::run(&purchases, &opts, lang, &progress).map_err(app_err)?;
+    if let Some((_, b)) = stage_bar.lock().expect("progress lock").take() {
+        b.finish_and_clear();
+    }
+    if let Some(out) = &a.output {
+        let pb = bar(result.n_customers as u64, false);
+        pb.set_message(say("writing", "写出"));
+        let n = clv_file::write_customers(out, &purchases.ids, &result, out_encoding, &|d, t| {
+            pb.set_length(t);
+            pb.set_position(d);
+        })
+        .map_err(|e| anyhow!("{}: {e}", out.display()))?;
+        pb.finish_and_clear();
+        eprintln!(
+            "{} {n} → {}",
+            say("customers written:", "已写出客户："),
+            out.display()
+        );
+    }
+    let summary = clv_file::summary_json(&result, &purchases);
+    if let Some(path) = &a.summary_json {
+        std::fs::write(path, serde_json::to_string_pretty(&summary)? + "\n")
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        eprintln!(
+            "{} {}",
+            say("summary written:", "摘要已写出："),
+            path.display()
+        );
+    }
+    print!("{}", table(&summary));
+    Ok(())
+}
+
+/// The readable table printed at the end.
+fn table(s: &serde_json::Value) -> String {
+    let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+    let mut out = String::new();
+    let b = &s["bgnbd"];
+    let g = &s["gamma_gamma"];
+    out.push_str(&format!(
+        "{} {} ({} {}, {} {})\n",
+        say("customers:", "客户数："),
+        s["n_customers"],
+        say("calibration ends", "校准期截至"),
+        s["calibration_end"].as_str().unwrap_or(""),
+        say("period", "时间单位"),
+        s["period"].as_str().unwrap_or("")
+    ));
+    out.push_str(&format!(
+        "{:<14}{:>12}{:>12}\n",
+        "BG/NBD",
+        say("estimate", "估计值"),
+        say("std. err.", "标准误")
+    ));
+    for k in ["r", "alpha", "a", "b"] {
+        out.push_str(&format!(
+            "  {:<12}{:>12.6}{:>12.6}\n",
+            k,
+            f(&b[k]),
+            f(&b["se"][k])
+        ));
+    }
+    out.push_str(&format!("  {:<12}{:>12.4}\n", "loglik", f(&b["loglik"])));
+    out.push_str(&format!(
+        "{:<14}{:>12}{:>12}\n",
+        "Gamma-Gamma",
+        say("estimate", "估计值"),
+        say("std. err.", "标准误")
+    ));
+    for k in ["p", "q", "gamma"] {
+        out.push_str(&format!(
+            "  {:<12}{:>12.6}{:>12.6}\n",
+            k,
+            f(&g[k]),
+            f(&g["se"][k])
+        ));
+    }
+    out.push_str(&format!("  {:<12}{:>12.4}\n", "loglik", f(&g["loglik"])));
+    let t = &s["totals"];
+    out.push_str(&format!(
+        "{} {:.3}   {} {:.2}   {} {:.2}\n",
+        say("mean P(alive)", "平均存活概率"),
+        f(&t["mean_p_alive"]),
+        say("mean CLV", "平均 CLV"),
+        f(&t["mean_clv"]),
+        say("total CLV", "CLV 合计"),
+        f(&t["clv"])
+    ));
+    out.push_str(&format!(
+        "{} {:.1} %   {} {:.1} %\n",
+        say("top 20 % of customers: revenue", "前 20% 客户贡献收入"),
+        100.0 * f(&s["pareto"]["top20_revenue_share"]),
+        say("future value", "未来价值"),
+        100.0 * f(&s["pareto"]["top20_clv_share"])
+    ));
+    if let Some(h) = s["holdout"].as_object() {
+        out.push_str(&format!(
+            "{} {:.0}   {} {:.1}\n",
+            say("holdout repeat purchases: actual", "验证期重复购买：实际"),
+            f(&h["actual_repeat_purchases"]),
+            say("expected", "预测"),
+            f(&h["expected_repeat_purchases"])
+        ));
+    }
+    out
+}
