@@ -184,7 +184,7 @@ pub fn read_purchases(
             }
         };
         rows += 1;
-        if rows % 65_536 == 0 {
+        if rows.is_multiple_of(65_536) {
             progress(reader.done(), total);
         }
         let cells = reader.cells();
@@ -384,7 +384,7 @@ pub fn write_customers(
         }
         w.write_row(&row)?;
         written += 1;
-        if written % 65_536 == 0 {
+        if written.is_multiple_of(65_536) {
             progress(written, total);
         }
     }
