@@ -558,9 +558,9 @@ mod tests {
 
     #[test]
     fn lorenz_curve_of_an_even_and_a_skewed_base() {
-        let even = lorenz(&mut vec![1.0; 10]);
+        let even = lorenz(&mut [1.0; 10]);
         assert!((even[20] - 0.2).abs() < 1e-12 && (even[100] - 1.0).abs() < 1e-12);
-        let skewed = lorenz(&mut vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 9.0]);
+        let skewed = lorenz(&mut [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 9.0]);
         assert!((skewed[10] - 0.9).abs() < 1e-12 && (skewed[20] - 1.0).abs() < 1e-12);
     }
 
