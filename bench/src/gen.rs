@@ -2,6 +2,9 @@
 //! `gen-transactions --customers N [--alpha A] --out DIR` writes DIR/customers.csv and
 //! DIR/transactions.csv (11 columns, the import's default names). `--alpha` rescales the BG/NBD
 //! purchase rate (CDNOW's 4.414 gives ~2.8 purchases per customer over 78 weeks; 0.55 gives ~10).
+//!
+//! `--slim` writes only DIR/purchases.csv (`customer_id,date,amount`, dates from 2024-01-01 over
+//! 78 weeks): what an analyst exports for `fidelis analyze clv` and for lifetimes.
 
 use analytics::sim::{Config, CUSTOMER_HEADER, TRANSACTION_HEADER};
 use std::io::{BufWriter, Write};
@@ -22,6 +25,9 @@ fn main() -> std::io::Result<()> {
     std::fs::create_dir_all(&out)?;
     let mut cfg = Config::demo(customers);
     cfg.purchases.alpha = alpha;
+    if args.iter().any(|a| a == "--slim") {
+        return slim(&cfg, &out);
+    }
     // The history ends now, like the demo's.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -55,6 +61,37 @@ fn main() -> std::io::Result<()> {
     println!(
         "{customers} customers, {n_tx} transactions -> {}",
         out.display()
+    );
+    Ok(())
+}
+
+/// Day number of 2024-01-01.
+const SLIM_START_DAY: i64 = 19_723;
+
+fn slim(cfg: &Config, out: &std::path::Path) -> std::io::Result<()> {
+    let mut w =
+        BufWriter::with_capacity(1 << 20, std::fs::File::create(out.join("purchases.csv"))?);
+    writeln!(w, "customer_id,date,amount")?;
+    let mut n_tx = 0usize;
+    let mut failure = None;
+    cfg.for_each(|c| {
+        for p in &c.purchases {
+            let day = SLIM_START_DAY + (p.week * 7.0).floor() as i64;
+            let date = &analytics::sim::unix_to_stored(day * 86_400)[..10];
+            if let Err(e) = writeln!(w, "{},{date},{:.2}", c.external_id, p.amount) {
+                failure = Some(e);
+            }
+            n_tx += 1;
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    w.flush()?;
+    println!(
+        "{} customers, {n_tx} purchases -> {}",
+        cfg.customers,
+        out.join("purchases.csv").display()
     );
     Ok(())
 }

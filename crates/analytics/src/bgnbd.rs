@@ -10,7 +10,8 @@
 
 use crate::optim::{bfgs, hessian_from_gradient, invert};
 use crate::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1, HypError};
-use std::collections::HashMap;
+use hashbrown::HashMap;
+use std::collections::HashMap as StdHashMap;
 
 /// Fitted (or given) BG/NBD parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -144,7 +145,8 @@ impl Prepared {
         let mut xs: Vec<u32> = d.x.clone();
         xs.sort_unstable();
         xs.dedup();
-        let xpos: HashMap<u32, u32> = xs.iter().enumerate().map(|(i, &x)| (x, i as u32)).collect();
+        let xpos: StdHashMap<u32, u32> =
+            xs.iter().enumerate().map(|(i, &x)| (x, i as u32)).collect();
         let mut vals: Vec<f64> = d.t_x.iter().chain(&d.t).copied().collect();
         vals.sort_by(f64::total_cmp);
         vals.dedup();
@@ -363,14 +365,25 @@ impl BgNbd {
                 * (lo.conditional_expected(horizon, x, t_x, t)?
                     + hi.conditional_expected(horizon, x, t_x, t)?));
         }
+        let g = self.remaining_term(horizon, x, t)?;
+        Ok(self.expectation_factor(x) * (1.0 - g) * self.p_alive(x, t_x, t))
+    }
+
+    /// (a + b + x − 1) / (a − 1): with [`Self::remaining_term`] and P(alive), the conditional
+    /// expectation is `factor · (1 − term) · P(alive)` (a ≠ 1).
+    pub fn expectation_factor(&self, x: u32) -> f64 {
+        (self.a + self.b + x as f64 - 1.0) / (self.a - 1.0)
+    }
+
+    /// ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t)): the part of the conditional
+    /// expectation that depends on (x, T) and the horizon but not on t_x, so callers can share
+    /// it between customers.
+    pub fn remaining_term(&self, horizon: f64, x: u32, t: f64) -> Result<f64, HypError> {
         let xf = x as f64;
         let BgNbd { r, alpha, a, b } = *self;
         let z = horizon / (alpha + t + horizon);
         let (lh, sign) = ln_hyp2f1(r + xf, b + xf, a + b + xf - 1.0, z)?;
-        // ((α+T)/(α+T+t))^(r+x) · ₂F₁(…)
-        let g = sign * ((r + xf) * (-z).ln_1p() + lh).exp();
-        let numerator = (a + b + xf - 1.0) / (a - 1.0) * (1.0 - g);
-        Ok(numerator * self.p_alive(x, t_x, t))
+        Ok(sign * ((r + xf) * (-z).ln_1p() + lh).exp())
     }
 
     /// Expected purchases of a new customer (not counting the first) in `t` periods, E[X(t)].

@@ -55,7 +55,7 @@ pub struct CustomerValue {
     pub holdout_expected: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Pareto {
     /// Share of revenue (every purchase in the data used) from the top 20 % of customers.
     pub top20_revenue_share: f64,
@@ -99,7 +99,6 @@ pub struct Holdout {
 pub struct Clv {
     pub options: ClvOptions,
     pub stats: Vec<Option<CustomerStats>>,
-    pub values: Vec<Option<CustomerValue>>,
     pub bgnbd: BgNbdFit,
     pub gamma_gamma: GammaGammaFit,
     /// Expected purchases of a new customer over the horizon.
@@ -107,6 +106,31 @@ pub struct Clv {
     pub n_customers: usize,
     pub pareto: Pareto,
     pub holdout: Option<Holdout>,
+    rfm: Vec<Option<Rfm>>,
+    triple_of: Vec<u32>,
+    per_triple: Vec<TriplePrediction>,
+}
+
+impl Clv {
+    /// Customer `i`'s values (None when they had no purchase up to the calibration end).
+    pub fn value(&self, i: usize) -> Option<CustomerValue> {
+        let s = self.stats[i].as_ref()?;
+        let t = &self.per_triple[self.triple_of[i] as usize];
+        let spend = self.gamma_gamma.params.expected_spend(s.x, s.zbar)?;
+        Some(CustomerValue {
+            rfm: self.rfm[i]?,
+            p_alive: t.p_alive,
+            expected_purchases: t.expected,
+            expected_spend: spend,
+            clv: spend * t.discounted,
+            holdout_expected: t.holdout,
+        })
+    }
+
+    /// Every analysed customer's values, in customer order.
+    pub fn values(&self) -> impl Iterator<Item = (usize, CustomerValue)> + '_ {
+        (0..self.stats.len()).filter_map(|i| self.value(i).map(|v| (i, v)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -147,7 +171,7 @@ pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
 /// end (or, without one, the calibration end) are ignored.
 pub fn analyze(
     n: usize,
-    purchases: &[Purchase],
+    purchases: Vec<Purchase>,
     opts: &ClvOptions,
     progress: Progress,
 ) -> Result<Clv, ClvError> {
@@ -173,23 +197,17 @@ pub fn analyze(
     progress("summary", 0, 1);
     // Repeat purchase days per calendar day, for the tracking chart.
     let mut repeats_by_day: Vec<(i64, u32)> = Vec::new();
-    let kept: Vec<Purchase>;
-    let used: &[Purchase] = if purchases.iter().any(|p| p.day > last) {
-        kept = purchases
-            .iter()
-            .copied()
-            .filter(|p| p.day <= last)
-            .collect();
-        &kept
-    } else {
-        purchases
-    };
+    let mut purchases = purchases;
+    if purchases.iter().any(|p| i64::from(p.day) > last) {
+        purchases.retain(|p| i64::from(p.day) <= last);
+    }
     let track = opts.observation_end.is_some();
-    let stats = summarize_with(n, used, opts.calibration_end, opts.period, |day| {
+    let stats = summarize_with(n, &purchases, opts.calibration_end, opts.period, |day| {
         if track {
             repeats_by_day.push((day, 1));
         }
     });
+    drop(purchases);
     progress("summary", 1, 1);
     let mut triples = Triples::new();
     let mut triple_of = vec![u32::MAX; n];
@@ -210,6 +228,7 @@ pub fn analyze(
     let bgnbd = BgNbd::fit(&triples).map_err(ClvError::BgNbd)?;
     progress("fit", 1, 2);
     let gamma_gamma = GammaGamma::fit(&spend_data).map_err(ClvError::GammaGamma)?;
+    drop(spend_data);
     if gamma_gamma.params.q <= 1.0 {
         return Err(ClvError::GammaGamma(FitError::Degenerate {
             parameter: "q",
@@ -218,54 +237,33 @@ pub fn analyze(
     }
     progress("fit", 2, 2);
 
-    // Per distinct triple: P(alive), expected purchases over the horizon, the discounted
-    // expected purchases (CLV per unit of spend) and the holdout expectation.
     let model = bgnbd.params;
-    let month = opts.month();
-    let horizon = opts.horizon_months as f64 * month;
+    let horizon = opts.horizon_months as f64 * opts.month();
     let holdout_len = opts
         .observation_end
         .map(|e| (e - opts.calibration_end) as f64 / per);
     let per_triple = predict_triples(&model, &triples, opts, holdout_len, progress)?;
-
-    let scores = rfm(&stats, opts.calibration_end, opts.rfm_bins);
-    let gg = gamma_gamma.params;
-    let mut values = vec![None; n];
-    for (i, s) in stats.iter().enumerate() {
-        let (Some(s), Some(r)) = (s, scores[i]) else {
-            continue;
-        };
-        let t = &per_triple[triple_of[i] as usize];
-        let spend = gg.expected_spend(s.x, s.zbar).expect("q > 1 checked");
-        values[i] = Some(CustomerValue {
-            rfm: r,
-            p_alive: t.p_alive,
-            expected_purchases: t.expected,
-            expected_spend: spend,
-            clv: spend * t.discounted,
-            holdout_expected: t.holdout,
-        });
-    }
-    let expected_new_customer = model.expected_new(horizon).map_err(ClvError::Prediction)?;
-    let pareto = pareto(&stats, &values);
-    let holdout = match holdout_len {
-        Some(len) => Some(
-            holdout(&model, &stats, &values, len, opts, repeats_by_day)
-                .map_err(ClvError::Prediction)?,
-        ),
-        None => None,
-    };
-    Ok(Clv {
+    drop(triples);
+    let rfm = rfm(&stats, opts.calibration_end as i32, opts.rfm_bins);
+    let mut clv = Clv {
         options: opts.clone(),
         stats,
-        values,
         bgnbd,
         gamma_gamma,
-        expected_new_customer,
+        expected_new_customer: model.expected_new(horizon).map_err(ClvError::Prediction)?,
         n_customers,
-        pareto,
-        holdout,
-    })
+        pareto: Pareto::default(),
+        holdout: None,
+        rfm,
+        triple_of,
+        per_triple,
+    };
+    clv.pareto = pareto(&clv);
+    if let Some(len) = holdout_len {
+        clv.holdout =
+            Some(holdout(&model, &clv, len, opts, repeats_by_day).map_err(ClvError::Prediction)?);
+    }
+    Ok(clv)
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -274,6 +272,52 @@ struct TriplePrediction {
     expected: f64,
     discounted: f64,
     holdout: Option<f64>,
+}
+
+/// Per (x, T): the remaining terms' contributions shared by every t_x.
+#[derive(Debug, Clone, Copy, Default)]
+struct PairTerms {
+    /// 1 − G(horizon)
+    expected: f64,
+    /// Σ_m (G(m−1) − G(m)) / (1 + d)^m
+    discounted: f64,
+    /// 1 − G(holdout)
+    holdout: f64,
+}
+
+/// Run `f(i)` for i in 0..n on the machine's cores, in order of the output.
+fn parallel_map<T: Default + Clone + Send, E: Send>(
+    n: usize,
+    f: impl Fn(usize) -> Result<T, E> + Sync,
+    tick: impl Fn(u64) + Sync,
+) -> Result<Vec<T>, E> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = n.div_ceil(threads).max(1);
+    let mut out = vec![T::default(); n];
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = out
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(c, slice)| {
+                let (f, tick) = (&f, &tick);
+                scope.spawn(move || -> Result<(), E> {
+                    for (k, slot) in slice.iter_mut().enumerate() {
+                        *slot = f(c * chunk + k)?;
+                        if k % 4096 == 4095 {
+                            tick(4096);
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().expect("worker thread"))
+    })?;
+    Ok(out)
 }
 
 fn predict_triples(
@@ -289,55 +333,86 @@ fn predict_triples(
     let discount: Vec<f64> = (1..=steps)
         .map(|m| (1.0 + opts.discount_rate).powi(-(m as i32)))
         .collect();
-    let one = |i: usize| -> Result<TriplePrediction, HypError> {
-        let (x, tx, t) = (triples.x[i], triples.t_x[i], triples.t[i]);
-        let mut prev = 0.0;
-        let mut discounted = 0.0;
-        for (m, d) in discount.iter().enumerate() {
-            let e = model.conditional_expected((m + 1) as f64 * month, x, tx, t)?;
-            discounted += (e - prev) * d;
-            prev = e;
-        }
-        Ok(TriplePrediction {
-            p_alive: model.p_alive(x, tx, t),
-            expected: prev,
-            discounted,
-            holdout: holdout_len
-                .map(|h| model.conditional_expected(h, x, tx, t))
-                .transpose()?,
-        })
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = n.div_ceil(threads).max(1);
-    let mut out = vec![TriplePrediction::default(); n];
     let done = std::sync::atomic::AtomicU64::new(0);
-    let result: Result<(), HypError> = std::thread::scope(|scope| {
-        let handles: Vec<_> = out
-            .chunks_mut(chunk)
-            .enumerate()
-            .map(|(c, slice)| {
-                let one = &one;
-                let done = &done;
-                scope.spawn(move || -> Result<(), HypError> {
-                    for (k, slot) in slice.iter_mut().enumerate() {
-                        *slot = one(c * chunk + k)?;
-                        if k % 4096 == 4095 {
-                            let d =
-                                done.fetch_add(4096, std::sync::atomic::Ordering::Relaxed) + 4096;
-                            progress("predict", d.min(n as u64), n as u64);
-                        }
-                    }
-                    Ok(())
-                })
+    let tick = |k: u64| {
+        let d = done.fetch_add(k, std::sync::atomic::Ordering::Relaxed) + k;
+        progress("predict", d.min(n as u64), n as u64);
+    };
+    if (model.a - 1.0).abs() < 1e-7 {
+        // The shared-term form divides by a − 1; at a = 1 go customer by customer.
+        let one = |i: usize| -> Result<TriplePrediction, HypError> {
+            let (x, tx, t) = (triples.x[i], triples.t_x[i], triples.t[i]);
+            let (mut prev, mut discounted) = (0.0, 0.0);
+            for (m, d) in discount.iter().enumerate() {
+                let e = model.conditional_expected((m + 1) as f64 * month, x, tx, t)?;
+                discounted += (e - prev) * d;
+                prev = e;
+            }
+            Ok(TriplePrediction {
+                p_alive: model.p_alive(x, tx, t),
+                expected: prev,
+                discounted,
+                holdout: holdout_len
+                    .map(|h| model.conditional_expected(h, x, tx, t))
+                    .transpose()?,
             })
-            .collect();
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().expect("prediction thread"))
-    });
-    result.map_err(ClvError::Prediction)?;
+        };
+        let out = parallel_map(n, one, tick).map_err(ClvError::Prediction)?;
+        progress("predict", n as u64, n as u64);
+        return Ok(out);
+    }
+    // Distinct (x, T) pairs: far fewer than triples, and the expensive part depends on them only.
+    let mut pair_of = Vec::with_capacity(n);
+    let mut pairs: Vec<(u32, f64)> = Vec::new();
+    let mut index: hashbrown::HashMap<(u32, u64), u32> = hashbrown::HashMap::new();
+    for i in 0..n {
+        let key = (triples.x[i], triples.t[i].to_bits());
+        let next = pairs.len() as u32;
+        let k = *index.entry(key).or_insert(next);
+        if k == next {
+            pairs.push((triples.x[i], triples.t[i]));
+        }
+        pair_of.push(k);
+    }
+    let terms = parallel_map(
+        pairs.len(),
+        |k| -> Result<PairTerms, HypError> {
+            let (x, t) = pairs[k];
+            let (mut prev, mut discounted) = (1.0, 0.0);
+            for (m, d) in discount.iter().enumerate() {
+                let g = model.remaining_term((m + 1) as f64 * month, x, t)?;
+                discounted += (prev - g) * d;
+                prev = g;
+            }
+            let holdout = match holdout_len {
+                Some(h) => 1.0 - model.remaining_term(h, x, t)?,
+                None => 0.0,
+            };
+            Ok(PairTerms {
+                expected: 1.0 - prev,
+                discounted,
+                holdout,
+            })
+        },
+        |_| {},
+    )
+    .map_err(ClvError::Prediction)?;
+    let out = parallel_map(
+        n,
+        |i| -> Result<TriplePrediction, HypError> {
+            let (x, tx, t) = (triples.x[i], triples.t_x[i], triples.t[i]);
+            let p = &terms[pair_of[i] as usize];
+            let scale = model.expectation_factor(x) * model.p_alive(x, tx, t);
+            Ok(TriplePrediction {
+                p_alive: model.p_alive(x, tx, t),
+                expected: scale * p.expected,
+                discounted: scale * p.discounted,
+                holdout: holdout_len.map(|_| scale * p.holdout),
+            })
+        },
+        tick,
+    )
+    .map_err(ClvError::Prediction)?;
     progress("predict", n as u64, n as u64);
     Ok(out)
 }
@@ -373,11 +448,12 @@ pub fn lorenz(values: &mut [f64]) -> Vec<f64> {
         .collect()
 }
 
-fn pareto(stats: &[Option<CustomerStats>], values: &[Option<CustomerValue>]) -> Pareto {
-    let mut revenue: Vec<f64> = stats.iter().flatten().map(|s| s.total_spend).collect();
-    let mut clv: Vec<f64> = values.iter().flatten().map(|v| v.clv).collect();
+fn pareto(clv: &Clv) -> Pareto {
+    let mut revenue: Vec<f64> = clv.stats.iter().flatten().map(|s| s.total_spend).collect();
     let revenue_curve = lorenz(&mut revenue);
-    let clv_curve = lorenz(&mut clv);
+    drop(revenue);
+    let mut value: Vec<f64> = clv.values().map(|(_, v)| v.clv).collect();
+    let clv_curve = lorenz(&mut value);
     Pareto {
         top20_revenue_share: revenue_curve[20],
         top20_clv_share: clv_curve[20],
@@ -390,8 +466,7 @@ const FREQUENCY_GROUPS: u32 = 8;
 
 fn holdout(
     model: &BgNbd,
-    stats: &[Option<CustomerStats>],
-    values: &[Option<CustomerValue>],
+    clv: &Clv,
     length: f64,
     opts: &ClvOptions,
     mut repeats_by_day: Vec<(i64, u32)>,
@@ -399,8 +474,8 @@ fn holdout(
     let mut groups: Vec<(u64, f64, f64)> = vec![(0, 0.0, 0.0); FREQUENCY_GROUPS as usize];
     let (mut actual_total, mut expected_total) = (0.0, 0.0);
     let mut firsts: Vec<i64> = Vec::new();
-    for (s, v) in stats.iter().zip(values) {
-        let (Some(s), Some(v)) = (s, v) else { continue };
+    for (i, v) in clv.values() {
+        let Some(s) = &clv.stats[i] else { continue };
         let g = &mut groups[s.x.min(FREQUENCY_GROUPS - 1) as usize];
         let e = v.holdout_expected.unwrap_or(0.0);
         g.0 += 1;
@@ -408,7 +483,7 @@ fn holdout(
         g.2 += e;
         actual_total += s.later_days as f64;
         expected_total += e;
-        firsts.push(s.first_day);
+        firsts.push(i64::from(s.first_day));
     }
     let by_frequency = groups
         .iter()
@@ -480,8 +555,8 @@ mod tests {
         cfg.for_each(|c| {
             for p in &c.purchases {
                 purchases.push(Purchase {
-                    customer: c.index,
-                    day: (p.week * 7.0).floor() as i64,
+                    customer: c.index as u32,
+                    day: (p.week * 7.0).floor() as i32,
                     amount: p.amount,
                 });
             }
@@ -503,14 +578,14 @@ mod tests {
     #[test]
     fn a_simulated_base_gets_sane_values_and_a_holdout_check() {
         let (n, purchases) = simulated(5_000);
-        let clv = analyze(n, &purchases, &opts(Some(7 * 78 - 1)), &|_, _, _| {}).unwrap();
+        let clv = analyze(n, purchases.clone(), &opts(Some(7 * 78 - 1)), &|_, _, _| {}).unwrap();
         // The simulator draws from the CDNOW parameters; the fit should be near them.
         let p = clv.bgnbd.params;
         assert!(
             (p.r - 0.243).abs() < 0.05 && (p.alpha - 4.414).abs() < 1.5,
             "{p:?}"
         );
-        for v in clv.values.iter().flatten() {
+        for (_, v) in clv.values() {
             assert!(v.p_alive > 0.0 && v.p_alive <= 1.0);
             assert!(v.expected_purchases >= 0.0 && v.clv >= 0.0 && v.expected_spend > 0.0);
             assert!(v.clv.is_finite());
@@ -538,7 +613,7 @@ mod tests {
     fn clv_is_the_discounted_sum_of_monthly_expected_purchases() {
         let (n, purchases) = simulated(2_000);
         let o = opts(None);
-        let clv = analyze(n, &purchases, &o, &|_, _, _| {}).unwrap();
+        let clv = analyze(n, purchases.clone(), &o, &|_, _, _| {}).unwrap();
         let m = clv.bgnbd.params;
         let (i, s) = clv
             .stats
@@ -546,7 +621,7 @@ mod tests {
             .enumerate()
             .find_map(|(i, s)| s.filter(|s| s.x > 2).map(|s| (i, s)))
             .unwrap();
-        let v = clv.values[i].unwrap();
+        let v = clv.value(i).unwrap();
         let mut want = 0.0;
         for k in 1..=12 {
             let e = |t: f64| m.conditional_expected(t, s.x, s.t_x, s.t).unwrap();
@@ -569,25 +644,25 @@ mod tests {
         let (n, purchases) = simulated(200);
         let mut o = opts(Some(10));
         assert!(matches!(
-            analyze(n, &purchases, &o, &|_, _, _| {}),
+            analyze(n, purchases.clone(), &o, &|_, _, _| {}),
             Err(ClvError::Options(_))
         ));
         o.observation_end = None;
         o.calibration_end = -5;
         assert_eq!(
-            analyze(n, &purchases, &o, &|_, _, _| {}).unwrap_err(),
+            analyze(n, purchases.clone(), &o, &|_, _, _| {}).unwrap_err(),
             ClvError::NoCustomersBeforeCalibrationEnd
         );
         // One purchase each: no repeat purchases.
         let single: Vec<Purchase> = (0..50)
             .map(|c| Purchase {
                 customer: c,
-                day: c as i64,
+                day: c as i32,
                 amount: 5.0,
             })
             .collect();
         assert_eq!(
-            analyze(50, &single, &opts(None), &|_, _, _| {}).unwrap_err(),
+            analyze(50, single, &opts(None), &|_, _, _| {}).unwrap_err(),
             ClvError::BgNbd(FitError::NoRepeatPurchases)
         );
     }

@@ -5,7 +5,7 @@
 //! log-likelihood equals CLVTools').
 
 use crate::bgnbd::FitError;
-use crate::optim::{bfgs, hessian_from_gradient, invert};
+use crate::optim::{bfgs_from, hessian_from_gradient, invert};
 use crate::special::{digamma, ln_gamma};
 use std::collections::HashMap;
 
@@ -111,6 +111,33 @@ impl Prepared {
     }
 }
 
+/// Above this many customers the fit starts from one on a sample of `WARM_START_SAMPLE`.
+const WARM_START_ABOVE: usize = 400_000;
+const WARM_START_SAMPLE: usize = 100_000;
+
+/// Minimise the mean negative log-likelihood over log-parameters.
+fn minimise(prep: &Prepared, x0: &[f64], h0: Option<&[f64]>) -> Option<crate::optim::Minimum> {
+    let n = prep.zbar.len() as f64;
+    let mut objective = |u: &[f64], gu: &mut [f64]| -> Option<f64> {
+        if u.iter().any(|v| v.abs() > 40.0) {
+            return None;
+        }
+        let th = [u[0].exp(), u[1].exp(), u[2].exp()];
+        let mut g = [0.0; 3];
+        let m = GammaGamma {
+            p: th[0],
+            q: th[1],
+            gamma: th[2],
+        };
+        let ll = prep.loglik(&m, Some(&mut g));
+        for i in 0..3 {
+            gu[i] = -g[i] * th[i] / n;
+        }
+        Some(-ll / n)
+    };
+    bfgs_from(&mut objective, x0, h0, 1e-10, 2_000)
+}
+
 impl GammaGamma {
     /// Fit on (x, z̄) of the customers; those with x = 0 or z̄ <= 0 are left out, as the
     /// model requires.
@@ -128,32 +155,23 @@ impl GammaGamma {
         if data.is_empty() {
             return Err(FitError::NoRepeatPurchases);
         }
-        let prep = Prepared::new(&data);
         let n = data.len() as f64;
         let mean = data.iter().map(|d| d.1).sum::<f64>() / n;
         // p = 1, q = 2 and γ = the mean: the population mean spend γp/(q-1) starts at the
         // observed one.
-        let x0 = [0.0, 2f64.ln(), mean.ln()];
-        let mut objective = |u: &[f64], gu: &mut [f64]| -> Option<f64> {
-            if u.iter().any(|v| v.abs() > 40.0) {
-                return None;
+        let mut x0 = vec![0.0, 2f64.ln(), mean.ln()];
+        let mut h0 = None;
+        if data.len() > WARM_START_ABOVE {
+            // Most of the way on an evenly spread sample, then a few steps on everything.
+            let stride = data.len() / WARM_START_SAMPLE;
+            let sample: Vec<(u32, f64)> = data.iter().step_by(stride.max(1)).copied().collect();
+            if let Some(m) = minimise(&Prepared::new(&sample), &x0, None) {
+                x0 = m.x;
+                h0 = Some(m.inverse_hessian);
             }
-            let th = [u[0].exp(), u[1].exp(), u[2].exp()];
-            let mut g = [0.0; 3];
-            let ll = prep.loglik(
-                &GammaGamma {
-                    p: th[0],
-                    q: th[1],
-                    gamma: th[2],
-                },
-                Some(&mut g),
-            );
-            for i in 0..3 {
-                gu[i] = -g[i] * th[i] / n;
-            }
-            Some(-ll / n)
-        };
-        let m = bfgs(&mut objective, &x0, 1e-10, 2_000).ok_or(FitError::NotConverged {
+        }
+        let prep = Prepared::new(&data);
+        let m = minimise(&prep, &x0, h0.as_deref()).ok_or(FitError::NotConverged {
             iterations: 0,
             gradient: f64::NAN,
         })?;
@@ -338,5 +356,40 @@ mod tests {
             GammaGamma::fit(&[(1, f64::INFINITY)]),
             Err(FitError::BadInput(_))
         ));
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    #[test]
+    #[ignore]
+    fn gg_timing() {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Gamma};
+        let truth = super::GammaGamma {
+            p: 6.0,
+            q: 4.0,
+            gamma: 15.0,
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let nu_d = Gamma::new(truth.q, 1.0 / truth.gamma).unwrap();
+        let n: usize = std::env::var("GGN").unwrap().parse().unwrap();
+        let data: Vec<(u32, f64)> = (0..n)
+            .map(|i| {
+                let x = 1 + (i % 7) as u32;
+                let nu: f64 = nu_d.sample(&mut rng);
+                let z = Gamma::new(truth.p, 1.0 / nu).unwrap();
+                let s: f64 = (0..x).map(|_| z.sample(&mut rng)).sum();
+                (x, (s / x as f64 * 100.0).round() / 100.0)
+            })
+            .collect();
+        let t = std::time::Instant::now();
+        let fit = super::GammaGamma::fit(&data).unwrap();
+        eprintln!(
+            "n={n} {:?} iterations {} {:?}",
+            t.elapsed(),
+            fit.iterations,
+            fit.params
+        );
     }
 }

@@ -21,6 +21,8 @@ pub struct Minimum {
     /// Largest gradient component at the end.
     pub gradient_norm: f64,
     pub converged: bool,
+    /// The final inverse-Hessian approximation (row-major), to warm-start a related fit.
+    pub inverse_hessian: Vec<f64>,
 }
 
 /// When no step lowers the value any more (rounding in a sum over many customers), the point
@@ -30,6 +32,17 @@ const STUCK_GTOL: f64 = 1e-6;
 /// Minimise with BFGS from `x0`. Converged when the largest gradient component falls below
 /// `gtol`, or the value stops changing (relative 1e-15) at a point where the gradient is small.
 pub fn bfgs(f: &mut dyn Objective, x0: &[f64], gtol: f64, max_iter: usize) -> Option<Minimum> {
+    bfgs_from(f, x0, None, gtol, max_iter)
+}
+
+/// [`bfgs`] starting from a known inverse-Hessian approximation (e.g. from a fit on a sample).
+pub fn bfgs_from(
+    f: &mut dyn Objective,
+    x0: &[f64],
+    h0: Option<&[f64]>,
+    gtol: f64,
+    max_iter: usize,
+) -> Option<Minimum> {
     let n = x0.len();
     let mut x = x0.to_vec();
     let mut g = vec![0.0; n];
@@ -38,7 +51,8 @@ pub fn bfgs(f: &mut dyn Objective, x0: &[f64], gtol: f64, max_iter: usize) -> Op
         return None;
     }
     // Inverse Hessian approximation, row-major.
-    let mut h = identity(n);
+    let warm = h0.is_some();
+    let mut h = h0.map_or_else(|| identity(n), <[f64]>::to_vec);
     let mut x_new = vec![0.0; n];
     let mut g_new = vec![0.0; n];
     let mut d = vec![0.0; n];
@@ -46,7 +60,7 @@ pub fn bfgs(f: &mut dyn Objective, x0: &[f64], gtol: f64, max_iter: usize) -> Op
     for iter in 0..max_iter {
         let gnorm = max_abs(&g);
         if gnorm < gtol {
-            return Some(done(x, fx, iter, gnorm, true));
+            return Some(done(x, fx, iter, gnorm, true, h));
         }
         for i in 0..n {
             d[i] = -(0..n).map(|j| h[i * n + j] * g[j]).sum::<f64>();
@@ -60,11 +74,15 @@ pub fn bfgs(f: &mut dyn Objective, x0: &[f64], gtol: f64, max_iter: usize) -> Op
             }
             slope = -g.iter().map(|v| v * v).sum::<f64>();
         }
+        // The best a step could gain is below the rounding of the value itself: done.
+        if -slope < 1e-14 * fx.abs() && gnorm < STUCK_GTOL.max(gtol) {
+            return Some(done(x, fx, iter, gnorm, true, h));
+        }
         // Keep the first steps modest: parameters are logs, a step of 5 is a factor of 150.
         let dmax = max_abs(&d);
         let mut step = if dmax > 5.0 { 5.0 / dmax } else { 1.0 };
         let mut accepted = None;
-        for _ in 0..60 {
+        for _ in 0..40 {
             for i in 0..n {
                 x_new[i] = x[i] + step * d[i];
             }
@@ -82,13 +100,13 @@ pub fn bfgs(f: &mut dyn Objective, x0: &[f64], gtol: f64, max_iter: usize) -> Op
         let Some(f_new) = accepted else {
             // No decrease along d: at the optimum to machine precision, or stuck.
             let converged = gnorm < STUCK_GTOL.max(gtol);
-            return Some(done(x, fx, iter, gnorm, converged));
+            return Some(done(x, fx, iter, gnorm, converged, h));
         };
         let s: Vec<f64> = (0..n).map(|i| x_new[i] - x[i]).collect();
         let y: Vec<f64> = (0..n).map(|i| g_new[i] - g[i]).collect();
         let sy: f64 = s.iter().zip(&y).map(|(a, b)| a * b).sum();
         if sy > 1e-12 * norm(&s) * norm(&y) {
-            if iter == 0 {
+            if iter == 0 && !warm {
                 // Scale the first approximation (Nocedal & Wright 6.20).
                 let yy: f64 = y.iter().map(|v| v * v).sum();
                 let scale = sy / yy;
@@ -114,14 +132,21 @@ pub fn bfgs(f: &mut dyn Objective, x0: &[f64], gtol: f64, max_iter: usize) -> Op
             stalls += 1;
             if stalls >= 3 {
                 let gnorm = max_abs(&g);
-                return Some(done(x, fx, iter + 1, gnorm, gnorm < STUCK_GTOL.max(gtol)));
+                return Some(done(
+                    x,
+                    fx,
+                    iter + 1,
+                    gnorm,
+                    gnorm < STUCK_GTOL.max(gtol),
+                    h,
+                ));
             }
         } else {
             stalls = 0;
         }
     }
     let gnorm = max_abs(&g);
-    Some(done(x, fx, max_iter, gnorm, gnorm < gtol))
+    Some(done(x, fx, max_iter, gnorm, gnorm < gtol, h))
 }
 
 fn done(
@@ -130,6 +155,7 @@ fn done(
     iterations: usize,
     gradient_norm: f64,
     converged: bool,
+    inverse_hessian: Vec<f64>,
 ) -> Minimum {
     Minimum {
         x,
@@ -137,6 +163,7 @@ fn done(
         iterations,
         gradient_norm,
         converged,
+        inverse_hessian,
     }
 }
 

@@ -19,7 +19,7 @@ fn raw_summary(dir: &Path) -> Vec<CustomerStats> {
         if f.is_empty() {
             continue;
         }
-        let id: usize = f[1].parse().unwrap();
+        let id: u32 = f[1].parse().unwrap();
         let d = f[2];
         let day = day_number(
             d[..4].parse().unwrap(),
@@ -29,7 +29,7 @@ fn raw_summary(dir: &Path) -> Vec<CustomerStats> {
         .unwrap();
         purchases.push(Purchase {
             customer: id - 1,
-            day,
+            day: day as i32,
             amount: f[4].parse().unwrap(),
         });
     }

@@ -6,7 +6,8 @@ use crate::cli::{app_err, bar, lang, say};
 use analytics::clv::ClvOptions;
 use analytics::summary::Period;
 use anyhow::{anyhow, Result};
-use app::churn::clv::{self as clv_file, FileInput};
+use app::churn::clv as clv_file;
+use app::churn::purchases::{read_purchases, FileInput};
 use app::customers::import::parse_map;
 use app::customers::table::Encoding;
 use clap::{Args, Subcommand};
@@ -143,14 +144,16 @@ fn clv(a: ClvArgs) -> Result<()> {
         error_limit: a.error_limit,
     };
 
+    let started = std::time::Instant::now();
     let pb = bar(1, true);
     pb.set_message(say("reading", "读取"));
-    let purchases = clv_file::read_purchases(&input, lang, &|done, total| {
+    let mut purchases = read_purchases(&input, lang, &|done, total| {
         pb.set_length(total);
         pb.set_position(done);
     })
     .map_err(app_err)?;
     pb.finish_and_clear();
+    tracing::debug!(elapsed = ?started.elapsed(), rows = purchases.rows, "read");
     let calibration_end = calibration_end.unwrap_or(purchases.last_day);
     let opts = ClvOptions {
         calibration_end,
@@ -164,22 +167,27 @@ fn clv(a: ClvArgs) -> Result<()> {
     let progress = |stage: &str, done: u64, total: u64| {
         let mut g = stage_bar.lock().expect("progress lock");
         if g.as_ref().is_none_or(|(s, _)| s != stage) {
-            if let Some((_, old)) = g.take() {
+            if let Some((old_stage, old)) = g.take() {
                 old.finish_and_clear();
+                tracing::debug!(elapsed = ?started.elapsed(), "{old_stage} done");
             }
             let b = bar(total.max(1), false);
             b.set_message(stage.to_string());
             *g = Some((stage.to_string(), b));
+        }
+        if stage == "fit" {
+            tracing::debug!(elapsed = ?started.elapsed(), "fit {done}/{total}");
         }
         if let Some((_, b)) = g.as_ref() {
             b.set_length(total.max(1));
             b.set_position(done);
         }
     };
-    let result = clv_file::run(&purchases, &opts, lang, &progress).map_err(app_err)?;
+    let result = clv_file::run(&mut purchases, &opts, lang, &progress).map_err(app_err)?;
     if let Some((_, b)) = stage_bar.lock().expect("progress lock").take() {
         b.finish_and_clear();
     }
+    tracing::debug!(elapsed = ?started.elapsed(), "analysed");
     if let Some(out) = &a.output {
         let pb = bar(result.n_customers as u64, false);
         pb.set_message(say("writing", "写出"));
@@ -189,6 +197,7 @@ fn clv(a: ClvArgs) -> Result<()> {
         })
         .map_err(|e| anyhow!("{}: {e}", out.display()))?;
         pb.finish_and_clear();
+        tracing::debug!(elapsed = ?started.elapsed(), "written");
         eprintln!(
             "{} {n} → {}",
             say("customers written:", "已写出客户："),

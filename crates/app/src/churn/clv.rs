@@ -2,75 +2,21 @@
 //! store: read and check every row (all or nothing: any bad row and nothing is written), run
 //! [`analytics::clv::analyze`], write one row per customer (CSV or xlsx) and a JSON summary.
 
-use crate::customers::table::{ColumnMap, Encoding, RowError, TableReader, TableWriter};
+use super::ids::CustomerIds;
+use crate::customers::table::{Encoding, RowError, TableWriter};
 use crate::error::AppError;
 use analytics::clv::{analyze, Clv, ClvError, ClvOptions};
 use analytics::summary::{day_number, Purchase};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use domain::{ErrorCode, Lang};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::Path;
-
-/// Columns of a transactions file for the analysis, with their accepted names.
-pub const PURCHASE_COLUMNS: &[(&str, &[&str])] = &[
-    (
-        "customer_id",
-        &[
-            "customer",
-            "customer_external_id",
-            "customerid",
-            "cust_id",
-            "id",
-            "客户编号",
-            "客户id",
-            "客户",
-        ],
-    ),
-    (
-        "date",
-        &[
-            "occurred_at",
-            "time",
-            "datetime",
-            "timestamp",
-            "order_date",
-            "日期",
-            "时间",
-            "交易时间",
-            "交易日期",
-        ],
-    ),
-    (
-        "amount",
-        &[
-            "value",
-            "sales",
-            "total",
-            "revenue",
-            "金额",
-            "消费金额",
-            "销售额",
-        ],
-    ),
-];
-
-pub struct FileInput<'a> {
-    pub path: &'a Path,
-    /// How the file is named in messages.
-    pub display: &'a str,
-    pub encoding: Option<Encoding>,
-    /// (target, source column) overrides: customer_id, date, amount.
-    pub columns: Vec<(String, String)>,
-    /// chrono format of the date column (default: ISO dates and date-times, YYYYMMDD).
-    pub date_format: Option<String>,
-    pub error_limit: usize,
-}
 
 /// The purchases of a file, customers numbered in order of first appearance.
 pub struct Purchases {
-    pub ids: Vec<String>,
+    pub ids: CustomerIds,
     pub purchases: Vec<Purchase>,
     pub rows: u64,
     pub first_day: i64,
@@ -79,7 +25,7 @@ pub struct Purchases {
 
 /// Day number of a date or date-time text: the fixed ISO forms fast, anything else through
 /// `domain::time`, or through the explicit chrono format.
-fn parse_day(s: &str, format: Option<&str>) -> Result<i64, String> {
+pub(crate) fn parse_day(s: &str, format: Option<&str>) -> Result<i64, String> {
     let s = s.trim();
     if let Some(f) = format {
         let date = NaiveDate::parse_from_str(s, f)
@@ -122,7 +68,7 @@ pub fn parse_date_option(name: &str, s: &str) -> Result<i64, String> {
         .map_err(|e| format!("--{name}: {e}"))
 }
 
-fn rejected(lang: Lang, display: &str, errors: Vec<RowError>, count: usize) -> AppError {
+pub(crate) fn rejected(lang: Lang, display: &str, errors: Vec<RowError>, count: usize) -> AppError {
     let shown: Vec<String> = errors.iter().take(3).map(|e| e.to_string()).collect();
     AppError::new(ErrorCode::InputRejected, lang)
         .with_message(format!(
@@ -132,138 +78,6 @@ fn rejected(lang: Lang, display: &str, errors: Vec<RowError>, count: usize) -> A
             if count > 3 { " …" } else { "" }
         ))
         .with_details(json!({ "file": display, "error_count": count, "errors": errors }))
-}
-
-/// Read every row; any bad row rejects the file with the rows (up to the limit) and reasons.
-pub fn read_purchases(
-    input: &FileInput,
-    lang: Lang,
-    progress: &dyn Fn(u64, u64),
-) -> Result<Purchases, AppError> {
-    let display = input.display;
-    let mut reader = TableReader::open(input.path, display, input.encoding)
-        .map_err(|e| rejected(lang, display, vec![e], 1))?;
-    let map = ColumnMap::new(
-        display,
-        &reader.headers,
-        PURCHASE_COLUMNS,
-        &["customer_id", "date", "amount"],
-        &input.columns,
-    )
-    .map_err(|e| {
-        let n = e.len();
-        rejected(lang, display, e, n)
-    })?;
-    let (ci, di, ai) = (
-        map.position("customer_id").expect("required"),
-        map.position("date").expect("required"),
-        map.position("amount").expect("required"),
-    );
-    let names: Vec<String> = ["customer_id", "date", "amount"]
-        .iter()
-        .map(|f| map.column_name(&reader.headers, f).unwrap_or(f).to_string())
-        .collect();
-    let mut index: HashMap<String, u32> = HashMap::new();
-    let mut ids: Vec<String> = Vec::new();
-    let mut purchases = Vec::new();
-    let mut errors = Vec::new();
-    let mut error_count = 0usize;
-    let (mut first_day, mut last_day) = (i64::MAX, i64::MIN);
-    let mut rows = 0u64;
-    let total = reader.total;
-    let format = input.date_format.as_deref();
-    while let Some(next) = reader.next_row() {
-        let line = match next {
-            Ok(l) => l,
-            Err(e) => {
-                error_count += 1;
-                if errors.len() < input.error_limit {
-                    errors.push(e);
-                }
-                continue;
-            }
-        };
-        rows += 1;
-        if rows.is_multiple_of(65_536) {
-            progress(reader.done(), total);
-        }
-        let cells = reader.cells();
-        let mut bad = |col: usize, reason: String| {
-            error_count += 1;
-            if errors.len() < input.error_limit {
-                errors.push(RowError {
-                    file: display.to_string(),
-                    line,
-                    column: names[col].clone(),
-                    reason,
-                });
-            }
-        };
-        let id = cells[ci].trim();
-        if id.is_empty() {
-            bad(0, "the customer id is empty".into());
-            continue;
-        }
-        let day = match parse_day(&cells[di], format) {
-            Ok(d) => d,
-            Err(e) => {
-                bad(1, e);
-                continue;
-            }
-        };
-        let raw = cells[ai].trim();
-        let amount = match raw.replace(',', "").parse::<f64>() {
-            Ok(a) if a.is_finite() && a >= 0.0 => a,
-            Ok(_) => {
-                bad(2, format!("the amount must be zero or more: '{raw}'"));
-                continue;
-            }
-            Err(_) if raw.is_empty() => {
-                bad(2, "the amount is missing".into());
-                continue;
-            }
-            Err(_) => {
-                bad(2, format!("not a number: '{raw}'"));
-                continue;
-            }
-        };
-        let customer = match index.get(id) {
-            Some(&c) => c,
-            None => {
-                let c = ids.len() as u32;
-                index.insert(id.to_string(), c);
-                ids.push(id.to_string());
-                c
-            }
-        };
-        first_day = first_day.min(day);
-        last_day = last_day.max(day);
-        purchases.push(Purchase {
-            customer: customer as usize,
-            day,
-            amount,
-        });
-    }
-    progress(total, total);
-    if error_count > 0 {
-        return Err(rejected(lang, display, errors, error_count));
-    }
-    if purchases.is_empty() {
-        let e = RowError {
-            file: display.to_string(),
-            line: 1,
-            column: String::new(),
-            reason: "the file has no purchases".into(),
-        };
-        return Err(rejected(lang, display, vec![e], 1));
-    }
-    Ok(Purchases {
-        ids,
-        purchases,
-        rows,
-        first_day,
-        last_day,
-    })
 }
 
 /// The analysis error in the user's language.
@@ -304,13 +118,15 @@ pub fn analysis_error(e: &ClvError, lang: Lang) -> AppError {
 }
 
 /// Run the analysis on a file's purchases.
+/// Run the analysis on a file's purchases (consumed: the summary replaces them).
 pub fn run(
-    p: &Purchases,
+    p: &mut Purchases,
     opts: &ClvOptions,
     lang: Lang,
     progress: analytics::clv::Progress,
 ) -> Result<Clv, AppError> {
-    analyze(p.ids.len(), &p.purchases, opts, progress).map_err(|e| analysis_error(&e, lang))
+    let purchases = std::mem::take(&mut p.purchases);
+    analyze(p.ids.len(), purchases, opts, progress).map_err(|e| analysis_error(&e, lang))
 }
 
 pub const CUSTOMER_COLUMNS: &[&str] = &[
@@ -331,10 +147,11 @@ pub const CUSTOMER_COLUMNS: &[&str] = &[
     "total_spend",
 ];
 
-/// Write one row per analysed customer (CSV by default, xlsx by extension).
+/// Write one row per analysed customer (CSV by default, xlsx by extension). A UTF-8 CSV is
+/// written directly (ten million rows in seconds); xlsx and GB18030 go through the table writer.
 pub fn write_customers(
     path: &Path,
-    ids: &[String],
+    ids: &CustomerIds,
     clv: &Clv,
     encoding: Encoding,
     progress: &dyn Fn(u64, u64),
@@ -344,61 +161,158 @@ pub fn write_customers(
     if holdout {
         headers.extend(["holdout_purchases", "holdout_expected"]);
     }
-    let numeric: Vec<&str> = headers
-        .iter()
-        .copied()
-        .filter(|h| !matches!(*h, "customer_id" | "first_purchase" | "last_purchase"))
-        .collect();
-    let mut w = TableWriter::create(path, &headers, &numeric, encoding)?;
+    let direct = encoding == Encoding::Utf8
+        && matches!(
+            crate::customers::table::Format::of(path),
+            crate::customers::table::Format::Csv
+        );
+    let mut table = if direct {
+        None
+    } else {
+        let numeric: Vec<&str> = headers
+            .iter()
+            .copied()
+            .filter(|h| !matches!(*h, "customer_id" | "first_purchase" | "last_purchase"))
+            .collect();
+        Some(TableWriter::create(path, &headers, &numeric, encoding)?)
+    };
+    let mut out = if direct {
+        let f = std::fs::File::create(path).map_err(|e| e.to_string())?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        w.write_all(&[0xEF, 0xBB, 0xBF])
+            .map_err(|e| e.to_string())?;
+        w.write_all(headers.join(",").as_bytes())
+            .map_err(|e| e.to_string())?;
+        w.write_all(b"\n").map_err(|e| e.to_string())?;
+        Some(w)
+    } else {
+        None
+    };
+    let dates = DateCache::new(clv);
     let mut row: Vec<String> = vec![String::new(); headers.len()];
+    let mut line: Vec<u8> = Vec::with_capacity(256);
     let mut written = 0u64;
     let total = clv.n_customers as u64;
-    for (i, (s, v)) in clv.stats.iter().zip(&clv.values).enumerate() {
-        let (Some(s), Some(v)) = (s, v) else { continue };
-        let cells: [&dyn std::fmt::Display; 15] = [
-            &ids[i],
-            &s.x,
-            &s.t_x,
-            &s.t,
-            &s.zbar,
-            &v.rfm.r,
-            &v.rfm.f,
-            &v.rfm.m,
-            &v.p_alive,
-            &v.expected_purchases,
-            &v.expected_spend,
-            &v.clv,
-            &day_to_date(s.first_day),
-            &day_to_date(s.last_day),
-            &Money(s.total_spend),
-        ];
-        for (cell, value) in row.iter_mut().zip(cells) {
-            cell.clear();
-            let _ = write!(cell, "{value}");
+    for (i, v) in clv.values() {
+        let Some(s) = &clv.stats[i] else { continue };
+        for c in row.iter_mut() {
+            c.clear();
         }
+        row[0].push_str(ids.get(i));
+        let mut ints = itoa::Buffer::new();
+        row[1].push_str(ints.format(s.x));
+        fixed(&mut row[2], s.t_x, 6);
+        fixed(&mut row[3], s.t, 6);
+        fixed(&mut row[4], s.zbar, 4);
+        row[5].push_str(ints.format(v.rfm.r));
+        row[6].push_str(ints.format(v.rfm.f));
+        row[7].push_str(ints.format(v.rfm.m));
+        fixed(&mut row[8], v.p_alive, 6);
+        fixed(&mut row[9], v.expected_purchases, 6);
+        fixed(&mut row[10], v.expected_spend, 4);
+        fixed(&mut row[11], v.clv, 4);
+        row[12].push_str(dates.get(s.first_day));
+        row[13].push_str(dates.get(s.last_day));
+        fixed(&mut row[14], s.total_spend, 2);
         if holdout {
-            row[15].clear();
-            let _ = write!(row[15], "{}", s.later_days);
-            row[16].clear();
-            let _ = write!(row[16], "{}", v.holdout_expected.unwrap_or(0.0));
+            row[15].push_str(ints.format(s.later_days));
+            fixed(&mut row[16], v.holdout_expected.unwrap_or(0.0), 6);
         }
-        w.write_row(&row)?;
+        if let Some(w) = out.as_mut() {
+            line.clear();
+            for (k, c) in row.iter().enumerate() {
+                if k > 0 {
+                    line.push(b',');
+                }
+                if k == 0 && c.contains([',', '"', '\n', '\r']) {
+                    line.push(b'"');
+                    line.extend_from_slice(c.replace('"', "\"\"").as_bytes());
+                    line.push(b'"');
+                } else {
+                    line.extend_from_slice(c.as_bytes());
+                }
+            }
+            line.push(b'\n');
+            w.write_all(&line).map_err(|e| e.to_string())?;
+        } else if let Some(t) = table.as_mut() {
+            t.write_row(&row)?;
+        }
         written += 1;
         if written.is_multiple_of(65_536) {
             progress(written, total);
         }
     }
-    w.finish()?;
+    if let Some(mut w) = out {
+        w.flush().map_err(|e| e.to_string())?;
+    }
+    if let Some(t) = table {
+        t.finish()?;
+    }
     progress(total, total);
     Ok(written)
 }
 
-/// Money to the cent, without float noise.
-struct Money(f64);
+/// A number with at most `decimals` decimals, trailing zeros dropped (exact integers print
+/// without a point), fast: no float formatting machinery.
+fn fixed(out: &mut String, v: f64, decimals: u32) {
+    let scale = 10i64.pow(decimals);
+    if !v.is_finite() || v.abs() >= 9e15 / scale as f64 {
+        let _ = write!(out, "{v}");
+        return;
+    }
+    let n = (v * scale as f64).round() as i64;
+    if n < 0 {
+        out.push('-');
+    }
+    let n = n.unsigned_abs();
+    let (int, mut frac) = (n / scale as u64, n % scale as u64);
+    out.push_str(itoa::Buffer::new().format(int));
+    if frac == 0 {
+        return;
+    }
+    let mut digits = decimals;
+    while frac % 10 == 0 {
+        frac /= 10;
+        digits -= 1;
+    }
+    out.push('.');
+    let mut b = itoa::Buffer::new();
+    let f = b.format(frac);
+    for _ in f.len()..digits as usize {
+        out.push('0');
+    }
+    out.push_str(f);
+}
 
-impl std::fmt::Display for Money {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.2}", self.0)
+/// Dates of the days in the data, formatted once.
+struct DateCache {
+    first: i32,
+    text: Vec<String>,
+}
+
+impl DateCache {
+    fn new(clv: &Clv) -> DateCache {
+        let (mut lo, mut hi) = (i32::MAX, i32::MIN);
+        for s in clv.stats.iter().flatten() {
+            lo = lo.min(s.first_day);
+            hi = hi.max(s.last_day);
+        }
+        if lo > hi {
+            return DateCache {
+                first: 0,
+                text: Vec::new(),
+            };
+        }
+        DateCache {
+            first: lo,
+            text: (lo..=hi)
+                .map(|d| day_to_date(i64::from(d)).to_string())
+                .collect(),
+        }
+    }
+
+    fn get(&self, day: i32) -> &str {
+        &self.text[(day - self.first) as usize]
     }
 }
 
@@ -417,7 +331,7 @@ pub fn summary_json(clv: &Clv, p: &Purchases) -> Value {
         analytics::summary::Period::Week => "week",
         analytics::summary::Period::Month => "month",
     };
-    let values: Vec<_> = clv.values.iter().flatten().collect();
+    let values: Vec<_> = clv.values().map(|(_, v)| v).collect();
     let n = values.len().max(1) as f64;
     let mut alive: Vec<f64> = values.iter().map(|v| v.p_alive).collect();
     alive.sort_by(f64::total_cmp);
@@ -463,6 +377,7 @@ pub fn summary_json(clv: &Clv, p: &Purchases) -> Value {
             "loglik": g.loglik,
             "se": {"p": g.se[0], "q": g.se[1], "gamma": g.se[2]},
             "n_customers": g.n_customers,
+            "iterations": g.iterations,
             "population_mean_spend": g.params.population_mean(),
         },
         "totals": {
@@ -505,5 +420,27 @@ mod tests {
             .unwrap_err()
             .contains("%d.%m.%Y"));
         assert_eq!(day_to_date(d).to_string(), "2024-03-05");
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::fixed;
+
+    #[test]
+    fn fixed_decimals() {
+        let f = |v: f64, d: u32| {
+            let mut s = String::new();
+            fixed(&mut s, v, d);
+            s
+        };
+        assert_eq!(f(30.0, 6), "30");
+        assert_eq!(f(0.7266203116617331, 6), "0.72662");
+        assert_eq!(f(0.0000004, 6), "0");
+        assert_eq!(f(0.05, 6), "0.05");
+        assert_eq!(f(1.000001, 6), "1.000001");
+        assert_eq!(f(-2.5, 2), "-2.5");
+        assert_eq!(f(100.5, 2), "100.5");
+        assert_eq!(f(1e300, 2), format!("{}", 1e300));
     }
 }

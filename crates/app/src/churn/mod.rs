@@ -3,3 +3,5 @@
 //! store.
 
 pub mod clv;
+pub mod ids;
+pub mod purchases;
