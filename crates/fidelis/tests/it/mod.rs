@@ -1,3 +1,4 @@
+mod analyze;
 mod api;
 mod cli;
 mod harness;
