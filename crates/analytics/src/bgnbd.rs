@@ -290,21 +290,7 @@ impl BgNbd {
             iterations: 0,
             gradient: f64::NAN,
         })?;
-        let theta: Vec<f64> = m.x.iter().map(|v| v.exp()).collect();
-        for (name, &v) in ["r", "alpha", "a", "b"].iter().zip(&theta) {
-            if !(1e-8..=1e8).contains(&v) {
-                return Err(FitError::Degenerate {
-                    parameter: name,
-                    value: v,
-                });
-            }
-        }
-        if !m.converged {
-            return Err(FitError::NotConverged {
-                iterations: m.iterations,
-                gradient: m.gradient_norm,
-            });
-        }
+        let theta = fitted_parameters(&m, &["r", "alpha", "a", "b"])?;
         let params = BgNbd::from_slice(&theta);
         let se = standard_errors(&prep, &params);
         Ok(BgNbdFit {
@@ -351,22 +337,24 @@ impl BgNbd {
         if horizon <= 0.0 {
             return Ok(0.0);
         }
-        if (self.a - 1.0).abs() < 1e-7 {
-            // The formula is 0/0 at a = 1; its limit is the mean of the two sides.
-            let lo = BgNbd {
-                a: 1.0 - 1e-7,
-                ..*self
-            };
-            let hi = BgNbd {
-                a: 1.0 + 1e-7,
-                ..*self
-            };
-            return Ok(0.5
-                * (lo.conditional_expected(horizon, x, t_x, t)?
-                    + hi.conditional_expected(horizon, x, t_x, t)?));
+        if let Some(limit) = self.limit_at_a_one(|m| m.conditional_expected(horizon, x, t_x, t)) {
+            return limit;
         }
         let g = self.remaining_term(horizon, x, t)?;
         Ok(self.expectation_factor(x) * (1.0 - g) * self.p_alive(x, t_x, t))
+    }
+
+    /// The expectations divide by a − 1: at a = 1 they are 0/0, and their limit is the mean of
+    /// the values just either side.
+    fn limit_at_a_one(
+        &self,
+        f: impl Fn(&BgNbd) -> Result<f64, HypError>,
+    ) -> Option<Result<f64, HypError>> {
+        if (self.a - 1.0).abs() >= 1e-7 {
+            return None;
+        }
+        let side = |a: f64| f(&BgNbd { a, ..*self });
+        Some(side(1.0 - 1e-7).and_then(|lo| side(1.0 + 1e-7).map(|hi| 0.5 * (lo + hi))))
     }
 
     /// (a + b + x − 1) / (a − 1): with [`Self::remaining_term`] and P(alive), the conditional
@@ -391,16 +379,8 @@ impl BgNbd {
         if t <= 0.0 {
             return Ok(0.0);
         }
-        if (self.a - 1.0).abs() < 1e-7 {
-            let lo = BgNbd {
-                a: 1.0 - 1e-7,
-                ..*self
-            };
-            let hi = BgNbd {
-                a: 1.0 + 1e-7,
-                ..*self
-            };
-            return Ok(0.5 * (lo.expected_new(t)? + hi.expected_new(t)?));
+        if let Some(limit) = self.limit_at_a_one(|m| m.expected_new(t)) {
+            return limit;
         }
         let BgNbd { r, alpha, a, b } = *self;
         let z = t / (alpha + t);
@@ -445,6 +425,30 @@ impl BgNbd {
         }
         first + (ln_beta(a + 1.0, b + nf - 1.0) - ln_b_ab).exp() * tail
     }
+}
+
+/// The parameters (exp of the optimiser's log-parameters) of a fit that converged inside the
+/// parameter space; the error names the parameter that ran to 0 or infinity.
+pub(crate) fn fitted_parameters(
+    m: &crate::optim::Minimum,
+    names: &[&'static str],
+) -> Result<Vec<f64>, FitError> {
+    let theta: Vec<f64> = m.x.iter().map(|v| v.exp()).collect();
+    for (name, &v) in names.iter().zip(&theta) {
+        if !(1e-8..=1e8).contains(&v) {
+            return Err(FitError::Degenerate {
+                parameter: name,
+                value: v,
+            });
+        }
+    }
+    if !m.converged {
+        return Err(FitError::NotConverged {
+            iterations: m.iterations,
+            gradient: m.gradient_norm,
+        });
+    }
+    Ok(theta)
 }
 
 fn standard_errors(prep: &Prepared, params: &BgNbd) -> [f64; 4] {

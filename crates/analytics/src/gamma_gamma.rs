@@ -175,21 +175,7 @@ impl GammaGamma {
             iterations: 0,
             gradient: f64::NAN,
         })?;
-        let th: Vec<f64> = m.x.iter().map(|v| v.exp()).collect();
-        for (name, &v) in ["p", "q", "gamma"].iter().zip(&th) {
-            if !(1e-8..=1e8).contains(&v) {
-                return Err(FitError::Degenerate {
-                    parameter: name,
-                    value: v,
-                });
-            }
-        }
-        if !m.converged {
-            return Err(FitError::NotConverged {
-                iterations: m.iterations,
-                gradient: m.gradient_norm,
-            });
-        }
+        let th = crate::bgnbd::fitted_parameters(&m, &["p", "q", "gamma"])?;
         let params = GammaGamma {
             p: th[0],
             q: th[1],
