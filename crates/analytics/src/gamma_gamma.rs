@@ -344,38 +344,3 @@ mod tests {
         ));
     }
 }
-
-#[cfg(test)]
-mod timing {
-    #[test]
-    #[ignore]
-    fn gg_timing() {
-        use rand::SeedableRng;
-        use rand_distr::{Distribution, Gamma};
-        let truth = super::GammaGamma {
-            p: 6.0,
-            q: 4.0,
-            gamma: 15.0,
-        };
-        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
-        let nu_d = Gamma::new(truth.q, 1.0 / truth.gamma).unwrap();
-        let n: usize = std::env::var("GGN").unwrap().parse().unwrap();
-        let data: Vec<(u32, f64)> = (0..n)
-            .map(|i| {
-                let x = 1 + (i % 7) as u32;
-                let nu: f64 = nu_d.sample(&mut rng);
-                let z = Gamma::new(truth.p, 1.0 / nu).unwrap();
-                let s: f64 = (0..x).map(|_| z.sample(&mut rng)).sum();
-                (x, (s / x as f64 * 100.0).round() / 100.0)
-            })
-            .collect();
-        let t = std::time::Instant::now();
-        let fit = super::GammaGamma::fit(&data).unwrap();
-        eprintln!(
-            "n={n} {:?} iterations {} {:?}",
-            t.elapsed(),
-            fit.iterations,
-            fit.params
-        );
-    }
-}
