@@ -69,15 +69,7 @@ pub fn parse_date_option(name: &str, s: &str) -> Result<i64, String> {
 }
 
 pub(crate) fn rejected(lang: Lang, display: &str, errors: Vec<RowError>, count: usize) -> AppError {
-    let shown: Vec<String> = errors.iter().take(3).map(|e| e.to_string()).collect();
-    AppError::new(ErrorCode::InputRejected, lang)
-        .with_message(format!(
-            "{} {count} bad row(s). {}{}",
-            ErrorCode::InputRejected.message(lang),
-            shown.join(" | "),
-            if count > 3 { " …" } else { "" }
-        ))
-        .with_details(json!({ "file": display, "error_count": count, "errors": errors }))
+    crate::customers::table::rows_rejected(ErrorCode::InputRejected, lang, display, errors, count)
 }
 
 /// The analysis error in the user's language.

@@ -446,15 +446,7 @@ impl App {
     ) -> Result<ImportReport, AppError> {
         let lang = actor.lang;
         let reject = |errors: Vec<RowError>, count: usize| {
-            let shown: Vec<String> = errors.iter().take(3).map(|e| e.to_string()).collect();
-            AppError::new(ErrorCode::ImportRejected, lang)
-                .with_message(format!(
-                    "{} {count} bad row(s). {}{}",
-                    ErrorCode::ImportRejected.message(lang),
-                    shown.join(" | "),
-                    if count > 3 { " …" } else { "" }
-                ))
-                .with_details(json!({ "file": display, "error_count": count, "errors": errors }))
+            super::table::rows_rejected(ErrorCode::ImportRejected, lang, display, errors, count)
         };
         let reader =
             TableReader::open(path, display, opts.encoding).map_err(|e| reject(vec![e], 1))?;

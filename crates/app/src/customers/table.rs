@@ -86,6 +86,28 @@ impl std::fmt::Display for RowError {
     }
 }
 
+/// A file refused for its rows: the code's message, the count and the first three problems in
+/// the message, every kept problem (file, line, column, reason) in the details.
+pub fn rows_rejected(
+    code: domain::ErrorCode,
+    lang: domain::Lang,
+    display: &str,
+    errors: Vec<RowError>,
+    count: usize,
+) -> crate::error::AppError {
+    let shown: Vec<String> = errors.iter().take(3).map(|e| e.to_string()).collect();
+    crate::error::AppError::new(code, lang)
+        .with_message(format!(
+            "{} {count} bad row(s). {}{}",
+            code.message(lang),
+            shown.join(" | "),
+            if count > 3 { " …" } else { "" }
+        ))
+        .with_details(
+            serde_json::json!({ "file": display, "error_count": count, "errors": errors }),
+        )
+}
+
 pub enum Format {
     Csv,
     Xlsx,
