@@ -1,9 +1,11 @@
 //! Fidelis numeric core: customer-base models and the simulator that makes demo and benchmark
 //! data. No tokio, sqlx or axum here, so editing a page never recompiles the numbers.
 //!
-//! Now: `sim` (BG/NBD purchase process with Gamma-Gamma spend, SPEC.md §4) and `summary`
-//! (per-customer x, t_x, T, zbar with the CDNOW convention). The model fits (BG/NBD,
-//! Gamma-Gamma, PLS path modelling) land with their issues.
+//! Now: `sim` (BG/NBD purchase process with Gamma-Gamma spend, SPEC.md §4), `summary`
+//! (per-customer x, t_x, T, zbar with the CDNOW convention, RFM), `special` (ln Γ, digamma,
+//! log-space ₂F₁), `optim` (BFGS, Hessians), `bgnbd` and `gamma_gamma` (fits with standard
+//! errors, predictions) and `clv` (the whole customer-value analysis). PLS path modelling
+//! lands with the surveys issue.
 
 pub mod bgnbd;
 pub mod clv;
