@@ -528,20 +528,7 @@ mod tests {
         }
         let m = btyd();
         let g = m.loglik_gradient(&d);
-        let theta = m.as_array();
-        for i in 0..4 {
-            let h = 1e-6 * theta[i];
-            let (mut up, mut down) = (theta, theta);
-            up[i] += h;
-            down[i] -= h;
-            let num = (BgNbd::from_slice(&up).loglik(&d) - BgNbd::from_slice(&down).loglik(&d))
-                / (2.0 * h);
-            assert!(
-                (num - g[i]).abs() < 1e-5 * num.abs().max(1.0),
-                "param {i}: {num} vs {}",
-                g[i]
-            );
-        }
+        crate::optim::assert_gradient(|t| BgNbd::from_slice(t).loglik(&d), &m.as_array(), &g);
     }
 
     #[test]

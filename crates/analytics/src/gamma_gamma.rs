@@ -260,29 +260,15 @@ mod tests {
         let prep = Prepared::new(&data);
         let mut g = [0.0; 3];
         prep.loglik(&m, Some(&mut g));
-        let th = [m.p, m.q, m.gamma];
-        for i in 0..3 {
-            let h = 1e-6 * th[i];
-            let (mut up, mut down) = (th, th);
-            up[i] += h;
-            down[i] -= h;
-            let f = |t: [f64; 3]| {
-                prep.loglik(
-                    &GammaGamma {
-                        p: t[0],
-                        q: t[1],
-                        gamma: t[2],
-                    },
-                    None,
-                )
+        let f = |t: &[f64]| {
+            let m = GammaGamma {
+                p: t[0],
+                q: t[1],
+                gamma: t[2],
             };
-            let num = (f(up) - f(down)) / (2.0 * h);
-            assert!(
-                (num - g[i]).abs() < 1e-5 * num.abs().max(1.0),
-                "param {i}: {num} vs {}",
-                g[i]
-            );
-        }
+            prep.loglik(&m, None)
+        };
+        crate::optim::assert_gradient(f, &[m.p, m.q, m.gamma], &g);
     }
 
     #[test]

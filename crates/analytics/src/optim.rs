@@ -257,6 +257,23 @@ pub fn invert(m: &[f64], n: usize) -> Option<Vec<f64>> {
     Some(inv)
 }
 
+/// Test helper: `grad` is the derivative of `f` at `theta`, by central differences.
+#[cfg(test)]
+pub(crate) fn assert_gradient(f: impl Fn(&[f64]) -> f64, theta: &[f64], grad: &[f64]) {
+    for i in 0..theta.len() {
+        let h = 1e-6 * theta[i];
+        let (mut up, mut down) = (theta.to_vec(), theta.to_vec());
+        up[i] += h;
+        down[i] -= h;
+        let num = (f(&up) - f(&down)) / (2.0 * h);
+        assert!(
+            (num - grad[i]).abs() < 1e-5 * num.abs().max(1.0),
+            "parameter {i}: numeric {num} vs analytic {}",
+            grad[i]
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,19 +33,14 @@ pub(crate) fn parse_day(s: &str, format: Option<&str>) -> Result<i64, String> {
             .map_err(|e| format!("'{s}' does not match the date format '{f}': {e}"))?;
         return Ok(epoch_day(date));
     }
+    // A plain YYYY-MM-DD, the common case, without building a date-time; anything else (date-
+    // times, other separators) through the general parser, as a UTC calendar day.
     let b = s.as_bytes();
-    if b.len() >= 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && (b.len() == 10 || matches!(b[10], b'T' | b' '))
-    {
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
         let num = |r: std::ops::Range<usize>| s.get(r).and_then(|v| v.parse::<u32>().ok());
         if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) {
-            if b.len() == 10 || domain::time::parse_instant(s).is_ok() {
-                if let Some(day) = day_number(y as i32, m, d).filter(|_| (1850..=2200).contains(&y))
-                {
-                    return Ok(day);
-                }
+            if let Some(day) = day_number(y as i32, m, d).filter(|_| (1850..=2200).contains(&y)) {
+                return Ok(day);
             }
         }
     }
@@ -323,11 +318,22 @@ pub fn summary_json(clv: &Clv, p: &Purchases) -> Value {
         analytics::summary::Period::Week => "week",
         analytics::summary::Period::Month => "month",
     };
-    let values: Vec<_> = clv.values().map(|(_, v)| v).collect();
-    let n = values.len().max(1) as f64;
-    let mut alive: Vec<f64> = values.iter().map(|v| v.p_alive).collect();
-    alive.sort_by(f64::total_cmp);
-    let total_clv: f64 = values.iter().map(|v| v.clv).sum();
+    // One pass over the customers, keeping only P(alive) for its median.
+    let (mut total_clv, mut total_expected) = (0.0, 0.0);
+    let mut alive: Vec<f64> = Vec::with_capacity(clv.n_customers);
+    for (_, v) in clv.values() {
+        total_clv += v.clv;
+        total_expected += v.expected_purchases;
+        alive.push(v.p_alive);
+    }
+    let n = alive.len().max(1) as f64;
+    let mean_alive = alive.iter().sum::<f64>() / n;
+    let median_alive = if alive.is_empty() {
+        0.0
+    } else {
+        let mid = alive.len() / 2;
+        *alive.select_nth_unstable_by(mid, f64::total_cmp).1
+    };
     let holdout = clv.holdout.as_ref().map(|h| {
         json!({
             "observation_end": o.observation_end.map(|d| day_to_date(d).to_string()),
@@ -373,11 +379,11 @@ pub fn summary_json(clv: &Clv, p: &Purchases) -> Value {
             "population_mean_spend": g.params.population_mean(),
         },
         "totals": {
-            "expected_purchases": values.iter().map(|v| v.expected_purchases).sum::<f64>(),
+            "expected_purchases": total_expected,
             "clv": total_clv,
             "mean_clv": total_clv / n,
-            "mean_p_alive": alive.iter().sum::<f64>() / n,
-            "median_p_alive": alive.get(alive.len() / 2).copied().unwrap_or(0.0),
+            "mean_p_alive": mean_alive,
+            "median_p_alive": median_alive,
         },
         "pareto": {
             "top20_revenue_share": clv.pareto.top20_revenue_share,

@@ -257,8 +257,7 @@ fn read_general(
             progress(reader.done(), total);
         }
         let cells = reader.cells();
-        let (id, date, amount) = (cells[ci].clone(), cells[di].clone(), cells[ai].clone());
-        layout.add(&mut part, line, &id, &date, &amount);
+        layout.add(&mut part, line, &cells[ci], &cells[di], &cells[ai]);
     }
     progress(total, total);
     part
