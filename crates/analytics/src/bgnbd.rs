@@ -207,35 +207,46 @@ impl Prepared {
                 gb[k] = dg_ab + digamma(b + x) - dg_b - dg_abx;
             }
         }
+        let part = |range: std::ops::Range<usize>| {
+            let mut ll = 0.0;
+            let mut g = [0.0f64; 4];
+            for i in range {
+                let k = self.xi[i] as usize;
+                let x = self.xs[k];
+                let w = self.w[i];
+                let (lt, ltx) = (lv[self.ti[i] as usize], lv[self.txi[i] as usize]);
+                let rx = r + x;
+                let e3 = -rx * lt;
+                let (term, w4) = if x > 0.0 {
+                    let e4 = a4[k] - rx * ltx;
+                    if e3 >= e4 {
+                        let q = (e4 - e3).exp();
+                        (e3 + q.ln_1p(), q / (1.0 + q))
+                    } else {
+                        let q = (e3 - e4).exp();
+                        (e4 + q.ln_1p(), 1.0 / (1.0 + q))
+                    }
+                } else {
+                    (e3, 0.0)
+                };
+                ll += w * (c[k] + term);
+                if want_grad {
+                    let w3 = 1.0 - w4;
+                    let (it, itx) = (iv[self.ti[i] as usize], iv[self.txi[i] as usize]);
+                    g[0] += w * (gr[k] - w3 * lt - w4 * ltx);
+                    g[1] += w * (r / alpha - rx * (w3 * it + w4 * itx));
+                    g[2] += w * (ga[k] + w4 / a);
+                    g[3] += w * (gb[k] - w4 * inv_b[k]);
+                }
+            }
+            (ll, g)
+        };
         let mut ll = 0.0;
         let mut g = [0.0f64; 4];
-        for i in 0..self.w.len() {
-            let k = self.xi[i] as usize;
-            let x = self.xs[k];
-            let w = self.w[i];
-            let (lt, ltx) = (lv[self.ti[i] as usize], lv[self.txi[i] as usize]);
-            let rx = r + x;
-            let e3 = -rx * lt;
-            let (term, w4) = if x > 0.0 {
-                let e4 = a4[k] - rx * ltx;
-                if e3 >= e4 {
-                    let q = (e4 - e3).exp();
-                    (e3 + q.ln_1p(), q / (1.0 + q))
-                } else {
-                    let q = (e3 - e4).exp();
-                    (e4 + q.ln_1p(), 1.0 / (1.0 + q))
-                }
-            } else {
-                (e3, 0.0)
-            };
-            ll += w * (c[k] + term);
-            if want_grad {
-                let w3 = 1.0 - w4;
-                let (it, itx) = (iv[self.ti[i] as usize], iv[self.txi[i] as usize]);
-                g[0] += w * (gr[k] - w3 * lt - w4 * ltx);
-                g[1] += w * (r / alpha - rx * (w3 * it + w4 * itx));
-                g[2] += w * (ga[k] + w4 / a);
-                g[3] += w * (gb[k] - w4 * inv_b[k]);
+        for (l, gp) in crate::par::ranges(self.w.len(), 20_000, part) {
+            ll += l;
+            for k in 0..4 {
+                g[k] += gp[k];
             }
         }
         if let Some(out) = grad {

@@ -195,19 +195,18 @@ pub fn analyze(
     let last = opts.observation_end.unwrap_or(opts.calibration_end);
     let per = opts.period.days();
     progress("summary", 0, 1);
-    // Repeat purchase days per calendar day, for the tracking chart.
-    let mut repeats_by_day: Vec<(i64, u32)> = Vec::new();
     let mut purchases = purchases;
     if purchases.iter().any(|p| i64::from(p.day) > last) {
         purchases.retain(|p| i64::from(p.day) <= last);
     }
-    let track = opts.observation_end.is_some();
-    let stats = summarize_with(n, &purchases, opts.calibration_end, opts.period, |day| {
-        if track {
-            repeats_by_day.push((day, 1));
-        }
-    });
-    drop(purchases);
+    // With a holdout, every repeat purchase day too, for the tracking chart.
+    let (stats, repeat_days) = summarize_with(
+        n,
+        purchases,
+        opts.calibration_end,
+        opts.period,
+        opts.observation_end.is_some(),
+    );
     progress("summary", 1, 1);
     let mut triples = Triples::new();
     let mut triple_of = vec![u32::MAX; n];
@@ -261,7 +260,7 @@ pub fn analyze(
     clv.pareto = pareto(&clv);
     if let Some(len) = holdout_len {
         clv.holdout =
-            Some(holdout(&model, &clv, len, opts, repeats_by_day).map_err(ClvError::Prediction)?);
+            Some(holdout(&model, &clv, len, opts, repeat_days).map_err(ClvError::Prediction)?);
     }
     Ok(clv)
 }
@@ -283,41 +282,6 @@ struct PairTerms {
     discounted: f64,
     /// 1 − G(holdout)
     holdout: f64,
-}
-
-/// Run `f(i)` for i in 0..n on the machine's cores, in order of the output.
-fn parallel_map<T: Default + Clone + Send, E: Send>(
-    n: usize,
-    f: impl Fn(usize) -> Result<T, E> + Sync,
-    tick: impl Fn(u64) + Sync,
-) -> Result<Vec<T>, E> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = n.div_ceil(threads).max(1);
-    let mut out = vec![T::default(); n];
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = out
-            .chunks_mut(chunk)
-            .enumerate()
-            .map(|(c, slice)| {
-                let (f, tick) = (&f, &tick);
-                scope.spawn(move || -> Result<(), E> {
-                    for (k, slot) in slice.iter_mut().enumerate() {
-                        *slot = f(c * chunk + k)?;
-                        if k % 4096 == 4095 {
-                            tick(4096);
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().expect("worker thread"))
-    })?;
-    Ok(out)
 }
 
 fn predict_triples(
@@ -357,7 +321,7 @@ fn predict_triples(
                     .transpose()?,
             })
         };
-        let out = parallel_map(n, one, tick).map_err(ClvError::Prediction)?;
+        let out = crate::par::map(n, one, tick).map_err(ClvError::Prediction)?;
         progress("predict", n as u64, n as u64);
         return Ok(out);
     }
@@ -374,7 +338,7 @@ fn predict_triples(
         }
         pair_of.push(k);
     }
-    let terms = parallel_map(
+    let terms = crate::par::map(
         pairs.len(),
         |k| -> Result<PairTerms, HypError> {
             let (x, t) = pairs[k];
@@ -397,7 +361,7 @@ fn predict_triples(
         |_| {},
     )
     .map_err(ClvError::Prediction)?;
-    let out = parallel_map(
+    let out = crate::par::map(
         n,
         |i| -> Result<TriplePrediction, HypError> {
             let (x, tx, t) = (triples.x[i], triples.t_x[i], triples.t[i]);
@@ -469,7 +433,7 @@ fn holdout(
     clv: &Clv,
     length: f64,
     opts: &ClvOptions,
-    mut repeats_by_day: Vec<(i64, u32)>,
+    mut repeat_days: Vec<i32>,
 ) -> Result<Holdout, HypError> {
     let mut groups: Vec<(u64, f64, f64)> = vec![(0, 0.0, 0.0); FREQUENCY_GROUPS as usize];
     let (mut actual_total, mut expected_total) = (0.0, 0.0);
@@ -505,7 +469,7 @@ fn holdout(
             _ => cohorts.push((d, 1.0)),
         }
     }
-    repeats_by_day.sort_unstable();
+    repeat_days.sort_unstable();
     let start = cohorts.first().map_or(opts.calibration_end, |c| c.0);
     let end = opts.observation_end.unwrap_or(opts.calibration_end);
     let per = opts.period.days();
@@ -515,8 +479,8 @@ fn holdout(
     let mut actual = 0.0;
     loop {
         let at = day.min(end);
-        while k < repeats_by_day.len() && repeats_by_day[k].0 <= at {
-            actual += repeats_by_day[k].1 as f64;
+        while k < repeat_days.len() && i64::from(repeat_days[k]) <= at {
+            actual += 1.0;
             k += 1;
         }
         let mut expected = 0.0;

@@ -91,17 +91,27 @@ impl Prepared {
             g[1] = n * ln_g;
             g[2] = n * q / gamma;
         }
-        for i in 0..self.zbar.len() {
-            let k = self.xi[i] as usize;
-            let x = self.xs[k];
-            let s = gamma + x * self.zbar[i];
-            let ls = s.ln();
-            let e = p * x + q;
-            ll += c[k] - e * ls;
-            if want {
-                g[0] += gp[k] - x * ls;
-                g[1] += gq[k] - ls;
-                g[2] -= e / s;
+        let part = |range: std::ops::Range<usize>| {
+            let (mut ll, mut g) = (0.0, [0.0; 3]);
+            for i in range {
+                let k = self.xi[i] as usize;
+                let x = self.xs[k];
+                let s = gamma + x * self.zbar[i];
+                let ls = s.ln();
+                let e = p * x + q;
+                ll += c[k] - e * ls;
+                if want {
+                    g[0] += gp[k] - x * ls;
+                    g[1] += gq[k] - ls;
+                    g[2] -= e / s;
+                }
+            }
+            (ll, g)
+        };
+        for (l, gp) in crate::par::ranges(self.zbar.len(), 50_000, part) {
+            ll += l;
+            for k in 0..3 {
+                g[k] += gp[k];
             }
         }
         if let Some(out) = grad {

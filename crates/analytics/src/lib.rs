@@ -11,6 +11,7 @@ pub mod bgnbd;
 pub mod clv;
 pub mod gamma_gamma;
 pub mod optim;
+pub mod par;
 pub mod sim;
 pub mod special;
 pub mod summary;

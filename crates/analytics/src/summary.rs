@@ -104,18 +104,20 @@ pub fn summarize(
     calibration_end: i64,
     period: Period,
 ) -> Vec<Option<CustomerStats>> {
-    summarize_with(n, purchases, calibration_end, period, |_| {})
+    summarize_with(n, purchases.to_vec(), calibration_end, period, false).0
 }
 
-/// [`summarize`], calling `on_repeat(day)` for every repeat purchase day (any day of a
-/// customer's after their first, calibration or later).
+/// [`summarize`], consuming the purchases (they are freed as soon as they are grouped by
+/// customer, before the summaries are allocated), on every core; with `track_repeats` also
+/// every repeat purchase day (any day of a customer's after their first, calibration or
+/// later), for the tracking chart.
 pub fn summarize_with(
     n: usize,
-    purchases: &[Purchase],
+    purchases: Vec<Purchase>,
     calibration_end: i64,
     period: Period,
-    mut on_repeat: impl FnMut(i64),
-) -> Vec<Option<CustomerStats>> {
+    track_repeats: bool,
+) -> (Vec<Option<CustomerStats>>, Vec<i32>) {
     // Counting sort by customer (indices are dense), then each customer's few purchases by day.
     let mut start = vec![0u32; n + 1];
     for p in purchases.iter().filter(|p| (p.customer as usize) < n) {
@@ -132,66 +134,113 @@ pub fn summarize_with(
         *slot += 1;
     }
     drop(fill);
+    drop(purchases);
     let per = period.days();
     let calibration_end = calibration_end.clamp(i32::MIN.into(), i32::MAX.into()) as i32;
     let mut out = vec![None; n];
-    for (c, slot) in out.iter_mut().enumerate() {
-        let mine = &mut sorted[start[c] as usize..start[c + 1] as usize];
-        if mine.is_empty() {
-            continue;
-        }
-        mine.sort_unstable_by_key(|d| d.0);
-        let first = mine[0].0;
-        if first > calibration_end {
-            continue;
-        }
-        let mut s = CustomerStats {
-            x: 0,
-            t_x: 0.0,
-            t: (calibration_end - first) as f64 / per,
-            zbar: 0.0,
-            first_day: first,
-            last_day: first,
-            last_calibration_day: first,
-            calibration_spend: 0.0,
-            total_spend: 0.0,
-            purchase_days: 0,
-            later_days: 0,
-        };
-        let mut repeat_value = 0.0;
-        let mut i = 0;
-        while i < mine.len() {
-            // One purchase day: every purchase of that day.
-            let day = mine[i].0;
-            let mut value = 0.0;
-            while i < mine.len() && mine[i].0 == day {
-                value += mine[i].1;
-                i += 1;
-            }
-            s.total_spend += value;
-            s.purchase_days += 1;
-            s.last_day = day;
-            if day != first {
-                on_repeat(i64::from(day));
-            }
-            if day <= calibration_end {
-                s.calibration_spend += value;
-                s.last_calibration_day = day;
-                if day != first {
-                    s.x += 1;
-                    repeat_value += value;
-                }
-            } else {
-                s.later_days += 1;
-            }
-        }
-        s.t_x = (s.last_calibration_day - first) as f64 / per;
-        if s.x > 0 {
-            s.zbar = repeat_value / s.x as f64;
-        }
-        *slot = Some(s);
+    // Customers in one consecutive block per core: each block owns its purchases and summaries.
+    let parts = crate::par::threads().min(n / 50_000).max(1);
+    let size = n.div_ceil(parts).max(1);
+    let mut blocks = Vec::with_capacity(parts);
+    let (mut rest_out, mut rest_sorted) = (&mut out[..], &mut sorted[..]);
+    for k in 0..parts {
+        let (a, b) = ((k * size).min(n), ((k + 1) * size).min(n));
+        let (o, ro) = rest_out.split_at_mut(b - a);
+        let (p, rp) = rest_sorted.split_at_mut((start[b] - start[a]) as usize);
+        blocks.push((a, o, p));
+        rest_out = ro;
+        rest_sorted = rp;
     }
-    out
+    let start = &start;
+    let repeats: Vec<Vec<i32>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = blocks
+            .into_iter()
+            .map(|(a, o, p)| {
+                scope.spawn(move || {
+                    let mut repeats = Vec::new();
+                    let base = start[a];
+                    for (k, slot) in o.iter_mut().enumerate() {
+                        let c = a + k;
+                        let mine =
+                            &mut p[(start[c] - base) as usize..(start[c + 1] - base) as usize];
+                        *slot = one_customer(mine, calibration_end, per, &mut |day| {
+                            if track_repeats {
+                                repeats.push(day)
+                            }
+                        });
+                    }
+                    repeats
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("summary thread"))
+            .collect()
+    });
+    (out, repeats.concat())
+}
+
+/// One customer's summary from their purchases (any order; sorted here by day).
+fn one_customer(
+    mine: &mut [(i32, f64)],
+    calibration_end: i32,
+    per: f64,
+    on_repeat: &mut impl FnMut(i32),
+) -> Option<CustomerStats> {
+    if mine.is_empty() {
+        return None;
+    }
+    mine.sort_unstable_by_key(|d| d.0);
+    let first = mine[0].0;
+    if first > calibration_end {
+        return None;
+    }
+    let mut s = CustomerStats {
+        x: 0,
+        t_x: 0.0,
+        t: (calibration_end - first) as f64 / per,
+        zbar: 0.0,
+        first_day: first,
+        last_day: first,
+        last_calibration_day: first,
+        calibration_spend: 0.0,
+        total_spend: 0.0,
+        purchase_days: 0,
+        later_days: 0,
+    };
+    let mut repeat_value = 0.0;
+    let mut i = 0;
+    while i < mine.len() {
+        // One purchase day: every purchase of that day.
+        let day = mine[i].0;
+        let mut value = 0.0;
+        while i < mine.len() && mine[i].0 == day {
+            value += mine[i].1;
+            i += 1;
+        }
+        s.total_spend += value;
+        s.purchase_days += 1;
+        s.last_day = day;
+        if day != first {
+            on_repeat(day);
+        }
+        if day <= calibration_end {
+            s.calibration_spend += value;
+            s.last_calibration_day = day;
+            if day != first {
+                s.x += 1;
+                repeat_value += value;
+            }
+        } else {
+            s.later_days += 1;
+        }
+    }
+    s.t_x = (s.last_calibration_day - first) as f64 / per;
+    if s.x > 0 {
+        s.zbar = repeat_value / s.x as f64;
+    }
+    Some(s)
 }
 
 #[cfg(test)]
@@ -321,13 +370,17 @@ fn quantile_thresholds(values: &[f64], bins: u8) -> Vec<f64> {
 /// days (x + 1), monetary the calibration spend. `None` where the summary is.
 pub fn rfm(stats: &[Option<CustomerStats>], today: i32, bins: u8) -> Vec<Option<Rfm>> {
     let have = || stats.iter().flatten();
-    let score = |f: &dyn Fn(&CustomerStats) -> f64| {
+    let score = |f: &(dyn Fn(&CustomerStats) -> f64 + Sync)| {
         let v: Vec<f64> = have().map(f).collect();
         quantile_scores(&v, bins)
     };
-    let r = score(&|s| -f64::from(today - s.last_calibration_day));
-    let f = score(&|s| f64::from(s.x + 1));
-    let m = score(&|s| s.calibration_spend);
+    // The three scores on their own cores.
+    let (r, f, m) = std::thread::scope(|scope| {
+        let r = scope.spawn(|| score(&|s| -f64::from(today - s.last_calibration_day)));
+        let f = scope.spawn(|| score(&|s| f64::from(s.x + 1)));
+        let m = score(&|s| s.calibration_spend);
+        (r.join().expect("recency"), f.join().expect("frequency"), m)
+    });
     let mut k = 0;
     stats
         .iter()

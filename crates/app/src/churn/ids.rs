@@ -12,6 +12,8 @@ pub struct CustomerIds {
     starts: Vec<u64>,
     table: HashTable<u32>,
     hasher: hashbrown::DefaultHashBuilder,
+    /// The id asked for last: files often list a customer's purchases together.
+    last: Option<u32>,
 }
 
 impl CustomerIds {
@@ -20,6 +22,15 @@ impl CustomerIds {
             starts: vec![0],
             ..Default::default()
         }
+    }
+
+    /// Room for `n` customers without regrowing the table.
+    pub fn with_capacity(n: usize) -> CustomerIds {
+        let mut ids = CustomerIds::new();
+        ids.table.reserve(n, |_| 0);
+        ids.starts.reserve(n);
+        ids.arena.reserve(n * 8);
+        ids
     }
 
     pub fn len(&self) -> usize {
@@ -41,6 +52,15 @@ impl CustomerIds {
 
     /// The number of `id`, giving it the next number if new.
     pub fn intern(&mut self, id: &str) -> u32 {
+        if let Some(last) = self.last.filter(|&l| self.bytes(l) == id.as_bytes()) {
+            return last;
+        }
+        let i = self.intern_hashed(id);
+        self.last = Some(i);
+        i
+    }
+
+    fn intern_hashed(&mut self, id: &str) -> u32 {
         let h = self.hasher.hash_one(id.as_bytes());
         if let Some(&i) = self.table.find(h, |&i| {
             let (a, b) = (

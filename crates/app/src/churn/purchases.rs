@@ -281,9 +281,7 @@ fn read_plain(
         return Ok(None);
     }
     let data_start = nl as u64 + 1;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8) as u64;
+    let threads = analytics::par::threads() as u64;
     let parts_n = if size - data_start < (4 << 20) {
         1
     } else {
@@ -385,8 +383,10 @@ fn parse_range(
     let first = file.read(&mut buf)?;
     let mut filled = first;
     let lines_seen = memchr::memchr_iter(b'\n', &buf[..first]).count().max(1);
-    part.purchases
-        .reserve(((to - from) as usize / (first / lines_seen).max(1)) * 21 / 20 + 16);
+    let rows = ((to - from) as usize / (first / lines_seen).max(1)) * 21 / 20 + 16;
+    part.purchases.reserve(rows);
+    // Customers: a guess of one per two purchases; the table grows if there are more.
+    part.ids = CustomerIds::with_capacity(rows / 2);
     let mut line_no = 0i64;
     let need = layout.pos.iter().copied().max().expect("three columns") + 1;
     let mut first_round = true;
