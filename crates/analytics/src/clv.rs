@@ -12,6 +12,7 @@
 //! in parallel; a customer's values are its triple's scaled by its own expected spend.
 
 use crate::bgnbd::{BgNbd, BgNbdFit, FitError, Triples};
+use crate::cohorts::{Cohort, CohortPeriod};
 use crate::gamma_gamma::{GammaGamma, GammaGammaFit};
 use crate::special::HypError;
 use crate::summary::{rfm, summarize_with, CustomerStats, Period, Purchase, Rfm};
@@ -29,6 +30,13 @@ pub struct ClvOptions {
     pub discount_rate: f64,
     /// RFM score levels (5 = quintiles).
     pub rfm_bins: u8,
+    /// Acquisition cohorts by month or week.
+    pub cohort_period: CohortPeriod,
+    /// Churn rule 1: P(alive) below this counts as churned.
+    pub churn_p_alive: f64,
+    /// Churn rule 2: no purchase for longer than this many times the customer's own mean time
+    /// between purchases (for one-time buyers: the median of the repeat buyers').
+    pub churn_inactivity_multiple: f64,
 }
 
 impl ClvOptions {
@@ -95,6 +103,32 @@ pub struct Holdout {
     pub tracking: Vec<TrackPoint>,
 }
 
+/// Churn and retention at the end of calibration under the two non-contractual rules of
+/// SPEC.md §4 (churn rate = churned / all customers; retention rate = 1 − churn rate), overall
+/// and by acquisition cohort.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Churn {
+    pub p_alive_threshold: f64,
+    pub inactivity_multiple: f64,
+    /// Median time between purchases of repeat buyers, in periods (used for one-time buyers).
+    pub median_gap_periods: f64,
+    pub customers: u64,
+    pub churned_by_p_alive: u64,
+    pub churned_by_inactivity: u64,
+    /// (cohort start day, customers, churned by P(alive), churned by inactivity)
+    pub by_cohort: Vec<(i32, u64, u64, u64)>,
+}
+
+impl Churn {
+    pub fn rate_p_alive(&self) -> f64 {
+        self.churned_by_p_alive as f64 / self.customers.max(1) as f64
+    }
+
+    pub fn rate_inactivity(&self) -> f64 {
+        self.churned_by_inactivity as f64 / self.customers.max(1) as f64
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Clv {
     pub options: ClvOptions,
@@ -106,6 +140,9 @@ pub struct Clv {
     pub n_customers: usize,
     pub pareto: Pareto,
     pub holdout: Option<Holdout>,
+    /// Retention by acquisition cohort, observed to the last day analysed.
+    pub cohorts: Vec<Cohort>,
+    pub churn: Churn,
     rfm: Vec<Option<Rfm>>,
     triple_of: Vec<u32>,
     per_triple: Vec<TriplePrediction>,
@@ -200,13 +237,16 @@ pub fn analyze(
         purchases.retain(|p| i64::from(p.day) <= last);
     }
     // With a holdout, every repeat purchase day too, for the tracking chart.
-    let (stats, repeat_days) = summarize_with(
+    let summary = summarize_with(
         n,
         purchases,
         opts.calibration_end,
         opts.period,
         opts.observation_end.is_some(),
+        Some(opts.cohort_period),
     );
+    let (stats, repeat_days) = (summary.stats, summary.repeat_days);
+    let cohorts = summary.cohorts.table(opts.cohort_period, last as i32);
     progress("summary", 1, 1);
     let mut triples = Triples::new();
     let mut triple_of = vec![u32::MAX; n];
@@ -253,11 +293,14 @@ pub fn analyze(
         n_customers,
         pareto: Pareto::default(),
         holdout: None,
+        cohorts,
+        churn: Churn::default(),
         rfm,
         triple_of,
         per_triple,
     };
     clv.pareto = pareto(&clv);
+    clv.churn = churn(&clv);
     if let Some(len) = holdout_len {
         clv.holdout =
             Some(holdout(&model, &clv, len, opts, repeat_days).map_err(ClvError::Prediction)?);
@@ -426,6 +469,55 @@ fn pareto(clv: &Clv) -> Pareto {
     }
 }
 
+fn churn(clv: &Clv) -> Churn {
+    let o = &clv.options;
+    let mut gaps: Vec<f64> = clv
+        .stats
+        .iter()
+        .flatten()
+        .filter(|s| s.x > 0)
+        .map(|s| s.t_x / f64::from(s.x))
+        .collect();
+    let median_gap = if gaps.is_empty() {
+        0.0
+    } else {
+        let mid = gaps.len() / 2;
+        *gaps.select_nth_unstable_by(mid, f64::total_cmp).1
+    };
+    drop(gaps);
+    let mut c = Churn {
+        p_alive_threshold: o.churn_p_alive,
+        inactivity_multiple: o.churn_inactivity_multiple,
+        median_gap_periods: median_gap,
+        ..Churn::default()
+    };
+    let mut by_cohort: std::collections::BTreeMap<i32, (u64, u64, u64)> = Default::default();
+    for (i, v) in clv.values() {
+        let Some(s) = &clv.stats[i] else { continue };
+        let gap = if s.x > 0 {
+            s.t_x / f64::from(s.x)
+        } else {
+            median_gap
+        };
+        let by_alive = v.p_alive < o.churn_p_alive;
+        let by_inactivity = s.t - s.t_x > o.churn_inactivity_multiple * gap;
+        c.customers += 1;
+        c.churned_by_p_alive += u64::from(by_alive);
+        c.churned_by_inactivity += u64::from(by_inactivity);
+        let e = by_cohort
+            .entry(o.cohort_period.index(s.first_day))
+            .or_default();
+        e.0 += 1;
+        e.1 += u64::from(by_alive);
+        e.2 += u64::from(by_inactivity);
+    }
+    c.by_cohort = by_cohort
+        .into_iter()
+        .map(|(k, (n, a, b))| (o.cohort_period.start_day(k), n, a, b))
+        .collect();
+    c
+}
+
 const FREQUENCY_GROUPS: u32 = 8;
 
 fn holdout(
@@ -536,6 +628,9 @@ mod tests {
             horizon_months: 12,
             discount_rate: 0.01,
             rfm_bins: 5,
+            cohort_period: CohortPeriod::Month,
+            churn_p_alive: 0.5,
+            churn_inactivity_multiple: 3.0,
         }
     }
 
@@ -571,6 +666,24 @@ mod tests {
             .all(|w| w[0].actual_cumulative <= w[1].actual_cumulative));
         assert!(clv.pareto.top20_revenue_share > 0.2 && clv.pareto.top20_revenue_share < 1.0);
         assert_eq!(clv.pareto.revenue_curve.len(), 101);
+        // Every customer is in one cohort; period 0 is everyone; 78 weeks ≈ 18 months observed.
+        assert_eq!(clv.cohorts.iter().map(|c| c.customers).sum::<u64>(), 5_000);
+        assert!(clv
+            .cohorts
+            .iter()
+            .all(|c| c.retained[0] == 1.0 && c.retained.iter().all(|r| (0.0..=1.0).contains(r))));
+        assert!(clv.cohorts[0].retained.len() >= 17);
+        let ch = &clv.churn;
+        assert_eq!(ch.customers, 5_000);
+        assert!(
+            ch.rate_p_alive() > 0.05 && ch.rate_p_alive() < 0.6,
+            "{ch:?}"
+        );
+        assert!(
+            ch.rate_inactivity() > 0.05 && ch.rate_inactivity() < 0.9,
+            "{ch:?}"
+        );
+        assert_eq!(ch.by_cohort.iter().map(|c| c.1).sum::<u64>(), 5_000);
     }
 
     #[test]

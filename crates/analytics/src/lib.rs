@@ -9,6 +9,7 @@
 
 pub mod bgnbd;
 pub mod clv;
+pub mod cohorts;
 pub mod gamma_gamma;
 pub mod optim;
 pub mod par;

@@ -50,6 +50,20 @@ pub fn day_number(year: i32, month: u32, day: u32) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// (year, month, day) of a day number (days since 1970-01-01; Howard Hinnant's civil_from_days).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
 /// The unit of `t_x` and `T`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {
@@ -104,7 +118,17 @@ pub fn summarize(
     calibration_end: i64,
     period: Period,
 ) -> Vec<Option<CustomerStats>> {
-    summarize_with(n, purchases.to_vec(), calibration_end, period, false).0
+    summarize_with(n, purchases.to_vec(), calibration_end, period, false, None).stats
+}
+
+/// What [`summarize_with`] gives.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub stats: Vec<Option<CustomerStats>>,
+    /// Every repeat purchase day (when asked for).
+    pub repeat_days: Vec<i32>,
+    /// Acquisition cohorts of every customer with purchases (when asked for).
+    pub cohorts: crate::cohorts::CohortCounts,
 }
 
 /// [`summarize`], consuming the purchases (they are freed as soon as they are grouped by
@@ -117,7 +141,8 @@ pub fn summarize_with(
     calibration_end: i64,
     period: Period,
     track_repeats: bool,
-) -> (Vec<Option<CustomerStats>>, Vec<i32>) {
+    cohorts: Option<crate::cohorts::CohortPeriod>,
+) -> Summary {
     // Counting sort by customer (indices are dense), then each customer's few purchases by day.
     let mut start = vec![0u32; n + 1];
     for p in purchases.iter().filter(|p| (p.customer as usize) < n) {
@@ -152,12 +177,13 @@ pub fn summarize_with(
         rest_sorted = rp;
     }
     let start = &start;
-    let repeats: Vec<Vec<i32>> = std::thread::scope(|scope| {
+    let per_block: Vec<(Vec<i32>, crate::cohorts::CohortCounts)> = std::thread::scope(|scope| {
         let handles: Vec<_> = blocks
             .into_iter()
             .map(|(a, o, p)| {
                 scope.spawn(move || {
                     let mut repeats = Vec::new();
+                    let mut counts = crate::cohorts::CohortCounts::default();
                     let base = start[a];
                     for (k, slot) in o.iter_mut().enumerate() {
                         let c = a + k;
@@ -168,8 +194,12 @@ pub fn summarize_with(
                                 repeats.push(day)
                             }
                         });
+                        if let Some(cp) = cohorts {
+                            // `one_customer` sorted the days.
+                            counts.add_customer(cp, mine.iter().map(|d| d.0));
+                        }
                     }
-                    repeats
+                    (repeats, counts)
                 })
             })
             .collect();
@@ -178,7 +208,15 @@ pub fn summarize_with(
             .map(|h| h.join().expect("summary thread"))
             .collect()
     });
-    (out, repeats.concat())
+    let mut summary = Summary {
+        stats: out,
+        ..Summary::default()
+    };
+    for (repeats, counts) in per_block {
+        summary.repeat_days.extend(repeats);
+        summary.cohorts.merge(counts);
+    }
+    summary
 }
 
 /// One customer's summary from their purchases (any order; sorted here by day).
@@ -266,6 +304,10 @@ mod tests {
         assert_eq!(day_number(1900, 2, 29), None);
         assert_eq!(day_number(2024, 13, 1), None);
         assert_eq!(day_number(1969, 12, 31), Some(-1));
+        for d in [-800_000i64, -1, 0, 10_957, 19_723, 2_932_896] {
+            let (y, m, dd) = civil_from_days(d);
+            assert_eq!(day_number(y as i32, m, dd), Some(d));
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use crate::cli::{app_err, bar, lang, say};
 use analytics::clv::ClvOptions;
+use analytics::cohorts::CohortPeriod;
 use analytics::summary::Period;
 use anyhow::{anyhow, Result};
 use app::churn::clv as clv_file;
@@ -19,7 +20,7 @@ use std::sync::Mutex;
 pub enum AnalyzeCommand {
     /// RFM, P(alive), expected purchases, expected spend and CLV per customer (BG/NBD +
     /// Gamma-Gamma), with a JSON summary of the fitted models, Pareto and holdout check.
-    Clv(ClvArgs),
+    Clv(Box<ClvArgs>),
 }
 
 #[derive(Args)]
@@ -62,6 +63,16 @@ pub struct ClvArgs {
     /// RFM score levels (5 = quintiles).
     #[arg(long, default_value_t = 5)]
     rfm_bins: u8,
+    /// Acquisition cohorts by month or week.
+    #[arg(long, default_value = "month", value_parser = ["month", "week"])]
+    cohort: String,
+    /// Churn rule 1: a customer whose P(alive) is below this counts as churned.
+    #[arg(long, default_value_t = 0.5)]
+    churn_threshold: f64,
+    /// Churn rule 2: no purchase for longer than this many times the customer's own mean time
+    /// between purchases (one-time buyers: the median of repeat buyers') counts as churned.
+    #[arg(long, default_value_t = 3.0)]
+    inactivity_multiple: f64,
     /// Per-customer output, CSV or xlsx by extension.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -78,7 +89,7 @@ pub struct ClvArgs {
 
 pub async fn run(cmd: AnalyzeCommand) -> Result<()> {
     match cmd {
-        AnalyzeCommand::Clv(args) => tokio::task::spawn_blocking(move || clv(args)).await?,
+        AnalyzeCommand::Clv(args) => tokio::task::spawn_blocking(move || clv(*args)).await?,
     }
 }
 
@@ -162,6 +173,13 @@ fn clv(a: ClvArgs) -> Result<()> {
         horizon_months: a.horizon,
         discount_rate: a.discount_rate,
         rfm_bins: a.rfm_bins,
+        cohort_period: if a.cohort == "week" {
+            CohortPeriod::Week
+        } else {
+            CohortPeriod::Month
+        },
+        churn_p_alive: a.churn_threshold,
+        churn_inactivity_multiple: a.inactivity_multiple,
     };
     let stage_bar: Mutex<Option<(String, ProgressBar)>> = Mutex::new(None);
     let progress = |stage: &str, done: u64, total: u64| {
@@ -279,6 +297,24 @@ fn table(s: &serde_json::Value) -> String {
         100.0 * f(&s["pareto"]["top20_revenue_share"]),
         say("future value", "未来价值"),
         100.0 * f(&s["pareto"]["top20_clv_share"])
+    ));
+    let c = &s["churn"];
+    out.push_str(&format!(
+        "{} {:.1} % (P(alive) < {})   {:.1} % ({})\n",
+        say("churn rate", "流失率"),
+        100.0 * f(&c["by_p_alive"]["churn_rate"]),
+        f(&c["p_alive_threshold"]),
+        100.0 * f(&c["by_inactivity"]["churn_rate"]),
+        say(
+            &format!(
+                "inactive > {} × own purchase interval",
+                f(&c["inactivity_multiple"])
+            ),
+            &format!(
+                "未购买时间超过自身购买间隔的 {} 倍",
+                f(&c["inactivity_multiple"])
+            )
+        )
     ));
     if let Some(h) = s["holdout"].as_object() {
         out.push_str(&format!(

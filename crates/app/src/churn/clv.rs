@@ -356,6 +356,34 @@ impl DateCache {
     }
 }
 
+/// Churn and retention at the calibration end under both rules, with their definitions.
+fn churn_json(clv: &Clv) -> Value {
+    let c = &clv.churn;
+    let rule = |churned: u64| {
+        let rate = churned as f64 / c.customers.max(1) as f64;
+        json!({ "churned": churned, "churn_rate": rate, "retention_rate": 1.0 - rate })
+    };
+    json!({
+        "as_of": day_to_date(clv.options.calibration_end).to_string(),
+        "customers": c.customers,
+        "p_alive_threshold": c.p_alive_threshold,
+        "inactivity_multiple": c.inactivity_multiple,
+        "median_gap_periods": c.median_gap_periods,
+        "definition": {
+            "en": format!("churned: P(alive) below {} (rule 1), or no purchase for more than {} times the customer's own mean time between purchases (rule 2; one-time buyers: the repeat buyers' median, {:.2} periods). Churn rate = churned / all customers; retention rate = 1 - churn rate.", c.p_alive_threshold, c.inactivity_multiple, c.median_gap_periods),
+            "zh": format!("流失：存活概率低于 {}（规则一），或未购买时间超过该客户平均购买间隔的 {} 倍（规则二；只购买过一次的客户用重复购买客户的中位间隔 {:.2} 个周期）。流失率 = 流失客户数 / 全部客户数；保持率 = 1 - 流失率。", c.p_alive_threshold, c.inactivity_multiple, c.median_gap_periods),
+        },
+        "by_p_alive": rule(c.churned_by_p_alive),
+        "by_inactivity": rule(c.churned_by_inactivity),
+        "by_cohort": c.by_cohort.iter().map(|&(start, n, a, b)| json!({
+            "start": day_to_date(i64::from(start)).to_string(),
+            "customers": n,
+            "churn_rate_p_alive": a as f64 / n.max(1) as f64,
+            "churn_rate_inactivity": b as f64 / n.max(1) as f64,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 fn rounded(v: f64, digits: i32) -> f64 {
     let k = 10f64.powi(digits);
     (v * k).round() / k
@@ -445,6 +473,19 @@ pub fn summary_json(clv: &Clv, p: &Purchases) -> Value {
             "clv_curve": clv.pareto.clv_curve.iter().map(|v| rounded(*v, 6)).collect::<Vec<_>>(),
         },
         "holdout": holdout,
+        "cohorts": {
+            "period": match o.cohort_period {
+                analytics::cohorts::CohortPeriod::Month => "month",
+                analytics::cohorts::CohortPeriod::Week => "week",
+            },
+            "definition": "customers grouped by the period of their first purchase; retained[k] = share with a purchase in the k-th period after it (k = 0: the acquisition period)",
+            "rows": clv.cohorts.iter().map(|c| json!({
+                "start": day_to_date(i64::from(c.start_day)).to_string(),
+                "customers": c.customers,
+                "retained": c.retained.iter().map(|v| rounded(*v, 6)).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        },
+        "churn": churn_json(clv),
     })
 }
 

@@ -80,6 +80,26 @@ fn clv_on_a_gb18030_file_writes_customers_and_a_summary() {
     }
     assert!(s["pareto"]["top20_revenue_share"].as_f64().unwrap() > 0.2);
     assert!(s["holdout"]["tracking"].as_array().unwrap().len() > 70);
+    let rows = s["cohorts"]["rows"].as_array().unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|r| r["customers"].as_u64().unwrap())
+            .sum::<u64>(),
+        3_000
+    );
+    assert_eq!(rows[0]["retained"][0], 1.0);
+    let churn = &s["churn"];
+    assert_eq!(churn["customers"], 3_000);
+    for rule in ["by_p_alive", "by_inactivity"] {
+        let r = churn[rule]["churn_rate"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&r), "{rule}");
+        assert!((churn[rule]["retention_rate"].as_f64().unwrap() - (1.0 - r)).abs() < 1e-12);
+    }
+    assert!(churn["definition"]["zh"]
+        .as_str()
+        .unwrap()
+        .contains("流失率"));
+    assert!(text(&o).contains("churn rate"));
     let body = std::fs::read_to_string(&csv).unwrap();
     let mut lines = body.lines();
     let header = lines.next().unwrap().trim_start_matches('\u{feff}');
