@@ -15,7 +15,7 @@ use crate::bgnbd::{BgNbd, BgNbdFit, FitError, Triples};
 use crate::cohorts::{Cohort, CohortPeriod};
 use crate::gamma_gamma::{GammaGamma, GammaGammaFit};
 use crate::special::HypError;
-use crate::summary::{rfm, summarize_with, CustomerStats, Period, Purchase, Rfm};
+use crate::summary::{rfm, summarize_with, CustomerStats, Period, Purchase, Rfm, Summary};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClvOptions {
@@ -212,6 +212,27 @@ pub fn analyze(
     opts: &ClvOptions,
     progress: Progress,
 ) -> Result<Clv, ClvError> {
+    check_options(opts)?;
+    let last = opts.observation_end.unwrap_or(opts.calibration_end);
+    progress("summary", 0, 1);
+    let mut purchases = purchases;
+    if purchases.iter().any(|p| i64::from(p.day) > last) {
+        purchases.retain(|p| i64::from(p.day) <= last);
+    }
+    // With a holdout, every repeat purchase day too, for the tracking chart.
+    let summary = summarize_with(
+        n,
+        purchases,
+        opts.calibration_end,
+        opts.period,
+        opts.observation_end.is_some(),
+        Some(opts.cohort_period),
+    );
+    progress("summary", 1, 1);
+    analyze_summary(summary, opts, progress)
+}
+
+fn check_options(opts: &ClvOptions) -> Result<(), ClvError> {
     if let Some(end) = opts.observation_end {
         if end <= opts.calibration_end {
             return Err(ClvError::Options(
@@ -229,25 +250,23 @@ pub fn analyze(
             "the horizon must be at least one month".into(),
         ));
     }
+    Ok(())
+}
+
+/// The analysis from summaries made elsewhere (e.g. by SQL in the store): customer `i` is
+/// `summary.stats[i]`; `summary.repeat_days` feeds the holdout tracking chart and
+/// `summary.cohorts` the retention table.
+pub fn analyze_summary(
+    summary: Summary,
+    opts: &ClvOptions,
+    progress: Progress,
+) -> Result<Clv, ClvError> {
+    check_options(opts)?;
     let last = opts.observation_end.unwrap_or(opts.calibration_end);
     let per = opts.period.days();
-    progress("summary", 0, 1);
-    let mut purchases = purchases;
-    if purchases.iter().any(|p| i64::from(p.day) > last) {
-        purchases.retain(|p| i64::from(p.day) <= last);
-    }
-    // With a holdout, every repeat purchase day too, for the tracking chart.
-    let summary = summarize_with(
-        n,
-        purchases,
-        opts.calibration_end,
-        opts.period,
-        opts.observation_end.is_some(),
-        Some(opts.cohort_period),
-    );
+    let n = summary.stats.len();
     let (stats, repeat_days) = (summary.stats, summary.repeat_days);
     let cohorts = summary.cohorts.table(opts.cohort_period, last as i32);
-    progress("summary", 1, 1);
     let mut triples = Triples::new();
     let mut triple_of = vec![u32::MAX; n];
     let mut spend_data = Vec::new();

@@ -2,7 +2,7 @@
 //! store: it reads the file, fits BG/NBD and Gamma-Gamma and writes per-customer values and a
 //! JSON summary, with progress bars and a readable table at the end.
 
-use crate::cli::{app_err, bar, lang, say};
+use crate::cli::{app_err, bar, lang, open, say, StoreArgs};
 use analytics::clv::ClvOptions;
 use analytics::cohorts::CohortPeriod;
 use analytics::summary::Period;
@@ -11,6 +11,7 @@ use app::churn::clv as clv_file;
 use app::churn::purchases::{read_purchases, FileInput};
 use app::customers::import::parse_map;
 use app::customers::table::Encoding;
+use app::Actor;
 use clap::{Args, Subcommand};
 use indicatif::ProgressBar;
 use std::path::PathBuf;
@@ -26,7 +27,8 @@ pub enum AnalyzeCommand {
 #[derive(Args)]
 pub struct ClvArgs {
     /// Transactions file (CSV in UTF-8 or GB18030, or xlsx): one row per purchase with a
-    /// customer id, a date and an amount.
+    /// customer id, a date and an amount. Without it, the store's transactions are analysed
+    /// (summarised by SQL in the store; month cohorts).
     #[arg(long)]
     transactions: Option<PathBuf>,
     /// Customer id column (default: customer_id, customer, id, 客户编号 …).
@@ -45,7 +47,8 @@ pub struct ClvArgs {
     /// Force the CSV encoding: utf-8, gb18030 or gbk (default: detected).
     #[arg(long)]
     encoding: Option<String>,
-    /// Last day of the calibration period (YYYY-MM-DD); default: the last purchase day.
+    /// Last day of the calibration period (YYYY-MM-DD); default: a file's last purchase day,
+    /// or today for the store.
     #[arg(long)]
     calibration_end: Option<String>,
     /// Last day of a holdout period after calibration: predictions are checked against it.
@@ -87,20 +90,14 @@ pub struct ClvArgs {
     error_limit: usize,
 }
 
-pub async fn run(cmd: AnalyzeCommand) -> Result<()> {
+pub async fn run(cmd: AnalyzeCommand, store: &StoreArgs) -> Result<()> {
     match cmd {
-        AnalyzeCommand::Clv(args) => tokio::task::spawn_blocking(move || clv(*args)).await?,
+        AnalyzeCommand::Clv(args) => clv(*args, store).await,
     }
 }
 
-fn clv(a: ClvArgs) -> Result<()> {
+async fn clv(a: ClvArgs, store: &StoreArgs) -> Result<()> {
     let lang = lang();
-    let Some(path) = a.transactions.as_deref() else {
-        return Err(anyhow!(say(
-            "analyze clv on the store is not available yet: pass --transactions FILE",
-            "暂不支持直接分析数据库：请用 --transactions FILE 指定交易文件"
-        )));
-    };
     if a.output.is_none() && a.summary_json.is_none() {
         eprintln!(
             "{}",
@@ -145,29 +142,10 @@ fn clv(a: ClvArgs) -> Result<()> {
         .map(|s| clv_file::parse_date_option("observation-end", s))
         .transpose()
         .map_err(|e| anyhow!(e))?;
-    let display = path.display().to_string();
-    let input = FileInput {
-        path,
-        display: &display,
-        encoding,
-        columns,
-        date_format: a.date_format.clone(),
-        error_limit: a.error_limit,
-    };
-
-    let started = std::time::Instant::now();
-    let pb = bar(1, true);
-    pb.set_message(say("reading", "读取"));
-    let mut purchases = read_purchases(&input, lang, &|done, total| {
-        pb.set_length(total);
-        pb.set_position(done);
-    })
-    .map_err(app_err)?;
-    pb.finish_and_clear();
-    tracing::debug!(elapsed = ?started.elapsed(), rows = purchases.rows, "read");
-    let calibration_end = calibration_end.unwrap_or(purchases.last_day);
-    let opts = ClvOptions {
-        calibration_end,
+    let today = clv_file::parse_date_option("today", &domain::time::now_stored()[..10])
+        .map_err(|e| anyhow!(e))?;
+    let mut opts = ClvOptions {
+        calibration_end: calibration_end.unwrap_or(today),
         observation_end,
         period,
         horizon_months: a.horizon,
@@ -181,6 +159,7 @@ fn clv(a: ClvArgs) -> Result<()> {
         churn_p_alive: a.churn_threshold,
         churn_inactivity_multiple: a.inactivity_multiple,
     };
+    let started = std::time::Instant::now();
     let stage_bar: Mutex<Option<(String, ProgressBar)>> = Mutex::new(None);
     let progress = |stage: &str, done: u64, total: u64| {
         let mut g = stage_bar.lock().expect("progress lock");
@@ -201,7 +180,39 @@ fn clv(a: ClvArgs) -> Result<()> {
             b.set_position(done);
         }
     };
-    let result = clv_file::run(&mut purchases, &opts, lang, &progress).map_err(app_err)?;
+    let (result, purchases) = match a.transactions.as_deref() {
+        Some(path) => tokio::task::block_in_place(|| -> Result<_> {
+            let display = path.display().to_string();
+            let input = FileInput {
+                path,
+                display: &display,
+                encoding,
+                columns,
+                date_format: a.date_format.clone(),
+                error_limit: a.error_limit,
+            };
+            let pb = bar(1, true);
+            pb.set_message(say("reading", "读取"));
+            let mut purchases = read_purchases(&input, lang, &|done, total| {
+                pb.set_length(total);
+                pb.set_position(done);
+            })
+            .map_err(app_err)?;
+            pb.finish_and_clear();
+            tracing::debug!(elapsed = ?started.elapsed(), rows = purchases.rows, "read");
+            // A file's calibration ends by default with its last purchase day.
+            opts.calibration_end = calibration_end.unwrap_or(purchases.last_day);
+            let result = clv_file::run(&mut purchases, &opts, lang, &progress).map_err(app_err)?;
+            Ok((result, purchases))
+        })?,
+        // The store's, by default, today.
+        None => {
+            let app = open(store).await?;
+            app.analyze_store_clv(&Actor::cli(), &opts, &progress)
+                .await
+                .map_err(app_err)?
+        }
+    };
     if let Some((_, b)) = stage_bar.lock().expect("progress lock").take() {
         b.finish_and_clear();
     }

@@ -27,7 +27,7 @@ pub struct Cli {
 }
 
 #[derive(Args, Clone)]
-struct StoreArgs {
+pub(crate) struct StoreArgs {
     /// Directory for the embedded SQLite store.
     #[arg(
         long,
@@ -151,7 +151,7 @@ pub(crate) fn say(en: &str, zh: &str) -> String {
     }
 }
 
-async fn open(s: &StoreArgs) -> Result<App> {
+pub(crate) async fn open(s: &StoreArgs) -> Result<App> {
     App::open(s.database_url.as_deref(), &s.data_dir)
         .await
         .map_err(|e| anyhow!("{}", e.localized(lang())))
@@ -321,7 +321,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             };
             import(&app, kind, &file, &opts, errors_csv.as_deref()).await
         }
-        Command::Analyze { command } => crate::analyze::run(command).await,
+        Command::Analyze { command } => crate::analyze::run(command, &s).await,
         Command::Export {
             kind,
             output,

@@ -5,3 +5,4 @@
 pub mod clv;
 pub mod ids;
 pub mod purchases;
+pub mod store;

@@ -214,3 +214,135 @@ fn bad_files_are_rejected_with_reasons_and_nothing_is_written() {
     );
     assert!(t.contains("observation end"), "{t}");
 }
+
+/// The store path (SQL summaries) and the file path give the same analysis of the same
+/// purchases, on SQLite and PostgreSQL.
+async fn store_analysis_equals_file_analysis(t: &super::harness::TestApp) {
+    let cfg = analytics::sim::Config::demo(1_500);
+    let (mut customers, mut tx) = (
+        String::from("external_id,name\n"),
+        String::from("external_id,customer_id,occurred_at,amount\n"),
+    );
+    cfg.for_each(|c| {
+        customers.push_str(&format!("{},n{}\n", c.external_id, c.index));
+        for (k, p) in c.purchases.iter().enumerate() {
+            let day = 19_723 + (p.week * 7.0).floor() as i64;
+            let at = analytics::sim::unix_to_stored(day * 86_400 + 3_600 * (k as i64 % 20));
+            tx.push_str(&format!(
+                "T{}-{k},{},{at},{:.2}\n",
+                c.index, c.external_id, p.amount
+            ));
+        }
+    });
+    let (cf, tf) = (
+        t.file("c.csv", customers.as_bytes()),
+        t.file("t.csv", tx.as_bytes()),
+    );
+    for (kind, f) in [("customers", &cf), ("transactions", &tf)] {
+        let o = Command::new(env!("CARGO_BIN_EXE_fidelis"))
+            .args([
+                "--database-url",
+                &t.url,
+                "import",
+                kind,
+                f.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let run = |from_file: bool, name: &str| -> (serde_json::Value, Vec<String>) {
+        let (json, csv) = (
+            t.dir.path().join(format!("{name}.json")),
+            t.dir.path().join(format!("{name}.csv")),
+        );
+        let mut args = vec![
+            "--database-url",
+            &t.url,
+            "analyze",
+            "clv",
+            "--calibration-end",
+            "2024-09-29",
+            "--observation-end",
+            "2025-06-29",
+            "--period",
+            "week",
+            "--summary-json",
+            json.to_str().unwrap(),
+            "--output",
+            csv.to_str().unwrap(),
+        ];
+        if from_file {
+            args.extend(["--transactions", tf.to_str().unwrap()]);
+        }
+        let o = Command::new(env!("CARGO_BIN_EXE_fidelis"))
+            .args(&args)
+            .env("LANG", "en_US.UTF-8")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{name}: {}", text(&o));
+        let s: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+        let mut lines: Vec<String> = std::fs::read_to_string(csv)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect();
+        lines.sort();
+        (s, lines)
+    };
+    let (store, store_rows) = run(false, "store");
+    let (file, file_rows) = run(true, "file");
+    assert_eq!(store["n_customers"], 1_500);
+    // Amounts are summed as cents in SQL and as floats from the file: equal to 1e-9.
+    for key in [
+        "n_customers",
+        "bgnbd",
+        "gamma_gamma",
+        "pareto",
+        "cohorts",
+        "churn",
+        "holdout",
+        "totals",
+    ] {
+        close(&store[key], &file[key], key);
+    }
+    // Rows: the same customers and values, up to the last printed decimal.
+    assert_eq!(store_rows.len(), file_rows.len());
+    for (a, b) in store_rows.iter().zip(&file_rows) {
+        for (x, y) in a.split(',').zip(b.split(',')) {
+            match (x.parse::<f64>(), y.parse::<f64>()) {
+                (Ok(x), Ok(y)) => assert!((x - y).abs() <= 1e-4 * x.abs().max(1.0), "{a}\n{b}"),
+                _ => assert_eq!(x, y, "{a}\n{b}"),
+            }
+        }
+    }
+}
+
+fn close(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1e-9),
+                "{at}: {x} vs {y}"
+            );
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}");
+            for (k, v) in x {
+                close(v, &y[k], &format!("{at}.{k}"));
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}");
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                close(v, w, &format!("{at}[{i}]"));
+            }
+        }
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}
+
+crate::both!(store_analysis_equals_file_analysis);
