@@ -65,19 +65,6 @@ impl CohortCounts {
         }
     }
 
-    /// Counts made elsewhere (SQL): `customers` of cohort `cohort` bought in period `k` after
-    /// it; k = 0 gives the cohort's size.
-    pub fn add_active(&mut self, cohort: i32, k: usize, customers: u64) {
-        let e = self.counts.entry(cohort).or_default();
-        if e.1.len() <= k {
-            e.1.resize(k + 1, 0);
-        }
-        e.1[k] += customers;
-        if k == 0 {
-            e.0 += customers;
-        }
-    }
-
     pub fn merge(&mut self, other: CohortCounts) {
         for (cohort, (n, active)) in other.counts {
             let e = self.counts.entry(cohort).or_default();
