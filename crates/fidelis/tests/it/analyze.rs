@@ -175,44 +175,44 @@ fn bad_files_are_rejected_with_reasons_and_nothing_is_written() {
         t.contains("customer_id") && t.contains("--map") || t.contains("required column"),
         "{t}"
     );
+    // Data the models cannot use: (file, options, language, what the message must say).
     let once = "customer_id,date,amount\nA,2024-01-01,5\nB,2024-01-02,6\nC,2024-01-03,7\n";
-    let t = rejected(
-        d,
-        "once.csv",
-        once,
-        &["--calibration-end", "2024-02-01"],
-        "en_US.UTF-8",
-    );
-    assert!(t.contains("repeat purchase"), "{t}");
-    let t = rejected(
-        d,
-        "early.csv",
-        once,
-        &["--calibration-end", "2023-01-01"],
-        "en_US.UTF-8",
-    );
-    assert!(t.contains("calibration end"), "{t}");
-    let t = rejected(
-        d,
-        "once_zh.csv",
-        once,
-        &["--calibration-end", "2024-02-01"],
-        "zh_CN.UTF-8",
-    );
-    assert!(t.contains("重复购买"), "{t}");
-    let t = rejected(
-        d,
-        "order.csv",
-        once,
-        &[
-            "--calibration-end",
-            "2024-02-01",
-            "--observation-end",
-            "2024-01-01",
-        ],
-        "en_US.UTF-8",
-    );
-    assert!(t.contains("observation end"), "{t}");
+    let en = "en_US.UTF-8";
+    let cases: [(&str, &[&str], &str, &str); 4] = [
+        (
+            "once.csv",
+            &["--calibration-end", "2024-02-01"],
+            en,
+            "repeat purchase",
+        ),
+        (
+            "early.csv",
+            &["--calibration-end", "2023-01-01"],
+            en,
+            "calibration end",
+        ),
+        (
+            "once_zh.csv",
+            &["--calibration-end", "2024-02-01"],
+            "zh_CN.UTF-8",
+            "重复购买",
+        ),
+        (
+            "order.csv",
+            &[
+                "--calibration-end",
+                "2024-02-01",
+                "--observation-end",
+                "2024-01-01",
+            ],
+            en,
+            "observation end",
+        ),
+    ];
+    for (name, args, lang, want) in cases {
+        let t = rejected(d, name, once, args, lang);
+        assert!(t.contains(want), "{name}: {t}");
+    }
 }
 
 /// The store path (SQL summaries) and the file path give the same analysis of the same
