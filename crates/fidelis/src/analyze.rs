@@ -327,6 +327,15 @@ fn table(s: &serde_json::Value) -> String {
             )
         )
     ));
+    if let Some(r) = s["referral"].as_object() {
+        out.push_str(&format!(
+            "{} {:.1} % ({} / {})\n",
+            say("referral rate", "推荐率"),
+            100.0 * f(&r["referral_rate"]),
+            r["referrers"],
+            r["customers"]
+        ));
+    }
     if let Some(h) = s["holdout"].as_object() {
         out.push_str(&format!(
             "{} {:.0}   {} {:.1}\n",

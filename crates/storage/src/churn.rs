@@ -61,4 +61,15 @@ impl Store {
         tx.rollback().await?;
         Ok(n)
     }
+
+    /// Referral rate inputs (SPEC.md §4, seed 001): customers who brought at least one other
+    /// customer, and all customers.
+    pub async fn referral_counts(&self) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT CAST(COUNT(DISTINCT referred_by_id) AS BIGINT) AS referrers, CAST(COUNT(*) AS BIGINT) AS customers FROM customers",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((get_i(&row, "referrers"), get_i(&row, "customers")))
+    }
 }

@@ -21,6 +21,9 @@ pub struct Purchases {
     pub rows: u64,
     pub first_day: i64,
     pub last_day: i64,
+    /// (customers who referred someone, all customers), when the source knows referrals (the
+    /// store does, a transactions file does not).
+    pub referrals: Option<(i64, i64)>,
 }
 
 /// Day number of a date or date-time text: the fixed ISO forms fast, anything else through
@@ -486,6 +489,15 @@ pub fn summary_json(clv: &Clv, p: &Purchases) -> Value {
             })).collect::<Vec<_>>(),
         },
         "churn": churn_json(clv),
+        "referral": p.referrals.map(|(referrers, customers)| json!({
+            "referrers": referrers,
+            "customers": customers,
+            "referral_rate": referrers as f64 / customers.max(1) as f64,
+            "definition": {
+                "en": "customers who brought at least one other customer / all customers",
+                "zh": "推荐过至少一位新客户的客户数 / 全部客户数",
+            },
+        })),
     })
 }
 

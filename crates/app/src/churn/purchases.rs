@@ -231,6 +231,7 @@ pub fn read_purchases(
         rows: part.rows,
         first_day: part.first_day,
         last_day: part.last_day,
+        referrals: None,
     })
 }
 

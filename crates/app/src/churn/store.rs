@@ -56,6 +56,7 @@ impl App {
             rows,
             first_day: if first_day == i64::MAX { 0 } else { first_day },
             last_day: if last_day == i64::MIN { 0 } else { last_day },
+            referrals: Some(self.store.referral_counts().await?),
         };
         Ok((clv, purchases))
     }

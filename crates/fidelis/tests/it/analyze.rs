@@ -220,11 +220,15 @@ fn bad_files_are_rejected_with_reasons_and_nothing_is_written() {
 async fn store_analysis_equals_file_analysis(t: &super::harness::TestApp) {
     let cfg = analytics::sim::Config::demo(1_500);
     let (mut customers, mut tx) = (
-        String::from("external_id,name\n"),
+        String::from("external_id,name,referred_by\n"),
         String::from("external_id,customer_id,occurred_at,amount\n"),
     );
     cfg.for_each(|c| {
-        customers.push_str(&format!("{},n{}\n", c.external_id, c.index));
+        let referrer = c
+            .referred_by
+            .map(|r| format!("C{:07}", r + 1))
+            .unwrap_or_default();
+        customers.push_str(&format!("{},n{},{referrer}\n", c.external_id, c.index));
         for (k, p) in c.purchases.iter().enumerate() {
             let day = 19_723 + (p.week * 7.0).floor() as i64;
             let at = analytics::sim::unix_to_stored(day * 86_400 + 3_600 * (k as i64 % 20));
@@ -294,6 +298,16 @@ async fn store_analysis_equals_file_analysis(t: &super::harness::TestApp) {
     let (store, store_rows) = run(false, "store");
     let (file, file_rows) = run(true, "file");
     assert_eq!(store["n_customers"], 1_500);
+    // Referrals are known to the store only.
+    let referrers = cfg
+        .simulate()
+        .iter()
+        .filter_map(|c| c.referred_by)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    assert_eq!(store["referral"]["referrers"], referrers as u64);
+    assert_eq!(store["referral"]["customers"], 1_500);
+    assert!(referrers > 50 && file["referral"].is_null());
     // Amounts are summed as cents in SQL and as floats from the file: equal to 1e-9.
     for key in [
         "n_customers",
