@@ -142,3 +142,62 @@ test('import a file from the web: counts on success, every bad row on rejection'
   await page.goto(base + '/customers?q=WEB');
   assert.equal(Number(await page.textContent('#total')), 2);
 });
+
+test('churn page: the demo analysis in charts, a new run followed live, the value on a profile', async () => {
+  const page = await browser.newPage({ locale: 'en-US' });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', 'analyst');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/customers/);
+  await page.click('nav.areas a[href="/churn"]');
+  await page.waitForURL(/\/churn$/);
+
+  // The demo store was analysed on first start: figures and every chart drawn.
+  assert.ok(Number(await page.textContent('#fig-customers')) >= 300, 'customers analysed');
+  assert.match(await page.textContent('#fig-churn-p-alive'), /%/);
+  for (const id of ['chart-p-alive', 'chart-clv', 'chart-rfm', 'chart-pareto', 'chart-cohorts', 'chart-trend', 'chart-churn-cohort', 'chart-tracking', 'chart-holdout']) {
+    await page.waitForSelector(`#${id}[data-ready="1"] canvas`, { timeout: 10000 });
+  }
+  assert.ok(await page.locator('#at-risk tbody tr').count() >= 1, 'win-back list');
+  assert.ok(await page.locator('#segments tbody tr').count() >= 3, 'by segment');
+  await shot(page, 'churn');
+  const before = Number((await page.textContent('#churn-run-info')).match(/#(\d+)/)[1]);
+
+  // A new analysis from the form: the page follows it, then shows its results.
+  await page.fill('input[name=horizon_months]', '6');
+  await page.click('#run-submit');
+  await page.waitForURL(/\/churn\?run=\d+/);
+  await page.waitForFunction((b) => {
+    const info = document.getElementById('churn-run-info');
+    const m = info && info.textContent.match(/#(\d+)/);
+    return m && Number(m[1]) > b;
+  }, before, { timeout: 30000 });
+  assert.match(await page.textContent('#fig-expected + small, #fig-expected ~ small'), /6 months/);
+
+  // The export link gives a CSV with every analysed customer.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const csv = await (await download.createReadStream()).toArray();
+  const lines = Buffer.concat(csv).toString('utf8').trim().split('\n');
+  assert.equal(lines.length - 1, Number(await page.textContent('#fig-customers')));
+
+  // A customer at risk: the profile shows the same P(alive) and the flag.
+  const p = (await page.locator('#at-risk tbody tr').first().locator('td').nth(1).textContent()).trim();
+  await page.locator('#at-risk tbody tr a').first().click();
+  await page.waitForURL(/\/customers\/\d+/);
+  assert.equal((await page.textContent('#value-p-alive')).trim(), p);
+  assert.ok(await page.isVisible('#flag-at-risk'));
+  await shot(page, 'profile-value');
+
+  // In Chinese.
+  await page.goto(base + '/churn');
+  await page.click('#lang-switch');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+  assert.ok((await page.textContent('h1')).includes('客户流失与价值'));
+  await page.waitForSelector('#chart-trend[data-ready="1"] canvas');
+  await shot(page, 'churn-zh');
+  await page.click('#lang-switch');
+  assert.deepEqual(errors, [], 'no script errors');
+});

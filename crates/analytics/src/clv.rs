@@ -12,7 +12,7 @@
 //! in parallel; a customer's values are its triple's scaled by its own expected spend.
 
 use crate::bgnbd::{BgNbd, BgNbdFit, FitError, Triples};
-use crate::cohorts::{Cohort, CohortPeriod};
+use crate::cohorts::{Cohort, CohortPeriod, TrendCounts, TrendRow, TrendSpec};
 use crate::gamma_gamma::{GammaGamma, GammaGammaFit};
 use crate::special::HypError;
 use crate::summary::{rfm, summarize_with, CustomerStats, Period, Purchase, Rfm, Summary};
@@ -117,6 +117,9 @@ pub struct Churn {
     pub churned_by_inactivity: u64,
     /// (cohort start day, customers, churned by P(alive), churned by inactivity)
     pub by_cohort: Vec<(i32, u64, u64, u64)>,
+    /// At each month end up to the last day analysed, under the inactivity rule (the P(alive)
+    /// rule would need the model refitted at every month end).
+    pub trend: Vec<TrendRow>,
 }
 
 impl Churn {
@@ -164,10 +167,101 @@ impl Clv {
         })
     }
 
+    /// Whether customer `i` counts as churned at the calibration end: (by P(alive), by
+    /// inactivity), the rules of [`Churn`].
+    pub fn churned(&self, i: usize, v: &CustomerValue) -> Option<(bool, bool)> {
+        let s = self.stats[i].as_ref()?;
+        Some(churn_flags(
+            &self.options,
+            self.churn.median_gap_periods,
+            s,
+            v,
+        ))
+    }
+
+    /// The distributions a manager looks at: P(alive) in 20 bins of 0.05, CLV in 20 equal bins
+    /// up to its 99th percentile (the rest in the last), and the R × F grid of RFM scores with
+    /// customers, mean CLV and mean P(alive) per cell.
+    pub fn distributions(&self) -> Distributions {
+        let bins = usize::from(self.options.rfm_bins.max(1));
+        let mut p_alive = vec![0u64; 20];
+        let mut clvs: Vec<f64> = Vec::with_capacity(self.n_customers);
+        let mut grid = vec![RfmCell::default(); bins * bins];
+        for (_, v) in self.values() {
+            p_alive[((v.p_alive * 20.0) as usize).min(19)] += 1;
+            clvs.push(v.clv);
+            let cell = &mut grid[(usize::from(v.rfm.r) - 1) * bins + usize::from(v.rfm.f) - 1];
+            cell.customers += 1;
+            cell.mean_clv += v.clv;
+            cell.mean_p_alive += v.p_alive;
+        }
+        for (k, cell) in grid.iter_mut().enumerate() {
+            cell.r = (k / bins + 1) as u8;
+            cell.f = (k % bins + 1) as u8;
+            if cell.customers > 0 {
+                cell.mean_clv /= cell.customers as f64;
+                cell.mean_p_alive /= cell.customers as f64;
+            }
+        }
+        let top = if clvs.is_empty() {
+            0.0
+        } else {
+            let k = ((clvs.len() - 1) as f64 * 0.99) as usize;
+            *clvs.select_nth_unstable_by(k, f64::total_cmp).1
+        };
+        let clv = histogram(&clvs, 0.0, top, 20);
+        Distributions {
+            p_alive,
+            clv_bin_width: top / 20.0,
+            clv,
+            rfm_grid: grid,
+        }
+    }
+
     /// Every analysed customer's values, in customer order.
     pub fn values(&self) -> impl Iterator<Item = (usize, CustomerValue)> + '_ {
         (0..self.stats.len()).filter_map(|i| self.value(i).map(|v| (i, v)))
     }
+}
+
+/// See [`Clv::distributions`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Distributions {
+    /// Customers with P(alive) in [k/20, (k+1)/20) (the last bin includes 1).
+    pub p_alive: Vec<u64>,
+    pub clv_bin_width: f64,
+    /// Customers with CLV in [k·w, (k+1)·w), the last bin open-ended.
+    pub clv: Vec<u64>,
+    /// R-major, R and F from 1 to the number of RFM levels.
+    pub rfm_grid: Vec<RfmCell>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct RfmCell {
+    pub r: u8,
+    pub f: u8,
+    pub customers: u64,
+    pub mean_clv: f64,
+    pub mean_p_alive: f64,
+}
+
+/// Counts of `values` in `bins` equal bins from `lo` to `hi`; values below `lo` go to the first
+/// bin and values from `hi` up to the last (so every value is counted once).
+pub fn histogram(values: &[f64], lo: f64, hi: f64, bins: usize) -> Vec<u64> {
+    let mut out = vec![0u64; bins.max(1)];
+    let last = out.len() - 1;
+    let width = (hi - lo) / out.len() as f64;
+    for &v in values {
+        let k = if width > 0.0 && v.is_finite() {
+            ((v - lo) / width).floor().clamp(0.0, last as f64) as usize
+        } else if v >= hi {
+            last
+        } else {
+            0
+        };
+        out[k] += 1;
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -227,6 +321,10 @@ pub fn analyze(
         opts.period,
         opts.observation_end.is_some(),
         Some(opts.cohort_period),
+        Some(TrendSpec {
+            until: last as i32,
+            inactivity_multiple: opts.churn_inactivity_multiple,
+        }),
     );
     progress("summary", 1, 1);
     analyze_summary(summary, opts, progress)
@@ -265,7 +363,7 @@ pub fn analyze_summary(
     let last = opts.observation_end.unwrap_or(opts.calibration_end);
     let per = opts.period.days();
     let n = summary.stats.len();
-    let (stats, repeat_days) = (summary.stats, summary.repeat_days);
+    let (stats, repeat_days, months) = (summary.stats, summary.repeat_days, summary.trend);
     let cohorts = summary.cohorts.table(opts.cohort_period, last as i32);
     let mut triples = Triples::new();
     let mut triple_of = vec![u32::MAX; n];
@@ -319,7 +417,7 @@ pub fn analyze_summary(
         per_triple,
     };
     clv.pareto = pareto(&clv);
-    clv.churn = churn(&clv);
+    clv.churn = churn(&clv, &months);
     if let Some(len) = holdout_len {
         clv.holdout =
             Some(holdout(&model, &clv, len, opts, repeat_days).map_err(ClvError::Prediction)?);
@@ -475,11 +573,16 @@ pub fn lorenz(values: &mut [f64]) -> Vec<f64> {
 }
 
 fn pareto(clv: &Clv) -> Pareto {
-    let mut revenue: Vec<f64> = clv.stats.iter().flatten().map(|s| s.total_spend).collect();
-    let revenue_curve = lorenz(&mut revenue);
-    drop(revenue);
-    let mut value: Vec<f64> = clv.values().map(|(_, v)| v.clv).collect();
-    let clv_curve = lorenz(&mut value);
+    // The two curves' sorts on two threads.
+    let (revenue_curve, clv_curve) = std::thread::scope(|scope| {
+        let revenue = scope.spawn(|| {
+            let mut revenue: Vec<f64> = clv.stats.iter().flatten().map(|s| s.total_spend).collect();
+            lorenz(&mut revenue)
+        });
+        let mut value: Vec<f64> = clv.values().map(|(_, v)| v.clv).collect();
+        let clv_curve = lorenz(&mut value);
+        (revenue.join().expect("pareto thread"), clv_curve)
+    });
     Pareto {
         top20_revenue_share: revenue_curve[20],
         top20_clv_share: clv_curve[20],
@@ -488,7 +591,28 @@ fn pareto(clv: &Clv) -> Pareto {
     }
 }
 
-fn churn(clv: &Clv) -> Churn {
+/// Whether a customer counts as churned (by P(alive), by inactivity) at the calibration end.
+fn churn_flags(
+    o: &ClvOptions,
+    median_gap: f64,
+    s: &CustomerStats,
+    v: &CustomerValue,
+) -> (bool, bool) {
+    (v.p_alive < o.churn_p_alive, inactive(o, median_gap, s))
+}
+
+/// The inactivity rule: no purchase for longer than the multiple × the customer's own mean
+/// interval (one-time buyers: the repeat buyers' median).
+fn inactive(o: &ClvOptions, median_gap: f64, s: &CustomerStats) -> bool {
+    let gap = if s.x > 0 {
+        s.t_x / f64::from(s.x)
+    } else {
+        median_gap
+    };
+    s.t - s.t_x > o.churn_inactivity_multiple * gap
+}
+
+fn churn(clv: &Clv, months: &TrendCounts) -> Churn {
     let o = &clv.options;
     let mut gaps: Vec<f64> = clv
         .stats
@@ -510,26 +634,43 @@ fn churn(clv: &Clv) -> Churn {
         median_gap_periods: median_gap,
         ..Churn::default()
     };
-    let mut by_cohort: std::collections::BTreeMap<i32, (u64, u64, u64)> = Default::default();
-    for (i, v) in clv.values() {
-        let Some(s) = &clv.stats[i] else { continue };
-        let gap = if s.x > 0 {
-            s.t_x / f64::from(s.x)
-        } else {
-            median_gap
-        };
-        let by_alive = v.p_alive < o.churn_p_alive;
-        let by_inactivity = s.t - s.t_x > o.churn_inactivity_multiple * gap;
-        c.customers += 1;
-        c.churned_by_p_alive += u64::from(by_alive);
-        c.churned_by_inactivity += u64::from(by_inactivity);
-        let e = by_cohort
-            .entry(o.cohort_period.index(s.first_day))
-            .or_default();
+    // Counts by first-purchase day, then by cohort (a day's cohort is computed once).
+    let (lo, hi) = clv
+        .stats
+        .iter()
+        .flatten()
+        .fold((i32::MAX, i32::MIN), |(lo, hi), s| {
+            (lo.min(s.first_day), hi.max(s.first_day))
+        });
+    let days = if lo <= hi { (hi - lo) as usize + 1 } else { 0 };
+    let mut by_day = vec![(0u64, 0u64, 0u64); days];
+    for (i, s) in clv.stats.iter().enumerate() {
+        let Some(s) = s else { continue };
+        let p_alive = clv.per_triple[clv.triple_of[i] as usize].p_alive;
+        let e = &mut by_day[(s.first_day - lo) as usize];
         e.0 += 1;
-        e.1 += u64::from(by_alive);
-        e.2 += u64::from(by_inactivity);
+        e.1 += u64::from(p_alive < o.churn_p_alive);
+        e.2 += u64::from(inactive(o, median_gap, s));
     }
+    let mut by_cohort: std::collections::BTreeMap<i32, (u64, u64, u64)> = Default::default();
+    for (d, &(n, a, b)) in by_day.iter().enumerate().filter(|(_, e)| e.0 > 0) {
+        let e = by_cohort
+            .entry(o.cohort_period.index(lo + d as i32))
+            .or_default();
+        e.0 += n;
+        e.1 += a;
+        e.2 += b;
+        c.customers += n;
+        c.churned_by_p_alive += a;
+        c.churned_by_inactivity += b;
+    }
+    c.trend = months.rows(
+        TrendSpec {
+            until: o.observation_end.unwrap_or(o.calibration_end) as i32,
+            inactivity_multiple: o.churn_inactivity_multiple,
+        },
+        median_gap * o.period.days(),
+    );
     c.by_cohort = by_cohort
         .into_iter()
         .map(|(k, (n, a, b))| (o.cohort_period.start_day(k), n, a, b))
@@ -703,6 +844,42 @@ mod tests {
             "{ch:?}"
         );
         assert_eq!(ch.by_cohort.iter().map(|c| c.1).sum::<u64>(), 5_000);
+        // Per-customer flags add up to the snapshot's counts.
+        let (mut by_alive, mut by_inactivity) = (0, 0);
+        for (i, v) in clv.values() {
+            let (a, b) = clv.churned(i, &v).unwrap();
+            by_alive += u64::from(a);
+            by_inactivity += u64::from(b);
+        }
+        assert_eq!(
+            (by_alive, by_inactivity),
+            (ch.churned_by_p_alive, ch.churned_by_inactivity)
+        );
+        let d = clv.distributions();
+        assert_eq!(d.p_alive.iter().sum::<u64>(), 5_000);
+        assert_eq!(d.clv.iter().sum::<u64>(), 5_000);
+        assert_eq!(d.rfm_grid.len(), 25);
+        assert_eq!(d.rfm_grid.iter().map(|c| c.customers).sum::<u64>(), 5_000);
+        let cell = |r: u8, f: u8| d.rfm_grid.iter().find(|c| c.r == r && c.f == f).unwrap();
+        assert!(
+            cell(5, 5).mean_clv > cell(1, 1).mean_clv,
+            "recent frequent buyers are worth more"
+        );
+        // The 99th-percentile cap: about 1 % of customers in the open last bin.
+        assert!(d.clv[19] >= 50 && d.clv[19] < 150, "{:?}", d.clv);
+    }
+
+    #[test]
+    fn histogram_counts_every_value_once() {
+        let h = histogram(
+            &[-1.0, 0.0, 0.5, 0.99, 1.0, 2.0, 9.0, f64::NAN],
+            0.0,
+            2.0,
+            4,
+        );
+        assert_eq!(h, vec![3, 2, 1, 2]);
+        assert_eq!(histogram(&[3.0, 3.0], 3.0, 3.0, 5), vec![0, 0, 0, 0, 2]);
+        assert_eq!(histogram(&[], 0.0, 1.0, 0), vec![0]);
     }
 
     #[test]
@@ -710,6 +887,17 @@ mod tests {
         let (n, purchases) = simulated(2_000);
         let o = opts(None);
         let clv = analyze(n, purchases.clone(), &o, &|_, _, _| {}).unwrap();
+        // The trend's last month end is the calibration end: the same rule, the same count.
+        let last = clv.churn.trend.last().unwrap();
+        assert_eq!(i64::from(last.end_day), o.calibration_end);
+        assert_eq!(last.customers, clv.churn.customers);
+        assert_eq!(last.churned, clv.churn.churned_by_inactivity);
+        assert!(clv.churn.trend.len() >= 9, "39 weeks of months");
+        assert!(clv
+            .churn
+            .trend
+            .windows(2)
+            .all(|w| w[0].customers <= w[1].customers && w[1].active_before == w[0].active));
         let m = clv.bgnbd.params;
         let (i, s) = clv
             .stats

@@ -73,6 +73,15 @@ pub enum Period {
 }
 
 impl Period {
+    /// The name used in options and summaries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+        }
+    }
+
     pub fn days(self) -> f64 {
         match self {
             Period::Day => 1.0,
@@ -118,7 +127,16 @@ pub fn summarize(
     calibration_end: i64,
     period: Period,
 ) -> Vec<Option<CustomerStats>> {
-    summarize_with(n, purchases.to_vec(), calibration_end, period, false, None).stats
+    summarize_with(
+        n,
+        purchases.to_vec(),
+        calibration_end,
+        period,
+        false,
+        None,
+        None,
+    )
+    .stats
 }
 
 /// What [`summarize_with`] gives.
@@ -129,6 +147,8 @@ pub struct Summary {
     pub repeat_days: Vec<i32>,
     /// Acquisition cohorts of every customer with purchases (when asked for).
     pub cohorts: crate::cohorts::CohortCounts,
+    /// Month-end churn counts (when asked for).
+    pub trend: crate::cohorts::TrendCounts,
 }
 
 /// [`summarize`], consuming the purchases (they are freed as soon as they are grouped by
@@ -142,6 +162,7 @@ pub fn summarize_with(
     period: Period,
     track_repeats: bool,
     cohorts: Option<crate::cohorts::CohortPeriod>,
+    trend: Option<crate::cohorts::TrendSpec>,
 ) -> Summary {
     // Counting sort by customer (indices are dense), then each customer's few purchases by day.
     let mut start = vec![0u32; n + 1];
@@ -177,13 +198,21 @@ pub fn summarize_with(
         rest_sorted = rp;
     }
     let start = &start;
-    let per_block: Vec<(Vec<i32>, crate::cohorts::CohortCounts)> = std::thread::scope(|scope| {
+    type Block = (
+        Vec<i32>,
+        crate::cohorts::CohortCounts,
+        crate::cohorts::TrendCounts,
+    );
+    let per_block: Vec<Block> = std::thread::scope(|scope| {
         let handles: Vec<_> = blocks
             .into_iter()
             .map(|(a, o, p)| {
                 scope.spawn(move || {
                     let mut repeats = Vec::new();
                     let mut counts = crate::cohorts::CohortCounts::default();
+                    let mut months = trend
+                        .map(crate::cohorts::TrendCounts::new)
+                        .unwrap_or_default();
                     let base = start[a];
                     for (k, slot) in o.iter_mut().enumerate() {
                         let c = a + k;
@@ -198,8 +227,9 @@ pub fn summarize_with(
                             // `one_customer` sorted the days.
                             counts.add_customer(cp, mine.iter().map(|d| d.0));
                         }
+                        months.add_customer(mine.iter().map(|d| d.0));
                     }
-                    (repeats, counts)
+                    (repeats, counts, months)
                 })
             })
             .collect();
@@ -212,9 +242,10 @@ pub fn summarize_with(
         stats: out,
         ..Summary::default()
     };
-    for (repeats, counts) in per_block {
+    for (repeats, counts, months) in per_block {
         summary.repeat_days.extend(repeats);
         summary.cohorts.merge(counts);
+        summary.trend.merge(months);
     }
     summary
 }

@@ -1,6 +1,7 @@
 //! The demo store: a simulated company (`analytics::sim`) loaded through the real import path,
 //! plus contacts, notes and one user per role, so a newcomer sees every page filled.
 
+use crate::churn::store::{ClvRunRequest, CLV_RUN};
 use crate::customers::{ImportKind, ImportOptions};
 use crate::{Actor, App, AppError};
 use analytics::sim::{Config, CUSTOMER_HEADER, TRANSACTION_HEADER};
@@ -74,6 +75,9 @@ impl App {
             }
         }
         if is_demo {
+            if self.store.latest_analysis_run(CLV_RUN).await?.is_none() {
+                self.demo_analyses().await?;
+            }
             return Ok(Some(DemoInfo {
                 filled: false,
                 customers,
@@ -81,7 +85,9 @@ impl App {
                 password,
             }));
         }
-        let cfg = Config::demo(size);
+        // Customers arrive over nine months, so the cohort table has rows to compare.
+        let mut cfg = Config::demo(size);
+        cfg.acquisition_weeks = 39.0;
         let now = chrono::Utc::now().timestamp();
         let start = now - (cfg.history_weeks * 7.0 * 86_400.0) as i64;
         std::fs::create_dir_all(work_dir).map_err(AppError::internal)?;
@@ -166,12 +172,39 @@ impl App {
                 &format!("{size} customers"),
             )
             .await?;
+        self.demo_analyses().await?;
         Ok(Some(DemoInfo {
             filled: true,
             customers: self.store.count("customers").await?,
             transactions: self.store.count("transactions").await?,
             password,
         }))
+    }
+}
+
+impl App {
+    /// The analyses a newcomer should see: a model check (calibrated 13 weeks ago, checked
+    /// against what happened since), then the current values (calibrated today), which the
+    /// profiles and the analytics page show.
+    async fn demo_analyses(&self) -> Result<(), AppError> {
+        let actor = Actor {
+            user_id: None,
+            username: "demo".into(),
+            role: Role::Admin,
+            lang: domain::Lang::En,
+        };
+        let today = chrono::Utc::now().date_naive();
+        let check = ClvRunRequest {
+            calibration_end: Some((today - chrono::Duration::weeks(13)).to_string()),
+            observation_end: Some(today.to_string()),
+            ..ClvRunRequest::default()
+        };
+        for req in [check, ClvRunRequest::default()] {
+            let opts = req.options(actor.lang)?;
+            self.run_clv(&actor, &opts, Arc::new(|_: &str, _, _| {}))
+                .await?;
+        }
+        Ok(())
     }
 }
 

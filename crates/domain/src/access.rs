@@ -32,6 +32,8 @@ pub enum Permission {
     EditCases,
     /// Fit models and run analyses.
     RunAnalytics,
+    /// See the analyses of the whole customer base (churn, value, cohorts).
+    ViewAnalytics,
 }
 
 use Permission::*;
@@ -51,6 +53,7 @@ const TABLE: &[(Role, &[Permission])] = &[
             ViewAudit,
             EditCases,
             RunAnalytics,
+            ViewAnalytics,
         ],
     ),
     (
@@ -64,12 +67,19 @@ const TABLE: &[(Role, &[Permission])] = &[
             ViewAudit,
             EditCases,
             RunAnalytics,
+            ViewAnalytics,
         ],
     ),
     (Role::Agent, &[ViewCustomers, EditCustomers, EditCases]),
     (
         Role::Analyst,
-        &[ViewCustomers, ImportData, ExportAll, RunAnalytics],
+        &[
+            ViewCustomers,
+            ImportData,
+            ExportAll,
+            RunAnalytics,
+            ViewAnalytics,
+        ],
     ),
 ];
 
@@ -142,6 +152,8 @@ mod tests {
         assert!(Role::Analyst.can(ExportAll));
         assert!(!Role::Analyst.can(EditCases));
         assert!(!Role::Analyst.can(EditCustomers));
+        assert!(Role::Analyst.can(ViewAnalytics) && Role::Manager.can(ViewAnalytics));
+        assert!(!Role::Agent.can(ViewAnalytics) && !Role::Agent.can(RunAnalytics));
         for r in Role::ALL {
             assert!(r.can(ViewCustomers));
             assert_eq!(Role::parse(r.as_str()).unwrap(), r);

@@ -22,6 +22,7 @@ pub enum ErrorCode {
     ImportRejected,
     InputRejected,
     AnalysisFailed,
+    AnalysisRunning,
     PayloadTooLarge,
     StoreUnavailable,
     Internal,
@@ -128,6 +129,13 @@ const TABLE: &[Row] = &[
         422,
         "The analysis could not be run on these data.",
         "无法对这些数据进行分析。",
+    ),
+    Row(
+        ErrorCode::AnalysisRunning,
+        "analysis_running",
+        409,
+        "An analysis is already running; wait for it to finish.",
+        "已有分析正在运行，请等待其完成后再试。",
     ),
     Row(
         ErrorCode::PayloadTooLarge,

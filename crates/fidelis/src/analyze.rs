@@ -15,7 +15,7 @@ use app::Actor;
 use clap::{Args, Subcommand};
 use indicatif::ProgressBar;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 #[derive(Subcommand)]
 pub enum AnalyzeCommand {
@@ -160,9 +160,10 @@ async fn clv(a: ClvArgs, store: &StoreArgs) -> Result<()> {
         churn_inactivity_multiple: a.inactivity_multiple,
     };
     let started = std::time::Instant::now();
-    let stage_bar: Mutex<Option<(String, ProgressBar)>> = Mutex::new(None);
-    let progress = |stage: &str, done: u64, total: u64| {
-        let mut g = stage_bar.lock().expect("progress lock");
+    let stage_bar: Arc<Mutex<Option<(String, ProgressBar)>>> = Arc::default();
+    let bars = stage_bar.clone();
+    let progress = move |stage: &str, done: u64, total: u64| {
+        let mut g = bars.lock().expect("progress lock");
         if g.as_ref().is_none_or(|(s, _)| s != stage) {
             if let Some((old_stage, old)) = g.take() {
                 old.finish_and_clear();
@@ -205,27 +206,46 @@ async fn clv(a: ClvArgs, store: &StoreArgs) -> Result<()> {
             let result = clv_file::run(&mut purchases, &opts, lang, &progress).map_err(app_err)?;
             Ok((result, purchases))
         })?,
-        // The store's, by default, today.
+        // The store's, by default, today; saved as a run (shown on the pages and the API).
         None => {
             let app = open(store).await?;
-            app.analyze_store_clv(&Actor::cli(), &opts, &progress)
+            let (run, clv, p) = app
+                .run_clv(&Actor::cli(), &opts, Arc::new(progress))
                 .await
-                .map_err(app_err)?
+                .map_err(app_err)?;
+            eprintln!(
+                "{} {run}",
+                say(
+                    "results saved in the store as analysis run",
+                    "结果已保存到数据库，分析编号"
+                )
+            );
+            (clv, p)
         }
     };
     if let Some((_, b)) = stage_bar.lock().expect("progress lock").take() {
         b.finish_and_clear();
     }
     tracing::debug!(elapsed = ?started.elapsed(), "analysed");
-    if let Some(out) = &a.output {
-        let pb = bar(result.n_customers as u64, false);
-        pb.set_message(say("writing", "写出"));
-        let n = clv_file::write_customers(out, &purchases.ids, &result, out_encoding, &|d, t| {
-            pb.set_length(t);
-            pb.set_position(d);
-        })
-        .map_err(|e| anyhow!("{}: {e}", out.display()))?;
-        pb.finish_and_clear();
+    // The summary is put together while the customers are written.
+    let (summary, written) = std::thread::scope(|scope| {
+        let summary = scope.spawn(|| clv_file::summary_json(&result, &purchases));
+        let written = a.output.as_ref().map(|out| {
+            let pb = bar(result.n_customers as u64, false);
+            pb.set_message(say("writing", "写出"));
+            let n =
+                clv_file::write_customers(out, &purchases.ids, &result, out_encoding, &|d, t| {
+                    pb.set_length(t);
+                    pb.set_position(d);
+                })
+                .map_err(|e| anyhow!("{}: {e}", out.display()));
+            pb.finish_and_clear();
+            n.map(|n| (n, out))
+        });
+        (summary.join().expect("summary thread"), written)
+    });
+    if let Some(w) = written {
+        let (n, out) = w?;
         tracing::debug!(elapsed = ?started.elapsed(), "written");
         eprintln!(
             "{} {n} → {}",
@@ -233,7 +253,6 @@ async fn clv(a: ClvArgs, store: &StoreArgs) -> Result<()> {
             out.display()
         );
     }
-    let summary = clv_file::summary_json(&result, &purchases);
     if let Some(path) = &a.summary_json {
         std::fs::write(path, serde_json::to_string_pretty(&summary)? + "\n")
             .map_err(|e| anyhow!("{}: {e}", path.display()))?;

@@ -467,6 +467,17 @@ async fn serve(s: &StoreArgs, bind: &str, demo: bool, demo_size: usize) -> Resul
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let url = format!("http://{}", listener.local_addr()?);
+    // Analyses run inside the server process: one left running was cut off by a stop.
+    let interrupted = app
+        .store
+        .fail_interrupted_runs(
+            "interrupted: the server stopped while it ran / 服务器在分析运行时停止",
+        )
+        .await
+        .map_err(|e| app_err(e.into()))?;
+    if interrupted > 0 {
+        tracing::warn!("{interrupted} analysis run(s) were interrupted by a stop; marked failed");
+    }
     if demo {
         let work = std::env::temp_dir().join(format!("fidelis-demo-{}", std::process::id()));
         eprintln!("{}", say("preparing the demo store…", "正在准备演示数据…"));

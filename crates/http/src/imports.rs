@@ -110,6 +110,6 @@ async fn one(
         storage::StoreError::NotFound => AppError::not_found(a.lang, "import job"),
         e => e.into(),
     })?;
-    let progress = app.jobs.get(id);
+    let progress = app.jobs.get(app::jobs::JobKind::Import, id);
     Ok(Json(json!({ "job": job, "progress": progress })))
 }

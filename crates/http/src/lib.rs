@@ -5,6 +5,7 @@
 //! Every error is `{"error":{"code","message","details"}}` with the status from the one error
 //! table; bad input never becomes a bare 500.
 
+mod churn;
 mod customers;
 mod error;
 mod imports;
@@ -75,6 +76,7 @@ pub fn router(app: App) -> Router {
         .nest(
             "/api/v1",
             customers::routes()
+                .merge(churn::routes())
                 .merge(imports::routes())
                 .merge(users::routes()),
         )

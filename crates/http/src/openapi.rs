@@ -44,7 +44,7 @@ pub fn spec() -> Value {
         "info": {
             "title": "Fidelis API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Customer information base, imports and users. Authenticate with `Authorization: Bearer <token>` (create one with `fidelis token create --username U`). Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`; `Accept-Language: zh-CN` gives Chinese messages."
+            "description": "Customer information base, imports, users and customer-value analyses (churn). Authenticate with `Authorization: Bearer <token>` (create one with `fidelis token create --username U`). Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`; `Accept-Language: zh-CN` gives Chinese messages."
         },
         "paths": {
             "/api/v1/customers": {
@@ -92,6 +92,25 @@ pub fn spec() -> Value {
             "/api/v1/imports/jobs/{id}": {
                 "get": op("An import job: status, counts, row-level errors, live progress", json!([id_param()]), None, ("200", "the job"))
             },
+            "/api/v1/churn/runs": {
+                "get": op("Customer-value analysis runs, newest first, without summaries (managers, analysts, administrators)", json!([]), None, ("200", "{items, total}")),
+                "post": op("Start an analysis of the stored transactions in the background (BG/NBD, Gamma-Gamma, CLV, RFM, cohorts, churn); every field optional; 409 analysis_running while one runs", json!([q("wait", "true: answer 200 when it has finished")]), Some("ClvRun"), ("202", "{run, progress}"))
+            },
+            "/api/v1/churn/runs/{id}": {
+                "get": op("A run: status, options, summary (same keys as `fidelis analyze clv --summary-json`, plus segments), error, live progress", json!([id_param()]), None, ("200", "{run, progress}"))
+            },
+            "/api/v1/churn/latest": {
+                "get": op("The newest finished run with its summary", json!([]), None, ("200", "{run}"))
+            },
+            "/api/v1/churn/at-risk": {
+                "get": op("Valuable customers at risk: P(alive) below the threshold, by total spend (the win-back list)", json!([q("threshold", "default: the latest run's churn threshold"), q("limit", "1–1000, default 50")]), None, ("200", "{threshold, items}"))
+            },
+            "/api/v1/churn/customers": {
+                "get": op("Every analysed customer's values from the latest run, by descending CLV, as a file", json!([q("format", "csv (UTF-8), csv-gb18030 or xlsx")]), None, ("200", "the file"))
+            },
+            "/api/v1/customers/{id}/value": {
+                "get": op("A customer's RFM, P(alive), expected purchases, expected spend, CLV and churn flags from the latest run (null before their first purchase or any run)", json!([id_param()]), None, ("200", "{customer_id, value}"))
+            },
             "/api/v1/me": { "get": op("The caller", json!([]), None, ("200", "user name, role, language")) },
             "/api/v1/users": {
                 "get": op("Users (administrators)", json!([]), None, ("200", "{items, total}")),
@@ -113,6 +132,12 @@ pub fn spec() -> Value {
                     "important_dates": text("label=YYYY-MM-DD; label=YYYY-MM-DD"), "region": text(""), "channel": text("acquisition channel"),
                     "referred_by": text("external id of the referring customer"), "tags": text("comma-separated"), "segment": text(""),
                     "consent": text("email, sms, wechat, phone"), "preferences": text("key=value; key=value") } },
+                "ClvRun": { "type": "object", "properties": {
+                    "calibration_end": text("YYYY-MM-DD, default today"), "observation_end": text("YYYY-MM-DD after the calibration end: a holdout check"),
+                    "period": text("day | week (default) | month"), "horizon_months": { "type": "integer", "description": "CLV horizon, 1–120, default 12" },
+                    "discount_rate": { "type": "number", "description": "per month, default 0.01" }, "rfm_bins": { "type": "integer", "description": "2–10, default 5" },
+                    "cohort": text("month (default) | week"), "churn_threshold": { "type": "number", "description": "churned when P(alive) is below, default 0.5" },
+                    "inactivity_multiple": { "type": "number", "description": "churned when inactive longer than this × own purchase interval, default 3" } } },
                 "CustomerUpdate": { "allOf": [ { "$ref": "#/components/schemas/CustomerFields" }, { "type": "object", "required": ["version"], "properties": { "version": { "type": "integer" } } } ] },
                 "TransactionFields": { "type": "object", "required": ["external_id", "customer_id", "occurred_at", "amount"], "properties": {
                     "external_id": text(""), "customer_id": text("the customer's external id"), "occurred_at": text("YYYY-MM-DD[ HH:MM:SS] or RFC 3339"),

@@ -5,7 +5,7 @@
 //! purchase days (a few per customer) runs in `analytics`. (A first version summarised per
 //! customer in SQL too; SQLite needed 23 s for a million customers that way against ~5 s now.)
 
-use crate::{get_i, get_s, Result, Store};
+use crate::{get_f, get_i, get_s, Result, Store};
 use std::collections::HashMap;
 
 /// Customers per block of ids: each block is one indexed range scan.
@@ -13,11 +13,12 @@ const BLOCK: i64 = 100_000;
 
 impl Store {
     /// Every purchase day before `until` (a `YYYY-MM-DD` text, exclusive), in customer id then
-    /// day order, in one read snapshot: `f(external id, day, amount in minor units)`.
+    /// day order, in one read snapshot: `f(customer id, external id, day, amount in minor
+    /// units)`.
     pub async fn for_each_purchase_day(
         &self,
         until: &str,
-        mut f: impl FnMut(&str, &str, i64) + Send,
+        mut f: impl FnMut(i64, &str, &str, i64) + Send,
     ) -> Result<u64> {
         let mut tx = crate::backup::begin_snapshot(self).await?;
         let max_id: i64 = get_i(
@@ -51,9 +52,10 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             for row in &rows {
-                if let Some(id) = ids.get(&get_i(row, "customer_id")) {
+                let customer = get_i(row, "customer_id");
+                if let Some(id) = ids.get(&customer) {
                     n += 1;
-                    f(id, &get_s(row, "day"), get_i(row, "v"));
+                    f(customer, id, &get_s(row, "day"), get_i(row, "v"));
                 }
             }
             from = to;
@@ -72,4 +74,414 @@ impl Store {
         .await?;
         Ok((get_i(&row, "referrers"), get_i(&row, "customers")))
     }
+}
+
+/// One analysis run (`kind` = `clv`): its options, and when done its summary (the same JSON as
+/// `fidelis analyze clv --summary-json`) or its error.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AnalysisRun {
+    pub id: i64,
+    pub kind: String,
+    /// `running`, `done` or `failed`.
+    pub status: String,
+    pub options: serde_json::Value,
+    pub summary: serde_json::Value,
+    pub error: String,
+    pub customers: i64,
+    pub actor: String,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// A customer's values from the latest finished run (SPEC.md §4): summary statistics in the
+/// run's period, RFM scores, the model's predictions and the churn flags under both rules.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct CustomerValueRow {
+    pub customer_id: i64,
+    pub run_id: i64,
+    pub frequency: i64,
+    pub recency: f64,
+    /// T: periods from the first purchase to the calibration end.
+    pub age: f64,
+    pub monetary: f64,
+    pub total_spend: f64,
+    pub rfm_r: i64,
+    pub rfm_f: i64,
+    pub rfm_m: i64,
+    pub p_alive: f64,
+    pub expected_purchases: f64,
+    pub expected_spend: f64,
+    pub clv: f64,
+    pub churned_p_alive: bool,
+    pub churned_inactivity: bool,
+    pub first_purchase: String,
+    pub last_purchase: String,
+}
+
+const VALUE_COLS: &[&str] = &[
+    "customer_id",
+    "run_id",
+    "frequency",
+    "recency",
+    "age",
+    "monetary",
+    "total_spend",
+    "rfm_r",
+    "rfm_f",
+    "rfm_m",
+    "p_alive",
+    "expected_purchases",
+    "expected_spend",
+    "clv",
+    "churned_p_alive",
+    "churned_inactivity",
+    "first_purchase",
+    "last_purchase",
+];
+
+/// Rows per multi-row INSERT (18 parameters each, under both backends' limits).
+const VALUE_BATCH: usize = 1_000;
+
+/// Churn, value and referral by customer segment from the latest run.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SegmentValues {
+    pub segment: String,
+    pub customers: i64,
+    pub churned_p_alive: i64,
+    pub churned_inactivity: i64,
+    pub referrers: i64,
+    pub mean_clv: f64,
+    pub total_clv: f64,
+    pub mean_p_alive: f64,
+}
+
+fn run_from(r: &sqlx::any::AnyRow) -> AnalysisRun {
+    use crate::get_os;
+    AnalysisRun {
+        id: get_i(r, "id"),
+        kind: get_s(r, "kind"),
+        status: get_s(r, "status"),
+        options: serde_json::from_str(&get_s(r, "options")).unwrap_or_default(),
+        summary: serde_json::from_str(&get_s(r, "summary")).unwrap_or_default(),
+        error: get_s(r, "error"),
+        customers: get_i(r, "customers"),
+        actor: get_s(r, "actor"),
+        created_at: get_s(r, "created_at"),
+        finished_at: get_os(r, "finished_at"),
+    }
+}
+
+fn value_from(r: &sqlx::any::AnyRow) -> CustomerValueRow {
+    CustomerValueRow {
+        customer_id: get_i(r, "customer_id"),
+        run_id: get_i(r, "run_id"),
+        frequency: get_i(r, "frequency"),
+        recency: get_f(r, "recency"),
+        age: get_f(r, "age"),
+        monetary: get_f(r, "monetary"),
+        total_spend: get_f(r, "total_spend"),
+        rfm_r: get_i(r, "rfm_r"),
+        rfm_f: get_i(r, "rfm_f"),
+        rfm_m: get_i(r, "rfm_m"),
+        p_alive: get_f(r, "p_alive"),
+        expected_purchases: get_f(r, "expected_purchases"),
+        expected_spend: get_f(r, "expected_spend"),
+        clv: get_f(r, "clv"),
+        churned_p_alive: get_i(r, "churned_p_alive") != 0,
+        churned_inactivity: get_i(r, "churned_inactivity") != 0,
+        first_purchase: get_s(r, "first_purchase"),
+        last_purchase: get_s(r, "last_purchase"),
+    }
+}
+
+impl Store {
+    pub async fn create_analysis_run(
+        &self,
+        kind: &str,
+        options: &serde_json::Value,
+        actor: &str,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO analysis_runs (kind, status, options, actor, created_at) VALUES ($1, 'running', $2, $3, $4) RETURNING id",
+        )
+        .bind(kind)
+        .bind(options.to_string())
+        .bind(actor)
+        .bind(domain::time::now_stored())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn fail_analysis_run(&self, id: i64, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE analysis_runs SET status = 'failed', error = $1, finished_at = $2 WHERE id = $3",
+        )
+        .bind(error)
+        .bind(domain::time::now_stored())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Runs left `running` by a process that stopped (called when a server starts).
+    pub async fn fail_interrupted_runs(&self, error: &str) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE analysis_runs SET status = 'failed', error = $1, finished_at = $2 WHERE status = 'running'",
+        )
+        .bind(error)
+        .bind(domain::time::now_stored())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Finish run `id`: its summary (plus `segments`, [`SegmentValues`] of the new values, and
+    /// `referral_by_cohort`, [`CohortReferrals`]), and
+    /// every customer's values replacing the previous run's, all in one transaction (readers see the old run's values or the new, never a mix).
+    /// Values of customers deleted meanwhile are skipped.
+    pub async fn complete_analysis_run(
+        &self,
+        id: i64,
+        summary: &serde_json::Value,
+        values: &mut (dyn Iterator<Item = CustomerValueRow> + Send),
+    ) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM customer_values")
+            .execute(&mut *tx)
+            .await?;
+        let mut n = 0u64;
+        let mut batch: Vec<CustomerValueRow> = Vec::with_capacity(VALUE_BATCH);
+        loop {
+            batch.clear();
+            batch.extend((&mut *values).take(VALUE_BATCH));
+            if batch.is_empty() {
+                break;
+            }
+            // A named CTE: both backends accept `WITH v(columns) AS (VALUES …) INSERT …`.
+            let mut sql = format!("WITH v({}) AS (VALUES ", VALUE_COLS.join(", "));
+            let w = VALUE_COLS.len();
+            for r in 0..batch.len() {
+                if r > 0 {
+                    sql.push(',');
+                }
+                sql.push('(');
+                for c in 0..w {
+                    if c > 0 {
+                        sql.push(',');
+                    }
+                    sql.push_str(&self.backend.placeholder(r * w + c + 1));
+                }
+                sql.push(')');
+            }
+            sql.push_str(&format!(
+                ") INSERT INTO customer_values ({cols}) SELECT {cols} FROM v \
+                 WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = v.customer_id)",
+                cols = VALUE_COLS.join(", ")
+            ));
+            let mut q = sqlx::query(&sql);
+            for v in &batch {
+                q = q
+                    .bind(v.customer_id)
+                    .bind(id)
+                    .bind(v.frequency)
+                    .bind(v.recency)
+                    .bind(v.age)
+                    .bind(v.monetary)
+                    .bind(v.total_spend)
+                    .bind(v.rfm_r)
+                    .bind(v.rfm_f)
+                    .bind(v.rfm_m)
+                    .bind(v.p_alive)
+                    .bind(v.expected_purchases)
+                    .bind(v.expected_spend)
+                    .bind(v.clv)
+                    .bind(i64::from(v.churned_p_alive))
+                    .bind(i64::from(v.churned_inactivity))
+                    .bind(v.first_purchase.as_str())
+                    .bind(v.last_purchase.as_str());
+            }
+            n += q.execute(&mut *tx).await?.rows_affected();
+        }
+        // Rates per segment from the values just saved, in the summary readers first see.
+        let mut summary = summary.clone();
+        summary["segments"] = serde_json::json!(segment_values_on(&mut tx).await?);
+        summary["referral_by_cohort"] = serde_json::json!(referral_by_cohort_on(&mut tx).await?);
+        sqlx::query(
+            "UPDATE analysis_runs SET status = 'done', summary = $1, customers = $2, finished_at = $3 WHERE id = $4",
+        )
+        .bind(summary.to_string())
+        .bind(n as i64)
+        .bind(domain::time::now_stored())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    pub async fn analysis_run(&self, id: i64) -> Result<AnalysisRun> {
+        let row = sqlx::query("SELECT * FROM analysis_runs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(crate::StoreError::NotFound)?;
+        Ok(run_from(&row))
+    }
+
+    /// The latest runs of a kind, newest first, without their summaries (they can be large).
+    pub async fn analysis_runs(&self, kind: &str, limit: i64) -> Result<Vec<AnalysisRun>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, status, options, CAST('{}' AS TEXT) AS summary, error, customers, actor, created_at, finished_at \
+             FROM analysis_runs WHERE kind = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(kind)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(run_from).collect())
+    }
+
+    /// The newest finished run of a kind (with its summary).
+    pub async fn latest_analysis_run(&self, kind: &str) -> Result<Option<AnalysisRun>> {
+        let row = sqlx::query(
+            "SELECT * FROM analysis_runs WHERE kind = $1 AND status = 'done' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(run_from))
+    }
+
+    /// The newest finished run of a kind that checked itself on a holdout period.
+    pub async fn latest_holdout_run(&self, kind: &str) -> Result<Option<AnalysisRun>> {
+        let row = sqlx::query(
+            "SELECT * FROM analysis_runs WHERE kind = $1 AND status = 'done' AND options LIKE '%\"observation_end\":\"%' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(run_from))
+    }
+
+    pub async fn customer_value(&self, customer_id: i64) -> Result<Option<CustomerValueRow>> {
+        let row = sqlx::query("SELECT * FROM customer_values WHERE customer_id = $1")
+            .bind(customer_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(value_from))
+    }
+
+    /// Every customer's values with the customer's external id and name, by descending CLV,
+    /// in one read snapshot, for export.
+    pub async fn for_each_customer_value(
+        &self,
+        mut f: impl FnMut(&str, &str, CustomerValueRow) + Send,
+    ) -> Result<u64> {
+        use futures_util::TryStreamExt;
+        let mut tx = crate::backup::begin_snapshot(self).await?;
+        let mut n = 0u64;
+        {
+            let mut rows = sqlx::query(
+                "SELECT c.external_id, c.name, v.* FROM customer_values v JOIN customers c ON c.id = v.customer_id ORDER BY v.clv DESC, v.customer_id",
+            )
+            .fetch(&mut *tx);
+            while let Some(row) = rows.try_next().await? {
+                n += 1;
+                f(
+                    &get_s(&row, "external_id"),
+                    &get_s(&row, "name"),
+                    value_from(&row),
+                );
+            }
+        }
+        tx.rollback().await?;
+        Ok(n)
+    }
+
+    /// The most valuable customers the model thinks are slipping away: P(alive) below
+    /// `threshold`, by descending expected value had they stayed (the win-back list).
+    pub async fn valuable_at_risk(
+        &self,
+        threshold: f64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, String, CustomerValueRow)>> {
+        let rows = sqlx::query(
+            "SELECT c.external_id, c.name, v.* FROM customer_values v JOIN customers c ON c.id = v.customer_id \
+             WHERE v.p_alive < $1 ORDER BY v.total_spend DESC, v.customer_id LIMIT $2",
+        )
+        .bind(threshold)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let v = value_from(r);
+                (v.customer_id, get_s(r, "external_id"), get_s(r, "name"), v)
+            })
+            .collect())
+    }
+
+    /// Churn (both rules), referral and value per customer segment of the analysed customers
+    /// (SPEC.md §4: rates per segment). A customer counts as a referrer when someone names them
+    /// in `referred_by`.
+    pub async fn segment_values(&self) -> Result<Vec<SegmentValues>> {
+        let mut conn = self.pool.acquire().await?;
+        segment_values_on(&mut conn).await
+    }
+}
+
+const SEGMENT_SQL: &str = "SELECT c.segment AS segment, CAST(COUNT(*) AS BIGINT) AS customers, \
+   CAST(SUM(v.churned_p_alive) AS BIGINT) AS churned_p_alive, \
+   CAST(SUM(v.churned_inactivity) AS BIGINT) AS churned_inactivity, \
+   CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM customers r WHERE r.referred_by_id = c.id) THEN 1 ELSE 0 END) AS BIGINT) AS referrers, \
+   CAST(AVG(v.clv) AS DOUBLE PRECISION) AS mean_clv, CAST(SUM(v.clv) AS DOUBLE PRECISION) AS total_clv, \
+   CAST(AVG(v.p_alive) AS DOUBLE PRECISION) AS mean_p_alive \
+ FROM customer_values v JOIN customers c ON c.id = v.customer_id \
+ GROUP BY c.segment ORDER BY COUNT(*) DESC, c.segment";
+
+/// Referral rate per acquisition month (SPEC.md §4, per period): of the analysed customers
+/// whose first purchase fell in the month, how many brought at least one other customer.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct CohortReferrals {
+    /// `YYYY-MM`
+    pub month: String,
+    pub customers: i64,
+    pub referrers: i64,
+}
+
+async fn referral_by_cohort_on(conn: &mut sqlx::AnyConnection) -> Result<Vec<CohortReferrals>> {
+    let rows = sqlx::query(
+        "SELECT substr(v.first_purchase, 1, 7) AS month, CAST(COUNT(*) AS BIGINT) AS customers, \
+           CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM customers r WHERE r.referred_by_id = v.customer_id) THEN 1 ELSE 0 END) AS BIGINT) AS referrers \
+         FROM customer_values v GROUP BY substr(v.first_purchase, 1, 7) ORDER BY 1",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| CohortReferrals {
+            month: get_s(r, "month"),
+            customers: get_i(r, "customers"),
+            referrers: get_i(r, "referrers"),
+        })
+        .collect())
+}
+
+async fn segment_values_on(conn: &mut sqlx::AnyConnection) -> Result<Vec<SegmentValues>> {
+    let rows = sqlx::query(SEGMENT_SQL).fetch_all(&mut *conn).await?;
+    Ok(rows
+        .iter()
+        .map(|r| SegmentValues {
+            segment: get_s(r, "segment"),
+            customers: get_i(r, "customers"),
+            churned_p_alive: get_i(r, "churned_p_alive"),
+            churned_inactivity: get_i(r, "churned_inactivity"),
+            referrers: get_i(r, "referrers"),
+            mean_clv: get_f(r, "mean_clv"),
+            total_clv: get_f(r, "total_clv"),
+            mean_p_alive: get_f(r, "mean_p_alive"),
+        })
+        .collect())
 }

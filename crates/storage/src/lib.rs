@@ -271,3 +271,17 @@ pub(crate) fn get_i(row: &AnyRow, col: &str) -> i64 {
 pub(crate) fn get_os(row: &AnyRow, col: &str) -> Option<String> {
     row.try_get::<Option<String>, _>(col).ok().flatten()
 }
+
+/// A number column read as f64 (an integer-typed value is converted).
+pub(crate) fn get_f(row: &sqlx::any::AnyRow, col: &str) -> f64 {
+    row.try_get::<Option<f64>, _>(col)
+        .ok()
+        .flatten()
+        .or_else(|| {
+            row.try_get::<Option<i64>, _>(col)
+                .ok()
+                .flatten()
+                .map(|v| v as f64)
+        })
+        .unwrap_or_default()
+}

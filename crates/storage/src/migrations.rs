@@ -130,6 +130,45 @@ CREATE TABLE import_jobs (
         4,
         "PostgreSQL: prefix search indexes, byte-order transaction keys (see STEP4_POSTGRES)",
     ),
+    (
+        5,
+        r#"
+CREATE TABLE analysis_runs (
+    id {ID},
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    options TEXT NOT NULL DEFAULT '{}',
+    summary TEXT NOT NULL DEFAULT '{}',
+    error TEXT NOT NULL DEFAULT '',
+    customers BIGINT NOT NULL DEFAULT 0,
+    actor TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX analysis_runs_kind ON analysis_runs(kind, status, id);
+CREATE TABLE customer_values (
+    customer_id BIGINT PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+    run_id BIGINT NOT NULL REFERENCES analysis_runs(id) ON DELETE CASCADE,
+    frequency BIGINT NOT NULL,
+    recency DOUBLE PRECISION NOT NULL,
+    age DOUBLE PRECISION NOT NULL,
+    monetary DOUBLE PRECISION NOT NULL,
+    total_spend DOUBLE PRECISION NOT NULL,
+    rfm_r BIGINT NOT NULL,
+    rfm_f BIGINT NOT NULL,
+    rfm_m BIGINT NOT NULL,
+    p_alive DOUBLE PRECISION NOT NULL,
+    expected_purchases DOUBLE PRECISION NOT NULL,
+    expected_spend DOUBLE PRECISION NOT NULL,
+    clv DOUBLE PRECISION NOT NULL,
+    churned_p_alive BIGINT NOT NULL,
+    churned_inactivity BIGINT NOT NULL,
+    first_purchase TEXT NOT NULL,
+    last_purchase TEXT NOT NULL
+);
+CREATE INDEX customer_values_spend ON customer_values(total_spend);
+"#,
+    ),
 ];
 
 /// Tables in dependency order (parents first), for backup and restore.
@@ -144,6 +183,8 @@ pub const TABLES: &[&str] = &[
     "interactions",
     "audit_log",
     "import_jobs",
+    "analysis_runs",
+    "customer_values",
 ];
 
 pub(crate) fn ddl(backend: Backend, sql: &str) -> String {

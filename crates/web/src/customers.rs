@@ -197,9 +197,38 @@ struct ProfilePage {
     chart_months: String,
     chart_values: String,
     can_edit: bool,
+    /// From the latest customer-value analysis, when it covered this customer.
+    value: Option<ValueView>,
     interaction_kinds: Vec<(&'static str, &'static str)>,
     flash: Option<String>,
     error: Option<String>,
+}
+
+/// A customer's values as the profile shows them.
+struct ValueView {
+    run_id: i64,
+    p_alive: String,
+    expected_purchases: String,
+    expected_spend: String,
+    clv: String,
+    rfm: String,
+    at_risk: bool,
+    inactive: bool,
+}
+
+impl ValueView {
+    fn of(v: &storage::churn::CustomerValueRow) -> ValueView {
+        ValueView {
+            run_id: v.run_id,
+            p_alive: format!("{:.3}", v.p_alive),
+            expected_purchases: format!("{:.2}", v.expected_purchases),
+            expected_spend: format!("¥{:.2}", v.expected_spend),
+            clv: format!("¥{:.2}", v.clv),
+            rfm: format!("{} {} {}", v.rfm_r, v.rfm_f, v.rfm_m),
+            at_risk: v.churned_p_alive,
+            inactive: v.churned_inactivity,
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -344,6 +373,12 @@ async fn render_profile(
         chart_months,
         chart_values,
         can_edit: ctx.actor.role.can(Permission::EditCustomers),
+        value: app
+            .customer_value(actor(ctx), id)
+            .await
+            .ok()
+            .flatten()
+            .map(|v| ValueView::of(&v)),
         interaction_kinds: INTERACTION_KINDS
             .iter()
             .map(|k| (*k, lang.t(&format!("interaction.{k}"))))

@@ -80,7 +80,7 @@ async fn job_view(app: &App, id: i64) -> Result<JobView, AppError> {
     let running = job.status == "running";
     let percent = app
         .jobs
-        .get(id)
+        .get(app::jobs::JobKind::Import, id)
         .filter(|p| p.total > 0)
         .map(|p| (p.done * 100 / p.total).min(100))
         .unwrap_or(if running { 0 } else { 100 });

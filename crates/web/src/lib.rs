@@ -2,9 +2,11 @@
 //! partial updates; assets vendored and embedded. Every label comes from the zh-CN/English
 //! catalogue (`domain::i18n`), switchable per user.
 //!
-//! Areas: `customers` now; the other five areas show "coming" pages until their issues land.
+//! Areas: `customers` and `churn` now; the other four show "coming" pages until their issues
+//! land.
 
 mod auth;
+mod churn;
 mod customers;
 mod imports;
 mod users;
@@ -74,10 +76,11 @@ pub fn router(app: App) -> Router {
         .route("/logout", post(auth::logout))
         .route("/lang", post(auth::switch_lang))
         .route("/static/{file}", get(asset))
+        .merge(churn::routes())
         .merge(customers::routes())
         .merge(imports::routes())
         .merge(users::routes());
-    for (href, key) in AREAS.iter().skip(1) {
+    for (href, key) in AREAS.iter().skip(1).filter(|(href, _)| *href != "/churn") {
         let key: &'static str = key;
         r = r.route(
             href,
@@ -143,6 +146,7 @@ static ECHARTS: &[u8] = include_bytes!("../static/echarts.min.js");
 static CSS: &[u8] = include_bytes!("../static/app.css");
 static PROFILE_JS: &[u8] = include_bytes!("../static/profile.js");
 static IMPORT_JS: &[u8] = include_bytes!("../static/import.js");
+static CHURN_JS: &[u8] = include_bytes!("../static/churn.js");
 
 async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, ctype) = match file.as_str() {
@@ -150,6 +154,7 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
         "echarts.min.js" => (ECHARTS, "text/javascript"),
         "profile.js" => (PROFILE_JS, "text/javascript"),
         "import.js" => (IMPORT_JS, "text/javascript"),
+        "churn.js" => (CHURN_JS, "text/javascript"),
         "app.css" => (CSS, "text/css"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };

@@ -17,6 +17,8 @@ use std::path::Path;
 /// The purchases of a file, customers numbered in order of first appearance.
 pub struct Purchases {
     pub ids: CustomerIds,
+    /// The store's customer ids in the same order (empty for a file).
+    pub store_ids: Vec<i64>,
     pub purchases: Vec<Purchase>,
     pub rows: u64,
     pub first_day: i64,
@@ -378,6 +380,22 @@ fn churn_json(clv: &Clv) -> Value {
         },
         "by_p_alive": rule(c.churned_by_p_alive),
         "by_inactivity": rule(c.churned_by_inactivity),
+        "trend": {
+            "definition": {
+                "en": format!("at each month end: churn rate = customers acquired by then who are inactive for more than {} times their own mean interval between purchase days (one-time buyers: the repeat buyers' median at the end, {:.1} days) / customers acquired by then; retention rate = 1 - churn rate; active rate = share who bought in the month; repeat rate = share of the previous month's buyers who bought again this month", c.inactivity_multiple, c.median_gap_periods * clv.options.period.days()),
+                "zh": format!("每个月末：流失率 = 截至当时已获得的客户中，未购买时间超过其自身平均购买间隔 {} 倍的客户数（只购买过一次的客户用重复购买客户的中位间隔 {:.1} 天）/ 截至当时的客户数；保持率 = 1 - 流失率；活跃率 = 当月有购买的客户比例；复购率 = 上月购买客户中本月再次购买的比例", c.inactivity_multiple, c.median_gap_periods * clv.options.period.days()),
+            },
+            "rows": c.trend.iter().map(|r| json!({
+                "end": day_to_date(i64::from(r.end_day)).to_string(),
+                "customers": r.customers,
+                "active": r.active,
+                "churned": r.churned,
+                "churn_rate": rounded(r.churn_rate(), 6),
+                "retention_rate": rounded(1.0 - r.churn_rate(), 6),
+                "active_rate": rounded(r.active as f64 / r.customers.max(1) as f64, 6),
+                "repeat_rate": (r.active_before > 0).then(|| rounded(r.repeat as f64 / r.active_before as f64, 6)),
+            })).collect::<Vec<_>>(),
+        },
         "by_cohort": c.by_cohort.iter().map(|&(start, n, a, b)| json!({
             "start": day_to_date(i64::from(start)).to_string(),
             "customers": n,
@@ -392,16 +410,32 @@ fn rounded(v: f64, digits: i32) -> f64 {
     (v * k).round() / k
 }
 
+/// P(alive) and CLV histograms and the RFM grid (for the charts).
+fn distributions_json(clv: &Clv) -> Value {
+    let d = clv.distributions();
+    json!({
+        "p_alive": {
+            "bin_width": 0.05,
+            "counts": d.p_alive,
+        },
+        "clv": {
+            "bin_width": rounded(d.clv_bin_width, 6),
+            "counts": d.clv,
+            "last_bin_open": true,
+        },
+        "rfm_grid": d.rfm_grid.iter().map(|c| json!({
+            "r": c.r, "f": c.f, "customers": c.customers,
+            "mean_clv": rounded(c.mean_clv, 4), "mean_p_alive": rounded(c.mean_p_alive, 6),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// The summary: models with standard errors, the base, Pareto and the holdout check.
 pub fn summary_json(clv: &Clv, p: &Purchases) -> Value {
     let o = &clv.options;
     let b = &clv.bgnbd;
     let g = &clv.gamma_gamma;
-    let period = match o.period {
-        analytics::summary::Period::Day => "day",
-        analytics::summary::Period::Week => "week",
-        analytics::summary::Period::Month => "month",
-    };
+    let period = o.period.as_str();
     // One pass over the customers, keeping only P(alive) for its median.
     let (mut total_clv, mut total_expected) = (0.0, 0.0);
     let mut alive: Vec<f64> = Vec::with_capacity(clv.n_customers);
@@ -477,10 +511,7 @@ pub fn summary_json(clv: &Clv, p: &Purchases) -> Value {
         },
         "holdout": holdout,
         "cohorts": {
-            "period": match o.cohort_period {
-                analytics::cohorts::CohortPeriod::Month => "month",
-                analytics::cohorts::CohortPeriod::Week => "week",
-            },
+            "period": o.cohort_period.as_str(),
             "definition": "customers grouped by the period of their first purchase; retained[k] = share with a purchase in the k-th period after it (k = 0: the acquisition period)",
             "rows": clv.cohorts.iter().map(|c| json!({
                 "start": day_to_date(i64::from(c.start_day)).to_string(),
@@ -489,6 +520,7 @@ pub fn summary_json(clv: &Clv, p: &Purchases) -> Value {
             })).collect::<Vec<_>>(),
         },
         "churn": churn_json(clv),
+        "distributions": distributions_json(clv),
         "referral": p.referrals.map(|(referrers, customers)| json!({
             "referrers": referrers,
             "customers": customers,

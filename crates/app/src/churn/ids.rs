@@ -33,6 +33,15 @@ impl CustomerIds {
         ids
     }
 
+    /// Room for `n` more customers.
+    pub fn reserve(&mut self, n: usize) {
+        let (arena, starts, hasher) = (&self.arena, &self.starts, &self.hasher);
+        self.table.reserve(n, |&j| {
+            hasher.hash_one(&arena[starts[j as usize] as usize..starts[j as usize + 1] as usize])
+        });
+        self.starts.reserve(n);
+    }
+
     pub fn len(&self) -> usize {
         self.starts.len() - 1
     }

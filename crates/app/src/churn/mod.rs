@@ -5,4 +5,5 @@
 pub mod clv;
 pub mod ids;
 pub mod purchases;
+pub mod results;
 pub mod store;

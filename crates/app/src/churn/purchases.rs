@@ -227,6 +227,7 @@ pub fn read_purchases(
     }
     Ok(Purchases {
         ids: part.ids,
+        store_ids: Vec::new(),
         purchases: part.purchases,
         rows: part.rows,
         first_day: part.first_day,
@@ -343,6 +344,10 @@ fn read_plain(
         e.line += 1;
     }
     let mut line_base = 1 + all.lines;
+    let parts: Vec<Part> = parts.collect();
+    all.ids.reserve(parts.iter().map(|p| p.ids.len()).sum());
+    all.purchases
+        .reserve(parts.iter().map(|p| p.purchases.len()).sum());
     for mut p in parts {
         let remap: Vec<u32> = (0..p.ids.len())
             .map(|j| all.ids.intern(p.ids.get(j)))
@@ -401,44 +406,69 @@ fn parse_range(
         };
         let mut start = 0;
         loop {
-            let nl = memchr::memchr(b'\n', &buf[start..end]).map(|i| start + i);
-            let stop = match nl {
-                Some(i) => i,
-                None if at_eof && start < end => end,
-                None => break,
-            };
+            // One pass over the line's bytes: its end, the commas of the fields wanted, and any
+            // quote (lines are short: a loop beats a memchr call per field).
+            let [p0, p1, p2] = layout.pos;
+            let mut cells: [&[u8]; 3] = [&[]; 3];
+            let (mut k, mut field_start, mut found, mut quote) = (0usize, start, 0, false);
+            let mut i = start;
+            while i < end {
+                match buf[i] {
+                    b'\n' => break,
+                    b',' => {
+                        let f = &buf[field_start..i];
+                        for (c, p) in [p0, p1, p2].into_iter().enumerate() {
+                            if p == k {
+                                cells[c] = f;
+                                found += 1;
+                            }
+                        }
+                        k += 1;
+                        field_start = i + 1;
+                    }
+                    b'"' => quote = true,
+                    _ => {}
+                }
+                i += 1;
+            }
+            if i >= end && !(at_eof && start < end) {
+                // The line goes on in the next block (or the data ended).
+                break;
+            }
             line_no += 1;
-            let mut line = &buf[start..stop];
-            start = stop + 1;
+            let mut line = &buf[start..i];
+            start = i + 1;
+            let mut last = &buf[field_start..i];
             if let Some(l) = line.strip_suffix(b"\r") {
                 line = l;
+                last = &last[..last.len() - 1];
             }
             if line.is_empty() {
                 continue;
             }
-            if memchr::memchr(b'"', line).is_some() {
+            if quote {
                 return Ok(None);
             }
-            let mut cells: [&[u8]; 3] = [&[]; 3];
-            let mut k = 0;
-            let mut field_start = 0;
-            let mut found = 0;
-            for i in memchr::memchr_iter(b',', line).chain(std::iter::once(line.len())) {
-                for (c, &p) in layout.pos.iter().enumerate() {
-                    if p == k {
-                        cells[c] = &line[field_start..i];
-                        found += 1;
-                    }
-                }
-                k += 1;
-                field_start = i + 1;
-                if found == 3 {
-                    break;
+            for (c, p) in [p0, p1, p2].into_iter().enumerate() {
+                if p == k {
+                    cells[c] = last;
+                    found += 1;
                 }
             }
+            k += 1;
             if found < 3 {
                 let reason = format!("the row has {k} field(s); the columns need {need}");
                 layout.bad(&mut part, line_no, None, reason);
+                continue;
+            }
+            // One UTF-8 check per line (cells are cut at commas, so at character boundaries);
+            // per cell only to name the bad one.
+            if let Ok(text) = std::str::from_utf8(line) {
+                let at = |c: &[u8]| {
+                    let from = c.as_ptr() as usize - line.as_ptr() as usize;
+                    text.get(from..from + c.len()).unwrap_or("")
+                };
+                layout.add(&mut part, line_no, at(cells[0]), at(cells[1]), at(cells[2]));
                 continue;
             }
             let text = cells.map(std::str::from_utf8);
@@ -517,6 +547,37 @@ mod tests {
         assert!((0..pa.ids.len()).all(|i| pa.ids.get(i) == pb.ids.get(i)));
         assert_eq!(pa.ids.get(0), "C0");
         assert_eq!(pa.ids.get(70_000), "C70000");
+    }
+
+    #[test]
+    fn last_line_without_newline_short_rows_and_bad_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "ok.csv",
+            b"id,date,amount\nC1,2024-01-01,5\r\n\nC2,2024-01-02,7",
+        );
+        let r = read_purchases(&input(&p), Lang::En, &|_, _| {}).unwrap();
+        assert_eq!((r.rows, r.ids.len()), (2, 2));
+        assert_eq!(r.purchases[1].amount, 7.0);
+        let p = write(
+            dir.path(),
+            "bad.csv",
+            b"id,date,amount\nC1,2024-01-01\n\xff\xfe,2024-01-01,5\nC3,2024-01-01,1",
+        );
+        let e = read_purchases(&input(&p), Lang::En, &|_, _| {})
+            .err()
+            .unwrap();
+        let errors = e.details["errors"].as_array().unwrap();
+        assert_eq!(errors[0]["line"], 2);
+        assert!(
+            errors[0]["reason"].as_str().unwrap().contains("field"),
+            "{errors:?}"
+        );
+        assert_eq!(
+            (errors[1]["line"].as_i64(), errors[1]["column"].as_str()),
+            (Some(3), Some("id"))
+        );
     }
 
     #[test]

@@ -407,7 +407,7 @@ impl App {
         let result = self
             .run_import(actor, kind, path, display, opts, progress, job_id)
             .await;
-        self.jobs.finish(job_id);
+        self.jobs.finish(crate::jobs::JobKind::Import, job_id);
         match &result {
             Ok(r) => {
                 self.store
@@ -566,7 +566,8 @@ impl App {
                 done: batch.done,
                 total,
             };
-            self.jobs.set(job_id, p.clone());
+            self.jobs
+                .set(crate::jobs::JobKind::Import, job_id, p.clone());
             progress(&p);
         }
         let map = reader_thread
@@ -594,7 +595,8 @@ impl App {
             done: total,
             total,
         };
-        self.jobs.set(job_id, p.clone());
+        self.jobs
+            .set(crate::jobs::JobKind::Import, job_id, p.clone());
         progress(&p);
         let counts = match importer
             .finish(opts.error_limit as i64, &actor.username, display)

@@ -298,6 +298,28 @@ async fn store_analysis_equals_file_analysis(t: &super::harness::TestApp) {
     let (store, store_rows) = run(false, "store");
     let (file, file_rows) = run(true, "file");
     assert_eq!(store["n_customers"], 1_500);
+    // The store run is saved: the same summary, every customer's values (the file run is not).
+    let saved = t
+        .app
+        .store
+        .latest_analysis_run("clv")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(saved.customers, 1_500);
+    close(&saved.summary["bgnbd"], &store["bgnbd"], "saved bgnbd");
+    close(&saved.summary["churn"], &store["churn"], "saved churn");
+    assert_eq!(t.app.store.analysis_runs("clv", 10).await.unwrap().len(), 1);
+    let mut n = 0;
+    t.app
+        .store
+        .for_each_customer_value(|_, _, v| {
+            n += 1;
+            assert!((0.0..=1.0).contains(&v.p_alive) && v.clv >= 0.0);
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 1_500);
     // Referrals are known to the store only.
     let referrers = cfg
         .simulate()

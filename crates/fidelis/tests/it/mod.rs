@@ -1,5 +1,6 @@
 mod analyze;
 mod api;
+mod churn;
 mod cli;
 mod harness;
 mod imports;
