@@ -88,6 +88,17 @@ impl Triples {
         Self::default()
     }
 
+    /// Room for `n` distinct triples without regrowing.
+    pub fn with_capacity(n: usize) -> Self {
+        Triples {
+            x: Vec::with_capacity(n),
+            t_x: Vec::with_capacity(n),
+            t: Vec::with_capacity(n),
+            count: Vec::with_capacity(n),
+            index: HashMap::with_capacity(n),
+        }
+    }
+
     /// Add `count` customers with these statistics; returns the triple's index.
     pub fn add(&mut self, x: u32, t_x: f64, t: f64, count: f64) -> usize {
         let key = (x, t_x.to_bits(), t.to_bits());

@@ -164,40 +164,62 @@ pub fn summarize_with(
     cohorts: Option<crate::cohorts::CohortPeriod>,
     trend: Option<crate::cohorts::TrendSpec>,
 ) -> Summary {
-    // Counting sort by customer (indices are dense), then each customer's few purchases by day.
-    let mut start = vec![0u32; n + 1];
-    for p in purchases.iter().filter(|p| (p.customer as usize) < n) {
-        start[p.customer as usize + 1] += 1;
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
-    let mut fill = start.clone();
-    let mut sorted = vec![(0i32, 0.0f64); start[n] as usize];
-    for p in purchases.iter().filter(|p| (p.customer as usize) < n) {
-        let slot = &mut fill[p.customer as usize];
-        sorted[*slot as usize] = (p.day, p.amount);
-        *slot += 1;
-    }
-    drop(fill);
+    // Customers in one consecutive block per core. Each block first gathers its customers'
+    // purchases (a counting sort by customer over the whole list, keeping its own), then,
+    // once the list is freed and before the summaries are allocated, summarises them.
+    let parts = crate::par::threads().min(n / 50_000).max(1);
+    let size = n.div_ceil(parts).max(1);
+    let ranges: Vec<(usize, usize)> = (0..parts)
+        .map(|k| ((k * size).min(n), ((k + 1) * size).min(n)))
+        .collect();
+    // Per block: where each customer's purchases start, and the (day, amount) of them.
+    type Gathered = (Vec<u32>, Vec<(i32, f64)>);
+    let gathered: Vec<Gathered> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ranges
+            .iter()
+            .map(|&(a, b)| {
+                let purchases = &purchases;
+                scope.spawn(move || {
+                    let len = b - a;
+                    let mut start = vec![0u32; len + 1];
+                    for p in purchases {
+                        let c = (p.customer as usize).wrapping_sub(a);
+                        if c < len {
+                            start[c + 1] += 1;
+                        }
+                    }
+                    for i in 0..len {
+                        start[i + 1] += start[i];
+                    }
+                    let mut fill = start.clone();
+                    let mut sorted = vec![(0i32, 0.0f64); start[len] as usize];
+                    for p in purchases {
+                        let c = (p.customer as usize).wrapping_sub(a);
+                        if c < len {
+                            sorted[fill[c] as usize] = (p.day, p.amount);
+                            fill[c] += 1;
+                        }
+                    }
+                    (start, sorted)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("gathering thread"))
+            .collect()
+    });
     drop(purchases);
     let per = period.days();
     let calibration_end = calibration_end.clamp(i32::MIN.into(), i32::MAX.into()) as i32;
     let mut out = vec![None; n];
-    // Customers in one consecutive block per core: each block owns its purchases and summaries.
-    let parts = crate::par::threads().min(n / 50_000).max(1);
-    let size = n.div_ceil(parts).max(1);
     let mut blocks = Vec::with_capacity(parts);
-    let (mut rest_out, mut rest_sorted) = (&mut out[..], &mut sorted[..]);
-    for k in 0..parts {
-        let (a, b) = ((k * size).min(n), ((k + 1) * size).min(n));
+    let mut rest_out = &mut out[..];
+    for (&(a, b), (start, sorted)) in ranges.iter().zip(gathered) {
         let (o, ro) = rest_out.split_at_mut(b - a);
-        let (p, rp) = rest_sorted.split_at_mut((start[b] - start[a]) as usize);
-        blocks.push((a, o, p));
+        blocks.push((o, start, sorted));
         rest_out = ro;
-        rest_sorted = rp;
     }
-    let start = &start;
     type Block = (
         Vec<i32>,
         crate::cohorts::CohortCounts,
@@ -206,18 +228,15 @@ pub fn summarize_with(
     let per_block: Vec<Block> = std::thread::scope(|scope| {
         let handles: Vec<_> = blocks
             .into_iter()
-            .map(|(a, o, p)| {
+            .map(|(o, start, mut p)| {
                 scope.spawn(move || {
                     let mut repeats = Vec::new();
                     let mut counts = crate::cohorts::CohortCounts::default();
                     let mut months = trend
                         .map(crate::cohorts::TrendCounts::new)
                         .unwrap_or_default();
-                    let base = start[a];
                     for (k, slot) in o.iter_mut().enumerate() {
-                        let c = a + k;
-                        let mine =
-                            &mut p[(start[c] - base) as usize..(start[c + 1] - base) as usize];
+                        let mine = &mut p[start[k] as usize..start[k + 1] as usize];
                         *slot = one_customer(mine, calibration_end, per, &mut |day| {
                             if track_repeats {
                                 repeats.push(day)

@@ -229,7 +229,11 @@ async fn clv(a: ClvArgs, store: &StoreArgs) -> Result<()> {
     tracing::debug!(elapsed = ?started.elapsed(), "analysed");
     // The summary is put together while the customers are written.
     let (summary, written) = std::thread::scope(|scope| {
-        let summary = scope.spawn(|| clv_file::summary_json(&result, &purchases));
+        let summary = scope.spawn(|| {
+            let s = clv_file::summary_json(&result, &purchases);
+            tracing::debug!(elapsed = ?started.elapsed(), "summary made");
+            s
+        });
         let written = a.output.as_ref().map(|out| {
             let pb = bar(result.n_customers as u64, false);
             pb.set_message(say("writing", "写出"));

@@ -10,7 +10,6 @@ use analytics::summary::{day_number, Purchase};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use domain::{ErrorCode, Lang};
 use serde_json::{json, Value};
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
@@ -31,7 +30,7 @@ pub struct Purchases {
 /// Day number of a date or date-time text: the fixed ISO forms fast, anything else through
 /// `domain::time`, or through the explicit chrono format.
 pub(crate) fn parse_day(s: &str, format: Option<&str>) -> Result<i64, String> {
-    let s = s.trim();
+    let s = super::purchases::trim(s);
     if let Some(f) = format {
         let date = NaiveDate::parse_from_str(s, f)
             .or_else(|_| NaiveDateTime::parse_from_str(s, f).map(|t| t.date()))
@@ -42,7 +41,11 @@ pub(crate) fn parse_day(s: &str, format: Option<&str>) -> Result<i64, String> {
     // times, other separators) through the general parser, as a UTC calendar day.
     let b = s.as_bytes();
     if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        let num = |r: std::ops::Range<usize>| s.get(r).and_then(|v| v.parse::<u32>().ok());
+        let num = |r: std::ops::Range<usize>| {
+            b[r].iter().try_fold(0u32, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        };
         if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) {
             if let Some(day) = day_number(y as i32, m, d).filter(|_| (1850..=2200).contains(&y)) {
                 return Ok(day);
@@ -193,36 +196,43 @@ pub fn write_customers(
     w.write_all(&[0xEF, 0xBB, 0xBF]).map_err(io)?;
     w.write_all(headers.join(",").as_bytes()).map_err(io)?;
     w.write_all(b"\n").map_err(io)?;
-    // Rows are formatted in blocks on every core and written in customer order.
+    // Rows are formatted in blocks on every core and written in customer order, each round's
+    // text written while the next round is formatted; the buffers are reused.
     const BLOCK: usize = 32_768;
     let threads = analytics::par::threads();
     let n = clv.stats.len();
     let mut written = 0u64;
     let mut from = 0;
-    while from < n {
-        let blocks: Vec<(usize, usize)> = (0..threads)
+    let mut pending: Vec<(Vec<u8>, u64)> = Vec::new();
+    let mut spare: Vec<Vec<u8>> = Vec::new();
+    while from < n || !pending.is_empty() {
+        let blocks: Vec<(usize, usize, Vec<u8>)> = (0..threads)
             .map(|k| (from + k * BLOCK, (from + (k + 1) * BLOCK).min(n)))
             .filter(|(a, b)| a < b)
+            .map(|(a, b)| (a, b, spare.pop().unwrap_or_default()))
             .collect();
         from = blocks.last().map_or(n, |b| b.1);
-        let texts: Vec<(Vec<u8>, u64)> = std::thread::scope(|scope| {
+        let texts = std::thread::scope(|scope| -> Result<Vec<(Vec<u8>, u64)>, String> {
             let handles: Vec<_> = blocks
-                .iter()
-                .map(|&(a, b)| {
+                .into_iter()
+                .map(|(a, b, buf)| {
                     let rows = &rows;
-                    scope.spawn(move || rows.csv_block(a, b))
+                    scope.spawn(move || rows.csv_block(a, b, buf))
                 })
                 .collect();
-            handles
+            for (mut text, count) in pending.drain(..) {
+                w.write_all(&text).map_err(io)?;
+                written += count;
+                text.clear();
+                spare.push(text);
+            }
+            progress(written, total);
+            Ok(handles
                 .into_iter()
                 .map(|h| h.join().expect("formatting thread"))
-                .collect()
-        });
-        for (text, count) in texts {
-            w.write_all(&text).map_err(io)?;
-            written += count;
-        }
-        progress(written, total);
+                .collect())
+        })?;
+        pending = texts;
     }
     w.flush().map_err(io)?;
     progress(total, total);
@@ -237,69 +247,140 @@ struct RowFormat<'a> {
     width: usize,
 }
 
+/// Where a row's cells go: the table writer's strings, or CSV bytes directly.
+trait Cells {
+    fn text(&mut self, s: &str);
+    fn int(&mut self, v: u64);
+    /// At most `decimals` decimals, trailing zeros dropped (see [`fixed`]).
+    fn num(&mut self, v: f64, decimals: u32);
+}
+
+/// One string per cell, for the table writer (xlsx, GB18030).
+struct StringCells<'r> {
+    row: &'r mut [String],
+    k: usize,
+}
+
+impl StringCells<'_> {
+    fn cell(&mut self) -> &mut String {
+        self.k += 1;
+        &mut self.row[self.k - 1]
+    }
+}
+
+impl Cells for StringCells<'_> {
+    fn text(&mut self, s: &str) {
+        self.cell().push_str(s);
+    }
+    fn int(&mut self, v: u64) {
+        self.cell().push_str(itoa::Buffer::new().format(v));
+    }
+    fn num(&mut self, v: f64, decimals: u32) {
+        let mut b = Vec::with_capacity(24);
+        fixed(&mut b, v, decimals);
+        self.cell()
+            .push_str(std::str::from_utf8(&b).expect("digits are ASCII"));
+    }
+}
+
+/// A CSV line written straight into the output bytes (commas between cells, the id quoted
+/// when it must be).
+struct CsvCells<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl CsvCells<'_> {
+    fn sep(&mut self) {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
+        }
+    }
+}
+
+impl Cells for CsvCells<'_> {
+    fn text(&mut self, s: &str) {
+        self.sep();
+        if s.contains([',', '"', '\n', '\r']) {
+            self.out.push(b'"');
+            self.out
+                .extend_from_slice(s.replace('"', "\"\"").as_bytes());
+            self.out.push(b'"');
+        } else {
+            self.out.extend_from_slice(s.as_bytes());
+        }
+    }
+    fn int(&mut self, v: u64) {
+        self.sep();
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+    fn num(&mut self, v: f64, decimals: u32) {
+        self.sep();
+        fixed(self.out, v, decimals);
+    }
+}
+
 impl RowFormat<'_> {
-    /// Fill `row` with customer `i`'s cells; false when the customer was not analysed.
-    fn fill(&self, i: usize, row: &mut [String]) -> bool {
+    /// Customer `i`'s cells, in [`CUSTOMER_COLUMNS`] order (plus the holdout's); false when the
+    /// customer was not analysed.
+    fn emit(&self, i: usize, c: &mut impl Cells) -> bool {
         let (Some(s), Some(v)) = (&self.clv.stats[i], self.clv.value(i)) else {
             return false;
         };
-        for c in row.iter_mut() {
-            c.clear();
-        }
-        row[0].push_str(self.ids.get(i));
-        let mut ints = itoa::Buffer::new();
-        row[1].push_str(ints.format(s.x));
-        fixed(&mut row[2], s.t_x, 6);
-        fixed(&mut row[3], s.t, 6);
-        fixed(&mut row[4], s.zbar, 4);
-        row[5].push_str(ints.format(v.rfm.r));
-        row[6].push_str(ints.format(v.rfm.f));
-        row[7].push_str(ints.format(v.rfm.m));
-        fixed(&mut row[8], v.p_alive, 6);
-        fixed(&mut row[9], v.expected_purchases, 6);
-        fixed(&mut row[10], v.expected_spend, 4);
-        fixed(&mut row[11], v.clv, 4);
-        row[12].push_str(self.dates.get(s.first_day));
-        row[13].push_str(self.dates.get(s.last_day));
-        fixed(&mut row[14], s.total_spend, 2);
-        if row.len() > 15 {
-            row[15].push_str(ints.format(s.later_days));
-            fixed(&mut row[16], v.holdout_expected.unwrap_or(0.0), 6);
+        c.text(self.ids.get(i));
+        c.int(s.x.into());
+        c.num(s.t_x, 6);
+        c.num(s.t, 6);
+        c.num(s.zbar, 4);
+        c.int(v.rfm.r.into());
+        c.int(v.rfm.f.into());
+        c.int(v.rfm.m.into());
+        c.num(v.p_alive, 6);
+        c.num(v.expected_purchases, 6);
+        c.num(v.expected_spend, 4);
+        c.num(v.clv, 4);
+        c.text(self.dates.get(s.first_day));
+        c.text(self.dates.get(s.last_day));
+        c.num(s.total_spend, 2);
+        if self.width > CUSTOMER_COLUMNS.len() {
+            c.int(s.later_days.into());
+            c.num(v.holdout_expected.unwrap_or(0.0), 6);
         }
         true
     }
 
-    /// CSV lines of customers `from..to`, and how many.
-    fn csv_block(&self, from: usize, to: usize) -> (Vec<u8>, u64) {
-        let mut row = vec![String::new(); self.width];
-        let mut out = Vec::with_capacity((to - from) * 120);
+    /// Fill `row` with customer `i`'s cells; false when the customer was not analysed.
+    fn fill(&self, i: usize, row: &mut [String]) -> bool {
+        for c in row.iter_mut() {
+            c.clear();
+        }
+        self.emit(i, &mut StringCells { row, k: 0 })
+    }
+
+    /// CSV lines of customers `from..to` (into `out`), and how many.
+    fn csv_block(&self, from: usize, to: usize, mut out: Vec<u8>) -> (Vec<u8>, u64) {
+        out.reserve((to - from) * 120);
         let mut count = 0;
         for i in from..to {
-            if !self.fill(i, &mut row) {
-                continue;
+            if self.emit(
+                i,
+                &mut CsvCells {
+                    out: &mut out,
+                    first: true,
+                },
+            ) {
+                out.push(b'\n');
+                count += 1;
             }
-            for (k, c) in row.iter().enumerate() {
-                if k > 0 {
-                    out.push(b',');
-                }
-                if k == 0 && c.contains([',', '"', '\n', '\r']) {
-                    out.push(b'"');
-                    out.extend_from_slice(c.replace('"', "\"\"").as_bytes());
-                    out.push(b'"');
-                } else {
-                    out.extend_from_slice(c.as_bytes());
-                }
-            }
-            out.push(b'\n');
-            count += 1;
         }
         (out, count)
     }
 }
 
 /// A number with at most `decimals` decimals, trailing zeros dropped (exact integers print
-/// without a point), fast: no float formatting machinery.
-fn fixed(out: &mut String, v: f64, decimals: u32) {
+/// without a point), fast: one integer formatting, no float formatting machinery.
+fn fixed(out: &mut Vec<u8>, v: f64, decimals: u32) {
     let scale = 10i64.pow(decimals);
     if !v.is_finite() || v.abs() >= 9e15 / scale as f64 {
         let _ = write!(out, "{v}");
@@ -307,26 +388,25 @@ fn fixed(out: &mut String, v: f64, decimals: u32) {
     }
     let n = (v * scale as f64).round() as i64;
     if n < 0 {
-        out.push('-');
+        out.push(b'-');
     }
-    let n = n.unsigned_abs();
-    let (int, mut frac) = (n / scale as u64, n % scale as u64);
-    out.push_str(itoa::Buffer::new().format(int));
-    if frac == 0 {
-        return;
-    }
-    let mut digits = decimals;
-    while frac % 10 == 0 {
-        frac /= 10;
-        digits -= 1;
-    }
-    out.push('.');
     let mut b = itoa::Buffer::new();
-    let f = b.format(frac);
-    for _ in f.len()..digits as usize {
-        out.push('0');
+    let digits = b.format(n.unsigned_abs()).as_bytes();
+    let d = decimals as usize;
+    // Integer part (0 when every digit is a decimal), then the decimals without trailing zeros.
+    let int_len = digits.len().saturating_sub(d);
+    if int_len == 0 {
+        out.push(b'0');
+    } else {
+        out.extend_from_slice(&digits[..int_len]);
     }
-    out.push_str(f);
+    let frac = &digits[int_len..];
+    let Some(last) = frac.iter().rposition(|&c| c != b'0') else {
+        return;
+    };
+    out.push(b'.');
+    out.extend(std::iter::repeat_n(b'0', d - frac.len()));
+    out.extend_from_slice(&frac[..=last]);
 }
 
 /// Dates of the days in the data, formatted once.
@@ -566,9 +646,9 @@ mod format_tests {
     #[test]
     fn fixed_decimals() {
         let f = |v: f64, d: u32| {
-            let mut s = String::new();
+            let mut s = Vec::new();
             fixed(&mut s, v, d);
-            s
+            String::from_utf8(s).unwrap()
         };
         assert_eq!(f(30.0, 6), "30");
         assert_eq!(f(0.7266203116617331, 6), "0.72662");
@@ -578,5 +658,9 @@ mod format_tests {
         assert_eq!(f(-2.5, 2), "-2.5");
         assert_eq!(f(100.5, 2), "100.5");
         assert_eq!(f(1e300, 2), format!("{}", 1e300));
+        assert_eq!(f(0.000123, 6), "0.000123");
+        assert_eq!(f(-0.25, 6), "-0.25");
+        assert_eq!(f(12.0, 0), "12");
+        assert_eq!(f(-0.0000001, 6), "0");
     }
 }

@@ -14,12 +14,15 @@ pub struct CustomerIds {
     hasher: hashbrown::DefaultHashBuilder,
     /// The id asked for last: files often list a customer's purchases together.
     last: Option<u32>,
+    /// Whether `table` holds every id (see [`CustomerIds::push_unindexed`]).
+    indexed: bool,
 }
 
 impl CustomerIds {
     pub fn new() -> CustomerIds {
         CustomerIds {
             starts: vec![0],
+            indexed: true,
             ..Default::default()
         }
     }
@@ -31,15 +34,6 @@ impl CustomerIds {
         ids.starts.reserve(n);
         ids.arena.reserve(n * 8);
         ids
-    }
-
-    /// Room for `n` more customers.
-    pub fn reserve(&mut self, n: usize) {
-        let (arena, starts, hasher) = (&self.arena, &self.starts, &self.hasher);
-        self.table.reserve(n, |&j| {
-            hasher.hash_one(&arena[starts[j as usize] as usize..starts[j as usize + 1] as usize])
-        });
-        self.starts.reserve(n);
     }
 
     pub fn len(&self) -> usize {
@@ -59,8 +53,30 @@ impl CustomerIds {
         std::str::from_utf8(self.bytes(i as u32)).expect("interned ids are UTF-8")
     }
 
+    /// The number of `id`, if known (no lookup table: `None`).
+    pub fn find(&self, id: &[u8]) -> Option<u32> {
+        let h = self.hasher.hash_one(id);
+        self.table.find(h, |&i| self.bytes(i) == id).copied()
+    }
+
+    /// Add ids known to be new, numbered after the present ones, without indexing them: the
+    /// lookup table is dropped (rebuilt by the next [`CustomerIds::intern`]), for a table that
+    /// is only read by number from now on (the join of a file's parts).
+    pub fn push_unindexed<'a>(&mut self, ids: impl Iterator<Item = &'a [u8]>) {
+        self.table = HashTable::new();
+        self.indexed = false;
+        self.last = None;
+        for id in ids {
+            self.arena.extend_from_slice(id);
+            self.starts.push(self.arena.len() as u64);
+        }
+    }
+
     /// The number of `id`, giving it the next number if new.
     pub fn intern(&mut self, id: &str) -> u32 {
+        if !self.indexed {
+            self.reindex();
+        }
         if let Some(last) = self.last.filter(|&l| self.bytes(l) == id.as_bytes()) {
             return last;
         }
@@ -69,25 +85,38 @@ impl CustomerIds {
         i
     }
 
+    fn reindex(&mut self) {
+        self.indexed = true;
+        let (arena, starts, hasher) = (&self.arena, &self.starts, &self.hasher);
+        let hash = |j: u32| {
+            hasher.hash_one(&arena[starts[j as usize] as usize..starts[j as usize + 1] as usize])
+        };
+        let mut table = HashTable::with_capacity(self.len());
+        for j in 0..self.len() as u32 {
+            table.insert_unique(hash(j), j, |&k| hash(k));
+        }
+        self.table = table;
+    }
+
     fn intern_hashed(&mut self, id: &str) -> u32 {
         let h = self.hasher.hash_one(id.as_bytes());
-        if let Some(&i) = self.table.find(h, |&i| {
-            let (a, b) = (
-                self.starts[i as usize] as usize,
-                self.starts[i as usize + 1] as usize,
-            );
-            &self.arena[a..b] == id.as_bytes()
-        }) {
-            return i;
-        }
-        let i = self.len() as u32;
-        self.arena.extend_from_slice(id.as_bytes());
-        self.starts.push(self.arena.len() as u64);
+        let next = self.len() as u32;
+        // One probe of the table for a known and a new id alike.
         let (arena, starts, hasher) = (&self.arena, &self.starts, &self.hasher);
-        self.table.insert_unique(h, i, |&j| {
-            hasher.hash_one(&arena[starts[j as usize] as usize..starts[j as usize + 1] as usize])
-        });
-        i
+        let bytes = |j: u32| &arena[starts[j as usize] as usize..starts[j as usize + 1] as usize];
+        match self.table.entry(
+            h,
+            |&i| bytes(i) == id.as_bytes(),
+            |&j| hasher.hash_one(bytes(j)),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(next);
+                self.arena.extend_from_slice(id.as_bytes());
+                self.starts.push(self.arena.len() as u64);
+                next
+            }
+        }
     }
 }
 
@@ -109,5 +138,13 @@ mod tests {
         assert_eq!(ids.intern("客户-1"), 10_000);
         assert_eq!(ids.get(10_000), "客户-1");
         assert_eq!(ids.intern("C4"), 4, "a prefix of another id is its own id");
+        assert_eq!(ids.find(b"C42"), Some(42));
+        assert_eq!(ids.find(b"C10000"), None);
+        ids.push_unindexed(["N1".as_bytes(), "N2".as_bytes()].into_iter());
+        assert_eq!((ids.len(), ids.get(10_002)), (10_003, "N2"));
+        assert_eq!(ids.find(b"C42"), None, "not indexed");
+        assert_eq!(ids.intern("N1"), 10_001, "indexed again");
+        assert_eq!(ids.intern("C42"), 42);
+        assert_eq!(ids.intern("N3"), 10_003);
     }
 }

@@ -124,7 +124,7 @@ impl Layout<'_> {
     /// Check and add one row's three cells.
     fn add(&self, part: &mut Part, line: i64, id: &str, date: &str, amount: &str) {
         part.rows += 1;
-        let id = id.trim();
+        let id = trim(id);
         if id.is_empty() {
             return self.bad(part, line, Some(0), "the customer id is empty".into());
         }
@@ -132,8 +132,8 @@ impl Layout<'_> {
             Ok(d) => d,
             Err(e) => return self.bad(part, line, Some(1), e),
         };
-        let raw = amount.trim();
-        let amount = match raw.parse::<f64>() {
+        let raw = trim(amount);
+        let amount = match plain_decimal(raw).ok_or(()).or_else(|_| raw.parse::<f64>()) {
             Ok(a) if a.is_finite() && a >= 0.0 => a,
             Ok(_) => {
                 return self.bad(
@@ -160,6 +160,46 @@ impl Layout<'_> {
             amount,
         });
     }
+}
+
+/// `str::trim`, without its Unicode scan when both ends are visible ASCII (the usual cell).
+pub(crate) fn trim(s: &str) -> &str {
+    let visible = |c: Option<&u8>| c.is_some_and(|&c| c > b' ' && c < 0x80);
+    if visible(s.as_bytes().first()) && visible(s.as_bytes().last()) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
+/// A plain decimal (`123`, `10.66`: digits, at most one point, up to 15 significant digits),
+/// exactly as `str::parse` reads it: the digits as an integer below 2^53 divided by a power
+/// of ten up to 10^22 are two exact doubles, and IEEE division rounds their quotient
+/// correctly (Clinger's fast path). Anything else is `None`, for the general parser.
+fn plain_decimal(s: &str) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 16 {
+        return None;
+    }
+    let (mut m, mut digits, mut decimals, mut point) = (0u64, 0usize, 0usize, false);
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                m = m * 10 + u64::from(c - b'0');
+                digits += 1;
+                decimals += usize::from(point);
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if digits == 0 || digits > 15 {
+        return None;
+    }
+    Some(m as f64 / POW10[decimals])
 }
 
 /// Read every row; any bad row rejects the file with the rows (up to the limit) and reasons.
@@ -316,8 +356,14 @@ fn read_plain(
             .map(|w| {
                 let (from, to) = (w[0], w[1]);
                 let done = &done;
+                // The first part's purchases are joined with the others': room for all.
+                let room = if from == data_start {
+                    size - data_start
+                } else {
+                    to - from
+                };
                 scope.spawn(move || {
-                    parse_range(path, from, to, layout, &|d| {
+                    parse_range(path, from, to, room, layout, &|d| {
                         let all = done.fetch_add(d, std::sync::atomic::Ordering::Relaxed) + d;
                         progress(all, size);
                     })
@@ -336,28 +382,108 @@ fn read_plain(
             None => return Ok(None),
         }
     }
-    // Join in file order: later parts' customers renumbered into the first part's table.
+    let all = join_parts(parts, layout.error_limit);
+    progress(size, size);
+    Ok(Some(all))
+}
+
+/// Join the parts in file order, customers numbered by first appearance in the whole file.
+/// The later parts' ids are first looked up in the earlier parts' tables on every core (reads
+/// only, no insertion into a growing table); one linear pass then numbers the new ones, and
+/// each part's purchases are renumbered on its own core.
+fn join_parts(parts: Vec<Part>, error_limit: usize) -> Part {
+    const NONE: u64 = u64::MAX;
+    // For part k's customer j: (earlier part << 32 | its number there), or NONE.
+    let chunks: Vec<(usize, std::ops::Range<usize>)> = (1..parts.len())
+        .flat_map(|k| {
+            let n = parts[k].ids.len();
+            (0..n.div_ceil(65_536)).map(move |c| (k, c * 65_536..((c + 1) * 65_536).min(n)))
+        })
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = analytics::par::threads().min(chunks.len()).max(1);
+    let mut found_chunks: Vec<(usize, usize, Vec<u64>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (parts, chunks, next) = (&parts, &chunks, &next);
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    loop {
+                        let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((k, range)) = chunks.get(c) else {
+                            break out;
+                        };
+                        let found = range
+                            .clone()
+                            .map(|j| {
+                                let id = parts[*k].ids.get(j).as_bytes();
+                                (0..*k)
+                                    .find_map(|p| {
+                                        parts[p].ids.find(id).map(|i| (p as u64) << 32 | i as u64)
+                                    })
+                                    .unwrap_or(NONE)
+                            })
+                            .collect();
+                        out.push((*k, range.start, found));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("join thread"))
+            .collect()
+    });
+    found_chunks.sort_unstable_by_key(|(k, start, _)| (*k, *start));
+    // Number the new ids in order; remaps[k][j] = the global number of part k's customer j.
     let mut parts = parts.into_iter();
     let mut all = parts.next().expect("one part at least");
+    let rest: Vec<Part> = parts.collect();
+    let mut remaps: Vec<Vec<u32>> = vec![Vec::new(); rest.len() + 1];
+    let mut found_chunks = found_chunks.into_iter().peekable();
+    let mut next_id = all.ids.len() as u32;
+    for (k, p) in rest.iter().enumerate() {
+        let mut remap = Vec::with_capacity(p.ids.len());
+        let mut new_ids = Vec::new();
+        while let Some((_, _, found)) = found_chunks.next_if(|(pk, _, _)| *pk == k + 1) {
+            for f in found {
+                if f == NONE {
+                    new_ids.push(remap.len());
+                    remap.push(next_id);
+                    next_id += 1;
+                } else {
+                    let (q, i) = ((f >> 32) as usize, f as u32);
+                    remap.push(if q == 0 { i } else { remaps[q][i as usize] });
+                }
+            }
+        }
+        all.ids
+            .push_unindexed(new_ids.iter().map(|&j| p.ids.get(j).as_bytes()));
+        remaps[k + 1] = remap;
+    }
+    // Renumber every part's purchases on its own core, then append them in order.
+    let mut rest = rest;
+    std::thread::scope(|scope| {
+        for (k, p) in rest.iter_mut().enumerate() {
+            let remap = &remaps[k + 1];
+            scope.spawn(move || {
+                for q in &mut p.purchases {
+                    q.customer = remap[q.customer as usize];
+                }
+            });
+        }
+    });
     // Each part counted its lines from 1; the first part starts at line 2, after the header.
     for e in &mut all.errors {
         e.line += 1;
     }
     let mut line_base = 1 + all.lines;
-    let parts: Vec<Part> = parts.collect();
-    all.ids.reserve(parts.iter().map(|p| p.ids.len()).sum());
     all.purchases
-        .reserve(parts.iter().map(|p| p.purchases.len()).sum());
-    for mut p in parts {
-        let remap: Vec<u32> = (0..p.ids.len())
-            .map(|j| all.ids.intern(p.ids.get(j)))
-            .collect();
-        for q in &mut p.purchases {
-            q.customer = remap[q.customer as usize];
-        }
+        .reserve(rest.iter().map(|p| p.purchases.len()).sum());
+    for mut p in rest {
         all.purchases.append(&mut p.purchases);
         for mut e in p.errors {
-            if all.errors.len() < layout.error_limit {
+            if all.errors.len() < error_limit {
                 e.line += line_base;
                 all.errors.push(e);
             }
@@ -368,15 +494,16 @@ fn read_plain(
         all.last_day = all.last_day.max(p.last_day);
         line_base += p.lines;
     }
-    progress(size, size);
-    Ok(Some(all))
+    all
 }
 
 /// Parse lines in [from, to) of the file; line numbers in the result count from 1 at `from`.
+/// The purchases get room for `room` bytes of lines.
 fn parse_range(
     path: &Path,
     from: u64,
     to: u64,
+    room: u64,
     layout: &Layout,
     progress: &dyn Fn(u64),
 ) -> std::io::Result<Option<Part>> {
@@ -389,8 +516,10 @@ fn parse_range(
     let first = file.read(&mut buf)?;
     let mut filled = first;
     let lines_seen = memchr::memchr_iter(b'\n', &buf[..first]).count().max(1);
-    let rows = ((to - from) as usize / (first / lines_seen).max(1)) * 21 / 20 + 16;
-    part.purchases.reserve(rows);
+    let line_len = (first / lines_seen).max(1);
+    let rows = ((to - from) as usize / line_len) * 21 / 20 + 16;
+    part.purchases
+        .reserve((room as usize / line_len) * 21 / 20 + 16);
     // Customers: a guess of one per two purchases; the table grows if there are more.
     part.ids = CustomerIds::with_capacity(rows / 2);
     let mut line_no = 0i64;
@@ -518,6 +647,64 @@ mod tests {
             columns: Vec::new(),
             date_format: None,
             error_limit: 10,
+        }
+    }
+
+    #[test]
+    fn cells_are_trimmed_like_str_trim() {
+        for t in [
+            "C1",
+            " C1",
+            "C1\t",
+            "\u{3000}客户\u{3000}",
+            "",
+            " ",
+            "a b",
+            "é",
+        ] {
+            assert_eq!(trim(t), t.trim(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn plain_decimals_read_exactly_as_the_standard_parser() {
+        for t in [
+            "0",
+            "7",
+            "10.66",
+            "0.1",
+            "0.3",
+            "29.90",
+            "1234567.89",
+            "999999999999999",
+            "0.00000000001",
+            "5.",
+            "123456789012.345",
+            "37.78",
+            "00012.50",
+        ] {
+            assert_eq!(plain_decimal(t), Some(t.parse::<f64>().unwrap()), "{t}");
+        }
+        let mut x = 1u64;
+        for _ in 0..100_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let t = format!("{}.{:02}", (x >> 40) % 1_000_000, (x >> 20) % 100);
+            assert_eq!(plain_decimal(&t), Some(t.parse::<f64>().unwrap()), "{t}");
+        }
+        for t in [
+            "",
+            ".",
+            "-1",
+            "1e5",
+            "1,5",
+            "1.2.3",
+            "1234567890123456",
+            " 1",
+            "inf",
+        ] {
+            assert_eq!(plain_decimal(t), None, "{t}");
         }
     }
 
