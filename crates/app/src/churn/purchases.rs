@@ -497,6 +497,39 @@ fn join_parts(parts: Vec<Part>, error_limit: usize) -> Part {
     all
 }
 
+/// Byte ranges of the three wanted fields of the line `block[from..to]` (fields at
+/// positions `pos`, `need` = the highest position + 1), scanning only as far as the last one;
+/// `None` when the line has fewer fields.
+fn fields(
+    block: &[u8],
+    from: usize,
+    to: usize,
+    pos: &[usize; 3],
+    need: usize,
+) -> Option<[(usize, usize); 3]> {
+    let mut cells = [(0, 0); 3];
+    let (mut k, mut field_start) = (0, from);
+    let mut put = |k: usize, a: usize, b: usize| {
+        for (c, &p) in pos.iter().enumerate() {
+            if p == k {
+                cells[c] = (a, b);
+            }
+        }
+    };
+    for (i, &c) in block[from..to].iter().enumerate() {
+        if c == b',' {
+            put(k, field_start, from + i);
+            k += 1;
+            field_start = from + i + 1;
+            if k == need {
+                return Some(cells);
+            }
+        }
+    }
+    put(k, field_start, to);
+    (k + 1 >= need).then_some(cells)
+}
+
 /// Parse lines in [from, to) of the file; line numbers in the result count from 1 at `from`.
 /// The purchases get room for `room` bytes of lines.
 fn parse_range(
@@ -533,78 +566,48 @@ fn parse_range(
             let got = file.read(&mut buf[filled..])?;
             (filled + got, got == 0)
         };
+        // The block's complete lines (all of it at the end of the data).
+        let complete = if at_eof {
+            end
+        } else {
+            memchr::memrchr(b'\n', &buf[..end]).map_or(0, |i| i + 1)
+        };
+        let block = &buf[..complete];
+        // A quote anywhere needs the general reader; one UTF-8 check for the whole block (cut
+        // at a newline, so at a character boundary), per line only when it fails.
+        if memchr::memchr(b'"', block).is_some() {
+            return Ok(None);
+        }
+        let text = std::str::from_utf8(block).ok();
         let mut start = 0;
-        loop {
-            // One pass over the line's bytes: its end, the commas of the fields wanted, and any
-            // quote (lines are short: a loop beats a memchr call per field).
-            let [p0, p1, p2] = layout.pos;
-            let mut cells: [&[u8]; 3] = [&[]; 3];
-            let (mut k, mut field_start, mut found, mut quote) = (0usize, start, 0, false);
-            let mut i = start;
-            while i < end {
-                match buf[i] {
-                    b'\n' => break,
-                    b',' => {
-                        let f = &buf[field_start..i];
-                        for (c, p) in [p0, p1, p2].into_iter().enumerate() {
-                            if p == k {
-                                cells[c] = f;
-                                found += 1;
-                            }
-                        }
-                        k += 1;
-                        field_start = i + 1;
-                    }
-                    b'"' => quote = true,
-                    _ => {}
-                }
-                i += 1;
-            }
-            if i >= end && !(at_eof && start < end) {
-                // The line goes on in the next block (or the data ended).
-                break;
-            }
+        let ends = memchr::memchr_iter(b'\n', block)
+            .chain((complete > 0 && block[complete - 1] != b'\n').then_some(complete));
+        for nl in ends {
             line_no += 1;
-            let mut line = &buf[start..i];
-            start = i + 1;
-            let mut last = &buf[field_start..i];
-            if let Some(l) = line.strip_suffix(b"\r") {
-                line = l;
-                last = &last[..last.len() - 1];
+            let (from, mut to) = (start, nl);
+            start = nl + 1;
+            if to > from && block[to - 1] == b'\r' {
+                to -= 1;
             }
-            if line.is_empty() {
+            if to == from {
                 continue;
             }
-            if quote {
-                return Ok(None);
-            }
-            for (c, p) in [p0, p1, p2].into_iter().enumerate() {
-                if p == k {
-                    cells[c] = last;
-                    found += 1;
-                }
-            }
-            k += 1;
-            if found < 3 {
+            let Some(cells) = fields(block, from, to, &layout.pos, need) else {
+                let k = block[from..to].iter().filter(|&&c| c == b',').count() + 1;
                 let reason = format!("the row has {k} field(s); the columns need {need}");
                 layout.bad(&mut part, line_no, None, reason);
                 continue;
-            }
-            // One UTF-8 check per line (cells are cut at commas, so at character boundaries);
-            // per cell only to name the bad one.
-            if let Ok(text) = std::str::from_utf8(line) {
-                let at = |c: &[u8]| {
-                    let from = c.as_ptr() as usize - line.as_ptr() as usize;
-                    text.get(from..from + c.len()).unwrap_or("")
-                };
-                layout.add(&mut part, line_no, at(cells[0]), at(cells[1]), at(cells[2]));
+            };
+            if let Some(text) = text {
+                let [id, date, amount] = cells.map(|(a, b)| text.get(a..b).unwrap_or(""));
+                layout.add(&mut part, line_no, id, date, amount);
                 continue;
             }
-            let text = cells.map(std::str::from_utf8);
-            match text {
+            let cells = cells.map(|(a, b)| std::str::from_utf8(&block[a..b]));
+            match cells {
                 [Ok(id), Ok(date), Ok(amount)] => layout.add(&mut part, line_no, id, date, amount),
                 _ => {
-                    let col = text.iter().position(|t| t.is_err());
+                    let col = cells.iter().position(|t| t.is_err());
                     layout.bad(
                         &mut part,
                         line_no,
@@ -614,6 +617,7 @@ fn parse_range(
                 }
             }
         }
+        let start = complete;
         if at_eof {
             break;
         }
