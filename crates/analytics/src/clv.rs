@@ -186,10 +186,15 @@ impl Clv {
         let bins = usize::from(self.options.rfm_bins.max(1));
         let mut p_alive = vec![0u64; 20];
         let mut clvs: Vec<f64> = Vec::with_capacity(self.n_customers);
+        let mut alive: Vec<f64> = Vec::with_capacity(self.n_customers);
         let mut grid = vec![RfmCell::default(); bins * bins];
+        let (mut total_clv, mut total_expected) = (0.0, 0.0);
         for (_, v) in self.values() {
             p_alive[((v.p_alive * 20.0) as usize).min(19)] += 1;
             clvs.push(v.clv);
+            alive.push(v.p_alive);
+            total_clv += v.clv;
+            total_expected += v.expected_purchases;
             let cell = &mut grid[(usize::from(v.rfm.r) - 1) * bins + usize::from(v.rfm.f) - 1];
             cell.customers += 1;
             cell.mean_clv += v.clv;
@@ -210,11 +215,22 @@ impl Clv {
             *clvs.select_nth_unstable_by(k, f64::total_cmp).1
         };
         let clv = histogram(&clvs, 0.0, top, 20);
+        let mean_p_alive = alive.iter().sum::<f64>() / alive.len().max(1) as f64;
+        let median_p_alive = if alive.is_empty() {
+            0.0
+        } else {
+            let mid = alive.len() / 2;
+            *alive.select_nth_unstable_by(mid, f64::total_cmp).1
+        };
         Distributions {
             p_alive,
             clv_bin_width: top / 20.0,
             clv,
             rfm_grid: grid,
+            total_clv,
+            total_expected_purchases: total_expected,
+            mean_p_alive,
+            median_p_alive,
         }
     }
 
@@ -234,6 +250,12 @@ pub struct Distributions {
     pub clv: Vec<u64>,
     /// R-major, R and F from 1 to the number of RFM levels.
     pub rfm_grid: Vec<RfmCell>,
+    /// Over every analysed customer: sums of CLV and of expected purchases, mean and median
+    /// P(alive).
+    pub total_clv: f64,
+    pub total_expected_purchases: f64,
+    pub mean_p_alive: f64,
+    pub median_p_alive: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

@@ -491,8 +491,7 @@ fn rounded(v: f64, digits: i32) -> f64 {
 }
 
 /// P(alive) and CLV histograms and the RFM grid (for the charts).
-fn distributions_json(clv: &Clv) -> Value {
-    let d = clv.distributions();
+fn distributions_json(d: &analytics::clv::Distributions) -> Value {
     json!({
         "p_alive": {
             "bin_width": 0.05,
@@ -516,22 +515,9 @@ pub fn summary_json(clv: &Clv, p: &Purchases) -> Value {
     let b = &clv.bgnbd;
     let g = &clv.gamma_gamma;
     let period = o.period.as_str();
-    // One pass over the customers, keeping only P(alive) for its median.
-    let (mut total_clv, mut total_expected) = (0.0, 0.0);
-    let mut alive: Vec<f64> = Vec::with_capacity(clv.n_customers);
-    for (_, v) in clv.values() {
-        total_clv += v.clv;
-        total_expected += v.expected_purchases;
-        alive.push(v.p_alive);
-    }
-    let n = alive.len().max(1) as f64;
-    let mean_alive = alive.iter().sum::<f64>() / n;
-    let median_alive = if alive.is_empty() {
-        0.0
-    } else {
-        let mid = alive.len() / 2;
-        *alive.select_nth_unstable_by(mid, f64::total_cmp).1
-    };
+    let d = clv.distributions();
+    let n = clv.n_customers.max(1) as f64;
+    let (total_clv, total_expected) = (d.total_clv, d.total_expected_purchases);
     let holdout = clv.holdout.as_ref().map(|h| {
         json!({
             "observation_end": o.observation_end.map(|d| day_to_date(d).to_string()),
@@ -580,8 +566,8 @@ pub fn summary_json(clv: &Clv, p: &Purchases) -> Value {
             "expected_purchases": total_expected,
             "clv": total_clv,
             "mean_clv": total_clv / n,
-            "mean_p_alive": mean_alive,
-            "median_p_alive": median_alive,
+            "mean_p_alive": d.mean_p_alive,
+            "median_p_alive": d.median_p_alive,
         },
         "pareto": {
             "top20_revenue_share": clv.pareto.top20_revenue_share,
@@ -600,7 +586,7 @@ pub fn summary_json(clv: &Clv, p: &Purchases) -> Value {
             })).collect::<Vec<_>>(),
         },
         "churn": churn_json(clv),
-        "distributions": distributions_json(clv),
+        "distributions": distributions_json(&d),
         "referral": p.referrals.map(|(referrers, customers)| json!({
             "referrers": referrers,
             "customers": customers,
