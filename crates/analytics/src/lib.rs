@@ -4,8 +4,8 @@
 //! Now: `sim` (BG/NBD purchase process with Gamma-Gamma spend, SPEC.md §4), `summary`
 //! (per-customer x, t_x, T, zbar with the CDNOW convention, RFM), `special` (ln Γ, digamma,
 //! log-space ₂F₁), `optim` (BFGS, Hessians), `bgnbd` and `gamma_gamma` (fits with standard
-//! errors, predictions) and `clv` (the whole customer-value analysis). PLS path modelling
-//! lands with the surveys issue.
+//! errors, predictions), `clv` (the whole customer-value analysis) and `pls` (PLS path
+//! modelling for the satisfaction surveys, SPEC.md §2.1).
 
 pub mod bgnbd;
 pub mod clv;
@@ -13,6 +13,7 @@ pub mod cohorts;
 pub mod gamma_gamma;
 pub mod optim;
 pub mod par;
+pub mod pls;
 pub mod sim;
 pub mod special;
 pub mod summary;
