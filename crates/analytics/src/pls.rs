@@ -115,6 +115,8 @@ pub struct PlsFit {
     /// Construct scores (variance 1), per block, per respondent.
     pub scores: Vec<Vec<f64>>,
     pub iterations: usize,
+    /// Whether the indicators were standardised (else only centred).
+    pub standardised: bool,
 }
 
 impl PlsFit {
@@ -123,6 +125,103 @@ impl PlsFit {
         self.loadings
             .iter()
             .map(|l| l.iter().map(|v| v * v).sum::<f64>() / l.len() as f64)
+            .collect()
+    }
+
+    /// Average variance extracted per block: the mean squared loading (for reflective blocks
+    /// the same figure as the communality).
+    pub fn ave(&self) -> Vec<f64> {
+        self.communality()
+    }
+
+    /// Composite reliability (Dillon-Goldstein's ρ) per block: (Σλ)² / ((Σλ)² + Σ(1 − λ²)).
+    pub fn composite_reliability(&self) -> Vec<f64> {
+        self.loadings
+            .iter()
+            .map(|l| {
+                let s: f64 = l.iter().sum();
+                let e: f64 = l.iter().map(|v| 1.0 - v * v).sum();
+                s * s / (s * s + e)
+            })
+            .collect()
+    }
+
+    /// Redundancy per block: communality × R² (0 for exogenous constructs).
+    pub fn redundancy(&self) -> Vec<f64> {
+        self.communality()
+            .iter()
+            .zip(&self.r2)
+            .map(|(c, r)| c * r.unwrap_or(0.0))
+            .collect()
+    }
+
+    /// Total effects `[from][to]`: direct plus every indirect path (B + B² + …; the model is
+    /// acyclic, so the sum ends).
+    pub fn total_effects(&self) -> Vec<Vec<f64>> {
+        let j = self.path.len();
+        let mut total = self.path.clone();
+        let mut power = self.path.clone();
+        for _ in 1..j {
+            let mut next = vec![vec![0.0; j]; j];
+            for (row, p) in next.iter_mut().zip(&power) {
+                for (&pam, path_m) in p.iter().zip(&self.path) {
+                    if pam != 0.0 {
+                        for (cell, &pmb) in row.iter_mut().zip(path_m) {
+                            *cell += pam * pmb;
+                        }
+                    }
+                }
+            }
+            if next.iter().flatten().all(|v| *v == 0.0) {
+                break;
+            }
+            for a in 0..j {
+                for b in 0..j {
+                    total[a][b] += next[a][b];
+                }
+            }
+            power = next;
+        }
+        total
+    }
+
+    /// Each construct's index on 0–100 from its indicators' raw answers, as ACSI computes it:
+    /// the weights made unstandardised (divided by each indicator's standard deviation when the
+    /// fit standardised them) and rescaled to sum to 1, applied to the indicators' means, then
+    /// mapped from the answer scale [`scale_min`, `scale_max`] to 0–100.
+    pub fn index(
+        &self,
+        data: &[Vec<f64>],
+        model: &Model,
+        scale_min: f64,
+        scale_max: f64,
+    ) -> Vec<f64> {
+        model
+            .blocks
+            .iter()
+            .zip(&self.outer_weights)
+            .map(|(b, w)| {
+                let raw: Vec<f64> = b
+                    .indicators
+                    .iter()
+                    .zip(w)
+                    .map(|(&c, wh)| {
+                        if self.standardised {
+                            wh / variance(&data[c]).sqrt()
+                        } else {
+                            *wh
+                        }
+                    })
+                    .collect();
+                let sum: f64 = raw.iter().sum();
+                let score: f64 = b
+                    .indicators
+                    .iter()
+                    .zip(&raw)
+                    .map(|(&c, r)| r / sum * mean(&data[c]))
+                    .sum();
+                100.0 * (score - scale_min) / (scale_max - scale_min)
+            })
             .collect()
     }
 
@@ -246,7 +345,121 @@ pub fn fit(data: &[Vec<f64>], model: &Model, opts: &Options) -> Result<PlsFit, P
         r2,
         scores: y,
         iterations,
+        standardised: opts.standardise,
     })
+}
+
+/// Percentile bootstrap intervals of the path coefficients, outer weights and loadings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bootstrap {
+    pub resamples: usize,
+    /// Resamples whose fit failed (e.g. a resample with a constant indicator), left out.
+    pub failed: usize,
+    /// `[from][to]`: (lower, upper) of the path coefficient, for the model's paths.
+    pub path: Vec<Vec<Option<(f64, f64)>>>,
+    /// Per block, per indicator: (lower, upper).
+    pub outer_weights: Vec<Vec<(f64, f64)>>,
+    pub loadings: Vec<Vec<(f64, f64)>>,
+    /// Standard deviation over the resamples of each path coefficient.
+    pub path_se: Vec<Vec<f64>>,
+}
+
+/// `resamples` fits on respondents drawn with replacement, the k-th from its own generator
+/// seeded with (`seed`, k): the same intervals on every run and every number of cores.
+/// `level` is the interval's coverage (0.95). Sign flips of a construct between resamples are
+/// undone against the full fit, as SmartPLS and seminr do (construct-level sign change).
+pub fn bootstrap(
+    data: &[Vec<f64>],
+    model: &Model,
+    opts: &Options,
+    full: &PlsFit,
+    resamples: usize,
+    seed: u64,
+    level: f64,
+) -> Bootstrap {
+    use rand::{Rng, SeedableRng};
+    let n = full.scores[0].len();
+    let runs = crate::par::map(
+        resamples,
+        |k| -> Result<Option<PlsFit>, ()> {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(
+                seed ^ (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
+            let rows: Vec<usize> = (0..n).map(|_| rng.gen_range(0..n)).collect();
+            let sample: Vec<Vec<f64>> = data
+                .iter()
+                .map(|col| {
+                    if col.len() == n {
+                        rows.iter().map(|&i| col[i]).collect()
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect();
+            let Ok(mut f) = fit(&sample, model, opts) else {
+                return Ok(None);
+            };
+            for (b, fw) in full.outer_weights.iter().enumerate() {
+                let dot: f64 = fw.iter().zip(&f.outer_weights[b]).map(|(a, c)| a * c).sum();
+                if dot < 0.0 {
+                    f.outer_weights[b].iter_mut().for_each(|v| *v = -*v);
+                    f.loadings[b].iter_mut().for_each(|v| *v = -*v);
+                    let j = f.path.len();
+                    for m in 0..j {
+                        f.path[b][m] = -f.path[b][m];
+                        f.path[m][b] = -f.path[m][b];
+                    }
+                }
+            }
+            Ok(Some(f))
+        },
+        |_| {},
+    )
+    .unwrap_or_default();
+    let ok: Vec<&PlsFit> = runs.iter().flatten().collect();
+    let alpha = (1.0 - level) / 2.0;
+    let interval = |mut v: Vec<f64>| -> (f64, f64) {
+        v.sort_by(f64::total_cmp);
+        if v.is_empty() {
+            return (f64::NAN, f64::NAN);
+        }
+        let at = |q: f64| {
+            let pos = q * (v.len() - 1) as f64;
+            let lo = pos.floor() as usize;
+            let hi = (lo + 1).min(v.len() - 1);
+            v[lo] + (pos - lo as f64) * (v[hi] - v[lo])
+        };
+        (at(alpha), at(1.0 - alpha))
+    };
+    let j = full.path.len();
+    let mut path = vec![vec![None; j]; j];
+    let mut path_se = vec![vec![0.0; j]; j];
+    for &(a, b) in &model.paths {
+        let v: Vec<f64> = ok.iter().map(|f| f.path[a][b]).collect();
+        let m = v.iter().sum::<f64>() / v.len().max(1) as f64;
+        path_se[a][b] =
+            (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len().max(2) - 1) as f64).sqrt();
+        path[a][b] = Some(interval(v));
+    }
+    let per_indicator = |get: &dyn Fn(&PlsFit) -> &Vec<Vec<f64>>| -> Vec<Vec<(f64, f64)>> {
+        get(full)
+            .iter()
+            .enumerate()
+            .map(|(b, ws)| {
+                (0..ws.len())
+                    .map(|h| interval(ok.iter().map(|f| get(f)[b][h]).collect()))
+                    .collect()
+            })
+            .collect()
+    };
+    Bootstrap {
+        resamples,
+        failed: resamples - ok.len(),
+        path,
+        outer_weights: per_indicator(&|f| &f.outer_weights),
+        loadings: per_indicator(&|f| &f.loadings),
+        path_se,
+    }
 }
 
 fn check(data: &[Vec<f64>], model: &Model) -> Result<(), PlsError> {

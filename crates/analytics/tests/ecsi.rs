@@ -124,6 +124,9 @@ fn ecsi_standardised_matches_smartpls_for_every_scheme() {
         let f = fit(&data, &model, &opts).unwrap();
         let refs = dir.join("reference/smartpls2_semPLS").join(folder);
         let paths = smartpls(&refs.join("pathCoefficients.txt"));
+        let totals = smartpls(&refs.join("totalEffects.txt"));
+        let total = f.total_effects();
+        let loadings = smartpls(&refs.join("crossLoadings.txt"));
         let weights = smartpls(&refs.join("outerWeights.txt"));
         let mut checked = 0;
         for (a, ba) in model.blocks.iter().enumerate() {
@@ -137,6 +140,14 @@ fn ecsi_standardised_matches_smartpls_for_every_scheme() {
                     bb.name
                 );
                 checked += usize::from(want != 0.0);
+                let want = totals[&(ba.name.clone(), bb.name.clone())];
+                let got = total[a][b];
+                assert!(
+                    (got - want).abs() < 1e-6,
+                    "{folder} total {} → {}: {got} vs {want}",
+                    ba.name,
+                    bb.name
+                );
             }
             for (h, &c) in ba.indicators.iter().enumerate() {
                 let want = weights[&(names[c].clone(), ba.name.clone())];
@@ -144,6 +155,13 @@ fn ecsi_standardised_matches_smartpls_for_every_scheme() {
                 assert!(
                     (got - want).abs() < 1e-6,
                     "{folder} weight {}: {got} vs {want}",
+                    names[c]
+                );
+                let want = loadings[&(names[c].clone(), ba.name.clone())];
+                let got = f.loadings[a][h];
+                assert!(
+                    (got - want).abs() < 1e-6,
+                    "{folder} loading {}: {got} vs {want}",
                     names[c]
                 );
             }
@@ -211,4 +229,69 @@ fn ecsi_centred_unscaled_centroid_is_the_readmes_case_b() {
         assert!((got - want).abs() <= 5e-5, "R² {name}: {got} vs {want}");
     }
     assert!((f.gof() - 0.4645).abs() <= 5e-5, "GoF {}", f.gof());
+}
+
+#[test]
+fn bootstrap_is_reproducible_and_covers_the_estimates() {
+    let Some(dir) = dataset("ecsi") else { return };
+    let (data, _, model) = ecsi(&mobi(&dir));
+    let opts = Options::default();
+    let f = fit(&data, &model, &opts).unwrap();
+    let a = analytics::pls::bootstrap(&data, &model, &opts, &f, 100, 42, 0.95);
+    let b = analytics::pls::bootstrap(&data, &model, &opts, &f, 100, 42, 0.95);
+    assert_eq!(a, b, "same seed, same intervals");
+    let c = analytics::pls::bootstrap(&data, &model, &opts, &f, 100, 43, 0.95);
+    assert_ne!(a.path, c.path, "another seed, other resamples");
+    assert_eq!(a.failed, 0);
+    for &(from, to) in &model.paths {
+        let (lo, hi) = a.path[from][to].unwrap();
+        let est = f.path[from][to];
+        assert!(
+            lo <= est && est <= hi,
+            "{from} → {to}: {est} outside [{lo}, {hi}]"
+        );
+        assert!(a.path_se[from][to] > 0.0);
+    }
+    // Image → Expectation is strong (0.50), Expectation → Satisfaction is not (0.06).
+    let at = |n: &str| model.blocks.iter().position(|b| b.name == n).unwrap();
+    assert!(a.path[at("Image")][at("Expectation")].unwrap().0 > 0.3);
+    let (lo, hi) = a.path[at("Expectation")][at("Satisfaction")].unwrap();
+    assert!(lo < 0.0 && hi > 0.0, "[{lo}, {hi}] contains 0");
+}
+
+#[test]
+fn indices_reliability_and_redundancy() {
+    let Some(dir) = dataset("ecsi") else { return };
+    let (data, _, model) = ecsi(&mobi(&dir));
+    let f = fit(&data, &model, &Options::default()).unwrap();
+    // The 0-100 index of a construct is a weighted mean of its items' means on the 1-10 scale.
+    let idx = f.index(&data, &model, 1.0, 10.0);
+    for (k, b) in model.blocks.iter().enumerate() {
+        let means: Vec<f64> = b
+            .indicators
+            .iter()
+            .map(|&c| 100.0 * (data[c].iter().sum::<f64>() / data[c].len() as f64 - 1.0) / 9.0)
+            .collect();
+        let (lo, hi) = means
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(l, h), &m| (l.min(m), h.max(m)));
+        assert!(
+            idx[k] >= lo - 1e-9 && idx[k] <= hi + 1e-9,
+            "{}: {} not in [{lo}, {hi}]",
+            b.name,
+            idx[k]
+        );
+    }
+    let cr = f.composite_reliability();
+    let ave = f.ave();
+    for k in 0..model.blocks.len() {
+        assert!(cr[k] > 0.0 && cr[k] <= 1.0 + 1e-12 && ave[k] > 0.0 && ave[k] <= 1.0 + 1e-12);
+    }
+    let sat = model
+        .blocks
+        .iter()
+        .position(|b| b.name == "Satisfaction")
+        .unwrap();
+    assert!((f.redundancy()[sat] - ave[sat] * f.r2[sat].unwrap()).abs() < 1e-15);
+    assert_eq!(f.redundancy()[0], 0.0);
 }
