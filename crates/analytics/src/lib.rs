@@ -15,5 +15,6 @@ pub mod optim;
 pub mod par;
 pub mod pls;
 pub mod sim;
+pub mod sim_survey;
 pub mod special;
 pub mod summary;

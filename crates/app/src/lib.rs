@@ -10,6 +10,7 @@ pub mod customers;
 pub mod demo;
 pub mod error;
 pub mod jobs;
+pub mod surveys;
 
 pub use error::AppError;
 pub use storage::{Backend, Store};

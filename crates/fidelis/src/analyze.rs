@@ -22,6 +22,40 @@ pub enum AnalyzeCommand {
     /// RFM, P(alive), expected purchases, expected spend and CLV per customer (BG/NBD +
     /// Gamma-Gamma), with a JSON summary of the fitted models, Pareto and holdout check.
     Clv(Box<ClvArgs>),
+    /// PLS path model of survey answers (PLS-SEM): outer weights and loadings, path
+    /// coefficients, R², reliability, GoF, 0-100 indices, and bootstrap intervals.
+    Pls(Box<PlsArgs>),
+}
+
+#[derive(Args)]
+pub struct PlsArgs {
+    /// Answers file (CSV in UTF-8 or GB18030, or xlsx): one row per respondent, one column per
+    /// item.
+    #[arg(long)]
+    data: PathBuf,
+    /// `ecsi`, `acsi` (constructs found by item-name prefixes: IMAG1…, CUEX1…, PERQ1…, PERV1…,
+    /// CUSA1…, CUSCO, CUSL1… or imag1…, expe1…, qual1…, val1…, sat1…, comp1…, loy1…), or a
+    /// model file MODEL.toml.
+    #[arg(long, default_value = "ecsi")]
+    model: String,
+    /// Inner weighting scheme.
+    #[arg(long, default_value = "centroid", value_parser = ["centroid", "factorial", "path"])]
+    scheme: String,
+    /// Only centre the indicators (the ECSI tradition) instead of standardising them.
+    #[arg(long)]
+    unscaled: bool,
+    /// Bootstrap resamples for confidence intervals (0: none).
+    #[arg(long, default_value_t = 0)]
+    bootstrap: usize,
+    /// Seed of the bootstrap (the same seed gives the same intervals).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Force the CSV encoding: utf-8, gb18030 or gbk (default: detected).
+    #[arg(long)]
+    encoding: Option<String>,
+    /// Everything as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -93,6 +127,7 @@ pub struct ClvArgs {
 pub async fn run(cmd: AnalyzeCommand, store: &StoreArgs) -> Result<()> {
     match cmd {
         AnalyzeCommand::Clv(args) => clv(*args, store).await,
+        AnalyzeCommand::Pls(args) => tokio::task::block_in_place(|| pls(*args)),
     }
 }
 
@@ -368,5 +403,142 @@ fn table(s: &serde_json::Value) -> String {
             f(&h["expected_repeat_purchases"])
         ));
     }
+    out
+}
+
+fn pls(a: PlsArgs) -> Result<()> {
+    use analytics::pls::{self, Options, Scheme};
+    use app::surveys::pls as survey;
+    let lang = lang();
+    let encoding = a
+        .encoding
+        .as_deref()
+        .map(Encoding::parse)
+        .transpose()
+        .map_err(|e| anyhow!(e))?;
+    let display = a.data.display().to_string();
+    let model_arg = a.model.clone();
+    let (answers, named) = survey::read_answers(
+        &a.data,
+        &display,
+        encoding,
+        |headers| {
+            if model_arg.ends_with(".toml") {
+                let text =
+                    std::fs::read_to_string(&model_arg).map_err(|e| format!("{model_arg}: {e}"))?;
+                survey::model_file(&text, &model_arg)
+            } else {
+                survey::template(&model_arg, headers)
+            }
+        },
+        lang,
+    )
+    .map_err(app_err)?;
+    let opts = Options {
+        scheme: Scheme::parse(&a.scheme).unwrap_or(Scheme::Centroid),
+        standardise: !a.unscaled,
+        ..Options::default()
+    };
+    let fit = pls::fit(&answers.data, &answers.model, &opts)
+        .map_err(|e| app_err(survey::pls_error(&e, lang)))?;
+    let boot = (a.bootstrap > 0).then(|| {
+        let pb = bar(1, false);
+        pb.set_message(say("bootstrap", "自助抽样"));
+        let b = pls::bootstrap(
+            &answers.data,
+            &answers.model,
+            &opts,
+            &fit,
+            a.bootstrap,
+            a.seed,
+            0.95,
+        );
+        pb.finish_and_clear();
+        b
+    });
+    let out = survey::fit_json(&answers, &named, &opts, &fit, boot.as_ref());
+    if let Some(path) = &a.json {
+        std::fs::write(path, serde_json::to_string_pretty(&out)? + "\n")
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        eprintln!(
+            "{} {}",
+            say("results written:", "结果已写出："),
+            path.display()
+        );
+    }
+    print!("{}", pls_table(&out));
+    Ok(())
+}
+
+/// The readable table printed after a PLS fit.
+fn pls_table(s: &serde_json::Value) -> String {
+    let mut out = format!(
+        "{} {} ({} {}; {} {}, {})\n",
+        say("respondents:", "受访者："),
+        s["respondents"],
+        say("left out for a missing answer", "因缺答剔除"),
+        s["left_out_missing"],
+        say("scheme", "权重方案"),
+        s["scheme"].as_str().unwrap_or(""),
+        s["indicators"].as_str().unwrap_or("")
+    );
+    out.push_str(&format!(
+        "{:<28}{:>12}{:>14}{:>24}\n",
+        say("path", "路径"),
+        say("coefficient", "路径系数"),
+        say("total effect", "总效应"),
+        say("95% interval", "95% 置信区间")
+    ));
+    for p in s["paths"].as_array().into_iter().flatten() {
+        let ci = p["ci"]
+            .as_array()
+            .map(|c| {
+                format!(
+                    "[{:.4}, {:.4}]",
+                    c[0].as_f64().unwrap_or(f64::NAN),
+                    c[1].as_f64().unwrap_or(f64::NAN)
+                )
+            })
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{:<28}{:>12.4}{:>14.4}{:>24}\n",
+            format!(
+                "{} → {}",
+                p["from"].as_str().unwrap_or(""),
+                p["to"].as_str().unwrap_or("")
+            ),
+            p["coefficient"].as_f64().unwrap_or(f64::NAN),
+            p["total_effect"].as_f64().unwrap_or(f64::NAN),
+            ci
+        ));
+    }
+    out.push_str(&format!(
+        "{:<16}{:>8}{:>10}{:>8}{:>8}{:>8}\n",
+        say("construct", "潜变量"),
+        "R²",
+        say("index", "指数"),
+        "AVE",
+        "CR",
+        say("items", "题项")
+    ));
+    for c in s["constructs"].as_array().into_iter().flatten() {
+        let r2 = c["r2"]
+            .as_f64()
+            .map(|v| format!("{v:.4}"))
+            .unwrap_or_else(|| "—".into());
+        out.push_str(&format!(
+            "{:<16}{:>8}{:>10.1}{:>8.3}{:>8.3}{:>8}\n",
+            c["name"].as_str().unwrap_or(""),
+            r2,
+            c["index_0_100"].as_f64().unwrap_or(f64::NAN),
+            c["ave"].as_f64().unwrap_or(f64::NAN),
+            c["composite_reliability"].as_f64().unwrap_or(f64::NAN),
+            c["indicators"].as_array().map_or(0, Vec::len)
+        ));
+    }
+    out.push_str(&format!(
+        "GoF {:.4}\n",
+        s["gof"].as_f64().unwrap_or(f64::NAN)
+    ));
     out
 }

@@ -4,4 +4,5 @@ mod churn;
 mod cli;
 mod harness;
 mod imports;
+mod pls;
 mod web;
