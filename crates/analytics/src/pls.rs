@@ -399,6 +399,8 @@ pub fn bootstrap(
             let Ok(mut f) = fit(&sample, model, opts) else {
                 return Ok(None);
             };
+            // Only the estimates are kept, not the resample's construct scores.
+            f.scores = Vec::new();
             for (b, fw) in full.outer_weights.iter().enumerate() {
                 let dot: f64 = fw.iter().zip(&f.outer_weights[b]).map(|(a, c)| a * c).sum();
                 if dot < 0.0 {
