@@ -11,6 +11,32 @@
 
 use std::fmt;
 
+/// The ECSI structure (Tenenhaus et al. 2005): its constructs, and the paths between them as
+/// (from, to) indices into [`ECSI_CONSTRUCTS`]. The ACSI model is the same without company image.
+pub const ECSI_CONSTRUCTS: [&str; 7] = [
+    "Image",
+    "Expectation",
+    "Quality",
+    "Value",
+    "Satisfaction",
+    "Complaints",
+    "Loyalty",
+];
+pub const ECSI_PATHS: [(usize, usize); 12] = [
+    (0, 1),
+    (0, 4),
+    (0, 6),
+    (1, 2),
+    (1, 3),
+    (1, 4),
+    (2, 3),
+    (2, 4),
+    (3, 4),
+    (4, 5),
+    (4, 6),
+    (5, 6),
+];
+
 /// How a block's outer weights are estimated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

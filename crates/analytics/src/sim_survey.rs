@@ -3,42 +3,34 @@
 //! ECSI-like paths (close to the published mobile-phone estimates), each measured by items on
 //! a 1–10 scale with loadings around 0.8. Seeded: the same seed gives the same answers.
 
+use crate::pls::ECSI_PATHS;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
-/// Constructs, their item-name prefix (the mobi data's) and item count, in model order.
-pub const ECSI_BLOCKS: [(&str, &str, usize); 7] = [
-    ("Image", "IMAG", 5),
-    ("Expectation", "CUEX", 3),
-    ("Quality", "PERQ", 7),
-    ("Value", "PERV", 2),
-    ("Satisfaction", "CUSA", 3),
-    ("Complaints", "CUSCO", 1),
-    ("Loyalty", "CUSL", 3),
+/// Item-name prefix (the mobi data's) and item count of each of
+/// [`crate::pls::ECSI_CONSTRUCTS`], in that order.
+pub const ECSI_ITEMS: [(&str, usize); 7] = [
+    ("IMAG", 5),
+    ("CUEX", 3),
+    ("PERQ", 7),
+    ("PERV", 2),
+    ("CUSA", 3),
+    ("CUSCO", 1),
+    ("CUSL", 3),
 ];
 
-/// (from, to, coefficient) of the latent model, indices into [`ECSI_BLOCKS`].
-pub const ECSI_PATHS: [(usize, usize, f64); 12] = [
-    (0, 1, 0.50),
-    (0, 4, 0.18),
-    (0, 6, 0.20),
-    (1, 2, 0.56),
-    (1, 3, 0.05),
-    (1, 4, 0.06),
-    (2, 3, 0.56),
-    (2, 4, 0.51),
-    (3, 4, 0.19),
-    (4, 5, 0.53),
-    (4, 6, 0.48),
-    (5, 6, 0.07),
+/// The latent model's coefficient on each of [`crate::pls::ECSI_PATHS`] (close to the
+/// published mobile-phone estimates).
+pub const ECSI_COEFFICIENTS: [f64; 12] = [
+    0.50, 0.18, 0.20, 0.56, 0.05, 0.06, 0.56, 0.51, 0.19, 0.53, 0.48, 0.07,
 ];
 
 /// Item names (IMAG1 … CUSL3) in block order.
 pub fn ecsi_item_names() -> Vec<String> {
-    ECSI_BLOCKS
+    ECSI_ITEMS
         .iter()
-        .flat_map(|(_, prefix, k)| {
+        .flat_map(|(prefix, k)| {
             (1..=*k).map(move |i| {
                 if *k == 1 {
                     prefix.to_string()
@@ -53,7 +45,7 @@ pub fn ecsi_item_names() -> Vec<String> {
 /// `n` respondents' answers, column by column (in [`ecsi_item_names`] order), on 1–10.
 pub fn ecsi_answers(n: usize, seed: u64) -> Vec<Vec<f64>> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let items: usize = ECSI_BLOCKS.iter().map(|b| b.2).sum();
+    let items: usize = ECSI_ITEMS.iter().map(|b| b.1).sum();
     let mut cols = vec![Vec::with_capacity(n); items];
     let mut latent = [0.0f64; 7];
     for _ in 0..n {
@@ -62,7 +54,7 @@ pub fn ecsi_answers(n: usize, seed: u64) -> Vec<Vec<f64>> {
             // so that each construct has variance about 1.
             let mut mean = 0.0;
             let mut explained = 0.0;
-            for &(from, to, b) in &ECSI_PATHS {
+            for (&(from, to), &b) in ECSI_PATHS.iter().zip(&ECSI_COEFFICIENTS) {
                 if to == k {
                     mean += b * latent[from];
                     explained += b * b;
@@ -72,7 +64,7 @@ pub fn ecsi_answers(n: usize, seed: u64) -> Vec<Vec<f64>> {
             latent[k] = mean + (1.0 - explained).max(0.05).sqrt() * e;
         }
         let mut c = 0;
-        for (k, (_, _, count)) in ECSI_BLOCKS.iter().enumerate() {
+        for (k, (_, count)) in ECSI_ITEMS.iter().enumerate() {
             for _ in 0..*count {
                 let loading = 0.75 + 0.1 * rng.gen::<f64>();
                 let e: f64 = StandardNormal.sample(&mut rng);

@@ -20,31 +20,16 @@ pub struct NamedModel {
     pub scale: (f64, f64),
 }
 
-/// Template constructs: name and the item-name prefixes that measure it (case-insensitive:
-/// the mobi data's IMAG1 …, plspm's imag1 …).
-const ECSI: [(&str, &[&str]); 7] = [
-    ("Image", &["imag"]),
-    ("Expectation", &["cuex", "expe"]),
-    ("Quality", &["perq", "qual"]),
-    ("Value", &["perv", "val"]),
-    ("Satisfaction", &["cusa", "sat"]),
-    ("Complaints", &["cusco", "comp"]),
-    ("Loyalty", &["cusl", "loy"]),
-];
-
-const ECSI_PATHS: [(&str, &str); 12] = [
-    ("Image", "Expectation"),
-    ("Image", "Satisfaction"),
-    ("Image", "Loyalty"),
-    ("Expectation", "Quality"),
-    ("Expectation", "Value"),
-    ("Expectation", "Satisfaction"),
-    ("Quality", "Value"),
-    ("Quality", "Satisfaction"),
-    ("Value", "Satisfaction"),
-    ("Satisfaction", "Complaints"),
-    ("Satisfaction", "Loyalty"),
-    ("Complaints", "Loyalty"),
+/// The item-name prefixes that measure each of [`pls::ECSI_CONSTRUCTS`], case-insensitive:
+/// the mobi data's IMAG1 …, plspm's imag1 ….
+const ECSI_PREFIXES: [&[&str]; 7] = [
+    &["imag"],
+    &["cuex", "expe"],
+    &["perq", "qual"],
+    &["perv", "val"],
+    &["cusa", "sat"],
+    &["cusco", "comp"],
+    &["cusl", "loy"],
 ];
 
 /// The template `ecsi` or `acsi` (ECSI without company image) over these columns. Constructs
@@ -61,7 +46,7 @@ pub fn template(name: &str, headers: &[String]) -> Result<NamedModel, String> {
         }
     };
     let mut constructs = Vec::new();
-    for (construct, prefixes) in ECSI {
+    for (construct, prefixes) in pls::ECSI_CONSTRUCTS.into_iter().zip(ECSI_PREFIXES) {
         if construct == "Image" && !with_image {
             continue;
         }
@@ -86,8 +71,9 @@ pub fn template(name: &str, headers: &[String]) -> Result<NamedModel, String> {
         ));
     }
     let have = |c: &str| constructs.iter().any(|(n, _, _)| n == c);
-    let paths = ECSI_PATHS
+    let paths = pls::ECSI_PATHS
         .iter()
+        .map(|&(a, b)| (pls::ECSI_CONSTRUCTS[a], pls::ECSI_CONSTRUCTS[b]))
         .filter(|(a, b)| have(a) && have(b))
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();

@@ -2,6 +2,7 @@
 //! the JSON summary, and bad input rejected with file, line, column and reason and nothing
 //! written.
 
+use super::text;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -12,14 +13,6 @@ fn analyze(args: &[&str], lang: &str) -> Output {
         .env("LANG", lang)
         .output()
         .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// A simulated base as `客户编号,日期,金额` rows.

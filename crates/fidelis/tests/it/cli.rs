@@ -3,6 +3,7 @@
 //! backup/restore, and a killed import that leaves the store as it was.
 
 use super::harness::{json, TestApp};
+use super::text;
 use crate::both;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -22,14 +23,6 @@ fn fidelis(t: &TestApp, args: &[&str], stdin: Option<&str>) -> Output {
     }
     drop(c.stdin.take());
     c.wait_with_output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 async fn cli_end_to_end(t: &TestApp) {

@@ -6,3 +6,12 @@ mod harness;
 mod imports;
 mod pls;
 mod web;
+
+/// A command's stdout and stderr together, for assertions and failure messages.
+pub fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}

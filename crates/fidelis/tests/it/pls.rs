@@ -2,6 +2,7 @@
 //! numeric core's fit, bootstrap intervals repeat with the seed, a TOML model works, and bad
 //! answers or models are refused with what and where.
 
+use super::text;
 use analytics::pls::{fit, Options};
 use analytics::sim_survey::{ecsi_answers, ecsi_item_names};
 use std::path::Path;
@@ -14,14 +15,6 @@ fn pls(args: &[&str], lang: &str) -> Output {
         .env("LANG", lang)
         .output()
         .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Simulated answers as CSV, with `edit(line, row)` able to change a row's cells.
@@ -65,9 +58,10 @@ fn the_ecsi_template_fits_simulated_answers_like_the_core() {
     // The same fit straight from the core (template blocks in order, mode A, standardised).
     let cols = ecsi_answers(400, 5);
     let mut at = 0;
-    let blocks = analytics::sim_survey::ECSI_BLOCKS
+    let blocks = analytics::pls::ECSI_CONSTRUCTS
         .iter()
-        .map(|(name, _, k)| {
+        .zip(analytics::sim_survey::ECSI_ITEMS)
+        .map(|(name, (_, k))| {
             at += k;
             analytics::pls::Block {
                 name: name.to_string(),
@@ -76,10 +70,7 @@ fn the_ecsi_template_fits_simulated_answers_like_the_core() {
             }
         })
         .collect();
-    let paths = analytics::sim_survey::ECSI_PATHS
-        .iter()
-        .map(|&(a, b, _)| (a, b))
-        .collect();
+    let paths = analytics::pls::ECSI_PATHS.to_vec();
     let model = analytics::pls::Model { blocks, paths };
     let f = fit(&cols, &model, &Options::default()).unwrap();
     let listed = got["paths"].as_array().unwrap();
