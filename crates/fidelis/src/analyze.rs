@@ -293,15 +293,17 @@ async fn clv(a: ClvArgs, store: &StoreArgs) -> Result<()> {
         );
     }
     if let Some(path) = &a.summary_json {
-        std::fs::write(path, serde_json::to_string_pretty(&summary)? + "\n")
-            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-        eprintln!(
-            "{} {}",
-            say("summary written:", "摘要已写出："),
-            path.display()
-        );
+        write_json(path, &summary, say("summary written:", "摘要已写出："))?;
     }
     print!("{}", table(&summary));
+    Ok(())
+}
+
+/// Write `value` as pretty JSON to `path` and say so (`said` names what was written).
+fn write_json(path: &std::path::Path, value: &serde_json::Value, said: String) -> Result<()> {
+    std::fs::write(path, serde_json::to_string_pretty(value)? + "\n")
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    eprintln!("{said} {}", path.display());
     Ok(())
 }
 
@@ -458,13 +460,7 @@ fn pls(a: PlsArgs) -> Result<()> {
     });
     let out = survey::fit_json(&answers, &named, &opts, &fit, boot.as_ref());
     if let Some(path) = &a.json {
-        std::fs::write(path, serde_json::to_string_pretty(&out)? + "\n")
-            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-        eprintln!(
-            "{} {}",
-            say("results written:", "结果已写出："),
-            path.display()
-        );
+        write_json(path, &out, say("results written:", "结果已写出："))?;
     }
     print!("{}", pls_table(&out));
     Ok(())
