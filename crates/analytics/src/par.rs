@@ -3,12 +3,15 @@
 
 use std::ops::Range;
 
-/// Cores to use (at most 8), asked once: the standard library reads cgroup files each time.
+/// Cores to use (at most 8, or `FIDELIS_THREADS`), asked once: the standard library reads
+/// cgroup files each time.
 pub fn threads() -> usize {
     static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *THREADS.get_or_init(|| {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
+        std::env::var("FIDELIS_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .clamp(1, 8)
     })
 }
@@ -42,7 +45,17 @@ pub fn map<T: Send, E: Send>(
     f: impl Fn(usize) -> Result<T, E> + Sync,
     tick: impl Fn(u64) + Sync,
 ) -> Result<Vec<T>, E> {
-    let parts = ranges(n, 1024, |r| -> Result<Vec<T>, E> {
+    map_min(n, 1024, f, tick)
+}
+
+/// [`map`] for costly items: split over the cores once there are `min_chunk` per core.
+pub fn map_min<T: Send, E: Send>(
+    n: usize,
+    min_chunk: usize,
+    f: impl Fn(usize) -> Result<T, E> + Sync,
+    tick: impl Fn(u64) + Sync,
+) -> Result<Vec<T>, E> {
+    let parts = ranges(n, min_chunk, |r| -> Result<Vec<T>, E> {
         let mut out = Vec::with_capacity(r.len());
         for (k, i) in r.enumerate() {
             out.push(f(i)?);

@@ -267,28 +267,228 @@ impl PlsFit {
 }
 
 /// Columns of the data (`data[column][respondent]`) → fitted model.
+///
+/// The iterations run on the indicators' covariance matrix rather than on the respondents
+/// (Lohmöller's covariance form: every quantity of the algorithm — construct covariances, inner
+/// proxies' covariances with the indicators, regressions — is a function of it), so one pass
+/// over the data computes it and the fit costs the same for 100 or 10 million respondents; the
+/// construct scores are computed once at the end.
 pub fn fit(data: &[Vec<f64>], model: &Model, opts: &Options) -> Result<PlsFit, PlsError> {
     check(data, model)?;
-    let n = data[model.blocks[0].indicators[0]].len();
-    // The indicators as used, per block.
-    let x: Vec<Vec<Vec<f64>>> = model
-        .blocks
-        .iter()
-        .map(|b| {
-            b.indicators
-                .iter()
-                .map(|&c| prepare(&data[c], opts.standardise))
-                .collect()
+    let layout = Layout::new(model);
+    let cols: Vec<&[f64]> = layout.columns.iter().map(|&c| &data[c][..]).collect();
+    let n = cols[0].len();
+    let mean: Vec<f64> = cols.iter().map(|c| mean(c)).collect();
+    let mut s = gram(&cols, &mean);
+    s.iter_mut().for_each(|v| *v /= (n - 1) as f64);
+    let scale: Vec<f64> = (0..layout.p)
+        .map(|a| {
+            if opts.standardise {
+                s[a * layout.p + a].sqrt()
+            } else {
+                1.0
+            }
         })
         .collect();
-    let j = model.blocks.len();
+    rescale(&mut s, &scale);
+    let mut f = fit_covariance(&s, &layout, model, opts)?;
+    f.scores = layout
+        .blocks
+        .iter()
+        .zip(&f.outer_weights)
+        .map(|(at, w)| {
+            let mut y = vec![0.0; n];
+            for (&a, wh) in at.iter().zip(w) {
+                let (m, k) = (mean[a], wh / scale[a]);
+                for (yi, xi) in y.iter_mut().zip(cols[a]) {
+                    *yi += k * (xi - m);
+                }
+            }
+            y
+        })
+        .collect();
+    Ok(f)
+}
+
+/// Where each block's indicators sit in the model's covariance matrix (block order).
+struct Layout {
+    /// Data column of each row/column of the matrix.
+    columns: Vec<usize>,
+    /// Per block, the matrix positions of its indicators.
+    blocks: Vec<Vec<usize>>,
+    p: usize,
+}
+
+impl Layout {
+    fn new(model: &Model) -> Layout {
+        let mut columns = Vec::new();
+        let blocks = model
+            .blocks
+            .iter()
+            .map(|b| {
+                b.indicators
+                    .iter()
+                    .map(|&c| {
+                        columns.push(c);
+                        columns.len() - 1
+                    })
+                    .collect()
+            })
+            .collect();
+        let p = columns.len();
+        Layout { columns, blocks, p }
+    }
+}
+
+/// s ← D⁻¹ s D⁻¹ with D = diag(scale).
+fn rescale(s: &mut [f64], scale: &[f64]) {
+    let p = scale.len();
+    for a in 0..p {
+        for b in 0..p {
+            s[a * p + b] /= scale[a] * scale[b];
+        }
+    }
+}
+
+/// Σ_i (x_ia − m_a)(x_ib − m_b) over the respondents, as a full p × p matrix. Rows are taken in
+/// fixed chunks whose partial sums are added in order, so the result does not depend on the
+/// number of cores.
+fn gram(cols: &[&[f64]], mean: &[f64]) -> Vec<f64> {
+    const CHUNK: usize = 1024;
+    let (p, n) = (cols.len(), cols[0].len());
+    let parts = crate::par::map_min(
+        n.div_ceil(CHUNK),
+        16,
+        |c| -> Result<Vec<f64>, ()> {
+            let r = c * CHUNK..((c + 1) * CHUNK).min(n);
+            let centred: Vec<Vec<f64>> = cols
+                .iter()
+                .zip(mean)
+                .map(|(col, m)| col[r.clone()].iter().map(|v| v - m).collect())
+                .collect();
+            // Pairs of rows against pairs of columns: four sums per four loads.
+            let mut g = vec![0.0; p * p];
+            for a in (0..p).step_by(2) {
+                let a1 = (a + 1).min(p - 1);
+                for b in (a..p).step_by(2) {
+                    let b1 = (b + 1).min(p - 1);
+                    let d = dot4(&centred[a], &centred[a1], &centred[b], &centred[b1]);
+                    g[a * p + b] = d[0];
+                    g[a * p + b1] = d[1];
+                    g[a1 * p + b] = d[2];
+                    g[a1 * p + b1] = d[3];
+                }
+            }
+            Ok(g)
+        },
+        |_| {},
+    )
+    .unwrap_or_default();
+    let mut g = vec![0.0; p * p];
+    for part in parts {
+        g.iter_mut().zip(part).for_each(|(a, b)| *a += b);
+    }
+    for a in 0..p {
+        for b in 0..a {
+            g[a * p + b] = g[b * p + a];
+        }
+    }
+    g
+}
+
+/// [a·c, a·d, b·c, b·d], each summed in four lanes (vectorised; the same order on every
+/// machine).
+fn dot4(a: &[f64], b: &[f64], c: &[f64], d: &[f64]) -> [f64; 4] {
+    const L: usize = 4;
+    let mut acc = [[0.0; L]; 4];
+    let n = a.len() / L * L;
+    for i in (0..n).step_by(L) {
+        let (a, b, c, d) = (&a[i..i + L], &b[i..i + L], &c[i..i + L], &d[i..i + L]);
+        for l in 0..L {
+            acc[0][l] += a[l] * c[l];
+            acc[1][l] += a[l] * d[l];
+            acc[2][l] += b[l] * c[l];
+            acc[3][l] += b[l] * d[l];
+        }
+    }
+    let mut out = acc.map(|s| s.iter().sum::<f64>());
+    for i in n..a.len() {
+        out[0] += a[i] * c[i];
+        out[1] += a[i] * d[i];
+        out[2] += b[i] * c[i];
+        out[3] += b[i] * d[i];
+    }
+    out
+}
+
+/// The PLS algorithm on the covariance matrix `s` (p × p) of the indicators as used. Returns
+/// everything but the construct scores.
+fn fit_covariance(
+    s: &[f64],
+    layout: &Layout,
+    model: &Model,
+    opts: &Options,
+) -> Result<PlsFit, PlsError> {
+    let (p, j) = (layout.p, model.blocks.len());
+    let at = &layout.blocks;
     let mut adjacent = vec![vec![false; j]; j];
     for &(a, b) in &model.paths {
         adjacent[a][b] = true;
         adjacent[b][a] = true;
     }
-    let mut w: Vec<Vec<f64>> = x.iter().map(|xb| vec![1.0; xb.len()]).collect();
-    let mut y: Vec<Vec<f64>> = (0..j).map(|k| score(&x[k], &w[k])).collect();
+    // s_km w_m: the covariances of block k's indicators with construct m.
+    let cross = |k: usize, m: usize, w: &[f64]| -> Vec<f64> {
+        at[k]
+            .iter()
+            .map(|&a| at[m].iter().zip(w).map(|(&b, wb)| s[a * p + b] * wb).sum())
+            .collect()
+    };
+    let normalised = |k: usize, mut w: Vec<f64>| -> Vec<f64> {
+        let v: f64 = cross(k, k, &w).iter().zip(&w).map(|(c, wh)| c * wh).sum();
+        if v > 0.0 {
+            let sd = v.sqrt();
+            w.iter_mut().for_each(|x| *x /= sd);
+        }
+        w
+    };
+    // Construct covariances c[k][m] = w_k' s_km w_m.
+    let constructs = |w: &[Vec<f64>]| -> Vec<Vec<f64>> {
+        (0..j)
+            .map(|k| {
+                (0..j)
+                    .map(|m| {
+                        cross(k, m, &w[m])
+                            .iter()
+                            .zip(&w[k])
+                            .map(|(c, wh)| c * wh)
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let block_inverse = |k: usize| -> Option<Vec<f64>> {
+        let q = at[k].len();
+        let sub: Vec<f64> = at[k]
+            .iter()
+            .flat_map(|&a| at[k].iter().map(move |&b| s[a * p + b]))
+            .collect();
+        crate::optim::invert(&sub, q)
+    };
+    let inverses: Vec<Option<Vec<f64>>> = (0..j)
+        .map(|k| match model.blocks[k].mode {
+            Mode::A => Ok(None),
+            Mode::B => block_inverse(k).map(Some).ok_or_else(|| {
+                PlsError::Data(format!(
+                    "the indicators of block '{}' are collinear (mode B needs them independent)",
+                    model.blocks[k].name
+                ))
+            }),
+        })
+        .collect::<Result<_, _>>()?;
+    let mut w: Vec<Vec<f64>> = (0..j)
+        .map(|k| normalised(k, vec![1.0; at[k].len()]))
+        .collect();
     let mut iterations = 0;
     loop {
         iterations += 1;
@@ -297,46 +497,52 @@ pub fn fit(data: &[Vec<f64>], model: &Model, opts: &Options) -> Result<PlsFit, P
                 iterations: opts.max_iterations,
             });
         }
-        let e = inner_weights(&y, model, &adjacent, opts.scheme);
+        let c = constructs(&w);
+        let e = inner_weights(&c, model, &adjacent, opts.scheme);
         let mut change = 0.0f64;
+        let mut next = Vec::with_capacity(j);
         for k in 0..j {
-            // The inner proxy of construct k.
-            let mut z = vec![0.0; n];
+            // Covariances of block k's indicators with its inner proxy Σ_m e_km y_m.
+            let mut raw = vec![0.0; at[k].len()];
             for (m, &ekm) in e[k].iter().enumerate() {
                 if ekm != 0.0 {
-                    for (zi, yi) in z.iter_mut().zip(&y[m]) {
-                        *zi += ekm * yi;
+                    for (r, v) in raw.iter_mut().zip(cross(k, m, &w[m])) {
+                        *r += ekm * v;
                     }
                 }
             }
-            let raw = match model.blocks[k].mode {
-                Mode::A => x[k].iter().map(|xh| covariance(xh, &z)).collect(),
-                Mode::B => regression(&x[k], &z).ok_or_else(|| {
-                    PlsError::Data(format!(
-                        "the indicators of block '{}' are collinear (mode B needs them independent)",
-                        model.blocks[k].name
-                    ))
-                })?,
-            };
-            let new = normalised(&x[k], raw);
+            if let Some(inv) = &inverses[k] {
+                let q = raw.len();
+                raw = (0..q)
+                    .map(|h| (0..q).map(|i| inv[h * q + i] * raw[i]).sum())
+                    .collect();
+            }
+            let new = normalised(k, raw);
             for (a, b) in new.iter().zip(&w[k]) {
                 change = change.max((a - b).abs());
             }
-            w[k] = new;
+            next.push(new);
         }
-        y = (0..j).map(|k| score(&x[k], &w[k])).collect();
+        w = next;
         if change < opts.tolerance {
             break;
         }
     }
+    // Loadings: correlations of the indicators with their construct (variance 1).
+    let loading = |k: usize, w: &[f64]| -> Vec<f64> {
+        cross(k, k, w)
+            .iter()
+            .zip(&at[k])
+            .map(|(c, &a)| c / s[a * p + a].sqrt())
+            .collect()
+    };
     // Signs: a construct points the way most of its indicators do.
-    for k in 0..j {
-        let load: f64 = x[k].iter().map(|xh| correlation(xh, &y[k])).sum();
-        if load < 0.0 {
-            w[k].iter_mut().for_each(|v| *v = -*v);
-            y[k].iter_mut().for_each(|v| *v = -*v);
+    for (k, wk) in w.iter_mut().enumerate() {
+        if loading(k, wk).iter().sum::<f64>() < 0.0 {
+            wk.iter_mut().for_each(|v| *v = -*v);
         }
     }
+    let c = constructs(&w);
     let mut path = vec![vec![0.0; j]; j];
     let mut r2 = vec![None; j];
     for to in 0..j {
@@ -344,32 +550,25 @@ pub fn fit(data: &[Vec<f64>], model: &Model, opts: &Options) -> Result<PlsFit, P
         if from.is_empty() {
             continue;
         }
-        let xs: Vec<Vec<f64>> = from.iter().map(|&f| y[f].clone()).collect();
-        let beta = regression(&xs, &y[to]).ok_or_else(|| {
+        let beta = regression(&c, &from, to).ok_or_else(|| {
             PlsError::Data(format!(
                 "the constructs explaining '{}' are collinear",
                 model.blocks[to].name
             ))
         })?;
-        let fitted_cov: f64 = from
-            .iter()
-            .zip(&beta)
-            .map(|(&f, b)| b * covariance(&y[f], &y[to]))
-            .sum();
-        r2[to] = Some(fitted_cov / variance(&y[to]));
+        let fitted: f64 = from.iter().zip(&beta).map(|(&f, b)| b * c[f][to]).sum();
+        r2[to] = Some(fitted / c[to][to]);
         for (&f, b) in from.iter().zip(beta) {
             path[f][to] = b;
         }
     }
-    let loadings = (0..j)
-        .map(|k| x[k].iter().map(|xh| correlation(xh, &y[k])).collect())
-        .collect();
+    let loadings = (0..j).map(|k| loading(k, &w[k])).collect();
     Ok(PlsFit {
         outer_weights: w,
         loadings,
         path,
         r2,
-        scores: y,
+        scores: Vec::new(),
         iterations,
         standardised: opts.standardise,
     })
@@ -394,6 +593,10 @@ pub struct Bootstrap {
 /// seeded with (`seed`, k): the same intervals on every run and every number of cores.
 /// `level` is the interval's coverage (0.95). Sign flips of a construct between resamples are
 /// undone against the full fit, as SmartPLS and seminr do (construct-level sign change).
+///
+/// A resample's fit needs only its covariance matrix: the respondents are held once, row by
+/// row and centred, and each resample adds up the outer products of the rows it drew (each row
+/// once, times the number of draws), so no resampled copy of the data is ever made.
 pub fn bootstrap(
     data: &[Vec<f64>],
     model: &Model,
@@ -404,29 +607,62 @@ pub fn bootstrap(
     level: f64,
 ) -> Bootstrap {
     use rand::{Rng, SeedableRng};
-    let n = full.scores[0].len();
-    let runs = crate::par::map(
+    let layout = Layout::new(model);
+    let p = layout.p;
+    let cols: Vec<&[f64]> = layout.columns.iter().map(|&c| &data[c][..]).collect();
+    let n = cols[0].len();
+    let mean: Vec<f64> = cols.iter().map(|c| mean(c)).collect();
+    let mut rows = vec![0.0; n * p];
+    for (a, (col, m)) in cols.iter().zip(&mean).enumerate() {
+        for (i, v) in col.iter().enumerate() {
+            rows[i * p + a] = v - m;
+        }
+    }
+    let runs = crate::par::map_min(
         resamples,
+        1,
         |k| -> Result<Option<PlsFit>, ()> {
             let mut rng = rand::rngs::StdRng::seed_from_u64(
                 seed ^ (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
             );
-            let rows: Vec<usize> = (0..n).map(|_| rng.gen_range(0..n)).collect();
-            let sample: Vec<Vec<f64>> = data
-                .iter()
-                .map(|col| {
-                    if col.len() == n {
-                        rows.iter().map(|&i| col[i]).collect()
-                    } else {
-                        Vec::new()
+            let mut draws = vec![0u32; n];
+            for _ in 0..n {
+                draws[rng.gen_range(0..n)] += 1;
+            }
+            // Σ c_i x_i and Σ c_i x_i x_i' (upper triangle) over the drawn rows.
+            let (mut sum, mut g) = (vec![0.0; p], vec![0.0; p * p]);
+            for (row, &c) in rows.chunks_exact(p).zip(&draws) {
+                if c == 0 {
+                    continue;
+                }
+                let c = c as f64;
+                for a in 0..p {
+                    let ca = c * row[a];
+                    sum[a] += ca;
+                    for (cell, xb) in g[a * p + a..(a + 1) * p].iter_mut().zip(&row[a..]) {
+                        *cell += ca * xb;
                     }
-                })
-                .collect();
-            let Ok(mut f) = fit(&sample, model, opts) else {
+                }
+            }
+            let nf = n as f64;
+            let mut s = vec![0.0; p * p];
+            for a in 0..p {
+                for b in a..p {
+                    let v = (g[a * p + b] - sum[a] * sum[b] / nf) / (nf - 1.0);
+                    s[a * p + b] = v;
+                    s[b * p + a] = v;
+                }
+            }
+            if (0..p).any(|a| s[a * p + a] <= 0.0) {
+                return Ok(None);
+            }
+            if opts.standardise {
+                let scale: Vec<f64> = (0..p).map(|a| s[a * p + a].sqrt()).collect();
+                rescale(&mut s, &scale);
+            }
+            let Ok(mut f) = fit_covariance(&s, &layout, model, opts) else {
                 return Ok(None);
             };
-            // Only the estimates are kept, not the resample's construct scores.
-            f.scores = Vec::new();
             for (b, fw) in full.outer_weights.iter().enumerate() {
                 let dot: f64 = fw.iter().zip(&f.outer_weights[b]).map(|(a, c)| a * c).sum();
                 if dot < 0.0 {
@@ -520,7 +756,7 @@ fn check(data: &[Vec<f64>], model: &Model) -> Result<(), PlsError> {
                     i + 1
                 )));
             }
-            if variance(col) <= 0.0 {
+            if col.iter().all(|v| *v == col[0]) {
                 return Err(PlsError::Data(format!(
                     "column {c} (construct '{}') has zero variance",
                     b.name
@@ -578,21 +814,23 @@ fn predecessors(model: &Model, to: usize) -> Vec<usize> {
     from
 }
 
-/// e[k][m]: the weight of construct m in construct k's inner proxy.
+/// e[k][m]: the weight of construct m in construct k's inner proxy, from the constructs'
+/// covariances `c`.
 fn inner_weights(
-    y: &[Vec<f64>],
+    c: &[Vec<f64>],
     model: &Model,
     adjacent: &[Vec<bool>],
     scheme: Scheme,
 ) -> Vec<Vec<f64>> {
-    let j = y.len();
+    let j = c.len();
+    let correlation = |k: usize, m: usize| c[k][m] / (c[k][k] * c[m][m]).sqrt();
     let mut e = vec![vec![0.0; j]; j];
     for k in 0..j {
         match scheme {
             Scheme::Centroid | Scheme::Factorial => {
                 for m in 0..j {
                     if adjacent[k][m] {
-                        let r = correlation(&y[k], &y[m]);
+                        let r = correlation(k, m);
                         e[k][m] = if scheme == Scheme::Centroid {
                             r.signum()
                         } else {
@@ -606,8 +844,7 @@ fn inner_weights(
                 // the correlation.
                 let from = predecessors(model, k);
                 if !from.is_empty() {
-                    let xs: Vec<Vec<f64>> = from.iter().map(|&f| y[f].clone()).collect();
-                    if let Some(beta) = regression(&xs, &y[k]) {
+                    if let Some(beta) = regression(c, &from, k) {
                         for (&f, b) in from.iter().zip(beta) {
                             e[k][f] = b;
                         }
@@ -615,7 +852,7 @@ fn inner_weights(
                 }
                 for &(a, b) in &model.paths {
                     if a == k {
-                        e[k][b] = correlation(&y[k], &y[b]);
+                        e[k][b] = correlation(k, b);
                     }
                 }
             }
@@ -641,55 +878,18 @@ fn variance(a: &[f64]) -> f64 {
     covariance(a, a)
 }
 
-fn correlation(a: &[f64], b: &[f64]) -> f64 {
-    covariance(a, b) / (variance(a) * variance(b)).sqrt()
-}
-
-/// A column centred, and scaled to variance 1 when asked.
-fn prepare(col: &[f64], standardise: bool) -> Vec<f64> {
-    let m = mean(col);
-    let s = if standardise {
-        variance(col).sqrt()
-    } else {
-        1.0
-    };
-    col.iter().map(|v| (v - m) / s).collect()
-}
-
-/// Σ_h w_h x_h.
-fn score(x: &[Vec<f64>], w: &[f64]) -> Vec<f64> {
-    let mut y = vec![0.0; x[0].len()];
-    for (xh, wh) in x.iter().zip(w) {
-        for (yi, xi) in y.iter_mut().zip(xh) {
-            *yi += wh * xi;
-        }
-    }
-    y
-}
-
-/// Weights scaled so that the block's score has variance 1.
-fn normalised(x: &[Vec<f64>], mut w: Vec<f64>) -> Vec<f64> {
-    let s = variance(&score(x, &w)).sqrt();
-    if s > 0.0 {
-        w.iter_mut().for_each(|v| *v /= s);
-    }
-    w
-}
-
-/// Least-squares coefficients of `y` on the (centred) columns `xs`, by the normal equations.
-fn regression(xs: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
-    let p = xs.len();
-    let mut a = vec![0.0; p * p];
-    for i in 0..p {
-        for k in 0..p {
-            a[i * p + k] = covariance(&xs[i], &xs[k]);
-        }
-    }
-    let inv = crate::optim::invert(&a, p)?;
-    let c: Vec<f64> = xs.iter().map(|x| covariance(x, y)).collect();
+/// Least-squares coefficients of construct `to` on the constructs `from`, by the normal
+/// equations on their covariances `c`.
+fn regression(c: &[Vec<f64>], from: &[usize], to: usize) -> Option<Vec<f64>> {
+    let q = from.len();
+    let a: Vec<f64> = from
+        .iter()
+        .flat_map(|&f| from.iter().map(move |&g| c[f][g]))
+        .collect();
+    let inv = crate::optim::invert(&a, q)?;
     Some(
-        (0..p)
-            .map(|i| (0..p).map(|k| inv[i * p + k] * c[k]).sum())
+        (0..q)
+            .map(|i| (0..q).map(|k| inv[i * q + k] * c[from[k]][to]).sum())
             .collect(),
     )
 }

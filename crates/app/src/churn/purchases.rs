@@ -176,7 +176,7 @@ pub(crate) fn trim(s: &str) -> &str {
 /// exactly as `str::parse` reads it: the digits as an integer below 2^53 divided by a power
 /// of ten up to 10^22 are two exact doubles, and IEEE division rounds their quotient
 /// correctly (Clinger's fast path). Anything else is `None`, for the general parser.
-fn plain_decimal(s: &str) -> Option<f64> {
+pub(crate) fn plain_decimal(s: &str) -> Option<f64> {
     const POW10: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];

@@ -4,6 +4,7 @@
 //! respondents with a missing answer left out and counted), the fit, optional bootstrap
 //! intervals, and the results as JSON.
 
+use crate::churn::purchases::{plain_decimal, trim};
 use crate::customers::table::{Encoding, RowError, TableReader};
 use crate::error::AppError;
 use analytics::pls::{self, Block, Mode, Model, Options, PlsFit};
@@ -271,12 +272,12 @@ pub fn read_answers(
         let cells = reader.cells();
         let mut complete = true;
         for (k, &p) in positions.iter().enumerate() {
-            let cell = cells[p].trim();
+            let cell = trim(&cells[p]);
             if cell.is_empty() {
                 complete = false;
                 continue;
             }
-            let bad = match cell.parse::<f64>() {
+            let bad = match plain_decimal(cell).map_or_else(|| cell.parse::<f64>(), Ok) {
                 Ok(v) if v.is_finite() && v >= lo && v <= hi => {
                     row[k] = v;
                     None

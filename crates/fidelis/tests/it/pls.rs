@@ -1,5 +1,5 @@
 //! `fidelis analyze pls` on answers files: the ECSI template on simulated answers gives the
-//! numeric core's fit, bootstrap intervals repeat with the seed, a TOML model works, and bad
+//! numeric core's fit, bootstrap intervals repeat with the seed on any number of threads, a TOML model works, and bad
 //! answers or models are refused with what and where.
 
 use super::text;
@@ -94,9 +94,21 @@ fn the_ecsi_template_fits_simulated_answers_like_the_core() {
     let sat = &got["constructs"][4];
     assert_eq!(sat["name"], "Satisfaction");
     assert!(sat["r2"].as_f64().unwrap() > 0.3, "{sat}");
-    let again = pls(&args, "en_US.UTF-8");
-    assert!(again.status.success());
-    assert_eq!(json(&out), got, "same seed, same results");
+    // The same intervals on one core and on three.
+    for threads in ["1", "3"] {
+        let again = Command::new(env!("CARGO_BIN_EXE_fidelis"))
+            .args(["analyze", "pls"])
+            .args(args)
+            .env("FIDELIS_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(again.status.success(), "{}", text(&again));
+        assert_eq!(
+            json(&out),
+            got,
+            "same seed, same results on {threads} threads"
+        );
+    }
     // In Chinese.
     let zh = pls(&["--data", data.to_str().unwrap()], "zh_CN.UTF-8");
     assert!(text(&zh).contains("路径系数"), "{}", text(&zh));
