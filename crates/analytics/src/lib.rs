@@ -11,6 +11,7 @@ pub mod bgnbd;
 pub mod clv;
 pub mod cohorts;
 pub mod gamma_gamma;
+pub mod measures;
 pub mod optim;
 pub mod par;
 pub mod pls;

@@ -9,6 +9,7 @@ pub mod access;
 pub mod customers;
 pub mod errors;
 pub mod i18n;
+pub mod surveys;
 pub mod time;
 
 pub use errors::{ErrorCode, FieldError};
