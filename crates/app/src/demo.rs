@@ -1,5 +1,6 @@
 //! The demo store: a simulated company (`analytics::sim`) loaded through the real import path,
-//! plus contacts, notes and one user per role, so a newcomer sees every page filled.
+//! plus contacts, notes, satisfaction surveys with answers (`surveys::demo`) and one user per
+//! role, so a newcomer sees every page filled.
 
 use crate::churn::store::{ClvRunRequest, CLV_RUN};
 use crate::customers::{ImportKind, ImportOptions};
@@ -78,6 +79,7 @@ impl App {
             if self.store.latest_analysis_run(CLV_RUN).await?.is_none() {
                 self.demo_analyses().await?;
             }
+            self.demo_surveys().await?;
             return Ok(Some(DemoInfo {
                 filled: false,
                 customers,
@@ -173,6 +175,7 @@ impl App {
             )
             .await?;
         self.demo_analyses().await?;
+        self.demo_surveys().await?;
         Ok(Some(DemoInfo {
             filled: true,
             customers: self.store.count("customers").await?,

@@ -32,8 +32,10 @@ pub enum Permission {
     EditCases,
     /// Fit models and run analyses.
     RunAnalytics,
-    /// See the analyses of the whole customer base (churn, value, cohorts).
+    /// See the analyses of the whole customer base (churn, value, cohorts, survey results).
     ViewAnalytics,
+    /// Design surveys, draw samples and send waves, make action plans.
+    ManageSurveys,
 }
 
 use Permission::*;
@@ -54,6 +56,7 @@ const TABLE: &[(Role, &[Permission])] = &[
             EditCases,
             RunAnalytics,
             ViewAnalytics,
+            ManageSurveys,
         ],
     ),
     (
@@ -68,6 +71,7 @@ const TABLE: &[(Role, &[Permission])] = &[
             EditCases,
             RunAnalytics,
             ViewAnalytics,
+            ManageSurveys,
         ],
     ),
     (Role::Agent, &[ViewCustomers, EditCustomers, EditCases]),
@@ -79,6 +83,7 @@ const TABLE: &[(Role, &[Permission])] = &[
             ExportAll,
             RunAnalytics,
             ViewAnalytics,
+            ManageSurveys,
         ],
     ),
 ];

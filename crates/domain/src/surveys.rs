@@ -26,8 +26,8 @@ impl Text {
             en: en.into(),
         }
     }
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
+    pub fn get(&self, lang: impl std::borrow::Borrow<Lang>) -> &str {
+        match lang.borrow() {
             Lang::ZhCn => &self.zh,
             Lang::En => &self.en,
         }

@@ -10,6 +10,7 @@ mod customers;
 mod error;
 mod imports;
 mod openapi;
+mod surveys;
 mod users;
 
 pub use error::ApiError;
@@ -78,6 +79,7 @@ pub fn router(app: App) -> Router {
             customers::routes()
                 .merge(churn::routes())
                 .merge(imports::routes())
+                .merge(surveys::routes())
                 .merge(users::routes()),
         )
         .route("/api/openapi.json", get(openapi::document))

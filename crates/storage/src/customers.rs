@@ -683,6 +683,18 @@ impl Store {
                 staff: n.author.clone(),
             });
         }
+        for r in self.customer_responses(id, timeline_limit).await? {
+            timeline.push(TimelineEvent {
+                at: r.submitted_at.clone(),
+                kind: "survey".into(),
+                label: format!("{} · {}", r.survey, r.wave),
+                detail: crate::surveys::answer_summary(&r),
+                amount_minor: None,
+                currency: None,
+                promotion: false,
+                staff: String::new(),
+            });
+        }
         timeline.sort_by(|a, b| b.at.cmp(&a.at));
         timeline.truncate(timeline_limit.max(0) as usize);
         Ok(Profile {

@@ -14,6 +14,7 @@ pub mod churn;
 pub mod customers;
 pub mod imports;
 mod migrations;
+pub mod surveys;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};

@@ -169,6 +169,77 @@ CREATE TABLE customer_values (
 CREATE INDEX customer_values_spend ON customer_values(total_spend);
 "#,
     ),
+    (
+        6,
+        r#"
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE surveys (
+    id {ID},
+    name TEXT NOT NULL,
+    purpose TEXT NOT NULL DEFAULT '',
+    target_segment TEXT NOT NULL DEFAULT '',
+    template TEXT NOT NULL DEFAULT '',
+    questionnaire TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE survey_waves (
+    id {ID},
+    survey_id BIGINT NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    pretest BIGINT NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'open',
+    sample TEXT NOT NULL DEFAULT '{}',
+    expires_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    closed_at TEXT
+);
+CREATE INDEX survey_waves_survey ON survey_waves(survey_id, id);
+CREATE TABLE survey_invitations (
+    id {ID},
+    wave_id BIGINT NOT NULL REFERENCES survey_waves(id) ON DELETE CASCADE,
+    customer_id BIGINT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    expires_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    opened_at TEXT,
+    reminded_at TEXT,
+    UNIQUE (wave_id, customer_id)
+);
+CREATE INDEX survey_invitations_customer ON survey_invitations(customer_id, created_at);
+CREATE TABLE survey_responses (
+    id {ID},
+    wave_id BIGINT NOT NULL REFERENCES survey_waves(id) ON DELETE CASCADE,
+    invitation_id BIGINT UNIQUE REFERENCES survey_invitations(id) ON DELETE CASCADE,
+    customer_id BIGINT REFERENCES customers(id) ON DELETE SET NULL,
+    answers TEXT NOT NULL DEFAULT '{}',
+    lang TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'started',
+    started_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    submitted_at TEXT
+);
+CREATE INDEX survey_responses_wave ON survey_responses(wave_id, status);
+CREATE INDEX survey_responses_customer ON survey_responses(customer_id, submitted_at);
+CREATE TABLE action_plans (
+    id {ID},
+    survey_id BIGINT NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+    wave_id BIGINT NOT NULL REFERENCES survey_waves(id) ON DELETE CASCADE,
+    element TEXT NOT NULL,
+    title TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    target DOUBLE PRECISION NOT NULL,
+    baseline DOUBLE PRECISION NOT NULL,
+    status TEXT NOT NULL DEFAULT 'plan',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX action_plans_survey ON action_plans(survey_id, id);
+"#,
+    ),
 ];
 
 /// Tables in dependency order (parents first), for backup and restore.
@@ -185,6 +256,12 @@ pub const TABLES: &[&str] = &[
     "import_jobs",
     "analysis_runs",
     "customer_values",
+    "settings",
+    "surveys",
+    "survey_waves",
+    "survey_invitations",
+    "survey_responses",
+    "action_plans",
 ];
 
 pub(crate) fn ddl(backend: Backend, sql: &str) -> String {

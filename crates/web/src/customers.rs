@@ -336,6 +336,7 @@ async fn render_profile(
                 "purchase" => lang.t("timeline.purchase"),
                 "return" => lang.t("timeline.return"),
                 "note" => lang.t("timeline.note"),
+                "survey" => lang.t("timeline.survey"),
                 _ => lang.t(&format!("interaction.{}", e.label)),
             },
             label: if e.kind == "interaction" {

@@ -9,6 +9,7 @@ mod auth;
 mod churn;
 mod customers;
 mod imports;
+mod surveys;
 mod users;
 
 use app::{Actor, App, AppError};
@@ -79,8 +80,13 @@ pub fn router(app: App) -> Router {
         .merge(churn::routes())
         .merge(customers::routes())
         .merge(imports::routes())
+        .merge(surveys::routes())
         .merge(users::routes());
-    for (href, key) in AREAS.iter().skip(1).filter(|(href, _)| *href != "/churn") {
+    for (href, key) in AREAS
+        .iter()
+        .skip(1)
+        .filter(|(href, _)| !matches!(*href, "/churn" | "/surveys"))
+    {
         let key: &'static str = key;
         r = r.route(
             href,
@@ -147,6 +153,8 @@ static CSS: &[u8] = include_bytes!("../static/app.css");
 static PROFILE_JS: &[u8] = include_bytes!("../static/profile.js");
 static IMPORT_JS: &[u8] = include_bytes!("../static/import.js");
 static CHURN_JS: &[u8] = include_bytes!("../static/churn.js");
+static SURVEYS_JS: &[u8] = include_bytes!("../static/surveys.js");
+static FORM_JS: &[u8] = include_bytes!("../static/survey_form.js");
 
 async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, ctype) = match file.as_str() {
@@ -155,6 +163,8 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
         "profile.js" => (PROFILE_JS, "text/javascript"),
         "import.js" => (IMPORT_JS, "text/javascript"),
         "churn.js" => (CHURN_JS, "text/javascript"),
+        "surveys.js" => (SURVEYS_JS, "text/javascript"),
+        "survey_form.js" => (FORM_JS, "text/javascript"),
         "app.css" => (CSS, "text/css"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };

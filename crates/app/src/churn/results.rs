@@ -54,6 +54,35 @@ pub fn export_format(format: &str) -> Result<(&'static str, Encoding, &'static s
     }
 }
 
+/// Rows already in memory (a results table, a wave's links) as a file in `format`.
+pub fn rows_download(
+    file_stem: &str,
+    headers: &[&str],
+    numeric: &[&str],
+    rows: &[Vec<String>],
+    format: &str,
+) -> Result<Download, String> {
+    let (ext, encoding, content_type) = export_format(format)?;
+    let dir = std::env::temp_dir().join("fidelis-exports");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let path = dir.join(format!("{}.{ext}", crate::access::new_secret().0));
+    let written = (|| -> Result<Vec<u8>, String> {
+        let mut w =
+            TableWriter::create(&path, headers, numeric, encoding).map_err(|e| e.to_string())?;
+        for r in rows {
+            w.write_row(r).map_err(|e| e.to_string())?;
+        }
+        w.finish().map_err(|e| e.to_string())?;
+        std::fs::read(&path).map_err(|e| e.to_string())
+    })();
+    let _ = std::fs::remove_file(&path);
+    Ok(Download {
+        bytes: written?,
+        content_type,
+        file_name: format!("{file_stem}.{ext}"),
+    })
+}
+
 fn num(v: f64, digits: i32) -> String {
     let k = 10f64.powi(digits);
     format!("{}", (v * k).round() / k)

@@ -1,4 +1,473 @@
-//! Satisfaction measurement (SPEC.md §2): survey analysis. Now: PLS path models on an answers
-//! file (`pls`); survey projects, questionnaires and collection come with the rest of issue 4.
+//! Satisfaction measurement (SPEC.md §2): survey projects with a questionnaire from a template
+//! (or the analyst's own), waves sent to a random sample (by segment, size, and leaving out
+//! customers surveyed recently; a wave can be a pre-test), one personal link per sampled
+//! customer (`links`), the public form's reads and writes through that link only, the results
+//! of a wave (`results`: the simple measures, the PLS path model with the CSI and element
+//! indices, importance–performance, satisfaction against later purchases) and PDCA action
+//! plans. `pls` fits a model on an answers file for the CLI.
 
+mod demo;
+pub mod links;
 pub mod pls;
+pub mod results;
+
+use crate::{Actor, App, AppError};
+use domain::access::Permission;
+use domain::surveys::{Answers, Questionnaire};
+use domain::{ErrorCode, FieldError, Lang};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use storage::surveys::{ActionPlan, Invitation, InvitationRow, NewSurvey, Survey, Wave};
+
+/// What a new survey needs: a template code, or a whole questionnaire.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SurveyInput {
+    pub name: String,
+    #[serde(default)]
+    pub purpose: String,
+    #[serde(default)]
+    pub target_segment: String,
+    #[serde(default)]
+    pub template: String,
+    #[serde(default)]
+    pub questionnaire: Option<Questionnaire>,
+}
+
+/// A wave to send: who (segment, sample size, not surveyed in the last `exclude_days`), and
+/// how long its links stay valid.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WaveInput {
+    pub name: String,
+    #[serde(default)]
+    pub pretest: bool,
+    #[serde(default)]
+    pub segment: String,
+    pub size: i64,
+    #[serde(default = "default_exclude")]
+    pub exclude_days: i64,
+    #[serde(default = "default_valid")]
+    pub valid_days: i64,
+}
+
+fn default_exclude() -> i64 {
+    90
+}
+fn default_valid() -> i64 {
+    30
+}
+
+pub const MAX_WAVE: i64 = 200_000;
+
+/// A survey with its waves and plans.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyDetail {
+    pub survey: Survey,
+    #[serde(skip)]
+    pub questionnaire: Questionnaire,
+    pub waves: Vec<Wave>,
+    pub plans: Vec<ActionPlan>,
+}
+
+/// One invitation with its personal link (a path: `/s/{token}`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    #[serde(flatten)]
+    pub invitation: InvitationRow,
+    pub path: String,
+}
+
+/// What the public form shows.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub questionnaire: Questionnaire,
+    pub answers: Answers,
+    pub expires_at: String,
+}
+
+pub fn questionnaire_of(s: &Survey) -> Result<Questionnaire, AppError> {
+    serde_json::from_value(s.questionnaire.clone()).map_err(AppError::internal)
+}
+
+fn link_error(code: ErrorCode, lang: Lang) -> AppError {
+    AppError::new(code, lang)
+}
+
+impl App {
+    pub async fn create_survey(
+        &self,
+        actor: &Actor,
+        input: SurveyInput,
+    ) -> Result<Survey, AppError> {
+        actor.require(Permission::ManageSurveys)?;
+        let lang = actor.lang;
+        let mut fields = Vec::new();
+        let name = input.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            fields.push(FieldError::new("name", "1–200 characters"));
+        }
+        let q = match (&input.questionnaire, input.template.trim()) {
+            (Some(q), _) => Some(q.clone()),
+            (None, t) => {
+                let q = domain::surveys::template(t);
+                if q.is_none() {
+                    fields.push(FieldError::new(
+                        "template",
+                        format!(
+                            "unknown template '{t}' (one of {})",
+                            domain::surveys::TEMPLATES.join(", ")
+                        ),
+                    ));
+                }
+                q
+            }
+        };
+        if let Some(Err(e)) = q.as_ref().map(Questionnaire::check) {
+            fields.push(FieldError::new("questionnaire", e));
+        }
+        let (Some(q), true) = (q, fields.is_empty()) else {
+            return Err(AppError::invalid(lang, fields));
+        };
+        let value = serde_json::to_value(&q).map_err(AppError::internal)?;
+        Ok(self
+            .store
+            .create_survey(&NewSurvey {
+                name,
+                purpose: input.purpose.trim(),
+                target_segment: input.target_segment.trim(),
+                template: input.template.trim(),
+                questionnaire: &value,
+                created_by: &actor.username,
+            })
+            .await?)
+    }
+
+    pub async fn surveys(&self, actor: &Actor) -> Result<Vec<(Survey, Vec<Wave>)>, AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        let mut out = Vec::new();
+        for s in self.store.surveys().await? {
+            let waves = self.store.waves(s.id).await?;
+            out.push((s, waves));
+        }
+        Ok(out)
+    }
+
+    pub async fn survey(&self, actor: &Actor, id: i64) -> Result<SurveyDetail, AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        let survey = self
+            .store
+            .survey(id)
+            .await
+            .map_err(|_| AppError::not_found(actor.lang, &format!("survey {id}")))?;
+        Ok(SurveyDetail {
+            questionnaire: questionnaire_of(&survey)?,
+            waves: self.store.waves(id).await?,
+            plans: self.store.action_plans(id).await?,
+            survey,
+        })
+    }
+
+    /// Draw the sample and send the wave: one invitation (and so one link) per customer.
+    pub async fn create_wave(
+        &self,
+        actor: &Actor,
+        survey_id: i64,
+        w: WaveInput,
+    ) -> Result<Wave, AppError> {
+        actor.require(Permission::ManageSurveys)?;
+        let lang = actor.lang;
+        self.store
+            .survey(survey_id)
+            .await
+            .map_err(|_| AppError::not_found(lang, &format!("survey {survey_id}")))?;
+        let mut fields = Vec::new();
+        let name = w.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            fields.push(FieldError::new("name", "1–200 characters"));
+        }
+        if !(1..=MAX_WAVE).contains(&w.size) {
+            fields.push(FieldError::new("size", format!("1–{MAX_WAVE} customers")));
+        }
+        if !(0..=3650).contains(&w.exclude_days) {
+            fields.push(FieldError::new("exclude_days", "0–3650 days"));
+        }
+        if !(1..=365).contains(&w.valid_days) {
+            fields.push(FieldError::new("valid_days", "1–365 days"));
+        }
+        if !fields.is_empty() {
+            return Err(AppError::invalid(lang, fields));
+        }
+        let now = chrono::Utc::now();
+        let not_since = if w.exclude_days > 0 {
+            domain::time::to_stored(now - chrono::Duration::days(w.exclude_days))
+        } else {
+            String::new()
+        };
+        let expires_at = domain::time::to_stored(now + chrono::Duration::days(w.valid_days));
+        let customers = self
+            .store
+            .sample_customers(w.segment.trim(), &not_since, w.size)
+            .await?;
+        if customers.is_empty() {
+            return Err(AppError::invalid(
+                lang,
+                vec![FieldError::new(
+                    "segment",
+                    "no customer matches (segment, or everyone was surveyed recently)",
+                )],
+            ));
+        }
+        let sample = json!({
+            "segment": w.segment.trim(),
+            "size": w.size,
+            "drawn": customers.len(),
+            "exclude_days": w.exclude_days,
+            "valid_days": w.valid_days,
+        });
+        Ok(self
+            .store
+            .create_wave(
+                survey_id,
+                name,
+                w.pretest,
+                &sample,
+                &expires_at,
+                &customers,
+                &actor.username,
+            )
+            .await?)
+    }
+
+    pub async fn close_wave(&self, actor: &Actor, wave_id: i64) -> Result<(), AppError> {
+        actor.require(Permission::ManageSurveys)?;
+        Ok(self.store.close_wave(wave_id, &actor.username).await?)
+    }
+
+    /// Every invitation of a wave with its personal link, for the company's own SMS, WeChat
+    /// or mail.
+    pub async fn wave_links(&self, actor: &Actor, wave_id: i64) -> Result<Vec<Link>, AppError> {
+        actor.require(Permission::ManageSurveys)?;
+        let secret = links::secret(&self.store).await?;
+        Ok(self
+            .store
+            .invitations(wave_id)
+            .await?
+            .into_iter()
+            .map(|i| Link {
+                path: format!(
+                    "/s/{}",
+                    links::token(&secret, i.id, wave_id, i.customer_id, &i.expires_at)
+                ),
+                invitation: i,
+            })
+            .collect())
+    }
+
+    /// The links of a wave as a file (CSV, CSV in GB18030, xlsx) under `base` (the public
+    /// address of this server).
+    pub async fn export_wave_links(
+        &self,
+        actor: &Actor,
+        wave_id: i64,
+        base: &str,
+        format: &str,
+    ) -> Result<crate::churn::results::Download, AppError> {
+        let rows: Vec<Vec<String>> = self
+            .wave_links(actor, wave_id)
+            .await?
+            .into_iter()
+            .map(|l| {
+                vec![
+                    l.invitation.external_id,
+                    l.invitation.name,
+                    l.invitation.phone,
+                    l.invitation.email,
+                    format!("{base}{}", l.path),
+                    l.invitation.expires_at,
+                    l.invitation.status,
+                ]
+            })
+            .collect();
+        crate::churn::results::rows_download(
+            &format!("wave-{wave_id}-links"),
+            &[
+                "external_id",
+                "name",
+                "phone",
+                "email",
+                "link",
+                "expires_at",
+                "status",
+            ],
+            &[],
+            &rows,
+            format,
+        )
+        .map_err(|e| AppError::field(actor.lang, "format", e))
+    }
+
+    /// A customer's answered surveys, newest first (anyone who may see the customer).
+    pub async fn customer_survey_responses(
+        &self,
+        actor: &Actor,
+        customer_id: i64,
+    ) -> Result<Vec<storage::surveys::CustomerResponse>, AppError> {
+        actor.require(Permission::ViewCustomers)?;
+        Ok(self.store.customer_responses(customer_id, 100).await?)
+    }
+
+    /// The invitation behind a public link, if the link is genuine and still usable.
+    async fn invitation_for(&self, token: &str, lang: Lang) -> Result<Invitation, AppError> {
+        let invalid = || link_error(ErrorCode::SurveyLinkInvalid, lang);
+        let id = links::claimed_id(token).ok_or_else(invalid)?;
+        let inv = self.store.invitation(id).await.map_err(|e| match e {
+            storage::StoreError::NotFound => invalid(),
+            other => AppError::from(other),
+        })?;
+        let secret = links::secret(&self.store).await?;
+        if !links::verify(&secret, token, &inv) {
+            return Err(invalid());
+        }
+        if inv.response_status.as_deref() == Some("submitted") {
+            return Err(link_error(ErrorCode::SurveyAlreadyAnswered, lang));
+        }
+        if inv.wave_status != "open" {
+            return Err(link_error(ErrorCode::SurveyClosed, lang));
+        }
+        if inv.expires_at <= domain::time::now_stored() {
+            return Err(link_error(ErrorCode::SurveyLinkExpired, lang));
+        }
+        Ok(inv)
+    }
+
+    /// The public form of a link: its questionnaire and the answers saved so far.
+    pub async fn open_link(&self, token: &str, lang: Lang) -> Result<Form, AppError> {
+        let inv = self.invitation_for(token, lang).await?;
+        Ok(Form {
+            questionnaire: serde_json::from_value(inv.questionnaire.clone())
+                .map_err(AppError::internal)?,
+            answers: serde_json::from_value(inv.answers.clone()).unwrap_or_default(),
+            expires_at: inv.expires_at,
+        })
+    }
+
+    /// Save a link's answers (progress), or submit them (`submit`: every required item must be
+    /// answered). Bad answers are refused item by item and nothing is saved.
+    pub async fn answer_link(
+        &self,
+        token: &str,
+        answers: Answers,
+        submit: bool,
+        lang: Lang,
+    ) -> Result<(), AppError> {
+        let inv = self.invitation_for(token, lang).await?;
+        let q: Questionnaire =
+            serde_json::from_value(inv.questionnaire.clone()).map_err(AppError::internal)?;
+        if let Err(errors) = q.check_answers(&answers, submit) {
+            let fields: Vec<FieldError> = errors
+                .into_iter()
+                .map(|e| FieldError::new(e.item, e.reason.get(lang)))
+                .collect();
+            let list = fields
+                .iter()
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(AppError::new(ErrorCode::AnswersRejected, lang)
+                .with_message(format!(
+                    "{} {list}",
+                    ErrorCode::AnswersRejected.message(lang)
+                ))
+                .with_details(json!({ "fields": fields })));
+        }
+        let value = serde_json::to_value(&answers).map_err(AppError::internal)?;
+        let saved = self
+            .store
+            .save_response(&inv, &value, lang.code(), submit)
+            .await?;
+        if !saved {
+            return Err(link_error(ErrorCode::SurveyAlreadyAnswered, lang));
+        }
+        Ok(())
+    }
+
+    /// A PDCA action plan on one driver (element) of a wave's results; the baseline is the
+    /// element's index in that wave.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_action_plan(
+        &self,
+        actor: &Actor,
+        wave_id: i64,
+        element: &str,
+        title: &str,
+        owner: &str,
+        due_date: &str,
+        target: f64,
+    ) -> Result<ActionPlan, AppError> {
+        actor.require(Permission::ManageSurveys)?;
+        let lang = actor.lang;
+        let results = self.wave_results(actor, wave_id).await?;
+        let mut fields = Vec::new();
+        let baseline = results
+            .model
+            .as_ref()
+            .and_then(|m| m.elements.iter().find(|e| e.code == element))
+            .map(|e| e.index);
+        if baseline.is_none() {
+            fields.push(FieldError::new(
+                "element",
+                format!("'{element}' is not an element of this wave's model"),
+            ));
+        }
+        if title.trim().is_empty() || title.chars().count() > 300 {
+            fields.push(FieldError::new("title", "1–300 characters"));
+        }
+        if owner.trim().is_empty() {
+            fields.push(FieldError::new("owner", "who is responsible"));
+        }
+        if domain::time::parse_date(due_date).is_err() {
+            fields.push(FieldError::new("due_date", "a date YYYY-MM-DD"));
+        }
+        if !(0.0..=100.0).contains(&target) {
+            fields.push(FieldError::new("target", "an index 0–100"));
+        }
+        let (Some(baseline), true) = (baseline, fields.is_empty()) else {
+            return Err(AppError::invalid(lang, fields));
+        };
+        Ok(self
+            .store
+            .create_action_plan(
+                results.survey_id,
+                wave_id,
+                element,
+                title.trim(),
+                owner.trim(),
+                due_date,
+                target,
+                baseline,
+                &actor.username,
+            )
+            .await?)
+    }
+
+    pub async fn set_action_plan_status(
+        &self,
+        actor: &Actor,
+        id: i64,
+        status: &str,
+    ) -> Result<ActionPlan, AppError> {
+        actor.require(Permission::ManageSurveys)?;
+        if !PLAN_STATUSES.contains(&status) {
+            return Err(AppError::invalid(
+                actor.lang,
+                vec![FieldError::new("status", PLAN_STATUSES.join(", "))],
+            ));
+        }
+        Ok(self
+            .store
+            .set_action_plan_status(id, status, &actor.username)
+            .await?)
+    }
+}
+
+/// The PDCA cycle's steps, then done.
+pub const PLAN_STATUSES: [&str; 5] = ["plan", "do", "check", "act", "done"];

@@ -1,0 +1,594 @@
+//! A wave's results (SPEC.md §2.2–2.4): the simple measures with intervals (CSAT, NPS, CES,
+//! item means, c = b/a per attribute), answer distributions and open texts; for a questionnaire
+//! with a structural model, the PLS path model (standardised items, centroid scheme, as
+//! SmartPLS), the CSI and every element's 0–100 index (ACSI's rescaled unstandardised weights),
+//! the importance–performance matrix (importance: total effect on satisfaction; performance:
+//! the index), and for respondents who are customers, their satisfaction against what they
+//! bought afterwards.
+
+use crate::{Actor, App, AppError};
+use analytics::measures::{self, Estimate};
+use analytics::pls::{self, Block, Mode, Model, Options};
+use domain::access::Permission;
+use domain::surveys::{AnswerValue, ItemKind, Questionnaire, Text};
+use serde::Serialize;
+use storage::surveys::{Response, Wave};
+
+const LEVEL: f64 = 0.95;
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Est {
+    pub value: f64,
+    pub lower: f64,
+    pub upper: f64,
+    pub n: usize,
+}
+
+impl From<Estimate> for Est {
+    fn from(e: Estimate) -> Est {
+        Est {
+            value: e.value,
+            lower: e.lower,
+            upper: e.upper,
+            n: e.n,
+        }
+    }
+}
+
+/// A measure of one item: `csat`, `nps`, `ces` or `mean`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measure {
+    pub item: String,
+    pub text: Text,
+    pub kind: String,
+    pub estimate: Est,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GapResult {
+    pub item: String,
+    pub text: Text,
+    pub expected: f64,
+    pub perceived: f64,
+    /// c = b/a.
+    pub ratio: Est,
+    /// b − a.
+    pub difference: Est,
+}
+
+/// How often each answer was given.
+#[derive(Debug, Clone, Serialize)]
+pub struct Distribution {
+    pub item: String,
+    pub text: Text,
+    pub labels: Vec<String>,
+    pub counts: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ElementResult {
+    pub code: String,
+    pub name: Text,
+    /// 0–100.
+    pub index: f64,
+    pub r2: Option<f64>,
+    pub ave: f64,
+    pub composite_reliability: f64,
+    /// Total effect on satisfaction (None for satisfaction itself and its consequences).
+    pub importance: Option<f64>,
+    /// Total effect on loyalty.
+    pub importance_loyalty: Option<f64>,
+    /// `improve` (important, below average), `keep` (important, above), `low` (less important,
+    /// below), `overkill` (less important, above).
+    pub quadrant: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PathResult {
+    pub from: String,
+    pub to: String,
+    pub coefficient: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelResults {
+    pub respondents: usize,
+    /// Respondents left out for a missing answer to a model item.
+    pub left_out_missing: usize,
+    pub csi: Option<f64>,
+    pub gof: f64,
+    pub elements: Vec<ElementResult>,
+    pub paths: Vec<PathResult>,
+}
+
+/// Satisfaction (0–100, the respondent's mean satisfaction item rescaled) against purchases
+/// after answering.
+#[derive(Debug, Clone, Serialize)]
+pub struct BehaviourLink {
+    pub respondents: usize,
+    pub correlation_purchases: f64,
+    pub correlation_spend: f64,
+    /// Thirds of the respondents by satisfaction: (label, respondents, mean satisfaction, mean
+    /// purchases, mean spend in major units).
+    pub bands: Vec<(String, usize, f64, f64, f64)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WaveResults {
+    pub survey_id: i64,
+    pub wave: Wave,
+    pub responses: usize,
+    pub measures: Vec<Measure>,
+    pub gaps: Vec<GapResult>,
+    pub distributions: Vec<Distribution>,
+    /// (item, answer), newest first, at most 200.
+    pub comments: Vec<(String, String)>,
+    pub model: Option<ModelResults>,
+    /// Why the model could not be fitted, if it could not.
+    pub model_error: Option<String>,
+    pub behaviour: Option<BehaviourLink>,
+}
+
+fn number(r: &Response, code: &str) -> Option<f64> {
+    match r.answers.get(code)? {
+        serde_json::Value::Number(n) => n.as_f64(),
+        _ => None,
+    }
+}
+
+fn value(r: &Response, code: &str) -> Option<AnswerValue> {
+    serde_json::from_value(r.answers.get(code)?.clone()).ok()
+}
+
+/// The model's columns and blocks from the questionnaire's elements, respondents with every
+/// model item answered (listwise), and the answer scale.
+pub fn model_data(
+    q: &Questionnaire,
+    responses: &[Response],
+) -> Option<(Vec<Vec<f64>>, Model, usize, (f64, f64))> {
+    let mut blocks = Vec::new();
+    let mut codes = Vec::new();
+    let mut scale = None;
+    for e in &q.elements {
+        let items = q.items_of(&e.code);
+        let mut cols = Vec::new();
+        for i in items {
+            if let ItemKind::Scale { min, max } = i.kind {
+                scale.get_or_insert((min as f64, max as f64));
+                codes.push(i.code.clone());
+                cols.push(codes.len() - 1);
+            }
+        }
+        blocks.push(Block {
+            name: e.code.clone(),
+            indicators: cols,
+            mode: Mode::A,
+        });
+    }
+    let at = |c: &str| q.elements.iter().position(|e| e.code == c);
+    let paths = q
+        .paths
+        .iter()
+        .filter_map(|(a, b)| Some((at(a)?, at(b)?)))
+        .collect::<Vec<_>>();
+    if blocks.len() < 2 || paths.is_empty() {
+        return None;
+    }
+    let mut data = vec![Vec::new(); codes.len()];
+    let mut left_out = 0;
+    for r in responses {
+        let row: Option<Vec<f64>> = codes.iter().map(|c| number(r, c)).collect();
+        match row {
+            Some(row) => data.iter_mut().zip(row).for_each(|(col, v)| col.push(v)),
+            None => left_out += 1,
+        }
+    }
+    Some((data, Model { blocks, paths }, left_out, scale?))
+}
+
+fn fit_model(q: &Questionnaire, responses: &[Response]) -> Option<Result<ModelResults, String>> {
+    let (data, model, left_out, (lo, hi)) = model_data(q, responses)?;
+    let fit = match pls::fit(&data, &model, &Options::default()) {
+        Ok(f) => f,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    let index = fit.index(&data, &model, lo, hi);
+    let total = fit.total_effects();
+    let at = |c: &str| q.elements.iter().position(|e| e.code == c);
+    let (sat, loy) = (at(&q.satisfaction), at(&q.loyalty));
+    let (ave, cr) = (fit.ave(), fit.composite_reliability());
+    let mut elements: Vec<ElementResult> = q
+        .elements
+        .iter()
+        .enumerate()
+        .map(|(k, e)| ElementResult {
+            code: e.code.clone(),
+            name: e.name.clone(),
+            index: index[k],
+            r2: fit.r2[k],
+            ave: ave[k],
+            composite_reliability: cr[k],
+            importance: sat.map(|s| total[k][s]).filter(|v| *v != 0.0),
+            importance_loyalty: loy.map(|l| total[k][l]).filter(|v| *v != 0.0),
+            quadrant: None,
+        })
+        .collect();
+    // Importance–performance: against the means of the drivers of satisfaction.
+    let drivers: Vec<(f64, f64)> = elements
+        .iter()
+        .filter_map(|e| Some((e.importance?, e.index)))
+        .collect();
+    if !drivers.is_empty() {
+        let n = drivers.len() as f64;
+        let mi = drivers.iter().map(|d| d.0).sum::<f64>() / n;
+        let mp = drivers.iter().map(|d| d.1).sum::<f64>() / n;
+        for e in elements.iter_mut() {
+            if let Some(imp) = e.importance {
+                e.quadrant = Some(
+                    match (imp >= mi, e.index >= mp) {
+                        (true, false) => "improve",
+                        (true, true) => "keep",
+                        (false, false) => "low",
+                        (false, true) => "overkill",
+                    }
+                    .into(),
+                );
+            }
+        }
+    }
+    let paths = model
+        .paths
+        .iter()
+        .map(|&(a, b)| PathResult {
+            from: q.elements[a].code.clone(),
+            to: q.elements[b].code.clone(),
+            coefficient: fit.path[a][b],
+        })
+        .collect();
+    Some(Ok(ModelResults {
+        respondents: data.first().map_or(0, Vec::len),
+        left_out_missing: left_out,
+        csi: sat.map(|s| index[s]),
+        gof: fit.gof(),
+        elements,
+        paths,
+    }))
+}
+
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    sab / (saa * sbb).sqrt()
+}
+
+/// Each respondent's satisfaction on 0–100: the mean of their answers to the satisfaction
+/// element's items (or the CSAT item), rescaled from its scale.
+fn satisfaction_of(q: &Questionnaire, r: &Response) -> Option<f64> {
+    let items: Vec<_> = if q.satisfaction.is_empty() {
+        q.items.iter().filter(|i| i.measure == "csat").collect()
+    } else {
+        q.items_of(&q.satisfaction)
+    };
+    let mut sum = 0.0;
+    let mut n = 0.0;
+    for i in &items {
+        let ItemKind::Scale { min, max } = i.kind else {
+            continue;
+        };
+        let v = number(r, &i.code)?;
+        sum += 100.0 * (v - min as f64) / (max - min) as f64;
+        n += 1.0;
+    }
+    (n > 0.0).then(|| sum / n)
+}
+
+impl App {
+    pub async fn wave_results(&self, actor: &Actor, wave_id: i64) -> Result<WaveResults, AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        let lang = actor.lang;
+        let wave = self
+            .store
+            .wave(wave_id)
+            .await
+            .map_err(|_| AppError::not_found(lang, &format!("wave {wave_id}")))?;
+        let survey = self.store.survey(wave.survey_id).await?;
+        let q = super::questionnaire_of(&survey)?;
+        let responses = self.store.responses(wave_id).await?;
+        let mut measures_out = Vec::new();
+        let mut gaps = Vec::new();
+        let mut distributions = Vec::new();
+        let mut comments = Vec::new();
+        for item in &q.items {
+            let nums: Vec<f64> = responses
+                .iter()
+                .filter_map(|r| number(r, &item.code))
+                .collect();
+            let labels_counts = |lo: i64, hi: i64| -> (Vec<String>, Vec<usize>) {
+                let labels = (lo..=hi).map(|v| v.to_string()).collect();
+                let mut counts = vec![0; (hi - lo + 1) as usize];
+                for v in &nums {
+                    let k = (v.round() as i64 - lo).clamp(0, hi - lo) as usize;
+                    counts[k] += 1;
+                }
+                (labels, counts)
+            };
+            let mut push_dist = |(labels, counts): (Vec<String>, Vec<usize>)| {
+                distributions.push(Distribution {
+                    item: item.code.clone(),
+                    text: item.text.clone(),
+                    labels,
+                    counts,
+                })
+            };
+            match &item.kind {
+                ItemKind::Scale { min, max } => {
+                    let (kind, e) = if item.measure == "csat" {
+                        // Top-two-box: 4–5 on 1–5, 9–10 on 1–10.
+                        (
+                            "csat",
+                            measures::share_at_least(&nums, (*max - 1) as f64, LEVEL),
+                        )
+                    } else {
+                        ("mean", measures::mean(&nums, LEVEL))
+                    };
+                    measures_out.push(Measure {
+                        item: item.code.clone(),
+                        text: item.text.clone(),
+                        kind: kind.into(),
+                        estimate: e.into(),
+                    });
+                    push_dist(labels_counts(*min, *max));
+                }
+                ItemKind::Recommend => {
+                    measures_out.push(Measure {
+                        item: item.code.clone(),
+                        text: item.text.clone(),
+                        kind: "nps".into(),
+                        estimate: measures::nps(&nums, LEVEL).into(),
+                    });
+                    push_dist(labels_counts(0, 10));
+                }
+                ItemKind::Effort => {
+                    measures_out.push(Measure {
+                        item: item.code.clone(),
+                        text: item.text.clone(),
+                        kind: "ces".into(),
+                        estimate: measures::mean(&nums, LEVEL).into(),
+                    });
+                    push_dist(labels_counts(1, 7));
+                }
+                ItemKind::Share => measures_out.push(Measure {
+                    item: item.code.clone(),
+                    text: item.text.clone(),
+                    kind: "mean".into(),
+                    estimate: measures::mean(&nums, LEVEL).into(),
+                }),
+                ItemKind::Gap { .. } => {
+                    let pairs: Vec<(f64, f64)> = responses
+                        .iter()
+                        .filter_map(|r| match value(r, &item.code)? {
+                            AnswerValue::Pair {
+                                expected,
+                                perceived,
+                            } => Some((expected, perceived)),
+                            _ => None,
+                        })
+                        .collect();
+                    if let Some(g) = measures::gap(&pairs, LEVEL) {
+                        gaps.push(GapResult {
+                            item: item.code.clone(),
+                            text: item.text.clone(),
+                            expected: g.expected,
+                            perceived: g.perceived,
+                            ratio: g.ratio.into(),
+                            difference: g.difference.into(),
+                        });
+                    }
+                }
+                ItemKind::Single { options } | ItemKind::Multiple { options } => {
+                    let mut counts = vec![0; options.len()];
+                    for r in &responses {
+                        if let Some(AnswerValue::Choices(c)) = value(r, &item.code) {
+                            let n = counts.len();
+                            for k in c.into_iter().filter(|k| *k < n) {
+                                counts[k] += 1;
+                            }
+                        }
+                    }
+                    push_dist((
+                        options.iter().map(|o| o.get(lang).to_string()).collect(),
+                        counts,
+                    ));
+                }
+                ItemKind::Text => {
+                    for r in responses.iter().rev() {
+                        if let Some(AnswerValue::Text(t)) = value(r, &item.code) {
+                            if !t.trim().is_empty() && comments.len() < 200 {
+                                comments.push((item.code.clone(), t));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let (model, model_error) = match fit_model(&q, &responses) {
+            None => (None, None),
+            Some(Ok(m)) => (Some(m), None),
+            Some(Err(e)) => (None, Some(e)),
+        };
+        let behaviour = self.behaviour(&q, wave_id, &responses).await?;
+        Ok(WaveResults {
+            survey_id: wave.survey_id,
+            wave,
+            responses: responses.len(),
+            measures: measures_out,
+            gaps,
+            distributions,
+            comments,
+            model,
+            model_error,
+            behaviour,
+        })
+    }
+
+    /// One table of a wave's results as a file: `measures`, `elements` or `paths`.
+    pub async fn export_wave_results(
+        &self,
+        actor: &Actor,
+        wave_id: i64,
+        table: &str,
+        format: &str,
+    ) -> Result<crate::churn::results::Download, AppError> {
+        let r = self.wave_results(actor, wave_id).await?;
+        let lang = actor.lang;
+        let f = |v: f64| {
+            if v.is_finite() {
+                format!("{v:.6}")
+            } else {
+                String::new()
+            }
+        };
+        let o = |v: Option<f64>| v.map_or(String::new(), f);
+        let (headers, rows): (&[&str], Vec<Vec<String>>) = match table {
+            "" | "measures" => (
+                &["item", "text", "measure", "value", "lower", "upper", "n"],
+                r.measures
+                    .iter()
+                    .map(|m| {
+                        vec![
+                            m.item.clone(),
+                            m.text.get(lang).to_string(),
+                            m.kind.clone(),
+                            f(m.estimate.value),
+                            f(m.estimate.lower),
+                            f(m.estimate.upper),
+                            m.estimate.n.to_string(),
+                        ]
+                    })
+                    .collect(),
+            ),
+            "elements" => (
+                &[
+                    "element",
+                    "name",
+                    "index",
+                    "r2",
+                    "ave",
+                    "composite_reliability",
+                    "importance",
+                    "importance_loyalty",
+                    "quadrant",
+                ],
+                r.model
+                    .iter()
+                    .flat_map(|m| &m.elements)
+                    .map(|e| {
+                        vec![
+                            e.code.clone(),
+                            e.name.get(lang).to_string(),
+                            f(e.index),
+                            o(e.r2),
+                            f(e.ave),
+                            f(e.composite_reliability),
+                            o(e.importance),
+                            o(e.importance_loyalty),
+                            e.quadrant.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect(),
+            ),
+            "paths" => (
+                &["from", "to", "coefficient"],
+                r.model
+                    .iter()
+                    .flat_map(|m| &m.paths)
+                    .map(|p| vec![p.from.clone(), p.to.clone(), f(p.coefficient)])
+                    .collect(),
+            ),
+            other => {
+                return Err(AppError::field(
+                    lang,
+                    "table",
+                    format!("unknown table '{other}' (measures, elements or paths)"),
+                ))
+            }
+        };
+        let numeric: Vec<&str> = headers
+            .iter()
+            .copied()
+            .filter(|h| {
+                !matches!(
+                    *h,
+                    "item" | "text" | "measure" | "element" | "name" | "quadrant" | "from" | "to"
+                )
+            })
+            .collect();
+        crate::churn::results::rows_download(
+            &format!(
+                "wave-{wave_id}-{}",
+                if table.is_empty() { "measures" } else { table }
+            ),
+            headers,
+            &numeric,
+            &rows,
+            format,
+        )
+        .map_err(|e| AppError::field(lang, "format", e))
+    }
+
+    async fn behaviour(
+        &self,
+        q: &Questionnaire,
+        wave_id: i64,
+        responses: &[Response],
+    ) -> Result<Option<BehaviourLink>, AppError> {
+        let after: std::collections::HashMap<i64, (i64, i64)> = self
+            .store
+            .purchases_after_responses(wave_id)
+            .await?
+            .into_iter()
+            .map(|(c, n, s)| (c, (n, s)))
+            .collect();
+        let mut rows: Vec<(f64, f64, f64)> = responses
+            .iter()
+            .filter_map(|r| {
+                let (n, s) = after.get(&r.customer_id?)?;
+                Some((satisfaction_of(q, r)?, *n as f64, *s as f64 / 100.0))
+            })
+            .collect();
+        if rows.len() < 10 {
+            return Ok(None);
+        }
+        let sat: Vec<f64> = rows.iter().map(|r| r.0).collect();
+        let buys: Vec<f64> = rows.iter().map(|r| r.1).collect();
+        let spend: Vec<f64> = rows.iter().map(|r| r.2).collect();
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let third = rows.len().div_ceil(3);
+        let bands = rows
+            .chunks(third)
+            .zip(["low", "middle", "high"])
+            .map(|(c, label)| {
+                let n = c.len() as f64;
+                (
+                    label.to_string(),
+                    c.len(),
+                    c.iter().map(|r| r.0).sum::<f64>() / n,
+                    c.iter().map(|r| r.1).sum::<f64>() / n,
+                    c.iter().map(|r| r.2).sum::<f64>() / n,
+                )
+            })
+            .collect();
+        Ok(Some(BehaviourLink {
+            respondents: rows.len(),
+            correlation_purchases: correlation(&sat, &buys),
+            correlation_spend: correlation(&sat, &spend),
+            bands,
+        }))
+    }
+}

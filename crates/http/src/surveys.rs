@@ -1,0 +1,202 @@
+//! `/api/v1/surveys…`: survey projects (from a template or a whole questionnaire), waves sent
+//! to a sample, their personal links, a wave's results (measures, PLS model, CSI,
+//! importance–performance, satisfaction against purchases) and action plans; and
+//! `/api/v1/public/surveys/{token}` for a form of one's own (the link is the credential: it
+//! reads and writes only its own answers).
+
+use crate::error::{Json, Path};
+use crate::{ApiActor, ApiError};
+use app::surveys::{SurveyInput, WaveInput};
+use app::App;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use domain::surveys::Answers;
+use domain::Lang;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/surveys", get(list).post(create))
+        .route("/surveys/{id}", get(one))
+        .route("/surveys/{id}/waves", post(create_wave))
+        .route("/surveys/waves/{id}", get(results))
+        .route("/surveys/waves/{id}/links", get(links))
+        .route("/surveys/waves/{id}/close", post(close))
+        .route("/surveys/waves/{id}/plans", post(create_plan))
+        .route("/surveys/plans/{id}", axum::routing::patch(plan_status))
+        .route("/customers/{id}/survey-responses", get(customer_responses))
+        .route("/public/surveys/{token}", get(form).post(answer))
+}
+
+async fn list(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+) -> Result<impl IntoResponse, ApiError> {
+    let items: Vec<_> = app
+        .surveys(&a)
+        .await?
+        .into_iter()
+        .map(|(s, waves)| json!({ "survey": s, "waves": waves }))
+        .collect();
+    let total = items.len();
+    Ok(Json(json!({ "items": items, "total": total })))
+}
+
+async fn create(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Json(input): Json<SurveyInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let s = app.create_survey(&a, input).await?;
+    Ok((StatusCode::CREATED, Json(json!(s))))
+}
+
+async fn one(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    let d = app.survey(&a, id).await?;
+    Ok(Json(json!({
+        "survey": d.survey,
+        "questionnaire": d.questionnaire,
+        "waves": d.waves,
+        "plans": d.plans,
+    })))
+}
+
+async fn create_wave(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    Json(w): Json<WaveInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let wave = app.create_wave(&a, id, w).await?;
+    Ok((StatusCode::CREATED, Json(json!(wave))))
+}
+
+async fn results(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(json!(app.wave_results(&a, id).await?)))
+}
+
+async fn links(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    let items = app.wave_links(&a, id).await?;
+    let total = items.len();
+    Ok(Json(json!({ "items": items, "total": total })))
+}
+
+async fn close(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    app.close_wave(&a, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct PlanInput {
+    element: String,
+    title: String,
+    owner: String,
+    due_date: String,
+    target: f64,
+}
+
+async fn create_plan(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    Json(p): Json<PlanInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let plan = app
+        .create_action_plan(
+            &a,
+            id,
+            &p.element,
+            &p.title,
+            &p.owner,
+            &p.due_date,
+            p.target,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(plan))))
+}
+
+#[derive(Deserialize)]
+struct StatusInput {
+    status: String,
+}
+
+async fn plan_status(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    Json(s): Json<StatusInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(json!(
+        app.set_action_plan_status(&a, id, &s.status).await?
+    )))
+}
+
+async fn customer_responses(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    let items = app.customer_survey_responses(&a, id).await?;
+    let total = items.len();
+    Ok(Json(json!({ "items": items, "total": total })))
+}
+
+fn lang_of(headers: &HeaderMap) -> Lang {
+    Lang::from_accept(
+        headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or(""),
+    )
+}
+
+async fn form(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let f = app.open_link(&token, lang_of(&headers)).await?;
+    Ok(Json(json!({
+        "questionnaire": f.questionnaire,
+        "answers": f.answers,
+        "expires_at": f.expires_at,
+    })))
+}
+
+#[derive(Deserialize)]
+struct AnswerInput {
+    answers: Answers,
+    #[serde(default)]
+    submit: bool,
+}
+
+async fn answer(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Json(input): Json<AnswerInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    app.answer_link(&token, input.answers, input.submit, lang_of(&headers))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,827 @@
+//! Satisfaction pages (SPEC.md §2): the surveys with their waves and response rates, a new
+//! survey from a template, a survey's questionnaire on the four-level hierarchy with its waves
+//! (send a new one to a sample, export its links, close it), the CSI and element trend over
+//! waves and the action plans; a wave's results (measures with intervals, CSI, path diagram,
+//! importance–performance quadrant, distributions, c = b/a, satisfaction against purchases,
+//! open answers) with exports; and the public, mobile-first form behind a personal link.
+
+use crate::{actor, error_page, page, Layout, WebCtx};
+use app::surveys::results::WaveResults;
+use app::surveys::{SurveyDetail, SurveyInput, WaveInput};
+use app::{App, AppError};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use domain::access::Permission;
+use domain::surveys::{AnswerValue, Answers, Item, ItemKind, Questionnaire};
+use domain::Lang;
+use serde::Deserialize;
+use serde_json::json;
+use storage::surveys::{Survey, Wave};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/surveys", get(list_page).post(create_survey))
+        .route("/surveys/{id}", get(survey_page))
+        .route("/surveys/{id}/waves", post(create_wave))
+        .route("/surveys/waves/{id}", get(wave_page))
+        .route("/surveys/waves/{id}/close", post(close_wave))
+        .route("/surveys/waves/{id}/links", get(links_export))
+        .route("/surveys/waves/{id}/export", get(results_export))
+        .route("/surveys/waves/{id}/plans", post(create_plan))
+        .route("/surveys/plans/{id}/status", post(plan_status))
+        .route("/s/{token}", get(form_page).post(form_post))
+}
+
+fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.1} %")
+    } else {
+        "—".into()
+    }
+}
+
+fn num(v: f64, digits: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.digits$}")
+    } else {
+        "—".into()
+    }
+}
+
+/// A number as templates hand it over (by value or by reference).
+pub trait Number {
+    fn value(&self) -> f64;
+}
+impl Number for f64 {
+    fn value(&self) -> f64 {
+        *self
+    }
+}
+impl<T: Number> Number for &T {
+    fn value(&self) -> f64 {
+        (**self).value()
+    }
+}
+
+pub fn response_rate(w: &Wave) -> String {
+    if w.invited > 0 {
+        pct(100.0 * w.submitted as f64 / w.invited as f64)
+    } else {
+        "—".into()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "surveys.html")]
+struct ListPage {
+    l: Layout,
+    can_manage: bool,
+    surveys: Vec<(Survey, Vec<Wave>)>,
+    templates: Vec<(&'static str, String)>,
+    error: Option<String>,
+}
+
+impl ListPage {
+    fn status(&self, s: &str) -> &'static str {
+        self.l.lang.t(&format!("survey.status_{s}"))
+    }
+    fn rate(&self, w: &Wave) -> String {
+        response_rate(w)
+    }
+}
+
+async fn list_page(State(app): State<App>, ctx: WebCtx) -> Response {
+    list(app, ctx, None).await
+}
+
+async fn list(app: App, ctx: WebCtx, error: Option<String>) -> Response {
+    let lang = ctx.actor.lang;
+    match app.surveys(actor(&ctx)).await {
+        Ok(surveys) => page(ListPage {
+            l: Layout::new(&ctx, "area.surveys"),
+            can_manage: ctx.actor.role.can(Permission::ManageSurveys),
+            surveys,
+            templates: domain::surveys::TEMPLATES
+                .iter()
+                .map(|t| {
+                    let title = domain::surveys::template(t)
+                        .map(|q| q.title.get(lang).to_string())
+                        .unwrap_or_default();
+                    (*t, title)
+                })
+                .collect(),
+            error,
+        }),
+        Err(e) => error_page(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct NewSurveyForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    target_segment: String,
+    template: String,
+}
+
+/// A form's failure: the message of a refused input, shown on the page it came from.
+fn form_error(ctx: &WebCtx, e: AppError) -> Result<String, Response> {
+    if e.code.http_status() == 422 {
+        Ok(e.localized(ctx.actor.lang).message)
+    } else {
+        Err(error_page(ctx, e))
+    }
+}
+
+async fn create_survey(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Form(f): Form<NewSurveyForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let input = SurveyInput {
+        name: f.name,
+        purpose: f.purpose,
+        target_segment: f.target_segment,
+        template: f.template,
+        questionnaire: None,
+    };
+    match app.create_survey(actor(&ctx), input).await {
+        Ok(s) => Redirect::to(&format!("/surveys/{}", s.id)).into_response(),
+        Err(e) => match form_error(&ctx, e) {
+            Ok(m) => list(app, ctx, Some(m)).await,
+            Err(r) => r,
+        },
+    }
+}
+
+/// An element's index in each wave: (wave name, index) for the trend chart.
+#[derive(Template)]
+#[template(path = "survey.html")]
+struct SurveyPage {
+    l: Layout,
+    d: SurveyDetail,
+    can_manage: bool,
+    trend: String,
+    /// Per plan: (element name, latest index).
+    plan_rows: Vec<(String, String, String)>,
+    error: Option<String>,
+}
+
+impl SurveyPage {
+    fn status(&self, s: &str) -> &'static str {
+        self.l.lang.t(&format!("survey.status_{s}"))
+    }
+    fn plan(&self, s: &str) -> &'static str {
+        self.l.lang.t(&format!("survey.plan_{s}"))
+    }
+    fn same(&self, a: &str, b: &str) -> bool {
+        a == b
+    }
+    fn rate(&self, w: &Wave) -> String {
+        response_rate(w)
+    }
+    fn kind(&self, i: &Item) -> String {
+        kind_label(&i.kind)
+    }
+    fn element_name(&self, code: &str) -> String {
+        self.d
+            .questionnaire
+            .elements
+            .iter()
+            .find(|e| e.code == code)
+            .map(|e| e.name.get(self.l.lang).to_string())
+            .unwrap_or_else(|| code.to_string())
+    }
+}
+
+fn kind_label(k: &ItemKind) -> String {
+    match k {
+        ItemKind::Scale { min, max } => format!("{min}–{max}"),
+        ItemKind::Recommend => "0–10 NPS".into(),
+        ItemKind::Effort => "1–7 CES".into(),
+        ItemKind::Gap { min, max } => format!("a/b {min}–{max}"),
+        ItemKind::Single { .. } => "○".into(),
+        ItemKind::Multiple { .. } => "☐".into(),
+        ItemKind::Share => "%".into(),
+        ItemKind::Text => "…".into(),
+    }
+}
+
+async fn survey_page(State(app): State<App>, ctx: WebCtx, Path(id): Path<i64>) -> Response {
+    survey_view(app, ctx, id, None).await
+}
+
+async fn survey_view(app: App, ctx: WebCtx, id: i64, error: Option<String>) -> Response {
+    let d = match app.survey(actor(&ctx), id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&ctx, e),
+    };
+    let lang = ctx.actor.lang;
+    // The trend: every wave's CSI and element indices.
+    let mut waves = Vec::new();
+    let mut latest: std::collections::HashMap<String, f64> = Default::default();
+    for w in &d.waves {
+        if let Ok(r) = app.wave_results(actor(&ctx), w.id).await {
+            if let Some(m) = &r.model {
+                for e in &m.elements {
+                    latest.insert(e.code.clone(), e.index);
+                }
+                waves.push(json!({
+                    "wave": w.name,
+                    "csi": m.csi,
+                    "elements": m.elements.iter().map(|e| json!({"name": e.name.get(lang), "index": e.index})).collect::<Vec<_>>(),
+                }));
+            }
+        }
+    }
+    let plan_rows = d
+        .plans
+        .iter()
+        .map(|p| {
+            let name = d
+                .questionnaire
+                .elements
+                .iter()
+                .find(|e| e.code == p.element)
+                .map(|e| e.name.get(lang).to_string())
+                .unwrap_or_else(|| p.element.clone());
+            let now = latest.get(&p.element).copied().unwrap_or(f64::NAN);
+            (name, num(now, 1), num(now - p.baseline, 1))
+        })
+        .collect();
+    page(SurveyPage {
+        l: Layout::new(&ctx, "area.surveys"),
+        can_manage: ctx.actor.role.can(Permission::ManageSurveys),
+        trend: json!({ "waves": waves, "csi": lang.t("survey.csi") }).to_string(),
+        plan_rows,
+        d,
+        error,
+    })
+}
+
+#[derive(Deserialize)]
+struct WaveForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    segment: String,
+    size: String,
+    #[serde(default)]
+    exclude_days: String,
+    #[serde(default)]
+    valid_days: String,
+    #[serde(default)]
+    pretest: Option<String>,
+}
+
+fn int_or(s: &str, default: i64) -> i64 {
+    if s.trim().is_empty() {
+        default
+    } else {
+        s.trim().parse().unwrap_or(-1)
+    }
+}
+
+async fn create_wave(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<WaveForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let input = WaveInput {
+        name: f.name,
+        pretest: f.pretest.is_some(),
+        segment: f.segment,
+        size: int_or(&f.size, 0),
+        exclude_days: int_or(&f.exclude_days, 90),
+        valid_days: int_or(&f.valid_days, 30),
+    };
+    match app.create_wave(actor(&ctx), id, input).await {
+        Ok(_) => Redirect::to(&format!("/surveys/{id}")).into_response(),
+        Err(e) => match form_error(&ctx, e) {
+            Ok(m) => survey_view(app, ctx, id, Some(m)).await,
+            Err(r) => r,
+        },
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn close_wave(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    match app.close_wave(actor(&ctx), id).await {
+        Ok(()) => Redirect::to(&format!("/surveys/waves/{id}")).into_response(),
+        Err(e) => error_page(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct FormatQuery {
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    table: String,
+}
+
+fn download(d: app::churn::results::Download) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, d.content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", d.file_name),
+            ),
+        ],
+        d.bytes,
+    )
+        .into_response()
+}
+
+/// The base of public links: `FIDELIS_PUBLIC_URL`, else this request's host.
+fn public_base(headers: &HeaderMap) -> String {
+    if let Ok(u) = std::env::var("FIDELIS_PUBLIC_URL") {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+async fn links_export(
+    State(app): State<App>,
+    ctx: WebCtx,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<FormatQuery>,
+) -> Response {
+    match app
+        .export_wave_links(actor(&ctx), id, &public_base(&headers), &q.format)
+        .await
+    {
+        Ok(d) => download(d),
+        Err(e) => error_page(&ctx, e),
+    }
+}
+
+async fn results_export(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Query(q): Query<FormatQuery>,
+) -> Response {
+    match app
+        .export_wave_results(actor(&ctx), id, &q.table, &q.format)
+        .await
+    {
+        Ok(d) => download(d),
+        Err(e) => error_page(&ctx, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "survey_wave.html")]
+struct WavePage {
+    l: Layout,
+    r: WaveResults,
+    survey: Survey,
+    can_manage: bool,
+    charts: String,
+    error: Option<String>,
+}
+
+impl WavePage {
+    fn status(&self, s: &str) -> &'static str {
+        self.l.lang.t(&format!("survey.status_{s}"))
+    }
+    fn rate(&self) -> String {
+        response_rate(&self.r.wave)
+    }
+    fn kind(&self, k: &str) -> &'static str {
+        self.l.lang.t(&format!("survey.kind_{k}"))
+    }
+    fn quadrant(&self, q: &Option<String>) -> &'static str {
+        match q {
+            Some(q) => self.l.lang.t(&format!("survey.ipa_{q}")),
+            None => "",
+        }
+    }
+    fn band(&self, b: &str) -> &'static str {
+        self.l.lang.t(&format!("survey.band_{b}"))
+    }
+    fn n(&self, v: impl Number, d: usize) -> String {
+        num(v.value(), d)
+    }
+    fn on(&self, v: &Option<f64>, d: usize) -> String {
+        v.map_or("—".into(), |v| num(v, d))
+    }
+}
+
+async fn wave_page(State(app): State<App>, ctx: WebCtx, Path(id): Path<i64>) -> Response {
+    wave_view(app, ctx, id, None).await
+}
+
+async fn wave_view(app: App, ctx: WebCtx, id: i64, error: Option<String>) -> Response {
+    let r = match app.wave_results(actor(&ctx), id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&ctx, e),
+    };
+    let survey = match app.survey(actor(&ctx), r.survey_id).await {
+        Ok(d) => d.survey,
+        Err(e) => return error_page(&ctx, e),
+    };
+    let lang = ctx.actor.lang;
+    let charts = json!({
+        "model": r.model.as_ref().map(|m| json!({
+            "elements": m.elements.iter().map(|e| json!({
+                "code": e.code, "name": e.name.get(lang), "index": e.index,
+                "importance": e.importance, "r2": e.r2,
+            })).collect::<Vec<_>>(),
+            "paths": m.paths,
+        })),
+        "distributions": r.distributions.iter().map(|d| json!({
+            "item": d.item, "text": d.text.get(lang), "labels": d.labels, "counts": d.counts,
+        })).collect::<Vec<_>>(),
+        "labels": {
+            "importance": lang.t("survey.importance"),
+            "index": lang.t("survey.index"),
+            "paths": lang.t("survey.path_chart"),
+            "ipa": lang.t("survey.ipa"),
+        },
+    })
+    .to_string();
+    page(WavePage {
+        l: Layout::new(&ctx, "area.surveys"),
+        can_manage: ctx.actor.role.can(Permission::ManageSurveys),
+        charts,
+        survey,
+        r,
+        error,
+    })
+}
+
+#[derive(Deserialize)]
+struct PlanForm {
+    #[serde(default)]
+    csrf: String,
+    element: String,
+    title: String,
+    owner: String,
+    due_date: String,
+    target: String,
+}
+
+async fn create_plan(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<PlanForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let target = f.target.trim().parse::<f64>().unwrap_or(f64::NAN);
+    match app
+        .create_action_plan(
+            actor(&ctx),
+            id,
+            &f.element,
+            &f.title,
+            &f.owner,
+            &f.due_date,
+            target,
+        )
+        .await
+    {
+        Ok(p) => Redirect::to(&format!("/surveys/{}", p.survey_id)).into_response(),
+        Err(e) => match form_error(&ctx, e) {
+            Ok(m) => wave_view(app, ctx, id, Some(m)).await,
+            Err(r) => r,
+        },
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    #[serde(default)]
+    csrf: String,
+    status: String,
+}
+
+async fn plan_status(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<StatusForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    match app.set_action_plan_status(actor(&ctx), id, &f.status).await {
+        Ok(p) => Redirect::to(&format!("/surveys/{}", p.survey_id)).into_response(),
+        Err(e) => error_page(&ctx, e),
+    }
+}
+
+// ---- The public form ----
+
+/// One item as the form draws it.
+pub struct FormItem {
+    pub code: String,
+    pub text: String,
+    pub required: bool,
+    /// `scale`, `gap`, `single`, `multiple`, `number`, `text`.
+    pub control: &'static str,
+    /// The values to pick from (scales), or the options (choices).
+    pub choices: Vec<(String, String)>,
+    pub low: String,
+    pub high: String,
+    /// The saved answer: one value, or (for gaps) expected then perceived, or chosen options.
+    pub saved: Vec<String>,
+    pub error: String,
+}
+
+impl FormItem {
+    pub fn has(&self, v: &str) -> bool {
+        self.saved.iter().any(|s| s == v)
+    }
+    pub fn saved_at(&self, k: usize) -> &str {
+        self.saved.get(k).map_or("", |s| s.as_str())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "survey_form.html")]
+struct FormPage {
+    lang: Lang,
+    title: String,
+    intro: String,
+    items: Vec<FormItem>,
+    expires_at: String,
+    notice: Option<String>,
+    problem: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "survey_done.html")]
+struct DonePage {
+    lang: Lang,
+    title: String,
+    message: String,
+    code: String,
+}
+
+fn public_lang(headers: &HeaderMap, q: &LangQuery) -> Lang {
+    q.lang.as_deref().and_then(Lang::parse).unwrap_or_else(|| {
+        Lang::from_accept(
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or(""),
+        )
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+fn public_error(lang: Lang, e: AppError) -> Response {
+    let e = e.localized(lang);
+    let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut r = page(DonePage {
+        lang,
+        title: lang.t("area.surveys").to_string(),
+        message: e.message,
+        code: e.code.code().to_string(),
+    });
+    *r.status_mut() = status;
+    r
+}
+
+fn form_items(
+    q: &Questionnaire,
+    a: &Answers,
+    lang: Lang,
+    errors: &[(String, String)],
+) -> Vec<FormItem> {
+    let range = |lo: i64, hi: i64| (lo..=hi).map(|v| (v.to_string(), v.to_string())).collect();
+    q.items
+        .iter()
+        .map(|i| {
+            let saved = match a.get(&i.code) {
+                Some(AnswerValue::Number(v)) => vec![format!("{v}")],
+                Some(AnswerValue::Pair {
+                    expected,
+                    perceived,
+                }) => vec![format!("{expected}"), format!("{perceived}")],
+                Some(AnswerValue::Choices(c)) => c.iter().map(|k| k.to_string()).collect(),
+                Some(AnswerValue::Text(t)) => vec![t.clone()],
+                None => Vec::new(),
+            };
+            let (control, choices, low, high) = match &i.kind {
+                ItemKind::Scale { min, max } => {
+                    ("scale", range(*min, *max), min.to_string(), max.to_string())
+                }
+                ItemKind::Recommend => ("scale", range(0, 10), "0".into(), "10".into()),
+                ItemKind::Effort => ("scale", range(1, 7), "1".into(), "7".into()),
+                ItemKind::Gap { min, max } => {
+                    ("gap", range(*min, *max), min.to_string(), max.to_string())
+                }
+                ItemKind::Single { options } | ItemKind::Multiple { options } => (
+                    if matches!(i.kind, ItemKind::Single { .. }) {
+                        "single"
+                    } else {
+                        "multiple"
+                    },
+                    options
+                        .iter()
+                        .enumerate()
+                        .map(|(k, o)| (k.to_string(), o.get(lang).to_string()))
+                        .collect(),
+                    String::new(),
+                    String::new(),
+                ),
+                ItemKind::Share => ("number", Vec::new(), "0".into(), "100".into()),
+                ItemKind::Text => ("text", Vec::new(), String::new(), String::new()),
+            };
+            FormItem {
+                code: i.code.clone(),
+                text: i.text.get(lang).to_string(),
+                required: i.required,
+                control,
+                choices,
+                low,
+                high,
+                saved,
+                error: errors
+                    .iter()
+                    .filter(|(c, _)| *c == i.code)
+                    .map(|(_, r)| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            }
+        })
+        .collect()
+}
+
+async fn form_page(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = public_lang(&headers, &q);
+    match app.open_link(&token, lang).await {
+        Ok(f) => page(FormPage {
+            lang,
+            title: f.questionnaire.title.get(lang).to_string(),
+            intro: f.questionnaire.intro.get(lang).to_string(),
+            items: form_items(&f.questionnaire, &f.answers, lang, &[]),
+            expires_at: f.expires_at.get(..10).unwrap_or("").to_string(),
+            notice: None,
+            problem: None,
+        }),
+        Err(e) => public_error(lang, e),
+    }
+}
+
+/// The form's fields as answers: `CODE` (a value, repeated for several choices), `CODE.a` and
+/// `CODE.b` (expectation and perception). Unknown names and empty values are left out; a value
+/// that is not a number for a numeric item is kept as text so the check names it.
+fn answers_of(q: &Questionnaire, fields: &[(String, String)]) -> Answers {
+    let mut a = Answers::new();
+    for i in &q.items {
+        let values: Vec<&str> = fields
+            .iter()
+            .filter(|(k, v)| *k == i.code && !v.trim().is_empty())
+            .map(|(_, v)| v.trim())
+            .collect();
+        let one = |suffix: &str| {
+            fields
+                .iter()
+                .find(|(k, v)| *k == format!("{}.{suffix}", i.code) && !v.trim().is_empty())
+                .map(|(_, v)| v.trim().to_string())
+        };
+        let number = |v: &str| match v.parse::<f64>() {
+            Ok(x) => AnswerValue::Number(x),
+            Err(_) => AnswerValue::Text(v.to_string()),
+        };
+        let value = match &i.kind {
+            ItemKind::Text => values.first().map(|v| AnswerValue::Text(v.to_string())),
+            ItemKind::Single { .. } | ItemKind::Multiple { .. } => {
+                let picked: Result<Vec<usize>, _> = values.iter().map(|v| v.parse()).collect();
+                match picked {
+                    Ok(c) if !c.is_empty() => Some(AnswerValue::Choices(c)),
+                    Ok(_) => None,
+                    Err(_) => Some(AnswerValue::Text(values.join(","))),
+                }
+            }
+            ItemKind::Gap { .. } => match (one("a"), one("b")) {
+                (Some(x), Some(y)) => match (x.parse(), y.parse()) {
+                    (Ok(expected), Ok(perceived)) => Some(AnswerValue::Pair {
+                        expected,
+                        perceived,
+                    }),
+                    _ => Some(AnswerValue::Text(format!("{x}/{y}"))),
+                },
+                (None, None) => None,
+                (x, y) => Some(AnswerValue::Text(format!(
+                    "{}/{}",
+                    x.unwrap_or_default(),
+                    y.unwrap_or_default()
+                ))),
+            },
+            _ => values.first().map(|v| number(v)),
+        };
+        if let Some(v) = value {
+            a.insert(i.code.clone(), v);
+        }
+    }
+    a
+}
+
+async fn form_post(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = public_lang(&headers, &q);
+    let form = match app.open_link(&token, lang).await {
+        Ok(f) => f,
+        Err(e) => return public_error(lang, e),
+    };
+    let submit = fields.iter().any(|(k, v)| k == "_action" && v == "submit");
+    let answers = answers_of(&form.questionnaire, &fields);
+    let render = |answers: &Answers,
+                  notice: Option<String>,
+                  problem: Option<String>,
+                  errors: &[(String, String)]| {
+        page(FormPage {
+            lang,
+            title: form.questionnaire.title.get(lang).to_string(),
+            intro: form.questionnaire.intro.get(lang).to_string(),
+            items: form_items(&form.questionnaire, answers, lang, errors),
+            expires_at: form.expires_at.get(..10).unwrap_or("").to_string(),
+            notice,
+            problem,
+        })
+    };
+    match app.answer_link(&token, answers.clone(), submit, lang).await {
+        Ok(()) if submit => page(DonePage {
+            lang,
+            title: form.questionnaire.title.get(lang).to_string(),
+            message: lang.t("form.thanks").to_string(),
+            code: "thanks".into(),
+        }),
+        Ok(()) => render(&answers, Some(lang.t("form.saved").to_string()), None, &[]),
+        Err(e) if e.code == domain::ErrorCode::AnswersRejected => {
+            let errors: Vec<(String, String)> = e.details["fields"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|f| {
+                    (
+                        f["field"].as_str().unwrap_or("").to_string(),
+                        f["reason"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect();
+            let mut r = render(&answers, None, Some(e.localized(lang).message), &errors);
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Err(e) => public_error(lang, e),
+    }
+}
