@@ -326,8 +326,16 @@ fn open_item(code: &str, zh: &str, en: &str) -> Item {
     }
 }
 
+/// An element's code, Chinese and English names, and its items' wording (zh, en).
+type ElementWording = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 /// The ECSI elements (codes as in the mobi data) and their items' wording (1–10 scales).
-const ECSI: [(&str, &str, &str, &[(&str, &str)]); 7] = [
+const ECSI: [ElementWording; 7] = [
     (
         "IMAG",
         "企业形象",

@@ -133,12 +133,8 @@ struct NewSurveyForm {
 }
 
 /// A form's failure: the message of a refused input, shown on the page it came from.
-fn form_error(ctx: &WebCtx, e: AppError) -> Result<String, Response> {
-    if e.code.http_status() == 422 {
-        Ok(e.localized(ctx.actor.lang).message)
-    } else {
-        Err(error_page(ctx, e))
-    }
+fn refused(ctx: &WebCtx, e: &AppError) -> Option<String> {
+    (e.code.http_status() == 422).then(|| e.clone().localized(ctx.actor.lang).message)
 }
 
 async fn create_survey(
@@ -158,9 +154,9 @@ async fn create_survey(
     };
     match app.create_survey(actor(&ctx), input).await {
         Ok(s) => Redirect::to(&format!("/surveys/{}", s.id)).into_response(),
-        Err(e) => match form_error(&ctx, e) {
-            Ok(m) => list(app, ctx, Some(m)).await,
-            Err(r) => r,
+        Err(e) => match refused(&ctx, &e) {
+            Some(m) => list(app, ctx, Some(m)).await,
+            None => error_page(&ctx, e),
         },
     }
 }
@@ -313,9 +309,9 @@ async fn create_wave(
     };
     match app.create_wave(actor(&ctx), id, input).await {
         Ok(_) => Redirect::to(&format!("/surveys/{id}")).into_response(),
-        Err(e) => match form_error(&ctx, e) {
-            Ok(m) => survey_view(app, ctx, id, Some(m)).await,
-            Err(r) => r,
+        Err(e) => match refused(&ctx, &e) {
+            Some(m) => survey_view(app, ctx, id, Some(m)).await,
+            None => error_page(&ctx, e),
         },
     }
 }
@@ -521,9 +517,9 @@ async fn create_plan(
         .await
     {
         Ok(p) => Redirect::to(&format!("/surveys/{}", p.survey_id)).into_response(),
-        Err(e) => match form_error(&ctx, e) {
-            Ok(m) => wave_view(app, ctx, id, Some(m)).await,
-            Err(r) => r,
+        Err(e) => match refused(&ctx, &e) {
+            Some(m) => wave_view(app, ctx, id, Some(m)).await,
+            None => error_page(&ctx, e),
         },
     }
 }

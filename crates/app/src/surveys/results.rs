@@ -140,12 +140,18 @@ fn value(r: &Response, code: &str) -> Option<AnswerValue> {
     serde_json::from_value(r.answers.get(code)?.clone()).ok()
 }
 
-/// The model's columns and blocks from the questionnaire's elements, respondents with every
-/// model item answered (listwise), and the answer scale.
-pub fn model_data(
-    q: &Questionnaire,
-    responses: &[Response],
-) -> Option<(Vec<Vec<f64>>, Model, usize, (f64, f64))> {
+/// A wave's answers as the PLS model sees them.
+pub struct ModelData {
+    /// `data[column][respondent]`, respondents with every model item answered (listwise).
+    pub data: Vec<Vec<f64>>,
+    pub model: Model,
+    pub left_out_missing: usize,
+    /// The answer scale (min, max).
+    pub scale: (f64, f64),
+}
+
+/// The model's columns and blocks from the questionnaire's elements.
+pub fn model_data(q: &Questionnaire, responses: &[Response]) -> Option<ModelData> {
     let mut blocks = Vec::new();
     let mut codes = Vec::new();
     let mut scale = None;
@@ -183,11 +189,21 @@ pub fn model_data(
             None => left_out += 1,
         }
     }
-    Some((data, Model { blocks, paths }, left_out, scale?))
+    Some(ModelData {
+        data,
+        model: Model { blocks, paths },
+        left_out_missing: left_out,
+        scale: scale?,
+    })
 }
 
 fn fit_model(q: &Questionnaire, responses: &[Response]) -> Option<Result<ModelResults, String>> {
-    let (data, model, left_out, (lo, hi)) = model_data(q, responses)?;
+    let ModelData {
+        data,
+        model,
+        left_out_missing: left_out,
+        scale: (lo, hi),
+    } = model_data(q, responses)?;
     let fit = match pls::fit(&data, &model, &Options::default()) {
         Ok(f) => f,
         Err(e) => return Some(Err(e.to_string())),
