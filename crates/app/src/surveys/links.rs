@@ -1,6 +1,7 @@
 //! Personal survey links (SPEC.md §2.3, distribution): `/s/{id}-{mac}`, where the mac is an
-//! HMAC-SHA256, under the store's own secret, of the invitation's id, wave, customer and expiry
-//! (128 bits of it, hex). Nothing guessable: without the secret no other valid link can be
+//! HMAC-SHA256, under the store's own secret, of the invitation's id, wave and customer (128
+//! bits of it, hex). The expiry is checked against the stored invitation, so a wave's links can
+//! be extended without sending new ones. Nothing guessable: without the secret no other valid link can be
 //! made, and a link whose id or mac was altered — including one edited to point at another
 //! customer's invitation — fails the check before anything is read or written. The same
 //! invitation always gives the same link, so links can be exported again at any time.
@@ -23,18 +24,15 @@ pub(crate) async fn secret(store: &storage::Store) -> Result<String, storage::St
         .await
 }
 
-fn mac(secret: &str, id: i64, wave_id: i64, customer_id: i64, expires_at: &str) -> Hmac<Sha256> {
+fn mac(secret: &str, id: i64, wave_id: i64, customer_id: i64) -> Hmac<Sha256> {
     let mut m = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    m.update(
-        format!("fidelis-survey-invitation\0{id}\0{wave_id}\0{customer_id}\0{expires_at}")
-            .as_bytes(),
-    );
+    m.update(format!("fidelis-survey-invitation\0{id}\0{wave_id}\0{customer_id}").as_bytes());
     m
 }
 
 /// The token of an invitation.
-pub fn token(secret: &str, id: i64, wave_id: i64, customer_id: i64, expires_at: &str) -> String {
-    let tag = mac(secret, id, wave_id, customer_id, expires_at)
+pub fn token(secret: &str, id: i64, wave_id: i64, customer_id: i64) -> String {
+    let tag = mac(secret, id, wave_id, customer_id)
         .finalize()
         .into_bytes();
     format!("{id}-{}", hex::encode(&tag[..16]))
@@ -55,15 +53,9 @@ pub fn verify(secret: &str, token: &str, inv: &Invitation) -> bool {
         return false;
     };
     match hex::decode(tag) {
-        Ok(bytes) if bytes.len() == 16 => mac(
-            secret,
-            inv.id,
-            inv.wave_id,
-            inv.customer_id,
-            &inv.expires_at,
-        )
-        .verify_truncated_left(&bytes)
-        .is_ok(),
+        Ok(bytes) if bytes.len() == 16 => mac(secret, inv.id, inv.wave_id, inv.customer_id)
+            .verify_truncated_left(&bytes)
+            .is_ok(),
         _ => false,
     }
 }
@@ -90,10 +82,10 @@ mod tests {
     fn links_verify_only_for_their_own_invitation() {
         let s = "k".repeat(64);
         let a = inv(7, 100);
-        let t = token(&s, 7, 3, 100, &a.expires_at);
+        let t = token(&s, 7, 3, 100);
         assert_eq!(claimed_id(&t), Some(7));
         assert!(verify(&s, &t, &a));
-        assert_eq!(t, token(&s, 7, 3, 100, &a.expires_at), "stable");
+        assert_eq!(t, token(&s, 7, 3, 100), "stable");
         // Another customer's invitation, another secret, an edited mac or id: refused.
         assert!(!verify(&s, &t, &inv(7, 101)));
         assert!(!verify(&"j".repeat(64), &t, &a));

@@ -253,10 +253,7 @@ impl App {
             .await?
             .into_iter()
             .map(|i| Link {
-                path: format!(
-                    "/s/{}",
-                    links::token(&secret, i.id, wave_id, i.customer_id, &i.expires_at)
-                ),
+                path: format!("/s/{}", links::token(&secret, i.id, wave_id, i.customer_id)),
                 invitation: i,
             })
             .collect())

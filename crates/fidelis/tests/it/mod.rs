@@ -5,6 +5,7 @@ mod cli;
 mod harness;
 mod imports;
 mod pls;
+mod surveys;
 mod web;
 
 /// A command's stdout and stderr together, for assertions and failure messages.
