@@ -246,10 +246,10 @@ async fn sessions_csrf_and_throttling(t: &TestApp) {
             "{lang}"
         );
     }
-    // The other areas answer with their coming pages; the churn page's base-wide analyses are
-    // not for agents (they see a customer's values on the profile).
+    // The other areas answer with their coming pages; the churn and survey pages' base-wide
+    // analyses are not for agents (they see a customer's values and answers on the profile).
     for (p, status) in [
-        ("/surveys", 200),
+        ("/surveys", 403),
         ("/complaints", 200),
         ("/churn", 403),
         ("/loyalty", 200),
