@@ -1,5 +1,6 @@
 // Browser test of the web shell: a newcomer starts `fidelis serve --demo`, signs in, opens the
-// customer list, searches, opens a profile, and switches the language.
+// customer list, searches, opens a profile, and switches the language; imports, the churn
+// page and the survey pages with the public form on a phone.
 //
 // Needs the fidelis binary (FIDELIS_BIN, default ../../target/debug/fidelis) and Debian's
 // chromium (CHROMIUM, default /usr/bin/chromium). Screenshots go to SHOTS_DIR when set.
@@ -199,5 +200,77 @@ test('churn page: the demo analysis in charts, a new run followed live, the valu
   await page.waitForSelector('#chart-trend[data-ready="1"] canvas');
   await shot(page, 'churn-zh');
   await page.click('#lang-switch');
+  assert.deepEqual(errors, [], 'no script errors');
+});
+
+test('surveys: the demo wave in charts, a wave sent from the form, the public form on a phone', async () => {
+  const page = await browser.newPage({ locale: 'en-US' });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', 'manager');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/customers/);
+  await page.click('nav.areas a[href="/surveys"]');
+  await page.waitForURL(/\/surveys$/);
+
+  // The demo's ECSI survey: its first wave has the CSI, the quadrant chart, the path diagram.
+  await page.click('text=Annual satisfaction survey');
+  await page.waitForURL(/\/surveys\/\d+$/);
+  await page.waitForSelector('#chart-trend[data-ready="1"] canvas', { timeout: 10000 });
+  assert.ok(await page.locator('#plans tbody tr').count() >= 1, 'the demo action plan');
+  const surveyUrl = page.url();
+  await shot(page, 'survey');
+  await page.locator('#waves a', { hasText: '2026 H1' }).click();
+  await page.waitForURL(/\/surveys\/waves\/\d+$/);
+  const csi = Number(await page.textContent('#fig-csi'));
+  assert.ok(csi > 0 && csi < 100, `CSI ${csi}`);
+  for (const id of ['chart-ipa', 'chart-paths']) {
+    await page.waitForSelector(`#${id}[data-ready="1"] canvas`, { timeout: 10000 });
+  }
+  assert.equal(await page.locator('#elements tbody tr').count(), 7);
+  assert.ok(Number(await page.textContent('#corr-purchases')) > 0, 'satisfied customers bought more');
+  assert.ok(await page.locator('#distributions .chart[data-ready="1"]').count() >= 20);
+  await shot(page, 'survey-wave');
+
+  // A new wave from the form: 20 customers invited; its links as CSV.
+  await page.goto(surveyUrl);
+  await page.fill('#wave-form input[name=name]', 'Browser wave');
+  await page.fill('#wave-form input[name=size]', '20');
+  await page.click('#wave-create');
+  await page.waitForURL(surveyUrl);
+  const row = page.locator('#waves tbody tr', { hasText: 'Browser wave' });
+  assert.equal((await row.locator('td').nth(1).textContent()).trim(), '20');
+  const href = await row.locator('a[href$="links?format=csv"]').getAttribute('href');
+  const csv = await (await page.request.get(base + href)).text();
+  const link = csv.trim().split('\n')[1].split(',')[4];
+  assert.match(link, /\/s\/\d+-[0-9a-f]{32}$/);
+
+  // The public form on a phone, in Chinese, with no sign-in: a missing answer is named,
+  // progress is kept, then the answers are received.
+  const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
+  const form = await phone.newPage();
+  form.on('pageerror', (e) => errors.push(e.message));
+  await form.goto(link);
+  assert.equal(await form.evaluate(() => document.documentElement.lang), 'zh-CN');
+  assert.ok((await form.textContent('#form-title')).includes('顾客满意度调查'));
+  const width = await form.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 375, `no sideways scrolling on a phone (${width}px)`);
+  await form.click('#q-IMAG1 label:has-text("8")');
+  await form.click('#form-save');
+  await form.waitForSelector('#form-notice');
+  await form.goto(link);
+  assert.ok(await form.isChecked('#q-IMAG1 input[value="8"]'), 'progress kept');
+  await form.click('#form-submit');
+  assert.ok(await form.isVisible('#form-problem'));
+  assert.ok(await form.isVisible('#err-CUSA1'), 'the missing answer is named');
+  for (const q of await form.locator('fieldset.q:has(.scale)').all()) {
+    await q.locator('label').nth(6).click();
+  }
+  await form.click('#form-submit');
+  await form.waitForSelector('#form-message[data-code="thanks"]');
+  await shot(form, 'survey-form-done');
+  await phone.close();
   assert.deepEqual(errors, [], 'no script errors');
 });

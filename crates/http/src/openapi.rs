@@ -44,7 +44,7 @@ pub fn spec() -> Value {
         "info": {
             "title": "Fidelis API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Customer information base, imports, users and customer-value analyses (churn). Authenticate with `Authorization: Bearer <token>` (create one with `fidelis token create --username U`). Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`; `Accept-Language: zh-CN` gives Chinese messages."
+            "description": "Customer information base, imports, users, customer-value analyses (churn) and satisfaction surveys. Authenticate with `Authorization: Bearer <token>` (create one with `fidelis token create --username U`). Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`; `Accept-Language: zh-CN` gives Chinese messages."
         },
         "paths": {
             "/api/v1/customers": {
@@ -111,6 +111,38 @@ pub fn spec() -> Value {
             "/api/v1/customers/{id}/value": {
                 "get": op("A customer's RFM, P(alive), expected purchases, expected spend, CLV and churn flags from the latest run (null before their first purchase or any run)", json!([id_param()]), None, ("200", "{customer_id, value}"))
             },
+            "/api/v1/surveys": {
+                "get": op("Surveys with their waves (invited, started, answered)", json!([]), None, ("200", "{items: [{survey, waves}], total}")),
+                "post": op("Create a survey from a template (ecsi, acsi, csat, nps, post_complaint) or a whole questionnaire", json!([]), Some("NewSurvey"), ("201", "the survey"))
+            },
+            "/api/v1/surveys/{id}": {
+                "get": op("A survey: its questionnaire (elements, paths, items), waves and action plans", json!([id_param()]), None, ("200", "{survey, questionnaire, waves, plans}"))
+            },
+            "/api/v1/surveys/{id}/waves": {
+                "post": op("Send a wave: draw the sample (segment, size, leaving out customers invited in the last exclude_days) and make one personal link each", json!([id_param()]), Some("NewWave"), ("201", "the wave"))
+            },
+            "/api/v1/surveys/waves/{id}": {
+                "get": op("A wave's results: CSAT/NPS/CES/means with 95 % intervals, c = b/a, distributions, open answers, the PLS model (CSI, element indices, paths, importance–performance quadrants), satisfaction against later purchases", json!([id_param()]), None, ("200", "the results"))
+            },
+            "/api/v1/surveys/waves/{id}/links": {
+                "get": op("A wave's invitations with their personal link paths (/s/{token})", json!([id_param()]), None, ("200", "{items, total}"))
+            },
+            "/api/v1/surveys/waves/{id}/close": {
+                "post": op("Close a wave: its links stop accepting answers", json!([id_param()]), None, ("204", "closed"))
+            },
+            "/api/v1/surveys/waves/{id}/plans": {
+                "post": op("A PDCA action plan on one element of the wave's model (its index is the baseline)", json!([id_param()]), Some("NewPlan"), ("201", "the plan"))
+            },
+            "/api/v1/surveys/plans/{id}": {
+                "patch": op("Move a plan through plan → do → check → act → done", json!([id_param()]), Some("PlanStatus"), ("200", "the plan"))
+            },
+            "/api/v1/customers/{id}/survey-responses": {
+                "get": op("A customer's answered surveys, newest first", json!([id_param()]), None, ("200", "{items, total}"))
+            },
+            "/api/v1/public/surveys/{token}": {
+                "get": op("No token needed: the link's questionnaire and saved answers (404 survey_link_invalid, 409 survey_already_answered, 410 survey_link_expired / survey_closed)", json!([{ "name": "token", "in": "path", "required": true, "schema": { "type": "string" } }]), None, ("200", "{questionnaire, answers, expires_at}")),
+                "post": op("No token needed: save the link's answers (all so far), or submit them once (`submit: true`); bad answers are refused per item (422 answers_rejected) and nothing is saved", json!([{ "name": "token", "in": "path", "required": true, "schema": { "type": "string" } }]), Some("Answers"), ("204", "saved"))
+            },
             "/api/v1/me": { "get": op("The caller", json!([]), None, ("200", "user name, role, language")) },
             "/api/v1/users": {
                 "get": op("Users (administrators)", json!([]), None, ("200", "{items, total}")),
@@ -132,6 +164,24 @@ pub fn spec() -> Value {
                     "important_dates": text("label=YYYY-MM-DD; label=YYYY-MM-DD"), "region": text(""), "channel": text("acquisition channel"),
                     "referred_by": text("external id of the referring customer"), "tags": text("comma-separated"), "segment": text(""),
                     "consent": text("email, sms, wechat, phone"), "preferences": text("key=value; key=value") } },
+                "NewSurvey": { "type": "object", "required": ["name"], "properties": {
+                    "name": text("1–200 characters"), "purpose": text(""), "target_segment": text(""),
+                    "template": text("ecsi | acsi | csat | nps | post_complaint"),
+                    "questionnaire": { "type": "object", "description": "instead of a template: {title, intro, elements, paths, satisfaction, loyalty, items}" }
+                } },
+                "NewWave": { "type": "object", "required": ["name", "size"], "properties": {
+                    "name": text(""), "segment": text("customers' segment; empty: all"), "size": { "type": "integer", "description": "1–200000" },
+                    "exclude_days": { "type": "integer", "description": "leave out customers invited in the last N days (default 90)" },
+                    "valid_days": { "type": "integer", "description": "links valid for N days (default 30)" }, "pretest": { "type": "boolean" }
+                } },
+                "NewPlan": { "type": "object", "required": ["element", "title", "owner", "due_date", "target"], "properties": {
+                    "element": text("element code, e.g. PERQ"), "title": text(""), "owner": text(""), "due_date": text("YYYY-MM-DD"), "target": { "type": "number", "description": "index 0–100" }
+                } },
+                "PlanStatus": { "type": "object", "required": ["status"], "properties": { "status": text("plan | do | check | act | done") } },
+                "Answers": { "type": "object", "required": ["answers"], "properties": {
+                    "answers": { "type": "object", "description": "by item code: a number, {expected, perceived}, [option indices] or text" },
+                    "submit": { "type": "boolean" }
+                } },
                 "ClvRun": { "type": "object", "properties": {
                     "calibration_end": text("YYYY-MM-DD, default today"), "observation_end": text("YYYY-MM-DD after the calibration end: a holdout check"),
                     "period": text("day | week (default) | month"), "horizon_months": { "type": "integer", "description": "CLV horizon, 1–120, default 12" },
