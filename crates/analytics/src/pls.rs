@@ -739,6 +739,12 @@ fn check(data: &[Vec<f64>], model: &Model) -> Result<(), PlsError> {
                 b.name
             )));
         }
+        if b.mode == Mode::B && b.indicators.len() < 2 {
+            return Err(PlsError::Model(format!(
+                "construct '{}' is formative (mode B) with a single indicator; a formative block needs at least two (with one, use mode A: the scores are the same)",
+                b.name
+            )));
+        }
         for &c in &b.indicators {
             let col = data.get(c).ok_or_else(|| {
                 PlsError::Model(format!(
@@ -927,6 +933,11 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("zero variance"));
+        m.blocks[1].mode = Mode::B;
+        m.blocks[1].indicators = vec![1];
+        let e = fit(&data, &m, &o).unwrap_err().to_string();
+        assert!(e.contains("'B'") && e.contains("single indicator"), "{e}");
+        m.blocks[1].mode = Mode::A;
         m.blocks[1].indicators = vec![];
         assert!(fit(&data, &m, &o)
             .unwrap_err()
