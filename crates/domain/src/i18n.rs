@@ -320,6 +320,8 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("survey.quadrant", "Quadrant", "象限"),
     ("survey.questionnaire", "Questionnaire", "问卷"),
     ("survey.r2", "R²", "R²"),
+    ("survey.reminders", "Reminder list (CSV)", "提醒名单（CSV）"),
+    ("survey.reminders_def", "Links not yet answered, marked as reminded now, for your SMS, WeChat or mail", "尚未作答的链接（记录为本次已提醒），供短信、微信或邮件发送"),
     ("survey.response_rate", "Response rate", "回收率"),
     ("survey.responses", "Responses", "答卷数"),
     ("survey.results", "Results", "结果"),

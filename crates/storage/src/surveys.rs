@@ -73,7 +73,9 @@ pub struct InvitationRow {
     pub phone: String,
     pub email: String,
     pub expires_at: String,
+    /// `sent`, `opened`, `started` or `submitted`.
     pub status: String,
+    pub reminded_at: Option<String>,
 }
 
 /// A submitted (or, for progress, started) response.
@@ -396,7 +398,7 @@ impl Store {
     /// A wave's invitations with the customers' contact fields, in id order.
     pub async fn invitations(&self, wave_id: i64) -> Result<Vec<InvitationRow>> {
         Ok(sqlx::query(
-            "SELECT i.id, i.customer_id, i.expires_at, c.external_id, c.name, c.phone, c.email, \
+            "SELECT i.id, i.customer_id, i.expires_at, i.reminded_at, c.external_id, c.name, c.phone, c.email, \
              COALESCE(r.status, CASE WHEN i.opened_at IS NULL THEN 'sent' ELSE 'opened' END) AS status \
              FROM survey_invitations i JOIN customers c ON c.id = i.customer_id \
              LEFT JOIN survey_responses r ON r.invitation_id = i.id \
@@ -415,6 +417,7 @@ impl Store {
             email: get_s(r, "email"),
             expires_at: get_s(r, "expires_at"),
             status: get_s(r, "status"),
+            reminded_at: get_os(r, "reminded_at"),
         })
         .collect())
     }
@@ -688,5 +691,20 @@ impl Store {
             .iter()
             .map(|r| (get_i(r, "customer_id"), get_i(r, "id")))
             .collect())
+    }
+
+    /// Record that these invitations were sent a reminder now.
+    pub async fn mark_reminded(&self, ids: &[i64]) -> Result<()> {
+        let now = domain::time::now_stored();
+        let mut tx = self.begin_write().await?;
+        for id in ids {
+            sqlx::query("UPDATE survey_invitations SET reminded_at = $2 WHERE id = $1")
+                .bind(*id)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -343,6 +343,9 @@ struct FormatQuery {
     format: String,
     #[serde(default)]
     table: String,
+    /// `1`: only the links not yet answered, recorded as reminded.
+    #[serde(default)]
+    remind: String,
 }
 
 fn download(d: app::churn::results::Download) -> Response {
@@ -379,7 +382,13 @@ async fn links_export(
     Query(q): Query<FormatQuery>,
 ) -> Response {
     match app
-        .export_wave_links(actor(&ctx), id, &public_base(&headers), &q.format)
+        .export_wave_links(
+            actor(&ctx),
+            id,
+            &public_base(&headers),
+            &q.format,
+            q.remind == "1",
+        )
         .await
     {
         Ok(d) => download(d),

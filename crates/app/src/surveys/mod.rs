@@ -260,17 +260,30 @@ impl App {
     }
 
     /// The links of a wave as a file (CSV, CSV in GB18030, xlsx) under `base` (the public
-    /// address of this server).
+    /// address of this server). `reminders`: only the invitations not yet answered (and still
+    /// open), recorded as reminded now — the list to send a reminder to.
     pub async fn export_wave_links(
         &self,
         actor: &Actor,
         wave_id: i64,
         base: &str,
         format: &str,
+        reminders: bool,
     ) -> Result<crate::churn::results::Download, AppError> {
-        let rows: Vec<Vec<String>> = self
+        let now = domain::time::now_stored();
+        let links: Vec<Link> = self
             .wave_links(actor, wave_id)
             .await?
+            .into_iter()
+            .filter(|l| {
+                !reminders || (l.invitation.status != "submitted" && l.invitation.expires_at > now)
+            })
+            .collect();
+        if reminders {
+            let ids: Vec<i64> = links.iter().map(|l| l.invitation.id).collect();
+            self.store.mark_reminded(&ids).await?;
+        }
+        let rows: Vec<Vec<String>> = links
             .into_iter()
             .map(|l| {
                 vec![
@@ -281,11 +294,15 @@ impl App {
                     format!("{base}{}", l.path),
                     l.invitation.expires_at,
                     l.invitation.status,
+                    l.invitation.reminded_at.unwrap_or_default(),
                 ]
             })
             .collect();
         crate::churn::results::rows_download(
-            &format!("wave-{wave_id}-links"),
+            &format!(
+                "wave-{wave_id}-{}",
+                if reminders { "reminders" } else { "links" }
+            ),
             &[
                 "external_id",
                 "name",
@@ -294,6 +311,7 @@ impl App {
                 "link",
                 "expires_at",
                 "status",
+                "reminded_at",
             ],
             &[],
             &rows,
