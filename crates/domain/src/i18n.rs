@@ -262,6 +262,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("survey.baseline", "Baseline", "基线"),
     ("survey.behaviour", "Satisfaction and later purchases", "满意度与之后的购买"),
     ("survey.behaviour_def", "Respondents who are customers: their satisfaction (0–100) against purchases from their answer on.", "作为客户的受访者：其满意度（0–100）与答卷之后的购买行为。"),
+    ("survey.by_segment", "By customer segment", "按客户细分"),
     ("survey.change", "Change", "变化"),
     ("survey.ci", "95 % interval", "95% 置信区间"),
     ("survey.close", "Close wave", "结束本批"),

@@ -87,6 +87,8 @@ pub struct Response {
     pub answers: serde_json::Value,
     pub lang: String,
     pub submitted_at: Option<String>,
+    /// The respondent's customer segment (empty for none or an anonymous answer).
+    pub segment: String,
 }
 
 /// One of a customer's answered surveys, for the timeline.
@@ -520,7 +522,8 @@ impl Store {
     /// A wave's submitted responses, in submission order.
     pub async fn responses(&self, wave_id: i64) -> Result<Vec<Response>> {
         Ok(sqlx::query(
-            "SELECT * FROM survey_responses WHERE wave_id = $1 AND status = 'submitted' ORDER BY submitted_at, id",
+            "SELECT r.*, c.segment FROM survey_responses r LEFT JOIN customers c ON c.id = r.customer_id \
+             WHERE r.wave_id = $1 AND r.status = 'submitted' ORDER BY r.submitted_at, r.id",
         )
         .bind(wave_id)
         .fetch_all(&self.pool)
@@ -536,6 +539,7 @@ impl Store {
             answers: json_of(r, "answers"),
             lang: get_s(r, "lang"),
             submitted_at: get_os(r, "submitted_at"),
+            segment: get_s(r, "segment"),
         })
         .collect())
     }

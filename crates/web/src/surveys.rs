@@ -423,6 +423,9 @@ struct WavePage {
 }
 
 impl WavePage {
+    fn segments_shown(&self) -> bool {
+        self.r.by_segment.iter().any(|g| !g.measures.is_empty())
+    }
     fn status(&self, s: &str) -> &'static str {
         self.l.lang.t(&format!("survey.status_{s}"))
     }

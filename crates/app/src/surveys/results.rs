@@ -113,12 +113,24 @@ pub struct BehaviourLink {
     pub bands: Vec<(String, usize, f64, f64, f64)>,
 }
 
+/// The simple measures in one customer segment.
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentMeasures {
+    /// Empty: respondents without a segment (or anonymous).
+    pub segment: String,
+    pub responses: usize,
+    /// (item, kind, estimate), for the items of `measures` with a kind other than `mean`.
+    pub measures: Vec<(String, String, Est)>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct WaveResults {
     pub survey_id: i64,
     pub wave: Wave,
     pub responses: usize,
     pub measures: Vec<Measure>,
+    /// CSAT, NPS and CES by customer segment.
+    pub by_segment: Vec<SegmentMeasures>,
     pub gaps: Vec<GapResult>,
     pub distributions: Vec<Distribution>,
     /// (item, answer), newest first, at most 200.
@@ -271,6 +283,48 @@ fn fit_model(q: &Questionnaire, responses: &[Response]) -> Option<Result<ModelRe
     }))
 }
 
+/// The item's headline measure on some answers: CSAT (top-two-box), NPS or CES.
+fn headline(kind: &ItemKind, measure: &str, nums: &[f64]) -> Option<(&'static str, Estimate)> {
+    match kind {
+        ItemKind::Scale { max, .. } if measure == "csat" => Some((
+            "csat",
+            measures::share_at_least(nums, (*max - 1) as f64, LEVEL),
+        )),
+        ItemKind::Recommend => Some(("nps", measures::nps(nums, LEVEL))),
+        ItemKind::Effort => Some(("ces", measures::mean(nums, LEVEL))),
+        _ => None,
+    }
+}
+
+fn by_segment(q: &Questionnaire, responses: &[Response]) -> Vec<SegmentMeasures> {
+    let mut segments: Vec<&str> = responses.iter().map(|r| r.segment.as_str()).collect();
+    segments.sort_unstable();
+    segments.dedup();
+    if segments.len() < 2 {
+        return Vec::new();
+    }
+    segments
+        .into_iter()
+        .map(|seg| {
+            let mine: Vec<&Response> = responses.iter().filter(|r| r.segment == seg).collect();
+            let measures = q
+                .items
+                .iter()
+                .filter_map(|i| {
+                    let nums: Vec<f64> = mine.iter().filter_map(|r| number(r, &i.code)).collect();
+                    let (kind, e) = headline(&i.kind, &i.measure, &nums)?;
+                    Some((i.code.clone(), kind.to_string(), e.into()))
+                })
+                .collect();
+            SegmentMeasures {
+                segment: seg.to_string(),
+                responses: mine.len(),
+                measures,
+            }
+        })
+        .collect()
+}
+
 fn correlation(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len() as f64;
     let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
@@ -361,23 +415,19 @@ impl App {
                     });
                     push_dist(labels_counts(*min, *max));
                 }
-                ItemKind::Recommend => {
+                ItemKind::Recommend | ItemKind::Effort => {
+                    let (kind, e) = headline(&item.kind, &item.measure, &nums).expect("nps, ces");
                     measures_out.push(Measure {
                         item: item.code.clone(),
                         text: item.text.clone(),
-                        kind: "nps".into(),
-                        estimate: measures::nps(&nums, LEVEL).into(),
+                        kind: kind.into(),
+                        estimate: e.into(),
                     });
-                    push_dist(labels_counts(0, 10));
-                }
-                ItemKind::Effort => {
-                    measures_out.push(Measure {
-                        item: item.code.clone(),
-                        text: item.text.clone(),
-                        kind: "ces".into(),
-                        estimate: measures::mean(&nums, LEVEL).into(),
+                    push_dist(if kind == "nps" {
+                        labels_counts(0, 10)
+                    } else {
+                        labels_counts(1, 7)
                     });
-                    push_dist(labels_counts(1, 7));
                 }
                 ItemKind::Share => measures_out.push(Measure {
                     item: item.code.clone(),
@@ -439,7 +489,9 @@ impl App {
             Some(Err(e)) => (None, Some(e)),
         };
         let behaviour = self.behaviour(&q, wave_id, &responses).await?;
+        let by_segment = by_segment(&q, &responses);
         Ok(WaveResults {
+            by_segment,
             survey_id: wave.survey_id,
             wave,
             responses: responses.len(),

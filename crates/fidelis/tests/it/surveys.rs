@@ -304,6 +304,64 @@ async fn survey_links_and_answers(t: &TestApp) {
             .any(|e| e["kind"] == "survey" && e["detail"].as_str().unwrap().contains("CSAT 5")),
         "{profile}"
     );
+    // NPS by segment: a promoter in gold, a detractor in silver.
+    let (_, nps) = json(
+        t.post("manager", "/api/v1/surveys")
+            .json(&json!({"name": "NPS", "template": "nps"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (_, w) = new_wave(
+        t,
+        nps["id"].as_i64().unwrap(),
+        json!({"name": "all", "size": 100, "exclude_days": 0}),
+    )
+    .await;
+    assert_eq!(w["invited"], 30);
+    let wid = w["id"].as_i64().unwrap();
+    let all = links(t, wid).await;
+    let pick = |seg_even: bool| {
+        all.iter()
+            .find(|l| {
+                let n: usize = l["external_id"].as_str().unwrap()[1..].parse().unwrap();
+                (n % 2 == 0) == seg_even
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        answer(t, &token_of(pick(true)), json!({"NPS": 10}), true)
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        answer(t, &token_of(pick(false)), json!({"NPS": 3}), true)
+            .await
+            .0,
+        204
+    );
+    let (_, r) = json(
+        t.get("analyst", &format!("/api/v1/surveys/waves/{wid}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        r["measures"][0]["estimate"]["value"], 0.0,
+        "one promoter, one detractor"
+    );
+    let seg = r["by_segment"].as_array().unwrap();
+    let value = |name: &str| {
+        seg.iter().find(|g| g["segment"] == name).unwrap()["measures"][0][2]["value"].as_f64()
+    };
+    assert_eq!(
+        (value("gold"), value("silver")),
+        (Some(100.0), Some(-100.0)),
+        "{r}"
+    );
 }
 both!(survey_links_and_answers);
 
