@@ -326,7 +326,7 @@ async fn survey_links_and_answers(t: &TestApp) {
         all.iter()
             .find(|l| {
                 let n: usize = l["external_id"].as_str().unwrap()[1..].parse().unwrap();
-                (n % 2 == 0) == seg_even
+                n.is_multiple_of(2) == seg_even
             })
             .unwrap()
     };
