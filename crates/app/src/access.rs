@@ -49,23 +49,39 @@ pub fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Sliding-window counter of failed sign-ins per key (user name, address).
-#[derive(Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+/// Sliding-window counter of events per key: failed sign-ins per user name and address, open
+/// survey answers per address and wave.
+pub struct RateLimiter {
+    events: Mutex<HashMap<String, Vec<Instant>>>,
+    max: usize,
+    window: Duration,
 }
 
-impl LoginLimiter {
-    fn blocked(&self, key: &str) -> bool {
-        let mut m = self.failures.lock().unwrap();
-        let v = m.entry(key.to_string()).or_default();
-        v.retain(|t| t.elapsed() < LOGIN_WINDOW);
-        v.len() >= LOGIN_ATTEMPTS
+impl Default for RateLimiter {
+    /// The sign-in limits.
+    fn default() -> RateLimiter {
+        RateLimiter::new(LOGIN_ATTEMPTS, LOGIN_WINDOW)
     }
-    fn fail(&self, key: &str) {
-        let mut m = self.failures.lock().unwrap();
+}
+
+impl RateLimiter {
+    pub fn new(max: usize, window: Duration) -> RateLimiter {
+        RateLimiter {
+            events: Mutex::default(),
+            max,
+            window,
+        }
+    }
+    pub(crate) fn blocked(&self, key: &str) -> bool {
+        let mut m = self.events.lock().unwrap();
+        let v = m.entry(key.to_string()).or_default();
+        v.retain(|t| t.elapsed() < self.window);
+        v.len() >= self.max
+    }
+    pub(crate) fn fail(&self, key: &str) {
+        let mut m = self.events.lock().unwrap();
         if m.len() > 100_000 {
-            m.retain(|_, v| v.iter().any(|t| t.elapsed() < LOGIN_WINDOW));
+            m.retain(|_, v| v.iter().any(|t| t.elapsed() < self.window));
         }
         m.entry(key.to_string()).or_default().push(Instant::now());
     }

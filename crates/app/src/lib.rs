@@ -53,7 +53,9 @@ impl Actor {
 pub struct App {
     pub store: Store,
     pub jobs: Arc<jobs::Jobs>,
-    pub(crate) login_limiter: Arc<access::LoginLimiter>,
+    pub(crate) login_limiter: Arc<access::RateLimiter>,
+    /// Answers through a wave's open link, per client address and wave.
+    pub(crate) open_answer_limiter: Arc<access::RateLimiter>,
     /// Customer counts by list filter, with when each was taken (see `customers::COUNT_TTL`).
     pub(crate) total_cache: Arc<std::sync::Mutex<customers::Counts>>,
     /// Region and channel values for the list's filter menus, refreshed at most once a minute
@@ -67,7 +69,11 @@ impl App {
         App {
             store,
             jobs: Arc::new(jobs::Jobs::default()),
-            login_limiter: Arc::new(access::LoginLimiter::default()),
+            login_limiter: Arc::new(access::RateLimiter::default()),
+            open_answer_limiter: Arc::new(access::RateLimiter::new(
+                surveys::OPEN_ANSWERS_PER_HOUR,
+                std::time::Duration::from_secs(3600),
+            )),
             filter_cache: Arc::default(),
             total_cache: Arc::default(),
         }

@@ -29,6 +29,7 @@ pub enum ErrorCode {
     SurveyAlreadyAnswered,
     SurveyClosed,
     AnswersRejected,
+    SurveySpam,
     StoreUnavailable,
     Internal,
 }
@@ -183,6 +184,13 @@ const TABLE: &[Row] = &[
         422,
         "Some answers are not valid; nothing was saved.",
         "部分答案无效，未保存任何内容。",
+    ),
+    Row(
+        ErrorCode::SurveySpam,
+        "survey_spam",
+        422,
+        "The form was sent too quickly or with an unexpected field; please answer it again.",
+        "表单提交过快或含有异常字段，请重新填写。",
     ),
     Row(
         ErrorCode::StoreUnavailable,

@@ -305,6 +305,8 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("survey.new_wave", "Send a new wave", "发起新一批调查"),
     ("survey.no_model", "Not enough answers for the path model yet.", "答卷不足，暂无法估计路径模型。"),
     ("survey.none", "No survey yet.", "还没有调查。"),
+    ("survey.open_link", "Open link", "公开链接"),
+    ("survey.open_link_def", "One link anyone may answer through, anonymously (limited per address, with a spam guard)", "任何人可匿名填写的单一链接（按地址限次，并有防垃圾提交保护）"),
     ("survey.owner", "Owner", "负责人"),
     ("survey.path_chart", "Path diagram", "路径图"),
     ("survey.paths", "Path coefficients", "路径系数"),

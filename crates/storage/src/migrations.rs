@@ -191,6 +191,7 @@ CREATE TABLE survey_waves (
     survey_id BIGINT NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     pretest BIGINT NOT NULL DEFAULT 0,
+    open_link BIGINT NOT NULL DEFAULT 0,
     status TEXT NOT NULL DEFAULT 'open',
     sample TEXT NOT NULL DEFAULT '{}',
     expires_at TEXT NOT NULL,

@@ -37,6 +37,8 @@ pub struct Wave {
     pub survey_id: i64,
     pub name: String,
     pub pretest: bool,
+    /// Whether the wave also takes anonymous answers through its open link.
+    pub open_link: bool,
     /// `open` or `closed`.
     pub status: String,
     /// How the sample was drawn (segment, size, exclusion window, drawn).
@@ -182,6 +184,7 @@ fn wave_of(r: &AnyRow) -> Wave {
         survey_id: get_i(r, "survey_id"),
         name: get_s(r, "name"),
         pretest: get_i(r, "pretest") != 0,
+        open_link: get_i(r, "open_link") != 0,
         status: get_s(r, "status"),
         sample: json_of(r, "sample"),
         expires_at: get_s(r, "expires_at"),
@@ -306,7 +309,7 @@ impl Store {
         &self,
         survey_id: i64,
         name: &str,
-        pretest: bool,
+        (pretest, open_link): (bool, bool),
         sample: &serde_json::Value,
         expires_at: &str,
         customers: &[i64],
@@ -315,12 +318,13 @@ impl Store {
         let now = domain::time::now_stored();
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO survey_waves (survey_id, name, pretest, sample, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO survey_waves (survey_id, name, pretest, open_link, sample, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(survey_id)
         .bind(name)
         .bind(i64::from(pretest))
+        .bind(i64::from(open_link))
         .bind(sample.to_string())
         .bind(expires_at)
         .bind(&now)
@@ -710,5 +714,26 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// An anonymous answer through a wave's open link (submitted at once).
+    pub async fn add_open_response(
+        &self,
+        wave_id: i64,
+        answers: &serde_json::Value,
+        lang: &str,
+    ) -> Result<i64> {
+        let now = domain::time::now_stored();
+        Ok(sqlx::query_scalar(
+            "INSERT INTO survey_responses (wave_id, answers, lang, status, started_at, updated_at, submitted_at) \
+             VALUES ($1, $2, $3, 'submitted', $4, $4, $4) RETURNING id",
+        )
+        .bind(wave_id)
+        .bind(answers.to_string())
+        .bind(lang)
+        .bind(&now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::from_db)?)
     }
 }

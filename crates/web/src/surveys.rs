@@ -280,6 +280,8 @@ struct WaveForm {
     valid_days: String,
     #[serde(default)]
     pretest: Option<String>,
+    #[serde(default)]
+    open_link: Option<String>,
 }
 
 fn int_or(s: &str, default: i64) -> i64 {
@@ -306,6 +308,7 @@ async fn create_wave(
         size: int_or(&f.size, 0),
         exclude_days: int_or(&f.exclude_days, 90),
         valid_days: int_or(&f.valid_days, 30),
+        open_link: f.open_link.is_some(),
     };
     match app.create_wave(actor(&ctx), id, input).await {
         Ok(_) => Redirect::to(&format!("/surveys/{id}")).into_response(),
@@ -416,6 +419,8 @@ async fn results_export(
 struct WavePage {
     l: Layout,
     r: WaveResults,
+    /// The wave's open link (full address), for managers.
+    open_url: Option<String>,
     survey: Survey,
     can_manage: bool,
     charts: String,
@@ -452,11 +457,17 @@ impl WavePage {
     }
 }
 
-async fn wave_page(State(app): State<App>, ctx: WebCtx, Path(id): Path<i64>) -> Response {
-    wave_view(app, ctx, id, None).await
+async fn wave_page(
+    State(app): State<App>,
+    ctx: WebCtx,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    let base = public_base(&headers);
+    wave_view(app, ctx, id, None, &base).await
 }
 
-async fn wave_view(app: App, ctx: WebCtx, id: i64, error: Option<String>) -> Response {
+async fn wave_view(app: App, ctx: WebCtx, id: i64, error: Option<String>, base: &str) -> Response {
     let r = match app.wave_results(actor(&ctx), id).await {
         Ok(r) => r,
         Err(e) => return error_page(&ctx, e),
@@ -464,6 +475,10 @@ async fn wave_view(app: App, ctx: WebCtx, id: i64, error: Option<String>) -> Res
     let survey = match app.survey(actor(&ctx), r.survey_id).await {
         Ok(d) => d.survey,
         Err(e) => return error_page(&ctx, e),
+    };
+    let open_url = match app.open_link_path(actor(&ctx), &r.wave).await {
+        Ok(p) => p.map(|p| format!("{base}{p}")),
+        Err(_) => None,
     };
     let lang = ctx.actor.lang;
     let charts = json!({
@@ -487,6 +502,7 @@ async fn wave_view(app: App, ctx: WebCtx, id: i64, error: Option<String>) -> Res
     .to_string();
     page(WavePage {
         l: Layout::new(&ctx, "area.surveys"),
+        open_url,
         can_manage: ctx.actor.role.can(Permission::ManageSurveys),
         charts,
         survey,
@@ -509,6 +525,7 @@ struct PlanForm {
 async fn create_plan(
     State(app): State<App>,
     ctx: WebCtx,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Form(f): Form<PlanForm>,
 ) -> Response {
@@ -530,7 +547,7 @@ async fn create_plan(
     {
         Ok(p) => Redirect::to(&format!("/surveys/{}", p.survey_id)).into_response(),
         Err(e) => match refused(&ctx, &e) {
-            Some(m) => wave_view(app, ctx, id, Some(m)).await,
+            Some(m) => wave_view(app, ctx, id, Some(m), &public_base(&headers)).await,
             None => error_page(&ctx, e),
         },
     }
@@ -593,6 +610,8 @@ struct FormPage {
     intro: String,
     items: Vec<FormItem>,
     expires_at: String,
+    /// For an open link: the signed time the form was shown.
+    open_stamp: Option<String>,
     notice: Option<String>,
     problem: Option<String>,
 }
@@ -715,6 +734,7 @@ async fn form_page(
             intro: f.questionnaire.intro.get(lang).to_string(),
             items: form_items(&f.questionnaire, &f.answers, lang, &[]),
             expires_at: f.expires_at.get(..10).unwrap_or("").to_string(),
+            open_stamp: f.open_stamp,
             notice: None,
             problem: None,
         }),
@@ -780,6 +800,7 @@ fn answers_of(q: &Questionnaire, fields: &[(String, String)]) -> Answers {
 async fn form_post(
     State(app): State<App>,
     headers: HeaderMap,
+    client: crate::auth::ClientAddr,
     Path(token): Path<String>,
     Query(q): Query<LangQuery>,
     Form(fields): Form<Vec<(String, String)>>,
@@ -801,11 +822,32 @@ async fn form_post(
             intro: form.questionnaire.intro.get(lang).to_string(),
             items: form_items(&form.questionnaire, answers, lang, errors),
             expires_at: form.expires_at.get(..10).unwrap_or("").to_string(),
+            open_stamp: form.open_stamp.clone(),
             notice,
             problem,
         })
     };
-    match app.answer_link(&token, answers.clone(), submit, lang).await {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let outcome = if app::surveys::links::is_open(&token) {
+        app.answer_open_link(
+            &token,
+            answers.clone(),
+            field("_started"),
+            field("website"),
+            &client.0,
+            lang,
+        )
+        .await
+    } else {
+        app.answer_link(&token, answers.clone(), submit, lang).await
+    };
+    let submit = submit || app::surveys::links::is_open(&token);
+    match outcome {
         Ok(()) if submit => page(DonePage {
             lang,
             title: form.questionnaire.title.get(lang).to_string(),

@@ -3,7 +3,8 @@
 // "save" button does the same with a reload).
 (function () {
   var form = document.getElementById('survey-form');
-  if (!form || !window.fetch) return;
+  // Open links take no partial answers: nothing to save as one goes.
+  if (!form || !window.fetch || form.dataset.open) return;
   var timer = null;
   function save() {
     var body = new URLSearchParams(new FormData(form));

@@ -72,6 +72,7 @@ impl App {
                         size,
                         exclude_days: 0,
                         valid_days: 30,
+                        open_link: false,
                     },
                 )
                 .await?;
@@ -204,6 +205,7 @@ impl App {
                     size: size.max(10),
                     exclude_days: 0,
                     valid_days: 30,
+                    open_link: true,
                 },
             )
             .await?;

@@ -60,6 +60,59 @@ pub fn verify(secret: &str, token: &str, inv: &Invitation) -> bool {
     }
 }
 
+fn tag(secret: &str, message: &str, bytes: usize) -> String {
+    let mut m = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    m.update(message.as_bytes());
+    hex::encode(&m.finalize().into_bytes()[..bytes])
+}
+
+/// A wave's open link token (`o{wave}-{mac}`): anyone with it may answer, anonymously.
+pub fn open_token(secret: &str, wave_id: i64) -> String {
+    format!(
+        "o{wave_id}-{}",
+        tag(secret, &format!("fidelis-survey-open\0{wave_id}"), 16)
+    )
+}
+
+/// The wave of a genuine open link token.
+pub fn open_wave(secret: &str, token: &str) -> Option<i64> {
+    let (id, mac) = token.strip_prefix('o')?.split_once('-')?;
+    let wave: i64 = id.parse().ok().filter(|w| *w > 0)?;
+    let want = open_token(secret, wave);
+    let got = format!("o{id}-{mac}");
+    // Constant-time comparison of equal-length strings.
+    (want.len() == got.len()
+        && want
+            .bytes()
+            .zip(got.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0)
+        .then_some(wave)
+}
+
+pub fn is_open(token: &str) -> bool {
+    token.starts_with('o')
+}
+
+/// When an open form was shown, signed so it cannot be backdated: `{unix}.{mac}`.
+pub fn stamp(secret: &str, wave_id: i64, unix: i64) -> String {
+    format!(
+        "{unix}.{}",
+        tag(
+            secret,
+            &format!("fidelis-survey-shown\0{wave_id}\0{unix}"),
+            8
+        )
+    )
+}
+
+/// Seconds since a genuine stamp was made, or None for a forged or malformed one.
+pub fn stamp_age(secret: &str, wave_id: i64, s: &str, now: i64) -> Option<i64> {
+    let (unix, _) = s.split_once('.')?;
+    let unix: i64 = unix.parse().ok()?;
+    (stamp(secret, wave_id, unix) == s).then_some(now - unix)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +161,24 @@ mod tests {
         }
         let short = &t[..t.len() - 2];
         assert!(!verify(&s, short, &a), "a truncated mac is refused");
+    }
+
+    #[test]
+    fn open_links_and_stamps_are_signed() {
+        let s = "k".repeat(64);
+        let t = open_token(&s, 12);
+        assert!(is_open(&t) && !is_open(&token(&s, 12, 3, 4)));
+        assert_eq!(open_wave(&s, &t), Some(12));
+        assert_eq!(open_wave(&s, &t.replacen("o12", "o13", 1)), None);
+        assert_eq!(open_wave(&"j".repeat(64), &t), None);
+        assert_eq!(open_wave(&s, "o12-00"), None);
+        let st = stamp(&s, 12, 1000);
+        assert_eq!(stamp_age(&s, 12, &st, 1010), Some(10));
+        assert_eq!(stamp_age(&s, 13, &st, 1010), None, "another wave's stamp");
+        assert_eq!(
+            stamp_age(&s, 12, &st.replacen("1000", "900", 1), 1010),
+            None,
+            "backdated"
+        );
     }
 }

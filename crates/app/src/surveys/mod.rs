@@ -47,6 +47,9 @@ pub struct WaveInput {
     pub exclude_days: i64,
     #[serde(default = "default_valid")]
     pub valid_days: i64,
+    /// Also take anonymous answers through one open link (rate-limited, with a spam guard).
+    #[serde(default)]
+    pub open_link: bool,
 }
 
 fn default_exclude() -> i64 {
@@ -82,10 +85,44 @@ pub struct Form {
     pub questionnaire: Questionnaire,
     pub answers: Answers,
     pub expires_at: String,
+    /// For an open link: the signed time the form was shown (sent back with the answers).
+    pub open_stamp: Option<String>,
 }
+
+/// Answers one address may give through one wave's open link per hour.
+pub const OPEN_ANSWERS_PER_HOUR: usize = 5;
+/// An open form sent back sooner than this after it was shown is taken for a robot.
+pub const OPEN_MIN_SECONDS: i64 = 3;
 
 pub fn questionnaire_of(s: &Survey) -> Result<Questionnaire, AppError> {
     serde_json::from_value(s.questionnaire.clone()).map_err(AppError::internal)
+}
+
+/// Answers checked against the questionnaire; the refusal names every bad item.
+fn check_answers(
+    q: &Questionnaire,
+    answers: &Answers,
+    complete: bool,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let Err(errors) = q.check_answers(answers, complete) else {
+        return Ok(());
+    };
+    let fields: Vec<FieldError> = errors
+        .into_iter()
+        .map(|e| FieldError::new(e.item, e.reason.get(lang)))
+        .collect();
+    let list = fields
+        .iter()
+        .map(|f| f.to_string())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(AppError::new(ErrorCode::AnswersRejected, lang)
+        .with_message(format!(
+            "{} {list}",
+            ErrorCode::AnswersRejected.message(lang)
+        ))
+        .with_details(json!({ "fields": fields })))
 }
 
 fn link_error(code: ErrorCode, lang: Lang) -> AppError {
@@ -184,7 +221,8 @@ impl App {
         if name.is_empty() || name.chars().count() > 200 {
             fields.push(FieldError::new("name", "1–200 characters"));
         }
-        if !(1..=MAX_WAVE).contains(&w.size) {
+        let min_size = if w.open_link { 0 } else { 1 };
+        if !(min_size..=MAX_WAVE).contains(&w.size) {
             fields.push(FieldError::new("size", format!("1–{MAX_WAVE} customers")));
         }
         if !(0..=3650).contains(&w.exclude_days) {
@@ -203,11 +241,14 @@ impl App {
             String::new()
         };
         let expires_at = domain::time::to_stored(now + chrono::Duration::days(w.valid_days));
-        let customers = self
-            .store
-            .sample_customers(w.segment.trim(), &not_since, w.size)
-            .await?;
-        if customers.is_empty() {
+        let customers = if w.size > 0 {
+            self.store
+                .sample_customers(w.segment.trim(), &not_since, w.size)
+                .await?
+        } else {
+            Vec::new()
+        };
+        if customers.is_empty() && !w.open_link {
             return Err(AppError::invalid(
                 lang,
                 vec![FieldError::new(
@@ -222,13 +263,14 @@ impl App {
             "drawn": customers.len(),
             "exclude_days": w.exclude_days,
             "valid_days": w.valid_days,
+            "open_link": w.open_link,
         });
         Ok(self
             .store
             .create_wave(
                 survey_id,
                 name,
-                w.pretest,
+                (w.pretest, w.open_link),
                 &sample,
                 &expires_at,
                 &customers,
@@ -354,15 +396,99 @@ impl App {
         Ok(inv)
     }
 
-    /// The public form of a link: its questionnaire and the answers saved so far.
+    /// The public form of a link: its questionnaire and the answers saved so far (none for an
+    /// open link, whose form carries the signed time it was shown instead).
     pub async fn open_link(&self, token: &str, lang: Lang) -> Result<Form, AppError> {
+        if links::is_open(token) {
+            let (wave, q) = self.open_wave_for(token, lang).await?;
+            let secret = links::secret(&self.store).await?;
+            return Ok(Form {
+                questionnaire: q,
+                answers: Answers::new(),
+                expires_at: wave.expires_at,
+                open_stamp: Some(links::stamp(
+                    &secret,
+                    wave.id,
+                    chrono::Utc::now().timestamp(),
+                )),
+            });
+        }
         let inv = self.invitation_for(token, lang).await?;
         Ok(Form {
             questionnaire: serde_json::from_value(inv.questionnaire.clone())
                 .map_err(AppError::internal)?,
             answers: serde_json::from_value(inv.answers.clone()).unwrap_or_default(),
             expires_at: inv.expires_at,
+            open_stamp: None,
         })
+    }
+
+    /// The wave of a genuine, open, unexpired open link.
+    async fn open_wave_for(
+        &self,
+        token: &str,
+        lang: Lang,
+    ) -> Result<(Wave, Questionnaire), AppError> {
+        let secret = links::secret(&self.store).await?;
+        let invalid = || link_error(ErrorCode::SurveyLinkInvalid, lang);
+        let id = links::open_wave(&secret, token).ok_or_else(invalid)?;
+        let wave = self.store.wave(id).await.map_err(|_| invalid())?;
+        if !wave.open_link {
+            return Err(invalid());
+        }
+        if wave.status != "open" {
+            return Err(link_error(ErrorCode::SurveyClosed, lang));
+        }
+        if wave.expires_at <= domain::time::now_stored() {
+            return Err(link_error(ErrorCode::SurveyLinkExpired, lang));
+        }
+        let survey = self.store.survey(wave.survey_id).await?;
+        Ok((wave, questionnaire_of(&survey)?))
+    }
+
+    /// The path of a wave's open link, when it has one.
+    pub async fn open_link_path(
+        &self,
+        actor: &Actor,
+        wave: &Wave,
+    ) -> Result<Option<String>, AppError> {
+        actor.require(Permission::ManageSurveys)?;
+        if !wave.open_link {
+            return Ok(None);
+        }
+        let secret = links::secret(&self.store).await?;
+        Ok(Some(format!("/s/{}", links::open_token(&secret, wave.id))))
+    }
+
+    /// An anonymous answer through an open link: complete, not faster than a person
+    /// (`stamp`, from the form), the hidden field (`trap`) left empty, and at most
+    /// [`OPEN_ANSWERS_PER_HOUR`] per address (`client`) and wave.
+    pub async fn answer_open_link(
+        &self,
+        token: &str,
+        answers: Answers,
+        stamp: &str,
+        trap: &str,
+        client: &str,
+        lang: Lang,
+    ) -> Result<(), AppError> {
+        let (wave, q) = self.open_wave_for(token, lang).await?;
+        let secret = links::secret(&self.store).await?;
+        let age = links::stamp_age(&secret, wave.id, stamp, chrono::Utc::now().timestamp());
+        if !trap.is_empty() || !age.is_some_and(|a| (OPEN_MIN_SECONDS..86_400).contains(&a)) {
+            return Err(AppError::new(ErrorCode::SurveySpam, lang));
+        }
+        let key = format!("{client}\u{1}{}", wave.id);
+        if self.open_answer_limiter.blocked(&key) {
+            return Err(AppError::new(ErrorCode::RateLimited, lang));
+        }
+        check_answers(&q, &answers, true, lang)?;
+        let value = serde_json::to_value(&answers).map_err(AppError::internal)?;
+        self.store
+            .add_open_response(wave.id, &value, lang.code())
+            .await?;
+        self.open_answer_limiter.fail(&key);
+        Ok(())
     }
 
     /// Save a link's answers (progress), or submit them (`submit`: every required item must be
@@ -377,23 +503,7 @@ impl App {
         let inv = self.invitation_for(token, lang).await?;
         let q: Questionnaire =
             serde_json::from_value(inv.questionnaire.clone()).map_err(AppError::internal)?;
-        if let Err(errors) = q.check_answers(&answers, submit) {
-            let fields: Vec<FieldError> = errors
-                .into_iter()
-                .map(|e| FieldError::new(e.item, e.reason.get(lang)))
-                .collect();
-            let list = fields
-                .iter()
-                .map(|f| f.to_string())
-                .collect::<Vec<_>>()
-                .join("; ");
-            return Err(AppError::new(ErrorCode::AnswersRejected, lang)
-                .with_message(format!(
-                    "{} {list}",
-                    ErrorCode::AnswersRejected.message(lang)
-                ))
-                .with_details(json!({ "fields": fields })));
-        }
+        check_answers(&q, &answers, submit, lang)?;
         let value = serde_json::to_value(&answers).map_err(AppError::internal)?;
         let saved = self
             .store

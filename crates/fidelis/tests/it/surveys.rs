@@ -482,6 +482,133 @@ async fn public_form_page(t: &TestApp) {
         "{csv}"
     );
 }
+
+/// The signed time an open form was shown, from its page.
+async fn open_stamp(t: &TestApp, url: &str) -> String {
+    let html = t
+        .http
+        .get(url)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let key = "name=\"_started\" value=\"";
+    let i = html.find(key).expect("a stamp") + key.len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+async fn open_post(
+    t: &TestApp,
+    url: &str,
+    stamp: &str,
+    trap: &str,
+    nps: &str,
+) -> reqwest::Response {
+    t.http
+        .post(url)
+        .header("accept-language", "en")
+        .form(&[
+            ("NPS", nps),
+            ("_started", stamp),
+            ("website", trap),
+            ("_action", "submit"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A page's `id="{id}"` link target.
+fn href_of(html: &str, id: &str) -> String {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let start = html[..at].rfind("href=\"").unwrap() + 6;
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+async fn open_link_guarded(t: &TestApp) {
+    let (_, survey) = json(
+        t.post("manager", "/api/v1/surveys")
+            .json(&json!({"name": "Open NPS", "template": "nps"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (s, w) = new_wave(
+        t,
+        survey["id"].as_i64().unwrap(),
+        json!({"name": "Web", "size": 0, "open_link": true}),
+    )
+    .await;
+    assert_eq!((s, w["invited"].as_i64()), (201, Some(0)), "{w}");
+    let wid = w["id"].as_i64().unwrap();
+    let cookie = format!("fidelis_session={}", sign_in(t, "manager").await.0);
+    let html = t
+        .http
+        .get(format!("{}/surveys/waves/{wid}", t.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let url = href_of(&html, "open-link");
+    assert!(url.contains("/s/o"), "{url}");
+    // Too fast, a filled trap field, a forged stamp: taken for robots, nothing stored.
+    let stamp = open_stamp(t, &url).await;
+    let r = open_post(t, &url, &stamp, "", "9").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("too quickly"));
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert_eq!(
+        open_post(t, &url, &stamp, "http://spam", "9")
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(open_post(t, &url, "1.00", "", "9").await.status(), 422);
+    // A bad answer is named; then five answers from this address, and the sixth is refused.
+    let r = open_post(t, &url, &stamp, "", "11").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"err-NPS\""));
+    for k in 0..5 {
+        let r = open_post(t, &url, &stamp, "", "10").await;
+        assert_eq!(r.status(), 200, "answer {k}");
+    }
+    let r = open_post(t, &url, &stamp, "", "10").await;
+    assert_eq!(r.status(), 429);
+    let (_, res) = json(
+        t.get("analyst", &format!("/api/v1/surveys/waves/{wid}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(res["responses"], 5);
+    assert_eq!(res["measures"][0]["estimate"]["value"], 100.0);
+    // Another wave's id under this mac, or a wave without an open link: invalid.
+    let (_, w2) = new_wave(
+        t,
+        survey["id"].as_i64().unwrap(),
+        json!({"name": "No open", "size": 0, "open_link": false}),
+    )
+    .await;
+    assert_eq!(
+        w2["id"],
+        json!(null),
+        "a wave with no one invited and no open link is refused"
+    );
+    let moved = url.replacen(&format!("/s/o{wid}-"), &format!("/s/o{}-", wid + 1), 1);
+    assert_eq!(t.http.get(&moved).send().await.unwrap().status(), 404);
+}
+both!(open_link_guarded);
+
 both!(public_form_page);
 
 async fn ecsi_results_equal_the_core(t: &TestApp) {
