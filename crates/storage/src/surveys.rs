@@ -724,7 +724,7 @@ impl Store {
         lang: &str,
     ) -> Result<i64> {
         let now = domain::time::now_stored();
-        Ok(sqlx::query_scalar(
+        sqlx::query_scalar(
             "INSERT INTO survey_responses (wave_id, answers, lang, status, started_at, updated_at, submitted_at) \
              VALUES ($1, $2, $3, 'submitted', $4, $4, $4) RETURNING id",
         )
@@ -734,6 +734,6 @@ impl Store {
         .bind(&now)
         .fetch_one(&self.pool)
         .await
-        .map_err(StoreError::from_db)?)
+        .map_err(StoreError::from_db)
     }
 }
