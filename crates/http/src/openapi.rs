@@ -118,6 +118,9 @@ pub fn spec() -> Value {
             "/api/v1/surveys/{id}": {
                 "get": op("A survey: its questionnaire (elements, paths, items), waves and action plans", json!([id_param()]), None, ("200", "{survey, questionnaire, waves, plans}"))
             },
+            "/api/v1/surveys/{id}/questionnaire": {
+                "put": op("Replace the questionnaire (while only pre-test waves were sent); checked: unique codes, known elements, acyclic paths, sound scales", json!([id_param()]), Some("Questionnaire"), ("200", "the survey"))
+            },
             "/api/v1/surveys/{id}/waves": {
                 "post": op("Send a wave: draw the sample (segment, size, leaving out customers invited in the last exclude_days) and make one personal link each", json!([id_param()]), Some("NewWave"), ("201", "the wave"))
             },
@@ -177,6 +180,7 @@ pub fn spec() -> Value {
                 "NewPlan": { "type": "object", "required": ["element", "title", "owner", "due_date", "target"], "properties": {
                     "element": text("element code, e.g. PERQ"), "title": text(""), "owner": text(""), "due_date": text("YYYY-MM-DD"), "target": { "type": "number", "description": "index 0–100" }
                 } },
+                "Questionnaire": { "type": "object", "description": "{title: {zh, en}, intro, elements: [{code, name}], paths: [[from, to]], satisfaction, loyalty, items: [{code, kind: {type: scale|recommend|effort|gap|single|multiple|share|text, …}, text: {zh, en}, element, indicator, required, measure}]}" },
                 "PlanStatus": { "type": "object", "required": ["status"], "properties": { "status": text("plan | do | check | act | done") } },
                 "Answers": { "type": "object", "required": ["answers"], "properties": {
                     "answers": { "type": "object", "description": "by item code: a number, {expected, perceived}, [option indices] or text" },

@@ -22,6 +22,10 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/surveys", get(list).post(create))
         .route("/surveys/{id}", get(one))
+        .route(
+            "/surveys/{id}/questionnaire",
+            axum::routing::put(set_questionnaire),
+        )
         .route("/surveys/{id}/waves", post(create_wave))
         .route("/surveys/waves/{id}", get(results))
         .route("/surveys/waves/{id}/links", get(links))
@@ -67,6 +71,15 @@ async fn one(
         "waves": d.waves,
         "plans": d.plans,
     })))
+}
+
+async fn set_questionnaire(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    Json(q): Json<domain::surveys::Questionnaire>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(json!(app.set_questionnaire(&a, id, q).await?)))
 }
 
 async fn create_wave(

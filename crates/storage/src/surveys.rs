@@ -263,6 +263,25 @@ impl Store {
         self.survey(id).await
     }
 
+    pub async fn set_questionnaire(
+        &self,
+        id: i64,
+        questionnaire: &serde_json::Value,
+        actor: &str,
+    ) -> Result<Survey> {
+        let done = sqlx::query("UPDATE surveys SET questionnaire = $2 WHERE id = $1")
+            .bind(id)
+            .bind(questionnaire.to_string())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.audit(actor, "update", "survey", &id.to_string(), "questionnaire")
+            .await?;
+        self.survey(id).await
+    }
+
     pub async fn survey(&self, id: i64) -> Result<Survey> {
         sqlx::query("SELECT * FROM surveys WHERE id = $1")
             .bind(id)

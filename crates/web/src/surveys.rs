@@ -27,6 +27,9 @@ pub fn routes() -> Router<App> {
         .route("/surveys", get(list_page).post(create_survey))
         .route("/surveys/{id}", get(survey_page))
         .route("/surveys/{id}/waves", post(create_wave))
+        .route("/surveys/{id}/items", post(add_item))
+        .route("/surveys/{id}/items/delete", post(delete_item))
+        .route("/surveys/{id}/questionnaire", post(replace_questionnaire))
         .route("/surveys/waves/{id}", get(wave_page))
         .route("/surveys/waves/{id}/close", post(close_wave))
         .route("/surveys/waves/{id}/links", get(links_export))
@@ -168,6 +171,12 @@ struct SurveyPage {
     l: Layout,
     d: SurveyDetail,
     can_manage: bool,
+    /// The questionnaire may still change (no wave but pre-tests sent).
+    editable: bool,
+    /// The questionnaire as JSON, for the editor.
+    json: String,
+    /// What the JSON editor was sent, when it was refused.
+    json_draft: Option<String>,
     trend: String,
     /// Per plan: (element name, latest index).
     plan_rows: Vec<(String, String, String)>,
@@ -175,6 +184,23 @@ struct SurveyPage {
 }
 
 impl SurveyPage {
+    fn item_types(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            "scale5",
+            "csat",
+            "scale10",
+            "recommend",
+            "effort",
+            "gap",
+            "single",
+            "multiple",
+            "share",
+            "text",
+        ]
+        .into_iter()
+        .map(|k| (k, self.l.lang.t(&format!("survey.type_{k}"))))
+        .collect()
+    }
     fn status(&self, s: &str) -> &'static str {
         self.l.lang.t(&format!("survey.status_{s}"))
     }
@@ -219,6 +245,16 @@ async fn survey_page(State(app): State<App>, ctx: WebCtx, Path(id): Path<i64>) -
 }
 
 async fn survey_view(app: App, ctx: WebCtx, id: i64, error: Option<String>) -> Response {
+    survey_view_with(app, ctx, id, error, None).await
+}
+
+async fn survey_view_with(
+    app: App,
+    ctx: WebCtx,
+    id: i64,
+    error: Option<String>,
+    json_draft: Option<String>,
+) -> Response {
     let d = match app.survey(actor(&ctx), id).await {
         Ok(d) => d,
         Err(e) => return error_page(&ctx, e),
@@ -256,14 +292,192 @@ async fn survey_view(app: App, ctx: WebCtx, id: i64, error: Option<String>) -> R
             (name, num(now, 1), num(now - p.baseline, 1))
         })
         .collect();
+    let can_manage = ctx.actor.role.can(Permission::ManageSurveys);
     page(SurveyPage {
         l: Layout::new(&ctx, "area.surveys"),
-        can_manage: ctx.actor.role.can(Permission::ManageSurveys),
+        editable: can_manage && d.waves.iter().all(|w| w.pretest),
+        json: serde_json::to_string_pretty(&d.questionnaire).unwrap_or_default(),
+        json_draft,
+        can_manage,
         trend: json!({ "waves": waves, "csi": lang.t("survey.csi") }).to_string(),
         plan_rows,
         d,
         error,
     })
+}
+
+#[derive(Deserialize)]
+struct ItemForm {
+    #[serde(default)]
+    csrf: String,
+    code: String,
+    kind: String,
+    #[serde(default)]
+    element: String,
+    #[serde(default)]
+    text_zh: String,
+    #[serde(default)]
+    text_en: String,
+    /// Choices, one per line: `中文 | English`.
+    #[serde(default)]
+    options: String,
+    #[serde(default)]
+    required: Option<String>,
+}
+
+/// The item a builder form describes, or what is wrong with it.
+fn item_of(f: &ItemForm) -> Result<Item, String> {
+    let text = |zh: &str, en: &str| domain::surveys::Text::new(zh.trim(), en.trim());
+    let options: Vec<domain::surveys::Text> = f
+        .options
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| match l.split_once('|') {
+            Some((zh, en)) => text(zh, en),
+            None => text(l, l),
+        })
+        .collect();
+    let (kind, measure) = match f.kind.as_str() {
+        "scale5" => (ItemKind::Scale { min: 1, max: 5 }, ""),
+        "csat" => (ItemKind::Scale { min: 1, max: 5 }, "csat"),
+        "scale10" => (ItemKind::Scale { min: 1, max: 10 }, ""),
+        "recommend" => (ItemKind::Recommend, "nps"),
+        "effort" => (ItemKind::Effort, "ces"),
+        "gap" => (ItemKind::Gap { min: 1, max: 5 }, ""),
+        "single" => (ItemKind::Single { options }, ""),
+        "multiple" => (ItemKind::Multiple { options }, ""),
+        "share" => (ItemKind::Share, ""),
+        "text" => (ItemKind::Text, ""),
+        other => return Err(format!("kind: unknown item type '{other}'")),
+    };
+    let code = f.code.trim();
+    if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err("code: letters, digits and _ only".into());
+    }
+    if f.text_zh.trim().is_empty() && f.text_en.trim().is_empty() {
+        return Err("text: the question in Chinese or English".into());
+    }
+    let (zh, en) = match (f.text_zh.trim(), f.text_en.trim()) {
+        ("", en) => (en, en),
+        (zh, "") => (zh, zh),
+        both => both,
+    };
+    Ok(Item {
+        code: code.to_string(),
+        indicator: if f.element.is_empty() {
+            String::new()
+        } else {
+            code.to_string()
+        },
+        kind,
+        text: text(zh, en),
+        element: f.element.trim().to_string(),
+        required: f.required.is_some(),
+        measure: measure.into(),
+    })
+}
+
+/// Change the questionnaire and come back to the survey page (with the refusal, if any).
+async fn edit_questionnaire(
+    app: App,
+    ctx: WebCtx,
+    id: i64,
+    edit: impl FnOnce(&mut Questionnaire) -> Result<(), String>,
+) -> Response {
+    let d = match app.survey(actor(&ctx), id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&ctx, e),
+    };
+    let mut q = d.questionnaire;
+    if let Err(m) = edit(&mut q) {
+        return survey_view(app, ctx, id, Some(m)).await;
+    }
+    match app.set_questionnaire(actor(&ctx), id, q).await {
+        Ok(_) => Redirect::to(&format!("/surveys/{id}#items")).into_response(),
+        Err(e) => match refused(&ctx, &e) {
+            Some(m) => survey_view(app, ctx, id, Some(m)).await,
+            None => error_page(&ctx, e),
+        },
+    }
+}
+
+async fn add_item(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<ItemForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let item = item_of(&f);
+    edit_questionnaire(app, ctx, id, move |q| {
+        q.items.push(item?);
+        Ok(())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct DeleteItemForm {
+    #[serde(default)]
+    csrf: String,
+    code: String,
+}
+
+async fn delete_item(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<DeleteItemForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    edit_questionnaire(app, ctx, id, move |q| {
+        let before = q.items.len();
+        q.items.retain(|i| i.code != f.code);
+        if q.items.len() == before {
+            return Err(format!("code: no item '{}'", f.code));
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct JsonForm {
+    #[serde(default)]
+    csrf: String,
+    questionnaire: String,
+}
+
+async fn replace_questionnaire(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<JsonForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    match serde_json::from_str::<Questionnaire>(&f.questionnaire) {
+        Ok(q) => match app.set_questionnaire(actor(&ctx), id, q).await {
+            Ok(_) => Redirect::to(&format!("/surveys/{id}#items")).into_response(),
+            Err(e) => match refused(&ctx, &e) {
+                Some(m) => survey_view_with(app, ctx, id, Some(m), Some(f.questionnaire)).await,
+                None => error_page(&ctx, e),
+            },
+        },
+        Err(e) => {
+            let m = format!(
+                "questionnaire: line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            );
+            survey_view_with(app, ctx, id, Some(m), Some(f.questionnaire)).await
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -203,6 +203,45 @@ impl App {
         })
     }
 
+    /// Replace a survey's questionnaire (the builder). Only while every wave sent is a
+    /// pre-test: answers already collected must keep the questions they answered.
+    pub async fn set_questionnaire(
+        &self,
+        actor: &Actor,
+        survey_id: i64,
+        q: Questionnaire,
+    ) -> Result<Survey, AppError> {
+        actor.require(Permission::ManageSurveys)?;
+        let lang = actor.lang;
+        self.store
+            .survey(survey_id)
+            .await
+            .map_err(|_| AppError::not_found(lang, &format!("survey {survey_id}")))?;
+        if self
+            .store
+            .waves(survey_id)
+            .await?
+            .iter()
+            .any(|w| !w.pretest)
+        {
+            return Err(AppError::field(
+                lang,
+                "questionnaire",
+                match lang {
+                    Lang::En => "a wave other than a pre-test has been sent: its answers keep these questions; create a new survey to change them",
+                    Lang::ZhCn => "已发出正式（非预调查）批次，其答案对应现有题目；如需修改请新建调查",
+                },
+            ));
+        }
+        q.check()
+            .map_err(|e| AppError::field(lang, "questionnaire", e))?;
+        let value = serde_json::to_value(&q).map_err(AppError::internal)?;
+        Ok(self
+            .store
+            .set_questionnaire(survey_id, &value, &actor.username)
+            .await?)
+    }
+
     /// Draw the sample and send the wave: one invitation (and so one link) per customer.
     pub async fn create_wave(
         &self,

@@ -609,6 +609,170 @@ async fn open_link_guarded(t: &TestApp) {
 }
 both!(open_link_guarded);
 
+async fn questionnaire_builder(t: &TestApp) {
+    customers(t, 8).await;
+    let (_, survey) = json(
+        t.post("manager", "/api/v1/surveys")
+            .json(&json!({"name": "Build", "template": "nps"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let sid = survey["id"].as_i64().unwrap();
+    let (cookie, csrf) = sign_in(t, "manager").await;
+    let cookie = format!("fidelis_session={cookie}");
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        t.http
+            .post(format!("{}{path}", t.base))
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+    };
+    let c = || ("csrf", csrf.clone());
+    // Add a single-choice item; a bad one is refused naming the field.
+    let r = post(
+        format!("/surveys/{sid}/items"),
+        vec![
+            c(),
+            ("code", "CHANNEL".into()),
+            ("kind", "single".into()),
+            ("text_zh", "您从哪里了解到我们？".into()),
+            ("text_en", "Where did you hear of us?".into()),
+            ("options", "朋友 | Friends\n网络 | Online".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = post(
+        format!("/surveys/{sid}/items"),
+        vec![
+            c(),
+            ("code", "bad code".into()),
+            ("kind", "text".into()),
+            ("text_en", "x".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("code: letters, digits and _ only"));
+    let r = post(
+        format!("/surveys/{sid}/items"),
+        vec![
+            c(),
+            ("code", "NPS".into()),
+            ("kind", "text".into()),
+            ("text_en", "again".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(r.text().await.unwrap().contains("defined twice"));
+    let (_, d) = json(
+        t.get("analyst", &format!("/api/v1/surveys/{sid}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let items = d["questionnaire"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[2]["kind"]["options"][1]["en"], "Online");
+    // Remove one; broken JSON is refused with its line, the draft kept.
+    assert_eq!(
+        post(
+            format!("/surveys/{sid}/items/delete"),
+            vec![c(), ("code", "REASON".into())]
+        )
+        .await
+        .unwrap()
+        .status(),
+        303
+    );
+    let r = post(
+        format!("/surveys/{sid}/questionnaire"),
+        vec![c(), ("questionnaire", "{\n  \"title\": 3\n}".into())],
+    )
+    .await
+    .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("questionnaire: line 2"), "{html}");
+    // The API replaces it whole; a cycle is refused.
+    let mut q = domain::surveys::template("acsi").unwrap();
+    let (s, _) = json(
+        t.put("manager", &format!("/api/v1/surveys/{sid}/questionnaire"))
+            .json(&q)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    q.paths.push(("CUSL".into(), "CUEX".into()));
+    let (s, e) = json(
+        t.put("manager", &format!("/api/v1/surveys/{sid}/questionnaire"))
+            .json(&q)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("cycle"),
+        "{e}"
+    );
+    // A pre-test leaves it open; a real wave fixes it.
+    assert_eq!(
+        new_wave(t, sid, json!({"name": "pre", "size": 2, "pretest": true}))
+            .await
+            .0,
+        201
+    );
+    q.paths.pop();
+    assert_eq!(
+        t.put("manager", &format!("/api/v1/surveys/{sid}/questionnaire"))
+            .json(&q)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        new_wave(t, sid, json!({"name": "real", "size": 2})).await.0,
+        201
+    );
+    let (s, e) = json(
+        t.put("manager", &format!("/api/v1/surveys/{sid}/questionnaire"))
+            .json(&q)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(
+        e["error"]["details"]["fields"][0]["field"], "questionnaire",
+        "{e}"
+    );
+    let (s, _) = json(
+        t.put("agent", &format!("/api/v1/surveys/{sid}/questionnaire"))
+            .json(&q)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 403);
+}
+both!(questionnaire_builder);
+
 both!(public_form_page);
 
 async fn ecsi_results_equal_the_core(t: &TestApp) {
