@@ -42,6 +42,27 @@ pub fn ecsi_item_names() -> Vec<String> {
         .collect()
 }
 
+/// The full ECSI model over [`ecsi_answers`]' columns: the constructs' items in order, mode A.
+pub fn ecsi_model() -> crate::pls::Model {
+    let mut at = 0;
+    let blocks = crate::pls::ECSI_CONSTRUCTS
+        .iter()
+        .zip(ECSI_ITEMS)
+        .map(|(name, (_, k))| {
+            at += k;
+            crate::pls::Block {
+                name: name.to_string(),
+                indicators: (at - k..at).collect(),
+                mode: crate::pls::Mode::A,
+            }
+        })
+        .collect();
+    crate::pls::Model {
+        blocks,
+        paths: ECSI_PATHS.to_vec(),
+    }
+}
+
 /// `n` respondents' answers, column by column (in [`ecsi_item_names`] order), on 1–10.
 pub fn ecsi_answers(n: usize, seed: u64) -> Vec<Vec<f64>> {
     let mut rng = StdRng::seed_from_u64(seed);

@@ -98,6 +98,15 @@ pub fn questionnaire_of(s: &Survey) -> Result<Questionnaire, AppError> {
     serde_json::from_value(s.questionnaire.clone()).map_err(AppError::internal)
 }
 
+/// A survey's or wave's name, trimmed; a missing or overlong one is added to `fields`.
+fn checked_name<'a>(name: &'a str, fields: &mut Vec<FieldError>) -> &'a str {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        fields.push(FieldError::new("name", "1–200 characters"));
+    }
+    name
+}
+
 /// Answers checked against the questionnaire; the refusal names every bad item.
 fn check_answers(
     q: &Questionnaire,
@@ -138,10 +147,7 @@ impl App {
         actor.require(Permission::ManageSurveys)?;
         let lang = actor.lang;
         let mut fields = Vec::new();
-        let name = input.name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            fields.push(FieldError::new("name", "1–200 characters"));
-        }
+        let name = checked_name(&input.name, &mut fields);
         let q = match (&input.questionnaire, input.template.trim()) {
             (Some(q), _) => Some(q.clone()),
             (None, t) => {
@@ -178,6 +184,14 @@ impl App {
             .await?)
     }
 
+    /// A stored survey, or "not found" naming it.
+    async fn stored_survey(&self, id: i64, lang: Lang) -> Result<Survey, AppError> {
+        self.store.survey(id).await.map_err(|e| match e {
+            storage::StoreError::NotFound => AppError::not_found(lang, &format!("survey {id}")),
+            other => other.into(),
+        })
+    }
+
     pub async fn surveys(&self, actor: &Actor) -> Result<Vec<(Survey, Vec<Wave>)>, AppError> {
         actor.require(Permission::ViewAnalytics)?;
         let mut out = Vec::new();
@@ -190,11 +204,7 @@ impl App {
 
     pub async fn survey(&self, actor: &Actor, id: i64) -> Result<SurveyDetail, AppError> {
         actor.require(Permission::ViewAnalytics)?;
-        let survey = self
-            .store
-            .survey(id)
-            .await
-            .map_err(|_| AppError::not_found(actor.lang, &format!("survey {id}")))?;
+        let survey = self.stored_survey(id, actor.lang).await?;
         Ok(SurveyDetail {
             questionnaire: questionnaire_of(&survey)?,
             waves: self.store.waves(id).await?,
@@ -213,10 +223,7 @@ impl App {
     ) -> Result<Survey, AppError> {
         actor.require(Permission::ManageSurveys)?;
         let lang = actor.lang;
-        self.store
-            .survey(survey_id)
-            .await
-            .map_err(|_| AppError::not_found(lang, &format!("survey {survey_id}")))?;
+        self.stored_survey(survey_id, lang).await?;
         if self
             .store
             .waves(survey_id)
@@ -251,15 +258,9 @@ impl App {
     ) -> Result<Wave, AppError> {
         actor.require(Permission::ManageSurveys)?;
         let lang = actor.lang;
-        self.store
-            .survey(survey_id)
-            .await
-            .map_err(|_| AppError::not_found(lang, &format!("survey {survey_id}")))?;
+        self.stored_survey(survey_id, lang).await?;
         let mut fields = Vec::new();
-        let name = w.name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            fields.push(FieldError::new("name", "1–200 characters"));
-        }
+        let name = checked_name(&w.name, &mut fields);
         let min_size = if w.open_link { 0 } else { 1 };
         if !(min_size..=MAX_WAVE).contains(&w.size) {
             fields.push(FieldError::new("size", format!("1–{MAX_WAVE} customers")));

@@ -57,21 +57,7 @@ fn the_ecsi_template_fits_simulated_answers_like_the_core() {
     assert_eq!(got["respondents"], 400);
     // The same fit straight from the core (template blocks in order, mode A, standardised).
     let cols = ecsi_answers(400, 5);
-    let mut at = 0;
-    let blocks = analytics::pls::ECSI_CONSTRUCTS
-        .iter()
-        .zip(analytics::sim_survey::ECSI_ITEMS)
-        .map(|(name, (_, k))| {
-            at += k;
-            analytics::pls::Block {
-                name: name.to_string(),
-                indicators: (at - k..at).collect(),
-                mode: analytics::pls::Mode::A,
-            }
-        })
-        .collect();
-    let paths = analytics::pls::ECSI_PATHS.to_vec();
-    let model = analytics::pls::Model { blocks, paths };
+    let model = analytics::sim_survey::ecsi_model();
     let f = fit(&cols, &model, &Options::default()).unwrap();
     let listed = got["paths"].as_array().unwrap();
     assert_eq!(listed.len(), 12);

@@ -810,23 +810,7 @@ async fn ecsi_results_equal_the_core(t: &TestApp) {
     let m = &r["model"];
     assert_eq!(m["respondents"], 120, "{r}");
     // The same fit from the core, on the answers in submission order.
-    let mut at = 0;
-    let blocks = analytics::pls::ECSI_CONSTRUCTS
-        .iter()
-        .zip(analytics::sim_survey::ECSI_ITEMS)
-        .map(|(name, (_, k))| {
-            at += k;
-            analytics::pls::Block {
-                name: name.to_string(),
-                indicators: (at - k..at).collect(),
-                mode: analytics::pls::Mode::A,
-            }
-        })
-        .collect();
-    let model = analytics::pls::Model {
-        blocks,
-        paths: analytics::pls::ECSI_PATHS.to_vec(),
-    };
+    let model = analytics::sim_survey::ecsi_model();
     let f = analytics::pls::fit(&cols, &model, &Default::default()).unwrap();
     let paths = m["paths"].as_array().unwrap();
     assert_eq!(paths.len(), 12);
