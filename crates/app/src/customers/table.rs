@@ -108,6 +108,7 @@ pub fn rows_rejected(
         )
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
     Xlsx,

@@ -5,7 +5,7 @@
 //! intervals, and the results as JSON.
 
 use crate::churn::purchases::{plain_decimal, trim};
-use crate::customers::table::{Encoding, RowError, TableReader};
+use crate::customers::table::{Encoding, Format, RowError, TableReader};
 use crate::error::AppError;
 use analytics::pls::{self, Block, Mode, Model, Options, PlsFit};
 use domain::{ErrorCode, Lang};
@@ -254,57 +254,35 @@ pub fn read_answers(
                 .expect("checked")
         })
         .collect();
-    let (lo, hi) = named.scale;
-    let mut data = vec![Vec::new(); items.len()];
-    let (mut errors, mut error_count, mut left_out) = (Vec::new(), 0usize, 0usize);
-    let mut row = vec![0.0; items.len()];
-    while let Some(next) = reader.next_row() {
-        let line = match next {
-            Ok(l) => l,
-            Err(e) => {
-                error_count += 1;
-                if errors.len() < 100 {
-                    errors.push(e);
+    let mut take = Take {
+        display,
+        scale: named.scale,
+        data: vec![Vec::new(); items.len()],
+        row: vec![0.0; items.len()],
+        errors: Vec::new(),
+        error_count: 0,
+        left_out: 0,
+    };
+    let plain = reader.encoding == Some(Encoding::Utf8) && Format::of(path) == Format::Csv;
+    let fast = plain && read_plain(path, &reader.headers, &positions, &mut take).is_some();
+    if !fast {
+        while let Some(next) = reader.next_row() {
+            match next {
+                Ok(line) => {
+                    let cells = reader.cells();
+                    take.row(line, &reader.headers, &positions, |p| trim(&cells[p]));
                 }
-                continue;
+                Err(e) => take.error(e),
             }
-        };
-        let cells = reader.cells();
-        let mut complete = true;
-        for (k, &p) in positions.iter().enumerate() {
-            let cell = trim(&cells[p]);
-            if cell.is_empty() {
-                complete = false;
-                continue;
-            }
-            let bad = match plain_decimal(cell).map_or_else(|| cell.parse::<f64>(), Ok) {
-                Ok(v) if v.is_finite() && v >= lo && v <= hi => {
-                    row[k] = v;
-                    None
-                }
-                Ok(v) => Some(format!("{v} is outside the scale {lo}–{hi}")),
-                Err(_) => Some(format!("'{cell}' is not a number")),
-            };
-            if let Some(reason) = bad {
-                error_count += 1;
-                if errors.len() < 100 {
-                    errors.push(RowError {
-                        file: display.to_string(),
-                        line,
-                        column: reader.headers[p].clone(),
-                        reason,
-                    });
-                }
-            }
-        }
-        if !complete {
-            left_out += 1;
-            continue;
-        }
-        for (col, v) in data.iter_mut().zip(&row) {
-            col.push(*v);
         }
     }
+    let Take {
+        data,
+        errors,
+        error_count,
+        left_out,
+        ..
+    } = take;
     if error_count > 0 {
         return Err(reject(errors, error_count));
     }
@@ -319,6 +297,106 @@ pub fn read_answers(
         },
         named,
     ))
+}
+
+/// Answers gathered row by row: complete rows into the columns, missing answers counted, bad
+/// cells collected (the first 100 kept).
+struct Take<'a> {
+    display: &'a str,
+    scale: (f64, f64),
+    data: Vec<Vec<f64>>,
+    row: Vec<f64>,
+    errors: Vec<RowError>,
+    error_count: usize,
+    left_out: usize,
+}
+
+impl Take<'_> {
+    fn error(&mut self, e: RowError) {
+        self.error_count += 1;
+        if self.errors.len() < 100 {
+            self.errors.push(e);
+        }
+    }
+
+    /// One respondent: `cell(p)` is the trimmed text of header column `p`.
+    fn row<'c>(
+        &mut self,
+        line: i64,
+        headers: &[String],
+        positions: &[usize],
+        cell: impl Fn(usize) -> &'c str,
+    ) {
+        let (lo, hi) = self.scale;
+        let mut complete = true;
+        for (k, &p) in positions.iter().enumerate() {
+            let text = cell(p);
+            if text.is_empty() {
+                complete = false;
+                continue;
+            }
+            let reason = match plain_decimal(text).map_or_else(|| text.parse::<f64>(), Ok) {
+                Ok(v) if v.is_finite() && v >= lo && v <= hi => {
+                    self.row[k] = v;
+                    continue;
+                }
+                Ok(v) => format!("{v} is outside the scale {lo}–{hi}"),
+                Err(_) => format!("'{text}' is not a number"),
+            };
+            let e = RowError {
+                file: self.display.to_string(),
+                line,
+                column: headers[p].clone(),
+                reason,
+            };
+            self.error(e);
+        }
+        if !complete {
+            self.left_out += 1;
+            return;
+        }
+        for (col, v) in self.data.iter_mut().zip(&self.row) {
+            col.push(*v);
+        }
+    }
+}
+
+/// The fast path for a plain UTF-8 CSV file (no quotes): the whole file read at once, lines
+/// found with memchr and split at commas, with the general reader's line numbers and errors.
+/// `None`, before any row is taken, when the file needs the general reader.
+fn read_plain(path: &Path, headers: &[String], positions: &[usize], take: &mut Take) -> Option<()> {
+    let bytes = std::fs::read(path).ok()?;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    if memchr::memchr(b'"', text.as_bytes()).is_some() {
+        return None;
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let width = headers.len();
+    let mut cells: Vec<&str> = Vec::with_capacity(width);
+    for (i, line) in text.split('\n').enumerate().skip(1) {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let line_no = i as i64 + 1;
+        cells.clear();
+        cells.extend(line.split(','));
+        if cells.len() != width {
+            let reason = format!(
+                "expected {width} fields as in the header, found {}",
+                cells.len()
+            );
+            take.error(RowError {
+                file: take.display.to_string(),
+                line: line_no,
+                column: String::new(),
+                reason,
+            });
+            continue;
+        }
+        take.row(line_no, headers, positions, |p| trim(cells[p]));
+    }
+    Some(())
 }
 
 /// The fit as an analysis error in the user's language.
@@ -457,6 +535,77 @@ mod tests {
         let a = template("acsi", &h).unwrap();
         assert!(a.constructs.iter().all(|c| c.0 != "Image"));
         assert!(template("nope", &h).unwrap_err().contains("unknown"));
+    }
+
+    /// The plain-CSV fast path reads exactly what the general reader reads: the same columns,
+    /// the same respondents left out, the same errors on the same lines. A quoted header sends
+    /// the second file through the general reader.
+    #[test]
+    fn the_fast_reader_equals_the_general_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = "a1 , a2,b1\r\n1,2,3\n\n 4 ,4.5,1\n2,,3\n1,2\n";
+        let bad = body.to_string() + "x,2,3\n1,9,3\n";
+        let read = |name: &str, header: &str, body: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, format!("{header}{body}")).unwrap();
+            let model = |_: &[String]| {
+                model_file(
+                    "scale = [1, 5]\n[[construct]]\nname = \"A\"\nindicators = [\"a1\", \"a2\"]\n[[construct]]\nname = \"B\"\nindicators = [\"b1\"]\n[[path]]\nfrom = \"A\"\nto = [\"B\"]\n",
+                    "m.toml",
+                )
+            };
+            read_answers(&path, "f.csv", None, model, Lang::En)
+        };
+        let plain = read("plain.csv", "", &body.replace("1,2\n", "")).unwrap().0;
+        let quoted = read(
+            "quoted.csv",
+            "",
+            &body.replace("1,2\n", "").replace("a1 ", "\"a1\" "),
+        )
+        .unwrap()
+        .0;
+        assert_eq!(
+            plain.data,
+            vec![vec![1.0, 4.0], vec![2.0, 4.5], vec![3.0, 1.0]]
+        );
+        assert_eq!(
+            (plain.data.clone(), plain.left_out_missing),
+            (quoted.data, quoted.left_out_missing)
+        );
+        assert_eq!(plain.left_out_missing, 1);
+        // Which path each file took.
+        let took_fast = |name: &str| {
+            let headers: Vec<String> = ["a1", "a2", "b1"].map(String::from).to_vec();
+            let mut take = Take {
+                display: "f.csv",
+                scale: (1.0, 5.0),
+                data: vec![Vec::new(); 3],
+                row: vec![0.0; 3],
+                errors: Vec::new(),
+                error_count: 0,
+                left_out: 0,
+            };
+            read_plain(&dir.path().join(name), &headers, &[0, 1, 2], &mut take).is_some()
+        };
+        assert!(took_fast("plain.csv") && !took_fast("quoted.csv"));
+        let errors = |e: AppError| e.details.to_string();
+        let plain = errors(read("p2.csv", "", &bad).err().unwrap());
+        let quoted = errors(
+            read("q2.csv", "", &bad.replace("a1 ", "\"a1\" "))
+                .err()
+                .unwrap(),
+        );
+        assert_eq!(plain, quoted);
+        for part in [
+            "expected 3 fields as in the header, found 2",
+            "'x' is not a number",
+            "9 is outside the scale 1–5",
+            "\"line\":6",
+            "\"line\":7",
+            "\"line\":8",
+        ] {
+            assert!(plain.contains(part), "{part} in {plain}");
+        }
     }
 
     #[test]
