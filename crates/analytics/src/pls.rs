@@ -101,12 +101,50 @@ impl Default for Options {
     }
 }
 
+/// Why a model cannot be fitted, naming the construct, the column (its index in the data) and
+/// the respondent where that applies. The app words these for people, with item names.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlsError {
-    /// Something about the model itself (what and where).
-    Model(String),
-    /// Something about the data (which column, why).
-    Data(String),
+    NoConstruct,
+    NoIndicator {
+        construct: String,
+    },
+    /// Mode B with a single indicator.
+    SingleFormative {
+        construct: String,
+    },
+    MissingColumn {
+        construct: String,
+        column: usize,
+    },
+    ColumnLength {
+        column: usize,
+    },
+    NotANumber {
+        construct: String,
+        column: usize,
+        respondent: usize,
+    },
+    ZeroVariance {
+        construct: String,
+        column: usize,
+    },
+    TooFewRespondents,
+    BadPath {
+        from: usize,
+        to: usize,
+    },
+    Cycle {
+        construct: String,
+    },
+    /// A mode B block's indicators are collinear.
+    CollinearBlock {
+        construct: String,
+    },
+    /// The constructs explaining this one are collinear.
+    CollinearPredictors {
+        construct: String,
+    },
     NotConverged {
         iterations: usize,
     },
@@ -114,12 +152,21 @@ pub enum PlsError {
 
 impl fmt::Display for PlsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use PlsError::*;
         match self {
-            PlsError::Model(m) => write!(f, "invalid model: {m}"),
-            PlsError::Data(m) => write!(f, "invalid data: {m}"),
-            PlsError::NotConverged { iterations } => {
-                write!(f, "the weights did not settle in {iterations} iterations")
-            }
+            NoConstruct => write!(f, "the model has no construct"),
+            NoIndicator { construct } => write!(f, "construct '{construct}' has no indicator"),
+            SingleFormative { construct } => write!(f, "construct '{construct}' is formative (mode B) with a single indicator; a formative block needs at least two (with one, use mode A: the scores are the same)"),
+            MissingColumn { construct, column } => write!(f, "construct '{construct}' names column {column}, which the data lacks"),
+            ColumnLength { column } => write!(f, "column {column} has a different length"),
+            NotANumber { construct, column, respondent } => write!(f, "column {column} (construct '{construct}'), respondent {respondent}: not a number"),
+            ZeroVariance { construct, column } => write!(f, "column {column} (construct '{construct}') has zero variance"),
+            TooFewRespondents => write!(f, "at least 3 respondents are needed"),
+            BadPath { from, to } => write!(f, "path {from} → {to} is not between two constructs"),
+            Cycle { construct } => write!(f, "the paths form a cycle through '{construct}'"),
+            CollinearBlock { construct } => write!(f, "the indicators of block '{construct}' are collinear (mode B needs them independent)"),
+            CollinearPredictors { construct } => write!(f, "the constructs explaining '{construct}' are collinear"),
+            NotConverged { iterations } => write!(f, "the weights did not settle in {iterations} iterations"),
         }
     }
 }
@@ -478,12 +525,11 @@ fn fit_covariance(
     let inverses: Vec<Option<Vec<f64>>> = (0..j)
         .map(|k| match model.blocks[k].mode {
             Mode::A => Ok(None),
-            Mode::B => block_inverse(k).map(Some).ok_or_else(|| {
-                PlsError::Data(format!(
-                    "the indicators of block '{}' are collinear (mode B needs them independent)",
-                    model.blocks[k].name
-                ))
-            }),
+            Mode::B => block_inverse(k)
+                .map(Some)
+                .ok_or_else(|| PlsError::CollinearBlock {
+                    construct: model.blocks[k].name.clone(),
+                }),
         })
         .collect::<Result<_, _>>()?;
     let mut w: Vec<Vec<f64>> = (0..j)
@@ -550,11 +596,8 @@ fn fit_covariance(
         if from.is_empty() {
             continue;
         }
-        let beta = regression(&c, &from, to).ok_or_else(|| {
-            PlsError::Data(format!(
-                "the constructs explaining '{}' are collinear",
-                model.blocks[to].name
-            ))
+        let beta = regression(&c, &from, to).ok_or_else(|| PlsError::CollinearPredictors {
+            construct: model.blocks[to].name.clone(),
         })?;
         let fitted: f64 = from.iter().zip(&beta).map(|(&f, b)| b * c[f][to]).sum();
         r2[to] = Some(fitted / c[to][to]);
@@ -729,55 +772,49 @@ pub fn bootstrap(
 fn check(data: &[Vec<f64>], model: &Model) -> Result<(), PlsError> {
     let j = model.blocks.len();
     if j == 0 {
-        return Err(PlsError::Model("the model has no construct".into()));
+        return Err(PlsError::NoConstruct);
     }
     let mut n = None;
     for b in &model.blocks {
         if b.indicators.is_empty() {
-            return Err(PlsError::Model(format!(
-                "construct '{}' has no indicator",
-                b.name
-            )));
+            return Err(PlsError::NoIndicator {
+                construct: b.name.clone(),
+            });
         }
         if b.mode == Mode::B && b.indicators.len() < 2 {
-            return Err(PlsError::Model(format!(
-                "construct '{}' is formative (mode B) with a single indicator; a formative block needs at least two (with one, use mode A: the scores are the same)",
-                b.name
-            )));
+            return Err(PlsError::SingleFormative {
+                construct: b.name.clone(),
+            });
         }
         for &c in &b.indicators {
-            let col = data.get(c).ok_or_else(|| {
-                PlsError::Model(format!(
-                    "construct '{}' names column {c}, which the data lacks",
-                    b.name
-                ))
+            let col = data.get(c).ok_or_else(|| PlsError::MissingColumn {
+                construct: b.name.clone(),
+                column: c,
             })?;
             if *n.get_or_insert(col.len()) != col.len() {
-                return Err(PlsError::Data(format!("column {c} has a different length")));
+                return Err(PlsError::ColumnLength { column: c });
             }
             if let Some(i) = col.iter().position(|v| !v.is_finite()) {
-                return Err(PlsError::Data(format!(
-                    "column {c} (construct '{}'), respondent {}: not a number",
-                    b.name,
-                    i + 1
-                )));
+                return Err(PlsError::NotANumber {
+                    construct: b.name.clone(),
+                    column: c,
+                    respondent: i + 1,
+                });
             }
             if col.iter().all(|v| *v == col[0]) {
-                return Err(PlsError::Data(format!(
-                    "column {c} (construct '{}') has zero variance",
-                    b.name
-                )));
+                return Err(PlsError::ZeroVariance {
+                    construct: b.name.clone(),
+                    column: c,
+                });
             }
         }
     }
     if n.unwrap_or(0) < 3 {
-        return Err(PlsError::Data("at least 3 respondents are needed".into()));
+        return Err(PlsError::TooFewRespondents);
     }
     for &(a, b) in &model.paths {
         if a >= j || b >= j || a == b {
-            return Err(PlsError::Model(format!(
-                "path {a} → {b} is not between two constructs"
-            )));
+            return Err(PlsError::BadPath { from: a, to: b });
         }
     }
     // The structural model must be acyclic (a recursive model).
@@ -798,11 +835,8 @@ fn check(data: &[Vec<f64>], model: &Model) -> Result<(), PlsError> {
         Ok(())
     }
     for k in 0..j {
-        visit(k, model, &mut state).map_err(|c| {
-            PlsError::Model(format!(
-                "the paths form a cycle through '{}'",
-                model.blocks[c].name
-            ))
+        visit(k, model, &mut state).map_err(|c| PlsError::Cycle {
+            construct: model.blocks[c].name.clone(),
         })?;
     }
     Ok(())

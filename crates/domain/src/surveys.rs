@@ -136,47 +136,70 @@ impl Questionnaire {
 
     /// The structure is sound: unique codes, items on known elements, paths between known
     /// elements without a cycle, scales with min < max, choices with options.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), Text> {
+        let fail = |zh: String, en: String| Err(Text { zh, en });
         let mut seen = std::collections::HashSet::new();
         for e in &self.elements {
             if !seen.insert(format!("e:{}", e.code)) {
-                return Err(format!("element '{}' is defined twice", e.code));
+                let c = &e.code;
+                return fail(
+                    format!("维度 '{c}' 定义了两次"),
+                    format!("element '{c}' is defined twice"),
+                );
             }
         }
         let known = |c: &str| self.elements.iter().any(|e| e.code == c);
         for i in &self.items {
-            if i.code.trim().is_empty() {
-                return Err("an item has no code".into());
+            let c = &i.code;
+            if c.trim().is_empty() {
+                return fail("有一道题没有编号".into(), "an item has no code".into());
             }
-            if !seen.insert(format!("i:{}", i.code)) {
-                return Err(format!("item '{}' is defined twice", i.code));
+            if !seen.insert(format!("i:{c}")) {
+                return fail(
+                    format!("题目 '{c}' 定义了两次"),
+                    format!("item '{c}' is defined twice"),
+                );
             }
             if !i.element.is_empty() && !known(&i.element) {
-                return Err(format!(
-                    "item '{}' names the unknown element '{}'",
-                    i.code, i.element
-                ));
+                let e = &i.element;
+                return fail(
+                    format!("题目 '{c}' 指向不存在的维度 '{e}'"),
+                    format!("item '{c}' names the unknown element '{e}'"),
+                );
             }
             match &i.kind {
                 ItemKind::Scale { min, max } | ItemKind::Gap { min, max } if min >= max => {
-                    return Err(format!("item '{}': the scale {min}–{max} is empty", i.code))
+                    return fail(
+                        format!("题目 '{c}'：量表 {min}–{max} 为空"),
+                        format!("item '{c}': the scale {min}–{max} is empty"),
+                    )
                 }
                 ItemKind::Single { options } | ItemKind::Multiple { options }
                     if options.is_empty() =>
                 {
-                    return Err(format!("item '{}' has no options", i.code))
+                    return fail(
+                        format!("题目 '{c}' 没有选项"),
+                        format!("item '{c}' has no options"),
+                    )
                 }
                 _ => {}
             }
         }
         for (a, b) in &self.paths {
             if !known(a) || !known(b) {
-                return Err(format!("the path {a} → {b} names an unknown element"));
+                return fail(
+                    format!("路径 {a} → {b} 指向不存在的维度"),
+                    format!("the path {a} → {b} names an unknown element"),
+                );
             }
         }
         for e in &self.elements {
             if self.reaches(&e.code, &e.code) {
-                return Err(format!("the paths form a cycle through '{}'", e.code));
+                let c = &e.code;
+                return fail(
+                    format!("路径经过 '{c}' 形成循环"),
+                    format!("the paths form a cycle through '{c}'"),
+                );
             }
         }
         Ok(())
@@ -661,7 +684,7 @@ mod tests {
     fn templates_are_sound_and_bilingual() {
         for t in TEMPLATES {
             let q = template(t).unwrap();
-            q.check().unwrap_or_else(|e| panic!("{t}: {e}"));
+            q.check().unwrap_or_else(|e| panic!("{t}: {}", e.en));
             for i in &q.items {
                 assert!(
                     !i.text.zh.is_empty() && !i.text.en.is_empty(),
@@ -722,12 +745,13 @@ mod tests {
     fn broken_structures_are_refused() {
         let mut q = template("ecsi").unwrap();
         q.paths.push(("CUSL".into(), "IMAG".into()));
-        assert!(q.check().unwrap_err().contains("cycle"));
+        let e = q.check().unwrap_err();
+        assert!(e.en.contains("cycle") && e.zh.contains("循环"), "{e:?}");
         let mut q = template("ecsi").unwrap();
         q.items[0].element = "NOPE".into();
-        assert!(q.check().unwrap_err().contains("unknown element"));
+        assert!(q.check().unwrap_err().en.contains("unknown element"));
         let mut q = template("csat").unwrap();
         q.items[0].kind = ItemKind::Scale { min: 5, max: 5 };
-        assert!(q.check().unwrap_err().contains("empty"));
+        assert!(q.check().unwrap_err().zh.contains("为空"));
     }
 }

@@ -442,7 +442,7 @@ fn pls(a: PlsArgs) -> Result<()> {
         ..Options::default()
     };
     let fit = pls::fit(&answers.data, &answers.model, &opts)
-        .map_err(|e| app_err(survey::pls_error(&e, lang)))?;
+        .map_err(|e| app_err(survey::pls_error(&e, lang, &answers.items)))?;
     let boot = (a.bootstrap > 0).then(|| {
         let pb = bar(1, false);
         pb.set_message(say("bootstrap", "自助抽样"));

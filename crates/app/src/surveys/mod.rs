@@ -165,7 +165,7 @@ impl App {
             }
         };
         if let Some(Err(e)) = q.as_ref().map(Questionnaire::check) {
-            fields.push(FieldError::new("questionnaire", e));
+            fields.push(FieldError::new("questionnaire", e.get(lang)));
         }
         let (Some(q), true) = (q, fields.is_empty()) else {
             return Err(AppError::invalid(lang, fields));
@@ -241,7 +241,7 @@ impl App {
             ));
         }
         q.check()
-            .map_err(|e| AppError::field(lang, "questionnaire", e))?;
+            .map_err(|e| AppError::field(lang, "questionnaire", e.get(lang)))?;
         let value = serde_json::to_value(&q).map_err(AppError::internal)?;
         Ok(self
             .store

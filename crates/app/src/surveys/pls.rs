@@ -399,18 +399,63 @@ fn read_plain(path: &Path, headers: &[String], positions: &[usize], take: &mut T
     Some(())
 }
 
-/// The fit as an analysis error in the user's language.
-pub fn pls_error(e: &pls::PlsError, lang: Lang) -> AppError {
-    let reason = match lang {
-        Lang::En => e.to_string(),
-        Lang::ZhCn => match e {
-            pls::PlsError::Model(m) => format!("模型无效：{m}"),
-            pls::PlsError::Data(m) => format!("数据无效：{m}"),
-            pls::PlsError::NotConverged { iterations } => {
-                format!("权重在 {iterations} 次迭代后仍未收敛")
-            }
-        },
+/// Why the fit failed, in the user's language, naming columns by their items.
+pub fn pls_reason(e: &pls::PlsError, lang: Lang, items: &[String]) -> String {
+    use pls::PlsError::*;
+    let item = |c: &usize| {
+        items
+            .get(*c)
+            .cloned()
+            .unwrap_or_else(|| format!("#{}", c + 1))
     };
+    let (zh, en) = match e {
+        NoConstruct => ("模型没有任何潜变量".to_string(), e.to_string()),
+        NoIndicator { construct: k } => (
+            format!("潜变量 '{k}' 没有测量题项"),
+            format!("construct '{k}' has no indicator"),
+        ),
+        SingleFormative { construct: k } => (
+            format!("潜变量 '{k}' 为形成型（模式 B）但只有一个题项；形成型至少需要两个（只有一个时请用模式 A，得分相同）"),
+            e.to_string(),
+        ),
+        MissingColumn { construct: k, column } => (
+            format!("潜变量 '{k}' 引用的第 {} 列在数据中不存在", column + 1),
+            format!("construct '{k}' names column {}, which the data lacks", column + 1),
+        ),
+        ColumnLength { column } => (
+            format!("题项 {} 的答案数与其他题项不同", item(column)),
+            format!("item {} has a different number of answers", item(column)),
+        ),
+        NotANumber { construct: k, column, respondent } => (
+            format!("题项 {}（潜变量 '{k}'），第 {respondent} 位受访者：不是数字", item(column)),
+            format!("item {} (construct '{k}'), respondent {respondent}: not a number", item(column)),
+        ),
+        ZeroVariance { construct: k, column } => (
+            format!("题项 {}（潜变量 '{k}'）所有答案都相同（方差为零），无法估计", item(column)),
+            format!("item {} (construct '{k}') has zero variance: every answer is the same", item(column)),
+        ),
+        TooFewRespondents => ("至少需要 3 位完整作答的受访者".into(), "at least 3 respondents with every item answered are needed".into()),
+        BadPath { .. } => ("有一条路径不在两个潜变量之间".into(), e.to_string()),
+        Cycle { construct: k } => (format!("路径经过 '{k}' 形成循环"), e.to_string()),
+        CollinearBlock { construct: k } => (
+            format!("形成型潜变量 '{k}' 的题项共线（模式 B 需要彼此独立）"),
+            e.to_string(),
+        ),
+        CollinearPredictors { construct: k } => (
+            format!("解释 '{k}' 的潜变量彼此共线"),
+            e.to_string(),
+        ),
+        NotConverged { iterations } => (format!("权重在 {iterations} 次迭代后仍未收敛"), e.to_string()),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::ZhCn => zh,
+    }
+}
+
+/// The fit as an analysis error in the user's language.
+pub fn pls_error(e: &pls::PlsError, lang: Lang, items: &[String]) -> AppError {
+    let reason = pls_reason(e, lang, items);
     AppError::new(ErrorCode::AnalysisFailed, lang)
         .with_message(format!(
             "{} {reason}",
@@ -606,6 +651,67 @@ mod tests {
         ] {
             assert!(plain.contains(part), "{part} in {plain}");
         }
+    }
+
+    #[test]
+    fn fit_errors_name_the_item_in_both_languages() {
+        use pls::PlsError::*;
+        let items = vec!["IMAG1".to_string(), "CUSL2".to_string()];
+        let k = || "Loyalty".to_string();
+        let all = [
+            NoConstruct,
+            NoIndicator { construct: k() },
+            SingleFormative { construct: k() },
+            MissingColumn {
+                construct: k(),
+                column: 5,
+            },
+            ColumnLength { column: 1 },
+            NotANumber {
+                construct: k(),
+                column: 1,
+                respondent: 7,
+            },
+            ZeroVariance {
+                construct: k(),
+                column: 1,
+            },
+            TooFewRespondents,
+            BadPath { from: 0, to: 0 },
+            Cycle { construct: k() },
+            CollinearBlock { construct: k() },
+            CollinearPredictors { construct: k() },
+            NotConverged { iterations: 300 },
+        ];
+        for e in &all {
+            let (zh, en) = (
+                pls_reason(e, Lang::ZhCn, &items),
+                pls_reason(e, Lang::En, &items),
+            );
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{zh}"
+            );
+            assert!(
+                en.is_ascii() || en.contains('→') || en.contains('’'),
+                "{en}"
+            );
+        }
+        let e = ZeroVariance {
+            construct: k(),
+            column: 1,
+        };
+        assert!(pls_reason(&e, Lang::ZhCn, &items).contains("CUSL2"));
+        assert!(pls_reason(&e, Lang::En, &items).contains("item CUSL2 (construct 'Loyalty')"));
+        let e = NotANumber {
+            construct: k(),
+            column: 0,
+            respondent: 7,
+        };
+        assert!(
+            pls_reason(&e, Lang::En, &items).contains("IMAG1")
+                && pls_reason(&e, Lang::ZhCn, &items).contains("第 7 位")
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use analytics::measures::{self, Estimate};
 use analytics::pls::{self, Block, Mode, Model, Options};
 use domain::access::Permission;
 use domain::surveys::{AnswerValue, ItemKind, Questionnaire, Text};
+use domain::Lang;
 use serde::Serialize;
 use storage::surveys::{Response, Wave};
 
@@ -160,6 +161,8 @@ pub struct ModelData {
     pub left_out_missing: usize,
     /// The answer scale (min, max).
     pub scale: (f64, f64),
+    /// Item codes in column order.
+    pub items: Vec<String>,
 }
 
 /// The model's columns and blocks from the questionnaire's elements.
@@ -206,19 +209,25 @@ pub fn model_data(q: &Questionnaire, responses: &[Response]) -> Option<ModelData
         model: Model { blocks, paths },
         left_out_missing: left_out,
         scale: scale?,
+        items: codes,
     })
 }
 
-fn fit_model(q: &Questionnaire, responses: &[Response]) -> Option<Result<ModelResults, String>> {
+fn fit_model(
+    q: &Questionnaire,
+    responses: &[Response],
+    lang: Lang,
+) -> Option<Result<ModelResults, String>> {
     let ModelData {
         data,
         model,
         left_out_missing: left_out,
         scale: (lo, hi),
+        items,
     } = model_data(q, responses)?;
     let fit = match pls::fit(&data, &model, &Options::default()) {
         Ok(f) => f,
-        Err(e) => return Some(Err(e.to_string())),
+        Err(e) => return Some(Err(super::pls::pls_reason(&e, lang, &items))),
     };
     let index = fit.index(&data, &model, lo, hi);
     let total = fit.total_effects();
@@ -483,7 +492,7 @@ impl App {
                 }
             }
         }
-        let (model, model_error) = match fit_model(&q, &responses) {
+        let (model, model_error) = match fit_model(&q, &responses, lang) {
             None => (None, None),
             Some(Ok(m)) => (Some(m), None),
             Some(Err(e)) => (None, Some(e)),
