@@ -37,6 +37,13 @@ impl Lang {
             .next()
             .unwrap_or(Lang::En)
     }
+    /// The text in this language, from both.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::En => en,
+            Lang::ZhCn => zh,
+        }
+    }
     pub fn other(self) -> Lang {
         match self {
             Lang::En => Lang::ZhCn,
@@ -264,6 +271,8 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("survey.behaviour", "Satisfaction and later purchases", "满意度与之后的购买"),
     ("survey.behaviour_def", "Respondents who are customers: their satisfaction (0–100) against purchases from their answer on.", "作为客户的受访者：其满意度（0–100）与答卷之后的购买行为。"),
     ("survey.by_segment", "By customer segment", "按客户细分"),
+    ("survey.by_period", "By month of answer", "按作答月份"),
+    ("survey.month", "Month", "月份"),
     ("survey.change", "Change", "变化"),
     ("survey.ci", "95 % interval", "95% 置信区间"),
     ("survey.close", "Close wave", "结束本批"),

@@ -138,8 +138,12 @@ async fn export(
     ApiActor(a): ApiActor,
     Query(q): Query<ExportQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let d = app.export_customer_values(&a, &q.format).await?;
-    Ok((
+    Ok(file(app.export_customer_values(&a, &q.format).await?))
+}
+
+/// A download as an attachment.
+pub(crate) fn file(d: app::churn::results::Download) -> impl IntoResponse {
+    (
         [
             (header::CONTENT_TYPE, d.content_type.to_string()),
             (
@@ -148,7 +152,7 @@ async fn export(
             ),
         ],
         d.bytes,
-    ))
+    )
 }
 
 async fn customer_value(

@@ -130,6 +130,9 @@ pub fn spec() -> Value {
             "/api/v1/surveys/waves/{id}/links": {
                 "get": op("A wave's invitations with their personal link paths (/s/{token})", json!([id_param()]), None, ("200", "{items, total}"))
             },
+            "/api/v1/surveys/waves/{id}/export": {
+                "get": op("One table of a wave's results as a file", json!([id_param(), q("table", "measures, elements, paths, segments, periods, gaps, behaviour, distributions or comments"), q("format", "csv (UTF-8), csv-gb18030 or xlsx")]), None, ("200", "the file"))
+            },
             "/api/v1/surveys/waves/{id}/close": {
                 "post": op("Close a wave: its links stop accepting answers", json!([id_param()]), None, ("204", "closed"))
             },

@@ -4,7 +4,7 @@
 //! `/api/v1/public/surveys/{token}` for a form of one's own (the link is the credential: it
 //! reads and writes only its own answers).
 
-use crate::error::{Json, Path};
+use crate::error::{Json, Path, Query};
 use crate::{ApiActor, ApiError};
 use app::surveys::{SurveyInput, WaveInput};
 use app::App;
@@ -29,6 +29,7 @@ pub fn routes() -> Router<App> {
         .route("/surveys/{id}/waves", post(create_wave))
         .route("/surveys/waves/{id}", get(results))
         .route("/surveys/waves/{id}/links", get(links))
+        .route("/surveys/waves/{id}/export", get(export))
         .route("/surveys/waves/{id}/close", post(close))
         .route("/surveys/waves/{id}/plans", post(create_plan))
         .route("/surveys/plans/{id}", axum::routing::patch(plan_status))
@@ -108,6 +109,23 @@ async fn links(
     let items = app.wave_links(&a, id).await?;
     let total = items.len();
     Ok(Json(json!({ "items": items, "total": total })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ExportQuery {
+    table: String,
+    format: String,
+}
+
+async fn export(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    Query(q): Query<ExportQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let d = app.export_wave_results(&a, id, &q.table, &q.format).await?;
+    Ok(crate::churn::file(d))
 }
 
 async fn close(

@@ -6,7 +6,7 @@
 //! open answers) with exports; and the public, mobile-first form behind a personal link.
 
 use crate::{actor, error_page, page, Layout, WebCtx};
-use app::surveys::results::WaveResults;
+use app::surveys::results::{GroupMeasures, WaveResults};
 use app::surveys::{SurveyDetail, SurveyInput, WaveInput};
 use app::{App, AppError};
 use askama::Template;
@@ -326,7 +326,7 @@ struct ItemForm {
 }
 
 /// The item a builder form describes, or what is wrong with it.
-fn item_of(f: &ItemForm) -> Result<Item, String> {
+fn item_of(f: &ItemForm, lang: Lang) -> Result<Item, String> {
     let text = |zh: &str, en: &str| domain::surveys::Text::new(zh.trim(), en.trim());
     let options: Vec<domain::surveys::Text> = f
         .options
@@ -348,14 +348,29 @@ fn item_of(f: &ItemForm) -> Result<Item, String> {
         "multiple" => (ItemKind::Multiple { options }, ""),
         "share" => (ItemKind::Share, ""),
         "text" => (ItemKind::Text, ""),
-        other => return Err(format!("kind: unknown item type '{other}'")),
+        other => {
+            return Err(match lang {
+                Lang::En => format!("kind: unknown item type '{other}'"),
+                Lang::ZhCn => format!("kind：未知题型 '{other}'"),
+            })
+        }
     };
     let code = f.code.trim();
     if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err("code: letters, digits and _ only".into());
+        return Err(lang
+            .pick(
+                "code：编号只能包含字母、数字和 _",
+                "code: letters, digits and _ only",
+            )
+            .into());
     }
     if f.text_zh.trim().is_empty() && f.text_en.trim().is_empty() {
-        return Err("text: the question in Chinese or English".into());
+        return Err(lang
+            .pick(
+                "text：请填写中文或英文题目",
+                "text: the question in Chinese or English",
+            )
+            .into());
     }
     let (zh, en) = match (f.text_zh.trim(), f.text_en.trim()) {
         ("", en) => (en, en),
@@ -410,7 +425,7 @@ async fn add_item(
     if let Err(e) = ctx.check_csrf(&f.csrf) {
         return error_page(&ctx, e);
     }
-    let item = item_of(&f);
+    let item = item_of(&f, ctx.actor.lang);
     edit_questionnaire(app, ctx, id, move |q| {
         q.items.push(item?);
         Ok(())
@@ -434,11 +449,15 @@ async fn delete_item(
     if let Err(e) = ctx.check_csrf(&f.csrf) {
         return error_page(&ctx, e);
     }
+    let lang = ctx.actor.lang;
     edit_questionnaire(app, ctx, id, move |q| {
         let before = q.items.len();
         q.items.retain(|i| i.code != f.code);
         if q.items.len() == before {
-            return Err(format!("code: no item '{}'", f.code));
+            return Err(match lang {
+                Lang::En => format!("code: no item '{}'", f.code),
+                Lang::ZhCn => format!("code：没有题目 '{}'", f.code),
+            });
         }
         Ok(())
     })
@@ -470,11 +489,13 @@ async fn replace_questionnaire(
             },
         },
         Err(e) => {
-            let m = format!(
-                "questionnaire: line {}, column {}: {e}",
-                e.line(),
-                e.column()
-            );
+            let (line, column) = (e.line(), e.column());
+            let m = match ctx.actor.lang {
+                Lang::En => format!("questionnaire: line {line}, column {column}: {e}"),
+                Lang::ZhCn => {
+                    format!("questionnaire：第 {line} 行第 {column} 列：JSON 无效（{e}）")
+                }
+            };
             survey_view_with(app, ctx, id, Some(m), Some(f.questionnaire)).await
         }
     }
@@ -642,8 +663,8 @@ struct WavePage {
 }
 
 impl WavePage {
-    fn segments_shown(&self) -> bool {
-        self.r.by_segment.iter().any(|g| !g.measures.is_empty())
+    fn shown(&self, groups: &[GroupMeasures]) -> bool {
+        groups.iter().any(|g| !g.measures.is_empty())
     }
     fn status(&self, s: &str) -> &'static str {
         self.l.lang.t(&format!("survey.status_{s}"))

@@ -17,6 +17,19 @@ use storage::surveys::{Response, Wave};
 
 const LEVEL: f64 = 0.95;
 
+/// The tables of a wave's results that export to CSV/xlsx.
+pub const TABLES: [&str; 9] = [
+    "measures",
+    "elements",
+    "paths",
+    "segments",
+    "periods",
+    "gaps",
+    "behaviour",
+    "distributions",
+    "comments",
+];
+
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Est {
     pub value: f64,
@@ -114,11 +127,11 @@ pub struct BehaviourLink {
     pub bands: Vec<(String, usize, f64, f64, f64)>,
 }
 
-/// The simple measures in one customer segment.
+/// The simple measures in one group of respondents: a customer segment or a calendar month.
 #[derive(Debug, Clone, Serialize)]
-pub struct SegmentMeasures {
-    /// Empty: respondents without a segment (or anonymous).
-    pub segment: String,
+pub struct GroupMeasures {
+    /// The segment (empty: respondents without one, or anonymous) or the month `YYYY-MM`.
+    pub group: String,
     pub responses: usize,
     /// (item, kind, estimate), for the items of `measures` with a kind other than `mean`.
     pub measures: Vec<(String, String, Est)>,
@@ -130,8 +143,10 @@ pub struct WaveResults {
     pub wave: Wave,
     pub responses: usize,
     pub measures: Vec<Measure>,
-    /// CSAT, NPS and CES by customer segment.
-    pub by_segment: Vec<SegmentMeasures>,
+    /// CSAT, NPS and CES by customer segment (when there are two or more).
+    pub by_segment: Vec<GroupMeasures>,
+    /// CSAT, NPS and CES by calendar month of the answer (when it spans two or more).
+    pub by_period: Vec<GroupMeasures>,
     pub gaps: Vec<GapResult>,
     pub distributions: Vec<Distribution>,
     /// (item, answer), newest first, at most 200.
@@ -305,17 +320,23 @@ fn headline(kind: &ItemKind, measure: &str, nums: &[f64]) -> Option<(&'static st
     }
 }
 
-fn by_segment(q: &Questionnaire, responses: &[Response]) -> Vec<SegmentMeasures> {
-    let mut segments: Vec<&str> = responses.iter().map(|r| r.segment.as_str()).collect();
-    segments.sort_unstable();
-    segments.dedup();
-    if segments.len() < 2 {
+/// The headline measures per group of respondents, groups in order; none unless there are two
+/// groups or more.
+fn grouped(
+    q: &Questionnaire,
+    responses: &[Response],
+    key: impl Fn(&Response) -> String,
+) -> Vec<GroupMeasures> {
+    let mut groups: std::collections::BTreeMap<String, Vec<&Response>> = Default::default();
+    for r in responses {
+        groups.entry(key(r)).or_default().push(r);
+    }
+    if groups.len() < 2 {
         return Vec::new();
     }
-    segments
+    groups
         .into_iter()
-        .map(|seg| {
-            let mine: Vec<&Response> = responses.iter().filter(|r| r.segment == seg).collect();
+        .map(|(group, mine)| {
             let measures = q
                 .items
                 .iter()
@@ -325,13 +346,22 @@ fn by_segment(q: &Questionnaire, responses: &[Response]) -> Vec<SegmentMeasures>
                     Some((i.code.clone(), kind.to_string(), e.into()))
                 })
                 .collect();
-            SegmentMeasures {
-                segment: seg.to_string(),
+            GroupMeasures {
+                group,
                 responses: mine.len(),
                 measures,
             }
         })
         .collect()
+}
+
+/// The month of an answer, `YYYY-MM` (from its submission time).
+fn month(r: &Response) -> String {
+    r.submitted_at
+        .as_deref()
+        .and_then(|t| t.get(..7))
+        .unwrap_or("")
+        .to_string()
 }
 
 fn correlation(a: &[f64], b: &[f64]) -> f64 {
@@ -498,9 +528,9 @@ impl App {
             Some(Err(e)) => (None, Some(e)),
         };
         let behaviour = self.behaviour(&q, wave_id, &responses).await?;
-        let by_segment = by_segment(&q, &responses);
         Ok(WaveResults {
-            by_segment,
+            by_segment: grouped(&q, &responses, |r| r.segment.clone()),
+            by_period: grouped(&q, &responses, month),
             survey_id: wave.survey_id,
             wave,
             responses: responses.len(),
@@ -514,7 +544,7 @@ impl App {
         })
     }
 
-    /// One table of a wave's results as a file: `measures`, `elements` or `paths`.
+    /// One table of a wave's results as a file, one of [`TABLES`].
     pub async fn export_wave_results(
         &self,
         actor: &Actor,
@@ -588,11 +618,121 @@ impl App {
                     .map(|p| vec![p.from.clone(), p.to.clone(), f(p.coefficient)])
                     .collect(),
             ),
+            "segments" | "periods" => (
+                &[
+                    "group",
+                    "responses",
+                    "item",
+                    "measure",
+                    "value",
+                    "lower",
+                    "upper",
+                    "n",
+                ],
+                if table == "segments" {
+                    &r.by_segment
+                } else {
+                    &r.by_period
+                }
+                .iter()
+                .flat_map(|g| {
+                    g.measures.iter().map(|(item, kind, e)| {
+                        vec![
+                            g.group.clone(),
+                            g.responses.to_string(),
+                            item.clone(),
+                            kind.clone(),
+                            f(e.value),
+                            f(e.lower),
+                            f(e.upper),
+                            e.n.to_string(),
+                        ]
+                    })
+                })
+                .collect(),
+            ),
+            "gaps" => (
+                &[
+                    "item",
+                    "text",
+                    "expected",
+                    "perceived",
+                    "ratio",
+                    "ratio_lower",
+                    "ratio_upper",
+                    "difference",
+                    "difference_lower",
+                    "difference_upper",
+                    "n",
+                ],
+                r.gaps
+                    .iter()
+                    .map(|g| {
+                        vec![
+                            g.item.clone(),
+                            g.text.get(lang).to_string(),
+                            f(g.expected),
+                            f(g.perceived),
+                            f(g.ratio.value),
+                            f(g.ratio.lower),
+                            f(g.ratio.upper),
+                            f(g.difference.value),
+                            f(g.difference.lower),
+                            f(g.difference.upper),
+                            g.ratio.n.to_string(),
+                        ]
+                    })
+                    .collect(),
+            ),
+            "behaviour" => (
+                &[
+                    "band",
+                    "respondents",
+                    "satisfaction",
+                    "mean_purchases",
+                    "mean_spend",
+                ],
+                r.behaviour
+                    .iter()
+                    .flat_map(|b| &b.bands)
+                    .map(|(band, n, s, p, m)| {
+                        vec![band.clone(), n.to_string(), f(*s), f(*p), f(*m)]
+                    })
+                    .collect(),
+            ),
+            "distributions" => (
+                &["item", "text", "answer", "count"],
+                r.distributions
+                    .iter()
+                    .flat_map(|d| {
+                        d.labels.iter().zip(&d.counts).map(|(label, c)| {
+                            vec![
+                                d.item.clone(),
+                                d.text.get(lang).to_string(),
+                                label.clone(),
+                                c.to_string(),
+                            ]
+                        })
+                    })
+                    .collect(),
+            ),
+            "comments" => (
+                &["item", "answer"],
+                r.comments
+                    .iter()
+                    .map(|(i, t)| vec![i.clone(), t.clone()])
+                    .collect(),
+            ),
             other => {
                 return Err(AppError::field(
                     lang,
                     "table",
-                    format!("unknown table '{other}' (measures, elements or paths)"),
+                    match lang {
+                        Lang::En => {
+                            format!("unknown table '{other}' (one of {})", TABLES.join(", "))
+                        }
+                        Lang::ZhCn => format!("没有表 '{other}'（可选：{}）", TABLES.join("、")),
+                    },
                 ))
             }
         };
@@ -602,7 +742,17 @@ impl App {
             .filter(|h| {
                 !matches!(
                     *h,
-                    "item" | "text" | "measure" | "element" | "name" | "quadrant" | "from" | "to"
+                    "item"
+                        | "text"
+                        | "measure"
+                        | "element"
+                        | "name"
+                        | "quadrant"
+                        | "from"
+                        | "to"
+                        | "group"
+                        | "band"
+                        | "answer"
                 )
             })
             .collect();
@@ -667,5 +817,58 @@ impl App {
             correlation_spend: correlation(&sat, &spend),
             bands,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn response(id: i64, csat: f64, at: &str, segment: &str) -> Response {
+        Response {
+            id,
+            wave_id: 1,
+            customer_id: Some(id),
+            answers: json!({ "CSAT": csat }),
+            lang: "en".into(),
+            submitted_at: Some(at.into()),
+            segment: segment.into(),
+        }
+    }
+
+    /// CSAT by month and by segment, hand-counted: January has 2 of 3 at 4–5, February 1 of 2.
+    #[test]
+    fn measures_by_month_and_segment() {
+        let q = domain::surveys::template("csat").unwrap();
+        let rs = vec![
+            response(1, 5.0, "2026-01-03T10:00:00Z", "vip"),
+            response(2, 4.0, "2026-01-20T10:00:00Z", ""),
+            response(3, 2.0, "2026-01-31T23:59:59Z", "vip"),
+            response(4, 3.0, "2026-02-01T00:00:00Z", ""),
+            response(5, 5.0, "2026-02-14T08:00:00Z", "vip"),
+        ];
+        let months = grouped(&q, &rs, month);
+        let got: Vec<(&str, usize, f64, usize)> = months
+            .iter()
+            .map(|g| {
+                let (item, kind, e) = &g.measures[0];
+                assert_eq!((item.as_str(), kind.as_str()), ("CSAT", "csat"));
+                (g.group.as_str(), g.responses, (e.value * 1e6).round(), e.n)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [("2026-01", 3, 66_666_667.0, 3), ("2026-02", 2, 50e6, 2)],
+            "{months:?}"
+        );
+        let segments = grouped(&q, &rs, |r| r.segment.clone());
+        let got: Vec<(&str, f64)> = segments
+            .iter()
+            .map(|g| (g.group.as_str(), (g.measures[0].2.value * 1e6).round()))
+            .collect();
+        assert_eq!(got, [("", 50e6), ("vip", 66_666_667.0)]);
+        // One group only: nothing to compare, no table.
+        assert!(grouped(&q, &rs[..3], month).is_empty());
     }
 }

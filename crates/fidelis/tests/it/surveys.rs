@@ -355,7 +355,7 @@ async fn survey_links_and_answers(t: &TestApp) {
     );
     let seg = r["by_segment"].as_array().unwrap();
     let value = |name: &str| {
-        seg.iter().find(|g| g["segment"] == name).unwrap()["measures"][0][2]["value"].as_f64()
+        seg.iter().find(|g| g["group"] == name).unwrap()["measures"][0][2]["value"].as_f64()
     };
     assert_eq!(
         (value("gold"), value("silver")),
@@ -660,7 +660,7 @@ async fn questionnaire_builder(t: &TestApp) {
         .text()
         .await
         .unwrap()
-        .contains("code: letters, digits and _ only"));
+        .contains("编号只能包含字母、数字和 _"));
     let r = post(
         format!("/surveys/{sid}/items"),
         vec![
@@ -672,7 +672,8 @@ async fn questionnaire_builder(t: &TestApp) {
     )
     .await
     .unwrap();
-    assert!(r.text().await.unwrap().contains("defined twice"));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("题目 &#x27;NPS&#x27; 定义了两次"), "{page}");
     let (_, d) = json(
         t.get("analyst", &format!("/api/v1/surveys/{sid}"))
             .send()
@@ -701,7 +702,7 @@ async fn questionnaire_builder(t: &TestApp) {
     .await
     .unwrap();
     let html = r.text().await.unwrap();
-    assert!(html.contains("questionnaire: line 2"), "{html}");
+    assert!(html.contains("questionnaire：第 2 行"), "{html}");
     // The API replaces it whole; a cycle is refused.
     let mut q = domain::surveys::template("acsi").unwrap();
     let (s, _) = json(
@@ -724,8 +725,8 @@ async fn questionnaire_builder(t: &TestApp) {
     .await;
     assert_eq!(s, 422);
     assert!(
-        e["error"]["message"].as_str().unwrap().contains("cycle"),
-        "{e}"
+        e["error"]["message"].as_str().unwrap().contains("形成循环"),
+        "the manager reads Chinese: {e}"
     );
     // A pre-test leaves it open; a real wave fixes it.
     assert_eq!(
@@ -908,5 +909,54 @@ async fn ecsi_results_equal_the_core(t: &TestApp) {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    // Every table of the page exports, each with its header row; an unknown one is refused.
+    for table in app::surveys::results::TABLES {
+        let r = t
+            .http
+            .get(format!(
+                "{}/surveys/waves/{wid}/export?table={table}&format=csv",
+                t.base
+            ))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{table}");
+        let body = r.text().await.unwrap();
+        assert!(body.lines().count() >= 1, "{table}: {body}");
+    }
+    let dist = t
+        .http
+        .get(format!(
+            "{}/surveys/waves/{wid}/export?table=distributions&format=csv",
+            t.base
+        ))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // 24 items on 1–10: ten answers each, with the counts adding up to the respondents.
+    let rows: Vec<&str> = dist.lines().skip(1).collect();
+    assert_eq!(rows.len(), 240, "{dist}");
+    let count: usize = rows
+        .iter()
+        .filter(|l| l.starts_with("IMAG1,"))
+        .map(|l| l.rsplit(',').next().unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(count, 120);
+    let r = t
+        .http
+        .get(format!(
+            "{}/api/v1/surveys/waves/{wid}/export?table=nope&format=csv",
+            t.base
+        ))
+        .bearer_auth(&t.tokens["analyst"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
 }
 both!(ecsi_results_equal_the_core);
