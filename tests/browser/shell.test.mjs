@@ -233,6 +233,11 @@ test('surveys: the demo wave in charts, a wave sent from the form, the public fo
   assert.ok(Number(await page.textContent('#corr-purchases')) > 0, 'satisfied customers bought more');
   assert.ok(await page.locator('#distributions .chart[data-ready="1"]').count() >= 20);
   await shot(page, 'survey-wave');
+  // Bootstrap intervals of the paths on request.
+  await page.click('#bootstrap-link');
+  await page.waitForSelector('#bootstrap-note', { timeout: 20000 });
+  assert.equal(await page.locator('#paths thead th').count(), 4, 'interval and standard error columns');
+  assert.match(await page.textContent('#paths tbody tr:first-child td:nth-of-type(2)'), /^-?\d\.\d{3} – -?\d\.\d{3}/);
 
   // A new wave from the form: 20 customers invited; its links as CSV.
   await page.goto(surveyUrl);

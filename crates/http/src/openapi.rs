@@ -125,13 +125,13 @@ pub fn spec() -> Value {
                 "post": op("Send a wave: draw the sample (segment, size, leaving out customers invited in the last exclude_days) and make one personal link each", json!([id_param()]), Some("NewWave"), ("201", "the wave"))
             },
             "/api/v1/surveys/waves/{id}": {
-                "get": op("A wave's results: CSAT/NPS/CES/means with 95 % intervals, c = b/a, distributions, open answers, the PLS model (CSI, element indices, paths, importance–performance quadrants), satisfaction against later purchases", json!([id_param()]), None, ("200", "the results"))
+                "get": op("A wave's results: CSAT/NPS/CES/means with 95 % intervals, c = b/a, distributions, open answers, the PLS model (CSI, element indices, paths, importance–performance quadrants), satisfaction against later purchases; with bootstrap=N (up to 5000, seeded with the wave id) the paths' 95 % percentile intervals and standard errors", json!([id_param(), q("bootstrap", "resamples for the paths' intervals, default 0")]), None, ("200", "the results"))
             },
             "/api/v1/surveys/waves/{id}/links": {
                 "get": op("A wave's invitations with their personal link paths (/s/{token})", json!([id_param()]), None, ("200", "{items, total}"))
             },
             "/api/v1/surveys/waves/{id}/export": {
-                "get": op("One table of a wave's results as a file", json!([id_param(), q("table", "measures, elements, paths, segments, periods, gaps, behaviour, distributions or comments"), q("format", "csv (UTF-8), csv-gb18030 or xlsx")]), None, ("200", "the file"))
+                "get": op("One table of a wave's results as a file", json!([id_param(), q("table", "measures, elements, paths, segments, periods, gaps, behaviour, distributions or comments"), q("format", "csv (UTF-8), csv-gb18030 or xlsx"), q("bootstrap", "resamples for the paths' intervals (table paths)")]), None, ("200", "the file"))
             },
             "/api/v1/surveys/waves/{id}/close": {
                 "post": op("Close a wave: its links stop accepting answers", json!([id_param()]), None, ("204", "closed"))

@@ -97,8 +97,11 @@ async fn results(
     State(app): State<App>,
     ApiActor(a): ApiActor,
     Path(id): Path<i64>,
+    Query(q): Query<ExportQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(json!(app.wave_results(&a, id).await?)))
+    Ok(Json(json!(
+        app.wave_results_with(&a, id, q.bootstrap).await?
+    )))
 }
 
 async fn links(
@@ -116,6 +119,8 @@ async fn links(
 struct ExportQuery {
     table: String,
     format: String,
+    /// Bootstrap resamples for the paths' intervals (0: none).
+    bootstrap: usize,
 }
 
 async fn export(
@@ -124,7 +129,9 @@ async fn export(
     Path(id): Path<i64>,
     Query(q): Query<ExportQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let d = app.export_wave_results(&a, id, &q.table, &q.format).await?;
+    let d = app
+        .export_wave_results(&a, id, &q.table, &q.format, q.bootstrap)
+        .await?;
     Ok(crate::churn::file(d))
 }
 

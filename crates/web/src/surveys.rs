@@ -6,7 +6,7 @@
 //! open answers) with exports; and the public, mobile-first form behind a personal link.
 
 use crate::{actor, error_page, page, Layout, WebCtx};
-use app::surveys::results::{GroupMeasures, WaveResults};
+use app::surveys::results::{GroupMeasures, PathResult, WaveResults};
 use app::surveys::{SurveyDetail, SurveyInput, WaveInput};
 use app::{App, AppError};
 use askama::Template;
@@ -584,6 +584,9 @@ struct FormatQuery {
     /// `1`: only the links not yet answered, recorded as reminded.
     #[serde(default)]
     remind: String,
+    /// Bootstrap resamples for the paths' intervals (0: none).
+    #[serde(default)]
+    bootstrap: usize,
 }
 
 fn download(d: app::churn::results::Download) -> Response {
@@ -641,7 +644,7 @@ async fn results_export(
     Query(q): Query<FormatQuery>,
 ) -> Response {
     match app
-        .export_wave_results(actor(&ctx), id, &q.table, &q.format)
+        .export_wave_results(actor(&ctx), id, &q.table, &q.format, q.bootstrap)
         .await
     {
         Ok(d) => download(d),
@@ -663,6 +666,10 @@ struct WavePage {
 }
 
 impl WavePage {
+    /// The path's bootstrap interval contains 0.
+    fn spans_zero(&self, p: &PathResult) -> bool {
+        matches!((p.lower, p.upper), (Some(a), Some(b)) if a <= 0.0 && b >= 0.0)
+    }
     fn shown(&self, groups: &[GroupMeasures]) -> bool {
         groups.iter().any(|g| !g.measures.is_empty())
     }
@@ -697,13 +704,21 @@ async fn wave_page(
     ctx: WebCtx,
     headers: HeaderMap,
     Path(id): Path<i64>,
+    Query(q): Query<FormatQuery>,
 ) -> Response {
     let base = public_base(&headers);
-    wave_view(app, ctx, id, None, &base).await
+    wave_view(app, ctx, id, None, &base, q.bootstrap).await
 }
 
-async fn wave_view(app: App, ctx: WebCtx, id: i64, error: Option<String>, base: &str) -> Response {
-    let r = match app.wave_results(actor(&ctx), id).await {
+async fn wave_view(
+    app: App,
+    ctx: WebCtx,
+    id: i64,
+    error: Option<String>,
+    base: &str,
+    bootstrap: usize,
+) -> Response {
+    let r = match app.wave_results_with(actor(&ctx), id, bootstrap).await {
         Ok(r) => r,
         Err(e) => return error_page(&ctx, e),
     };
@@ -782,7 +797,7 @@ async fn create_plan(
     {
         Ok(p) => Redirect::to(&format!("/surveys/{}", p.survey_id)).into_response(),
         Err(e) => match refused(&ctx, &e) {
-            Some(m) => wave_view(app, ctx, id, Some(m), &public_base(&headers)).await,
+            Some(m) => wave_view(app, ctx, id, Some(m), &public_base(&headers), 0).await,
             None => error_page(&ctx, e),
         },
     }

@@ -102,6 +102,10 @@ pub struct PathResult {
     pub from: String,
     pub to: String,
     pub coefficient: f64,
+    /// The bootstrap's 95 % percentile interval and standard error, when one was asked for.
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub se: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,7 +117,14 @@ pub struct ModelResults {
     pub gof: f64,
     pub elements: Vec<ElementResult>,
     pub paths: Vec<PathResult>,
+    /// Bootstrap resamples behind the paths' intervals (0: none asked for), and how many of
+    /// them could not be fitted and were left out.
+    pub bootstrap: usize,
+    pub bootstrap_failed: usize,
 }
+
+/// Most bootstrap resamples a wave's results compute on request.
+pub const BOOTSTRAP_MAX: usize = 5000;
 
 /// Satisfaction (0–100, the respondent's mean satisfaction item rescaled) against purchases
 /// after answering.
@@ -228,10 +239,13 @@ pub fn model_data(q: &Questionnaire, responses: &[Response]) -> Option<ModelData
     })
 }
 
+/// The fit, with `resamples` bootstrap resamples (seeded with `seed`) when above zero.
 fn fit_model(
     q: &Questionnaire,
     responses: &[Response],
     lang: Lang,
+    resamples: usize,
+    seed: u64,
 ) -> Option<Result<ModelResults, String>> {
     let ModelData {
         data,
@@ -240,10 +254,13 @@ fn fit_model(
         scale: (lo, hi),
         items,
     } = model_data(q, responses)?;
-    let fit = match pls::fit(&data, &model, &Options::default()) {
+    let opts = Options::default();
+    let fit = match pls::fit(&data, &model, &opts) {
         Ok(f) => f,
         Err(e) => return Some(Err(super::pls::pls_reason(&e, lang, &items))),
     };
+    let boot =
+        (resamples > 0).then(|| pls::bootstrap(&data, &model, &opts, &fit, resamples, seed, LEVEL));
     let index = fit.index(&data, &model, lo, hi);
     let total = fit.total_effects();
     let at = |c: &str| q.elements.iter().position(|e| e.code == c);
@@ -291,10 +308,16 @@ fn fit_model(
     let paths = model
         .paths
         .iter()
-        .map(|&(a, b)| PathResult {
-            from: q.elements[a].code.clone(),
-            to: q.elements[b].code.clone(),
-            coefficient: fit.path[a][b],
+        .map(|&(a, b)| {
+            let ci = boot.as_ref().and_then(|bt| bt.path[a][b]);
+            PathResult {
+                from: q.elements[a].code.clone(),
+                to: q.elements[b].code.clone(),
+                coefficient: fit.path[a][b],
+                lower: ci.map(|c| c.0),
+                upper: ci.map(|c| c.1),
+                se: boot.as_ref().map(|bt| bt.path_se[a][b]),
+            }
         })
         .collect();
     Some(Ok(ModelResults {
@@ -304,6 +327,8 @@ fn fit_model(
         gof: fit.gof(),
         elements,
         paths,
+        bootstrap: resamples,
+        bootstrap_failed: boot.map_or(0, |b| b.failed),
     }))
 }
 
@@ -399,8 +424,29 @@ fn satisfaction_of(q: &Questionnaire, r: &Response) -> Option<f64> {
 
 impl App {
     pub async fn wave_results(&self, actor: &Actor, wave_id: i64) -> Result<WaveResults, AppError> {
+        self.wave_results_with(actor, wave_id, 0).await
+    }
+
+    /// The results with `bootstrap` resamples (up to [`BOOTSTRAP_MAX`]) for the paths'
+    /// intervals, seeded with the wave's id: the same intervals every time.
+    pub async fn wave_results_with(
+        &self,
+        actor: &Actor,
+        wave_id: i64,
+        bootstrap: usize,
+    ) -> Result<WaveResults, AppError> {
         actor.require(Permission::ViewAnalytics)?;
         let lang = actor.lang;
+        if bootstrap > BOOTSTRAP_MAX {
+            return Err(AppError::field(
+                lang,
+                "bootstrap",
+                match lang {
+                    Lang::En => format!("at most {BOOTSTRAP_MAX} resamples"),
+                    Lang::ZhCn => format!("自助抽样最多 {BOOTSTRAP_MAX} 次"),
+                },
+            ));
+        }
         let wave = self
             .store
             .wave(wave_id)
@@ -522,7 +568,16 @@ impl App {
                 }
             }
         }
-        let (model, model_error) = match fit_model(&q, &responses, lang) {
+        // The bootstrap is seconds of work on big waves: off the async workers.
+        let fitted = {
+            let (q, responses) = (q.clone(), responses.clone());
+            tokio::task::spawn_blocking(move || {
+                fit_model(&q, &responses, lang, bootstrap, wave_id as u64)
+            })
+            .await
+            .map_err(AppError::internal)?
+        };
+        let (model, model_error) = match fitted {
             None => (None, None),
             Some(Ok(m)) => (Some(m), None),
             Some(Err(e)) => (None, Some(e)),
@@ -551,8 +606,9 @@ impl App {
         wave_id: i64,
         table: &str,
         format: &str,
+        bootstrap: usize,
     ) -> Result<crate::churn::results::Download, AppError> {
-        let r = self.wave_results(actor, wave_id).await?;
+        let r = self.wave_results_with(actor, wave_id, bootstrap).await?;
         let lang = actor.lang;
         let f = |v: f64| {
             if v.is_finite() {
@@ -611,11 +667,20 @@ impl App {
                     .collect(),
             ),
             "paths" => (
-                &["from", "to", "coefficient"],
+                &["from", "to", "coefficient", "lower", "upper", "se"],
                 r.model
                     .iter()
                     .flat_map(|m| &m.paths)
-                    .map(|p| vec![p.from.clone(), p.to.clone(), f(p.coefficient)])
+                    .map(|p| {
+                        vec![
+                            p.from.clone(),
+                            p.to.clone(),
+                            f(p.coefficient),
+                            o(p.lower),
+                            o(p.upper),
+                            o(p.se),
+                        ]
+                    })
                     .collect(),
             ),
             "segments" | "periods" => (

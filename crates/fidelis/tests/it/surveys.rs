@@ -823,6 +823,40 @@ async fn ecsi_results_equal_the_core(t: &TestApp) {
     }
     let index = f.index(&cols, &model, 1.0, 10.0);
     assert!((m["csi"].as_f64().unwrap() - index[4]).abs() < 1e-9);
+    // Bootstrap intervals on request: the core's, seeded with the wave id, on every call.
+    let boot = |n: &str| {
+        t.get(
+            "analyst",
+            &format!("/api/v1/surveys/waves/{wid}?bootstrap={n}"),
+        )
+        .send()
+    };
+    let (s, b1) = json(boot("200").await.unwrap()).await;
+    assert_eq!(s, 200, "{b1}");
+    assert_eq!(b1["model"]["bootstrap"], 200);
+    let core = analytics::pls::bootstrap(
+        &cols,
+        &model,
+        &Default::default(),
+        &f,
+        200,
+        wid as u64,
+        0.95,
+    );
+    for (p, &(a, b)) in b1["model"]["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&analytics::pls::ECSI_PATHS)
+    {
+        let (lo, hi) = core.path[a][b].unwrap();
+        assert!((p["lower"].as_f64().unwrap() - lo).abs() < 1e-9, "{p}");
+        assert!((p["upper"].as_f64().unwrap() - hi).abs() < 1e-9, "{p}");
+    }
+    let (_, b2) = json(boot("200").await.unwrap()).await;
+    assert_eq!(b1["model"]["paths"], b2["model"]["paths"]);
+    assert_eq!(json(boot("100000").await.unwrap()).await.0, 422);
+    assert!(m["paths"][0]["lower"].is_null(), "none unless asked for");
     let quadrants: Vec<&str> = m["elements"]
         .as_array()
         .unwrap()
