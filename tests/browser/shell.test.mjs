@@ -262,7 +262,22 @@ test('surveys: the demo wave in charts, a wave sent from the form, the public fo
   assert.ok((await form.textContent('#form-title')).includes('顾客满意度调查'));
   const width = await form.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 375, `no sideways scrolling on a phone (${width}px)`);
+  // Accessible: every group named by its question, every control labelled, saving announced.
+  const unnamed = await form.evaluate(() => {
+    const bad = [];
+    for (const g of document.querySelectorAll('[role=radiogroup]')) {
+      const ids = (g.getAttribute('aria-labelledby') || '').split(' ').filter(Boolean);
+      if (!ids.length || ids.some((id) => !(document.getElementById(id)?.textContent || '').trim())) bad.push(g.outerHTML.slice(0, 80));
+    }
+    for (const c of document.querySelectorAll('#survey-form input:not([type=hidden]), #survey-form textarea')) {
+      if (c.closest('.hp')) continue;
+      if (!c.closest('label') && !c.getAttribute('aria-label')) bad.push(c.name);
+    }
+    return bad;
+  });
+  assert.deepEqual(unnamed, [], 'unnamed controls');
   await form.click('#q-IMAG1 label:has-text("8")');
+  await form.waitForFunction(() => document.getElementById('save-status').textContent.length > 0);
   await form.click('#form-save');
   await form.waitForSelector('#form-notice');
   await form.goto(link);
@@ -270,6 +285,8 @@ test('surveys: the demo wave in charts, a wave sent from the form, the public fo
   await form.click('#form-submit');
   assert.ok(await form.isVisible('#form-problem'));
   assert.ok(await form.isVisible('#err-CUSA1'), 'the missing answer is named');
+  assert.equal(await form.evaluate(() => document.activeElement.id), 'form-problem', 'the problem takes the focus');
+  assert.ok(await form.locator('#form-problem a[href="#q-CUSA1"]').count() === 1, 'and links to the question');
   for (const q of await form.locator('fieldset.q:has(.scale)').all()) {
     await q.locator('label').nth(6).click();
   }

@@ -199,6 +199,8 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("customers.none", "No customers match.", "没有符合条件的客户。"),
     ("customers.search_placeholder", "Name, phone, e-mail or id", "姓名、电话、邮箱或编号"),
     ("customers.title", "Customers", "客户列表"),
+    ("form.autosave_failed", "Your answers could not be saved just now; they will be saved when you submit.", "暂时无法保存您的回答，提交时会一并保存。"),
+    ("form.autosaved", "Progress saved.", "进度已保存。"),
     ("form.expected", "What you expected", "您的期望"),
     ("form.expires", "This link is valid until", "此链接有效期至"),
     ("form.perceived", "What you got", "实际感受"),

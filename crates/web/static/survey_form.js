@@ -2,7 +2,12 @@
 // form with _action=save in the background (the page also works without this script: the
 // "save" button does the same with a reload).
 (function () {
+  // After a refused submission, the list of answers to check takes the focus (screen readers
+  // read it; each entry links to its question).
+  var problem = document.getElementById('form-problem');
+  if (problem) problem.focus();
   var form = document.getElementById('survey-form');
+  var status = document.getElementById('save-status');
   // Open links take no partial answers: nothing to save as one goes.
   if (!form || !window.fetch || form.dataset.open) return;
   var timer = null;
@@ -10,8 +15,12 @@
     var body = new URLSearchParams(new FormData(form));
     body.append('_action', 'save');
     fetch(location.pathname + location.search, { method: 'POST', body: body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } })
-      .then(function (r) { form.dataset.saved = r.ok ? '1' : '0'; })
-      .catch(function () { form.dataset.saved = '0'; });
+      .then(function (r) { done(r.ok); })
+      .catch(function () { done(false); });
+  }
+  function done(ok) {
+    form.dataset.saved = ok ? '1' : '0';
+    if (status) status.textContent = ok ? status.dataset.saved : status.dataset.failed;
   }
   form.addEventListener('change', function () {
     clearTimeout(timer);
