@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod churn;
+pub mod complaints;
 pub mod customers;
 pub mod demo;
 pub mod error;

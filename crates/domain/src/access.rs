@@ -28,8 +28,14 @@ pub enum Permission {
     ExportAll,
     ManageUsers,
     ViewAudit,
-    /// Work complaint and care cases (complaints issue).
+    /// Work complaint and care cases: record, take steps, assign to oneself.
     EditCases,
+    /// Read complaint cases (an agent: their own and their team's).
+    ViewCases,
+    /// Read every case, not only one's own and one's team's.
+    ViewAllCases,
+    /// Service levels, teams, assigning cases to others.
+    ManageCases,
     /// Fit models and run analyses.
     RunAnalytics,
     /// See the analyses of the whole customer base (churn, value, cohorts, survey results).
@@ -54,6 +60,9 @@ const TABLE: &[(Role, &[Permission])] = &[
             ManageUsers,
             ViewAudit,
             EditCases,
+            ViewCases,
+            ViewAllCases,
+            ManageCases,
             RunAnalytics,
             ViewAnalytics,
             ManageSurveys,
@@ -69,12 +78,18 @@ const TABLE: &[(Role, &[Permission])] = &[
             ExportAll,
             ViewAudit,
             EditCases,
+            ViewCases,
+            ViewAllCases,
+            ManageCases,
             RunAnalytics,
             ViewAnalytics,
             ManageSurveys,
         ],
     ),
-    (Role::Agent, &[ViewCustomers, EditCustomers, EditCases]),
+    (
+        Role::Agent,
+        &[ViewCustomers, EditCustomers, EditCases, ViewCases],
+    ),
     (
         Role::Analyst,
         &[
@@ -84,6 +99,8 @@ const TABLE: &[(Role, &[Permission])] = &[
             RunAnalytics,
             ViewAnalytics,
             ManageSurveys,
+            ViewCases,
+            ViewAllCases,
         ],
     ),
 ];

@@ -17,6 +17,7 @@ pub enum ErrorCode {
     RateLimited,
     NotFound,
     VersionConflict,
+    InvalidTransition,
     DuplicateExternalId,
     UnknownReference,
     ImportRejected,
@@ -100,6 +101,13 @@ const TABLE: &[Row] = &[
         409,
         "Someone else changed this record; reload it and apply your change again.",
         "该记录已被他人修改，请刷新后重新修改。",
+    ),
+    Row(
+        ErrorCode::InvalidTransition,
+        "invalid_transition",
+        409,
+        "This step cannot be taken from the case's current state.",
+        "投诉当前所处的状态不能执行此步骤。",
     ),
     Row(
         ErrorCode::DuplicateExternalId,

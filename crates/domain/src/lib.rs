@@ -6,6 +6,7 @@
 //! and `care` get their rules as their issues land.
 
 pub mod access;
+pub mod complaints;
 pub mod customers;
 pub mod errors;
 pub mod i18n;

@@ -53,6 +53,10 @@ async fn copy_all(
             .execute(&mut *to)
             .await?;
     }
+    // The complaint history refuses deletes, except inside a restore.
+    sqlx::query("INSERT INTO restore_guard (active) VALUES (1)")
+        .execute(&mut *to)
+        .await?;
     for t in TABLES.iter().rev() {
         sqlx::query(&format!("DELETE FROM {t}"))
             .execute(&mut *to)
@@ -120,6 +124,9 @@ async fn copy_all(
             .await?;
         }
     }
+    sqlx::query("DELETE FROM restore_guard")
+        .execute(&mut *to)
+        .await?;
     to.commit().await?;
     from.rollback().await?;
     Ok(total)

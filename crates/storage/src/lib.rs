@@ -11,6 +11,7 @@ pub mod backup;
 pub mod bulk;
 mod bulk_pg;
 pub mod churn;
+pub mod complaints;
 pub mod customers;
 pub mod imports;
 mod migrations;

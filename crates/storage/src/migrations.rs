@@ -241,6 +241,106 @@ CREATE TABLE action_plans (
 CREATE INDEX action_plans_survey ON action_plans(survey_id, id);
 "#,
     ),
+    (
+        7,
+        r#"
+CREATE TABLE complaint_teams (
+    id {ID},
+    name TEXT NOT NULL UNIQUE,
+    manager TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE TABLE team_members (
+    username TEXT PRIMARY KEY,
+    team_id BIGINT NOT NULL REFERENCES complaint_teams(id) ON DELETE CASCADE
+);
+CREATE TABLE complaints (
+    id {ID},
+    received_at TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    place TEXT NOT NULL DEFAULT '',
+    customer_id BIGINT REFERENCES customers(id) ON DELETE SET NULL,
+    caller TEXT NOT NULL DEFAULT '',
+    situation TEXT NOT NULL,
+    product TEXT NOT NULL DEFAULT '',
+    cause TEXT NOT NULL DEFAULT '',
+    severity TEXT NOT NULL,
+    wants TEXT NOT NULL DEFAULT '[]',
+    assignee TEXT NOT NULL DEFAULT '',
+    team_id BIGINT REFERENCES complaint_teams(id) ON DELETE SET NULL,
+    state TEXT NOT NULL,
+    handling TEXT NOT NULL DEFAULT '{}',
+    acknowledged_at TEXT,
+    resolved_at TEXT,
+    closed_at TEXT,
+    on_the_spot BIGINT NOT NULL DEFAULT 0,
+    ack_warn_at TEXT NOT NULL,
+    ack_due_at TEXT NOT NULL,
+    resolve_warn_at TEXT NOT NULL,
+    resolve_due_at TEXT NOT NULL,
+    timers_done TEXT NOT NULL DEFAULT '',
+    next_timer_at TEXT,
+    escalated_to TEXT NOT NULL DEFAULT '',
+    version BIGINT NOT NULL DEFAULT 1,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX complaints_state ON complaints(state, received_at);
+CREATE INDEX complaints_received ON complaints(received_at);
+CREATE INDEX complaints_assignee ON complaints(assignee, state);
+CREATE INDEX complaints_team ON complaints(team_id, state);
+CREATE INDEX complaints_customer ON complaints(customer_id, received_at);
+CREATE INDEX complaints_next_timer ON complaints(next_timer_at);
+CREATE INDEX complaints_resolve_due ON complaints(state, resolve_due_at);
+CREATE TABLE complaint_events (
+    id {ID},
+    complaint_id BIGINT NOT NULL REFERENCES complaints(id),
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    from_state TEXT NOT NULL DEFAULT '',
+    to_state TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    changes TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX complaint_events_case ON complaint_events(complaint_id, id);
+CREATE TABLE complaint_tasks (
+    id {ID},
+    complaint_id BIGINT NOT NULL REFERENCES complaints(id),
+    kind TEXT NOT NULL,
+    assignee TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    done_at TEXT,
+    result TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX complaint_tasks_assignee ON complaint_tasks(assignee, done_at, due_at);
+CREATE INDEX complaint_tasks_case ON complaint_tasks(complaint_id);
+CREATE TABLE restore_guard (
+    active BIGINT NOT NULL
+)
+"#,
+    ),
+];
+
+/// Step 7's append-only history: no update, and no delete except by a whole-database restore
+/// (which marks itself in `restore_guard` for the length of its transaction).
+const HISTORY_SQLITE: &[&str] = &[
+    "CREATE TRIGGER complaint_events_no_update BEFORE UPDATE ON complaint_events BEGIN \
+       SELECT RAISE(ABORT, 'complaint history is append-only'); END",
+    "CREATE TRIGGER complaint_events_no_delete BEFORE DELETE ON complaint_events \
+       WHEN NOT EXISTS (SELECT 1 FROM restore_guard) BEGIN \
+       SELECT RAISE(ABORT, 'complaint history is append-only'); END",
+];
+const HISTORY_POSTGRES: &[&str] = &[
+    "CREATE FUNCTION complaint_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ \
+     BEGIN \
+       IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM restore_guard) THEN RETURN OLD; END IF; \
+       RAISE EXCEPTION 'complaint history is append-only'; \
+     END $$",
+    "CREATE TRIGGER complaint_events_append_only BEFORE UPDATE OR DELETE ON complaint_events \
+     FOR EACH ROW EXECUTE FUNCTION complaint_events_append_only()",
 ];
 
 /// Tables in dependency order (parents first), for backup and restore.
@@ -263,6 +363,11 @@ pub const TABLES: &[&str] = &[
     "survey_invitations",
     "survey_responses",
     "action_plans",
+    "complaint_teams",
+    "team_members",
+    "complaints",
+    "complaint_events",
+    "complaint_tasks",
 ];
 
 pub(crate) fn ddl(backend: Backend, sql: &str) -> String {
@@ -356,6 +461,17 @@ pub(crate) async fn run(store: &Store) -> Result<usize> {
             (3, Backend::Postgres) => TX_UNIQUE_POSTGRES.iter().map(|s| s.to_string()).collect(),
             (4, Backend::Sqlite) => Vec::new(),
             (4, Backend::Postgres) => STEP4_POSTGRES.iter().map(|s| s.to_string()).collect(),
+            (7, backend) => {
+                let history = match backend {
+                    Backend::Sqlite => HISTORY_SQLITE,
+                    Backend::Postgres => HISTORY_POSTGRES,
+                };
+                ddl(backend, sql)
+                    .split(';')
+                    .map(str::to_string)
+                    .chain(history.iter().map(|s| s.to_string()))
+                    .collect()
+            }
             _ => ddl(store.backend, sql)
                 .split(';')
                 .map(str::to_string)

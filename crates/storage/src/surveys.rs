@@ -242,6 +242,18 @@ impl Store {
         )
     }
 
+    /// Set a setting (insert or replace).
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     pub async fn create_survey(&self, s: &NewSurvey<'_>) -> Result<Survey> {
         let now = domain::time::now_stored();
         let id: i64 = sqlx::query_scalar(

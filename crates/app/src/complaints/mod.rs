@@ -1,0 +1,947 @@
+//! Complaint management (SPEC.md §3): recording a case, the handling steps of
+//! `domain::complaints` with optimistic versions, who sees which cases (an agent their own and
+//! their team's; managers and analysts all, analysts read-only), the service-level timers
+//! (warnings and breaches fired by a sweep over the stored due times, so they survive a
+//! restart, with escalation to the team's manager), and the follow-up visit scheduled on
+//! resolution.
+
+use crate::{Actor, App, AppError};
+use chrono::{DateTime, Duration, Utc};
+use domain::access::Permission;
+use domain::complaints::{
+    self as rules, Action, BusinessHours, Cause, Channel, Handling, ServiceLevel, Severity, State,
+    Timers, Want,
+};
+use domain::time::{parse_instant, to_stored};
+use domain::{ErrorCode, FieldError, Lang};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use storage::complaints::{Complaint, Event, Filter, NewComplaint, NewTask, Step, Task, Team};
+
+/// The settings key of [`Settings`].
+const SETTINGS_KEY: &str = "complaints";
+
+/// How complaints are handled here: service levels per severity, business hours, when the
+/// follow-up visit is due, the recovery window, and the sub-causes offered per cause.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub service_levels: Vec<ServiceLevel>,
+    pub hours: BusinessHours,
+    /// Calendar days after resolution that the follow-up visit is due.
+    pub follow_up_days: i64,
+    /// Days after resolution within which a purchase counts as the complainant coming back.
+    pub recovery_days: i64,
+    pub sub_causes: Vec<(Cause, Vec<String>)>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        Settings {
+            service_levels: rules::default_service_levels(),
+            hours: BusinessHours::default(),
+            follow_up_days: 3,
+            recovery_days: 90,
+            sub_causes: vec![
+                (
+                    Cause::Product,
+                    s(&[
+                        "质量 quality",
+                        "功能 function",
+                        "价格 price",
+                        "包装 packaging",
+                    ]),
+                ),
+                (
+                    Cause::Service,
+                    s(&[
+                        "态度 attitude",
+                        "等待 waiting",
+                        "专业 competence",
+                        "送货 delivery",
+                    ]),
+                ),
+                (
+                    Cause::FalseInformation,
+                    s(&["广告 advertising", "销售承诺 sales promise"]),
+                ),
+                (
+                    Cause::CustomerOrOutside,
+                    s(&["使用不当 misuse", "物流 carrier", "第三方 third party"]),
+                ),
+                (
+                    Cause::HighExpectations,
+                    s(&[
+                        "比较竞争对手 compared with rivals",
+                        "过往体验 past experience",
+                    ]),
+                ),
+            ],
+        }
+    }
+}
+
+impl Settings {
+    pub fn level(&self, s: Severity) -> ServiceLevel {
+        self.service_levels
+            .iter()
+            .copied()
+            .find(|l| l.severity == s)
+            .unwrap_or_else(|| {
+                rules::default_service_levels()
+                    .into_iter()
+                    .find(|l| l.severity == s)
+                    .expect("every severity has a default")
+            })
+    }
+
+    fn check(&self, lang: Lang) -> Result<(), AppError> {
+        let mut errors = Vec::new();
+        if let Err(e) = self.hours.check(lang) {
+            errors.push(FieldError::new(format!("hours.{}", e.field), e.reason));
+        }
+        for l in &self.service_levels {
+            if l.acknowledge_minutes <= 0 || l.resolve_minutes < l.acknowledge_minutes {
+                errors.push(FieldError::new(
+                    format!("service_levels.{}", l.severity.code()),
+                    lang.pick(
+                        "响应时限须大于 0，解决时限不得短于响应时限",
+                        "the response time must be above 0 and the resolution time at least as long",
+                    ),
+                ));
+            }
+        }
+        for (field, v) in [
+            ("follow_up_days", self.follow_up_days),
+            ("recovery_days", self.recovery_days),
+        ] {
+            if !(1..=365).contains(&v) {
+                errors.push(FieldError::new(
+                    field,
+                    lang.pick("须在 1–365 天之间", "1–365 days"),
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::invalid(lang, errors))
+        }
+    }
+}
+
+/// A complaint as it is recorded at the counter or on the phone.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ComplaintInput {
+    /// When the customer complained (stored form or `YYYY-MM-DD HH:MM`); now if empty.
+    pub received_at: String,
+    pub channel: String,
+    pub place: String,
+    pub customer_id: Option<i64>,
+    /// Or the customer's external id.
+    pub customer: String,
+    /// Who called, when the customer is not (yet) known.
+    pub caller: String,
+    pub situation: String,
+    pub product: String,
+    pub severity: String,
+    pub wants: Vec<String>,
+    /// Empty: the recording agent (a manager's unassigned case stays unassigned).
+    pub assignee: String,
+}
+
+/// A case with its history, tasks, the steps its reader may take and its timers now.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub complaint: Complaint,
+    pub events: Vec<Event>,
+    pub tasks: Vec<Task>,
+    /// Step codes the reader may take now.
+    pub actions: Vec<&'static str>,
+    pub can_edit: bool,
+    /// `on_time`, `due_soon` or `breached` for the response and the resolution (None once
+    /// the step is taken).
+    pub ack_timer: Option<rules::Timer>,
+    pub resolve_timer: Option<rules::Timer>,
+}
+
+const STEP_CODES: [&str; 7] = [
+    "acknowledge",
+    "analyse",
+    "propose",
+    "resolve",
+    "follow_up",
+    "close",
+    "reopen",
+];
+
+fn state_of(c: &Complaint) -> State {
+    State::parse(&c.state).unwrap_or(State::Received)
+}
+
+fn handling_of(c: &Complaint) -> Handling {
+    serde_json::from_value(c.handling.clone()).unwrap_or_default()
+}
+
+fn instant(s: &str) -> DateTime<Utc> {
+    parse_instant(s).unwrap_or_else(|_| Utc::now())
+}
+
+fn timers_of<'a>(c: &'a Complaint, done: &'a str) -> Timers<'a> {
+    Timers {
+        ack_warn_at: &c.ack_warn_at,
+        ack_due_at: &c.ack_due_at,
+        resolve_warn_at: &c.resolve_warn_at,
+        resolve_due_at: &c.resolve_due_at,
+        acknowledged: c.acknowledged_at.is_some(),
+        resolved: c.resolved_at.is_some(),
+        done,
+    }
+}
+
+impl App {
+    /// The complaint settings (the defaults until a manager changes them).
+    pub async fn complaint_settings(&self) -> Result<Settings, AppError> {
+        let text = self
+            .store
+            .setting_or_init(SETTINGS_KEY, || {
+                serde_json::to_string(&Settings::default()).expect("settings serialise")
+            })
+            .await?;
+        Ok(serde_json::from_str(&text).unwrap_or_default())
+    }
+
+    pub async fn set_complaint_settings(
+        &self,
+        actor: &Actor,
+        s: Settings,
+    ) -> Result<Settings, AppError> {
+        actor.require(Permission::ManageCases)?;
+        s.check(actor.lang)?;
+        let text = serde_json::to_string(&s).map_err(AppError::internal)?;
+        self.store.set_setting(SETTINGS_KEY, &text).await?;
+        self.store
+            .audit(&actor.username, "update", "settings", SETTINGS_KEY, "")
+            .await?;
+        Ok(s)
+    }
+
+    /// Whether the actor may read this case: managers and analysts all; an agent their own,
+    /// their team's, and unassigned ones they recorded.
+    async fn can_see(&self, actor: &Actor, c: &Complaint) -> Result<bool, AppError> {
+        if actor.role.can(Permission::ViewAllCases) {
+            return Ok(true);
+        }
+        if c.assignee == actor.username || c.created_by == actor.username {
+            return Ok(true);
+        }
+        let team = self.store.team_of(&actor.username).await?;
+        Ok(team.is_some() && team == c.team_id)
+    }
+
+    async fn visible_case(&self, actor: &Actor, id: i64) -> Result<Complaint, AppError> {
+        actor.require(Permission::ViewCases)?;
+        let lang = actor.lang;
+        let not_found = || AppError::not_found(lang, &format!("complaint {id}"));
+        let c = self.store.complaint(id).await.map_err(|_| not_found())?;
+        // A case the reader may not see does not exist for them.
+        if !self.can_see(actor, &c).await? {
+            return Err(not_found());
+        }
+        Ok(c)
+    }
+
+    /// Record a complaint: checked whole (every bad field named), due times from its severity.
+    pub async fn create_complaint(
+        &self,
+        actor: &Actor,
+        input: &ComplaintInput,
+    ) -> Result<CaseView, AppError> {
+        actor.require(Permission::EditCases)?;
+        let lang = actor.lang;
+        let mut errors = Vec::new();
+        let mut field = |f: &str, r: Result<(), String>| {
+            if let Err(reason) = r {
+                errors.push(FieldError::new(f, reason));
+            }
+        };
+        let channel = Channel::parse(&input.channel);
+        field(
+            "channel",
+            channel.map(|_| ()).ok_or_else(|| {
+                unknown(lang, &input.channel, Channel::ALL.iter().map(|c| c.code()))
+            }),
+        );
+        let severity = Severity::parse(&input.severity);
+        field(
+            "severity",
+            severity.map(|_| ()).ok_or_else(|| {
+                unknown(
+                    lang,
+                    &input.severity,
+                    Severity::ALL.iter().map(|c| c.code()),
+                )
+            }),
+        );
+        let mut wants = Vec::new();
+        for w in &input.wants {
+            match Want::parse(w) {
+                Some(w) => wants.push(w.code().to_string()),
+                None => field(
+                    "wants",
+                    Err(unknown(lang, w, Want::ALL.iter().map(|c| c.code()))),
+                ),
+            }
+        }
+        field(
+            "situation",
+            rules::check_text(&input.situation, true, rules::TEXT_MAX, lang),
+        );
+        for (f, v) in [
+            ("place", &input.place),
+            ("product", &input.product),
+            ("caller", &input.caller),
+        ] {
+            field(f, rules::check_text(v, false, rules::SHORT_MAX, lang));
+        }
+        let now = Utc::now();
+        let received = if input.received_at.trim().is_empty() {
+            Ok(now)
+        } else {
+            parse_instant(input.received_at.trim())
+        };
+        match &received {
+            Ok(t) if *t > now + Duration::minutes(5) => field(
+                "received_at",
+                Err(lang.pick("不能晚于现在", "cannot be in the future").into()),
+            ),
+            Ok(_) => {}
+            Err(e) => field("received_at", Err(e.clone())),
+        }
+        // The customer, by id or external id; or a caller to link later.
+        let customer_id = match (input.customer_id, input.customer.trim()) {
+            (Some(id), _) => match self.store.customer(id).await {
+                Ok(c) => Some(c.id),
+                Err(_) => {
+                    field("customer_id", Err(no_customer(lang, &id.to_string())));
+                    None
+                }
+            },
+            (None, ext) if !ext.is_empty() => match self.store.customer_id_by_external(ext).await {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    field("customer", Err(no_customer(lang, ext)));
+                    None
+                }
+            },
+            _ => None,
+        };
+        if customer_id.is_none()
+            && input.customer_id.is_none()
+            && input.customer.trim().is_empty()
+            && input.caller.trim().is_empty()
+        {
+            field(
+                "caller",
+                Err(lang
+                    .pick(
+                        "请选择客户，或填写来电人（客户未知时）",
+                        "pick the customer, or describe the caller when the customer is not known",
+                    )
+                    .into()),
+            );
+        }
+        let assignee = if input.assignee.trim().is_empty() {
+            if actor.role == domain::access::Role::Agent {
+                actor.username.clone()
+            } else {
+                String::new()
+            }
+        } else {
+            input.assignee.trim().to_string()
+        };
+        if !assignee.is_empty() {
+            if let Err(reason) = self.check_assignee(&assignee, lang).await {
+                field("assignee", Err(reason));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::invalid(lang, errors));
+        }
+        let (channel, severity, received) = (
+            channel.expect("checked"),
+            severity.expect("checked"),
+            received.expect("checked"),
+        );
+        let settings = self.complaint_settings().await?;
+        let due =
+            rules::due_times(&settings.hours, &settings.level(severity), received).map(to_stored);
+        let team_id = if assignee.is_empty() {
+            None
+        } else {
+            self.store.team_of(&assignee).await?
+        };
+        let timers = Timers {
+            ack_warn_at: &due[0],
+            ack_due_at: &due[1],
+            resolve_warn_at: &due[2],
+            resolve_due_at: &due[3],
+            acknowledged: false,
+            resolved: false,
+            done: "",
+        };
+        let c = self
+            .store
+            .create_complaint(&NewComplaint {
+                received_at: &to_stored(received),
+                channel: channel.code(),
+                place: input.place.trim(),
+                customer_id,
+                caller: input.caller.trim(),
+                situation: input.situation.trim(),
+                product: input.product.trim(),
+                severity: severity.code(),
+                wants: &wants,
+                assignee: &assignee,
+                team_id,
+                next_timer_at: timers.next(),
+                due: due.clone(),
+                created_by: &actor.username,
+            })
+            .await?;
+        self.case_view(actor, c).await
+    }
+
+    /// The user exists, is active, and may work cases.
+    async fn check_assignee(&self, username: &str, lang: Lang) -> Result<(), String> {
+        match self.store.user_by_name(username).await {
+            Ok(u) if u.active && u.role.can(Permission::EditCases) => Ok(()),
+            Ok(_) => Err(match lang {
+                Lang::En => format!("'{username}' cannot work complaint cases"),
+                Lang::ZhCn => format!("“{username}”无权处理投诉"),
+            }),
+            Err(_) => Err(match lang {
+                Lang::En => format!("no user '{username}'"),
+                Lang::ZhCn => format!("没有用户“{username}”"),
+            }),
+        }
+    }
+
+    pub async fn complaint(&self, actor: &Actor, id: i64) -> Result<CaseView, AppError> {
+        let c = self.visible_case(actor, id).await?;
+        self.case_view(actor, c).await
+    }
+
+    async fn case_view(&self, actor: &Actor, c: Complaint) -> Result<CaseView, AppError> {
+        let events = self.store.complaint_events(c.id).await?;
+        let tasks = self.store.complaint_tasks(None, Some(c.id), false).await?;
+        let can_edit = actor.role.can(Permission::EditCases);
+        let state = state_of(&c);
+        let actions = if can_edit {
+            STEP_CODES
+                .into_iter()
+                .filter(|code| {
+                    sample_action(code).is_some_and(|a| a.allowed_from().contains(&state))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let now = Utc::now();
+        let start = instant(&c.received_at);
+        let ack_timer = c
+            .acknowledged_at
+            .is_none()
+            .then(|| rules::timer(start, instant(&c.ack_due_at), now));
+        let resolve_timer = (c.resolved_at.is_none() && state.is_open())
+            .then(|| rules::timer(start, instant(&c.resolve_due_at), now));
+        Ok(CaseView {
+            complaint: c,
+            events,
+            tasks,
+            actions,
+            can_edit,
+            ack_timer,
+            resolve_timer,
+        })
+    }
+
+    /// A page of the cases the actor may see.
+    pub async fn complaints(
+        &self,
+        actor: &Actor,
+        mut f: Filter,
+    ) -> Result<(Vec<Complaint>, i64), AppError> {
+        actor.require(Permission::ViewCases)?;
+        if !actor.role.can(Permission::ViewAllCases) {
+            let team = self.store.team_of(&actor.username).await?;
+            f.teams = Some(team.into_iter().collect());
+            f.also_assignee = Some(actor.username.clone());
+        }
+        if f.limit == 0 {
+            f.limit = 50;
+        }
+        Ok(self.store.complaints(&f).await?)
+    }
+
+    /// Take a handling step at the version the actor saw.
+    pub async fn complaint_step(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        action: &Action,
+    ) -> Result<CaseView, AppError> {
+        actor.require(Permission::EditCases)?;
+        let lang = actor.lang;
+        action.check(lang).map_err(|e| AppError::invalid(lang, e))?;
+        let c = self.visible_case(actor, id).await?;
+        if c.version != version {
+            return Err(conflict(lang, c.version));
+        }
+        let now = Utc::now();
+        let at = to_stored(now);
+        let applied = rules::apply(state_of(&c), &handling_of(&c), action, &at).map_err(|e| {
+            AppError::new(ErrorCode::InvalidTransition, lang)
+                .with_message(e.message(lang))
+                .with_details(json!({
+                    "state": e.from.code(),
+                    "action": e.action,
+                    "allowed_from": e.allowed_from.iter().map(|s| s.code()).collect::<Vec<_>>(),
+                }))
+        })?;
+        let settings = self.complaint_settings().await?;
+        let h = &applied.handling;
+        let mut done = c.timers_done.clone();
+        // A reopened case has its resolution clock started again.
+        let resolve_due = matches!(action, Action::Reopen { .. }).then(|| {
+            let sev = Severity::parse(&c.severity).unwrap_or(Severity::Medium);
+            let d = rules::due_times(&settings.hours, &settings.level(sev), now);
+            done = done
+                .split(',')
+                .filter(|k| !k.starts_with("resolve") && !k.is_empty())
+                .collect::<Vec<_>>()
+                .join(",");
+            (to_stored(d[2]), to_stored(d[3]))
+        });
+        let mut after = c.clone();
+        after.acknowledged_at = h.acknowledged_at.clone();
+        after.resolved_at = h.resolved_at.clone();
+        if let Some((w, d)) = &resolve_due {
+            after.resolve_warn_at = w.clone();
+            after.resolve_due_at = d.clone();
+        }
+        let next = if applied.state.is_open() {
+            timers_of(&after, &done).next()
+        } else {
+            None
+        };
+        // On resolution the follow-up visit is scheduled for the case's agent.
+        let task_assignee = if c.assignee.is_empty() {
+            actor.username.clone()
+        } else {
+            c.assignee.clone()
+        };
+        let task = matches!(action, Action::Resolve { .. }).then(|| NewTask {
+            kind: "follow_up",
+            assignee: &task_assignee,
+            due_at: to_stored(now + Duration::days(settings.follow_up_days)),
+        });
+        let changes = serde_json::Value::Object(
+            applied
+                .changed
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        );
+        let c = self
+            .store
+            .complaint_step(
+                id,
+                &Step {
+                    expected_version: version,
+                    actor: &actor.username,
+                    at: &at,
+                    kind: action.code(),
+                    to_state: applied.state.code(),
+                    note: action.note(),
+                    changes,
+                    handling: serde_json::to_value(h).map_err(AppError::internal)?,
+                    cause: h.cause.map_or("", |c| c.code()),
+                    acknowledged_at: h.acknowledged_at.as_deref(),
+                    resolved_at: h.resolved_at.as_deref(),
+                    closed_at: h.closed_at.as_deref(),
+                    on_the_spot: h.on_the_spot,
+                    resolve_due,
+                    timers_done: &done,
+                    next_timer_at: next,
+                    assignee: &c.assignee,
+                    team_id: c.team_id,
+                    escalated_to: &c.escalated_to,
+                    customer_id: c.customer_id,
+                    task,
+                },
+            )
+            .await
+            .map_err(|e| step_error(e, lang))?;
+        self.case_view(actor, c).await
+    }
+
+    /// Give the case to an agent (managers: anyone who works cases; an agent: themselves).
+    pub async fn assign_complaint(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        assignee: &str,
+    ) -> Result<CaseView, AppError> {
+        actor.require(Permission::EditCases)?;
+        let lang = actor.lang;
+        let assignee = assignee.trim();
+        if !actor.role.can(Permission::ManageCases) && assignee != actor.username {
+            return Err(AppError::forbidden(lang, Permission::ManageCases));
+        }
+        self.check_assignee(assignee, lang)
+            .await
+            .map_err(|r| AppError::field(lang, "assignee", r))?;
+        let c = self.visible_case(actor, id).await?;
+        let team_id = self.store.team_of(assignee).await?;
+        let changes = json!({ "assignee": assignee, "team_id": team_id });
+        let at = domain::time::now_stored();
+        self.case_edit(actor, &c, &at, version, "assign", "", changes, |s| {
+            s.assignee = assignee;
+            s.team_id = team_id;
+        })
+        .await
+    }
+
+    /// Link a case recorded for an unknown caller to the customer it turned out to be.
+    pub async fn link_complaint_customer(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        customer_id: i64,
+    ) -> Result<CaseView, AppError> {
+        actor.require(Permission::EditCases)?;
+        let lang = actor.lang;
+        let customer = self.store.customer(customer_id).await.map_err(|_| {
+            AppError::field(
+                lang,
+                "customer_id",
+                no_customer(lang, &customer_id.to_string()),
+            )
+        })?;
+        let c = self.visible_case(actor, id).await?;
+        let changes = json!({ "customer_id": customer.id });
+        let at = domain::time::now_stored();
+        self.case_edit(
+            actor,
+            &c,
+            &at,
+            version,
+            "link_customer",
+            &customer.name,
+            changes,
+            |s| s.customer_id = Some(customer.id),
+        )
+        .await
+    }
+
+    /// A change that keeps the state (assignment, linking): recorded in the history too.
+    #[allow(clippy::too_many_arguments)]
+    async fn case_edit<'a>(
+        &self,
+        actor: &'a Actor,
+        c: &'a Complaint,
+        at: &'a str,
+        version: i64,
+        kind: &'a str,
+        note: &'a str,
+        changes: serde_json::Value,
+        edit: impl FnOnce(&mut Step<'a>),
+    ) -> Result<CaseView, AppError> {
+        let lang = actor.lang;
+        if c.version != version {
+            return Err(conflict(lang, c.version));
+        }
+        let mut step = same_state_step(c, at, &actor.username, kind, note, changes);
+        step.expected_version = version;
+        edit(&mut step);
+        let c = self
+            .store
+            .complaint_step(c.id, &step)
+            .await
+            .map_err(|e| step_error(e, lang))?;
+        self.case_view(actor, c).await
+    }
+
+    /// Fire the service-level timers due at `now`: each warning and breach goes into the
+    /// case's history (by `system`); a breach escalates the case to its team's manager. The
+    /// due times are stored, so timers missed while the server was down fire at the next
+    /// sweep. Returns how many timers fired.
+    pub async fn sweep_complaint_timers(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
+        let at = to_stored(now);
+        let teams = self.store.teams().await?;
+        let mut fired = 0;
+        loop {
+            let due = self.store.complaints_with_due_timers(&at, 500).await?;
+            if due.is_empty() {
+                break;
+            }
+            let mut progressed = false;
+            for c in due {
+                let kinds = timers_of(&c, &c.timers_done).due(&at);
+                let mut done: Vec<&str> =
+                    c.timers_done.split(',').filter(|s| !s.is_empty()).collect();
+                done.extend(kinds.iter().map(|k| k.code()));
+                let done = done.join(",");
+                let breach = kinds.iter().any(|k| {
+                    matches!(
+                        k,
+                        rules::TimerKind::AckBreach | rules::TimerKind::ResolveBreach
+                    )
+                });
+                let manager = c
+                    .team_id
+                    .and_then(|t| teams.iter().find(|x| x.id == t))
+                    .map(|t| t.manager.clone())
+                    .unwrap_or_default();
+                let escalated_to = if breach && c.escalated_to.is_empty() && !manager.is_empty() {
+                    manager
+                } else {
+                    c.escalated_to.clone()
+                };
+                let kind = kinds.last().map_or("timers", |k| k.code());
+                let note = kinds
+                    .iter()
+                    .map(|k| format!("{} / {}", k.label(Lang::ZhCn), k.label(Lang::En)))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let changes = json!({
+                    "timers": kinds.iter().map(|k| k.code()).collect::<Vec<_>>(),
+                    "escalated_to": escalated_to,
+                });
+                let next = timers_of(&c, &done).next();
+                let mut step = same_state_step(&c, &at, "system", kind, &note, changes);
+                step.timers_done = &done;
+                step.next_timer_at = next;
+                step.escalated_to = &escalated_to;
+                match self.store.complaint_step(c.id, &step).await {
+                    Ok(_) => {
+                        fired += kinds.len();
+                        progressed = true;
+                    }
+                    // An agent moved the case meanwhile: the next sweep sees the new version.
+                    Err(storage::StoreError::VersionConflict { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+        Ok(fired)
+    }
+
+    /// Sweep the timers every `every` for as long as the server runs.
+    pub fn start_complaint_timers(&self, every: std::time::Duration) {
+        let app = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(e) = app.sweep_complaint_timers(Utc::now()).await {
+                    tracing::warn!("complaint timers: {e}");
+                }
+            }
+        });
+    }
+
+    /// Open follow-up tasks: the actor's own (an agent) or everyone's (managers).
+    pub async fn complaint_tasks(&self, actor: &Actor, mine: bool) -> Result<Vec<Task>, AppError> {
+        actor.require(Permission::ViewCases)?;
+        let only =
+            (mine || !actor.role.can(Permission::ViewAllCases)).then_some(actor.username.as_str());
+        Ok(self.store.complaint_tasks(only, None, true).await?)
+    }
+
+    /// Record the follow-up visit's result on the task (the case's follow-up step is separate).
+    pub async fn finish_complaint_task(
+        &self,
+        actor: &Actor,
+        task_id: i64,
+        result: &str,
+    ) -> Result<Task, AppError> {
+        actor.require(Permission::EditCases)?;
+        let lang = actor.lang;
+        rules::check_text(result, true, rules::TEXT_MAX, lang)
+            .map_err(|r| AppError::field(lang, "result", r))?;
+        let t = self
+            .store
+            .complaint_task(task_id)
+            .await
+            .map_err(|_| AppError::not_found(lang, &format!("task {task_id}")))?;
+        self.visible_case(actor, t.complaint_id).await?;
+        if !self
+            .store
+            .finish_complaint_task(task_id, result.trim(), &domain::time::now_stored())
+            .await?
+        {
+            return Err(AppError::field(
+                lang,
+                "task",
+                lang.pick("该任务已完成", "the task is done already"),
+            ));
+        }
+        Ok(self.store.complaint_task(task_id).await?)
+    }
+
+    pub async fn complaint_teams(&self, actor: &Actor) -> Result<Vec<Team>, AppError> {
+        actor.require(Permission::ViewCases)?;
+        Ok(self.store.teams().await?)
+    }
+
+    pub async fn create_complaint_team(
+        &self,
+        actor: &Actor,
+        name: &str,
+        manager: &str,
+        members: &[String],
+    ) -> Result<Team, AppError> {
+        actor.require(Permission::ManageCases)?;
+        let lang = actor.lang;
+        let mut errors = Vec::new();
+        if let Err(r) = rules::check_text(name, true, rules::SHORT_MAX, lang) {
+            errors.push(FieldError::new("name", r));
+        }
+        if !manager.trim().is_empty() {
+            match self.store.user_by_name(manager.trim()).await {
+                Ok(u) if u.role.can(Permission::ManageCases) => {}
+                _ => errors.push(FieldError::new(
+                    "manager",
+                    match lang {
+                        Lang::En => format!("'{manager}' is not a manager"),
+                        Lang::ZhCn => format!("“{manager}”不是经理"),
+                    },
+                )),
+            }
+        }
+        for m in members {
+            if let Err(r) = self.check_assignee(m, lang).await {
+                errors.push(FieldError::new("members", r));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::invalid(lang, errors));
+        }
+        let t = self
+            .store
+            .create_team(name.trim(), manager.trim(), &actor.username)
+            .await?;
+        for m in members {
+            self.store.set_team_member(t.id, m, &actor.username).await?;
+        }
+        Ok(self.store.team(t.id).await?)
+    }
+}
+
+/// An action of that code with empty fields, to ask where it may be taken from.
+fn sample_action(code: &str) -> Option<Action> {
+    let a = match code {
+        "acknowledge" => Action::Acknowledge {
+            note: String::new(),
+        },
+        "analyse" => Action::Analyse {
+            cause: Cause::Service,
+            sub_cause: String::new(),
+            justified: true,
+            note: String::new(),
+        },
+        "propose" => Action::Propose {
+            solution: String::new(),
+            compensation_offered: 0,
+            note: String::new(),
+        },
+        "resolve" => Action::Resolve {
+            accepted: true,
+            compensation_given: 0,
+            on_the_spot: false,
+            note: String::new(),
+        },
+        "follow_up" => Action::FollowUp {
+            result: String::new(),
+            satisfied: None,
+        },
+        "close" => Action::Close {
+            lesson: String::new(),
+        },
+        "reopen" => Action::Reopen {
+            reason: String::new(),
+        },
+        _ => return None,
+    };
+    Some(a)
+}
+
+/// A history entry that keeps the case's state and fields (the caller changes what it edits).
+fn same_state_step<'a>(
+    c: &'a Complaint,
+    at: &'a str,
+    actor: &'a str,
+    kind: &'a str,
+    note: &'a str,
+    changes: serde_json::Value,
+) -> Step<'a> {
+    Step {
+        expected_version: c.version,
+        actor,
+        at,
+        kind,
+        to_state: &c.state,
+        note,
+        changes,
+        handling: c.handling.clone(),
+        cause: &c.cause,
+        acknowledged_at: c.acknowledged_at.as_deref(),
+        resolved_at: c.resolved_at.as_deref(),
+        closed_at: c.closed_at.as_deref(),
+        on_the_spot: c.on_the_spot,
+        resolve_due: None,
+        timers_done: &c.timers_done,
+        next_timer_at: c.next_timer_at.clone(),
+        assignee: &c.assignee,
+        team_id: c.team_id,
+        escalated_to: &c.escalated_to,
+        customer_id: c.customer_id,
+        task: None,
+    }
+}
+
+fn conflict(lang: Lang, current: i64) -> AppError {
+    AppError::new(ErrorCode::VersionConflict, lang)
+        .with_details(json!({ "current_version": current }))
+}
+
+fn step_error(e: storage::StoreError, lang: Lang) -> AppError {
+    match e {
+        storage::StoreError::VersionConflict { current } => conflict(lang, current),
+        e => AppError::from(e).localized(lang),
+    }
+}
+
+fn unknown<'a>(lang: Lang, v: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let list = known.collect::<Vec<_>>().join(", ");
+    match lang {
+        Lang::En => format!("unknown value '{v}' (one of {list})"),
+        Lang::ZhCn => format!("未知取值“{v}”（可选：{list}）"),
+    }
+}
+
+fn no_customer(lang: Lang, id: &str) -> String {
+    match lang {
+        Lang::En => format!("no customer '{id}'"),
+        Lang::ZhCn => format!("没有客户“{id}”"),
+    }
+}
