@@ -34,6 +34,15 @@ print(f"paths agree with plspm to {worst:.2e} (largest absolute difference of th
 PY
 }
 
+inprocess() { # fidelis.json plspm.json: read + fit(+ bootstrap) inside each process
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))["timings"]; p = json.load(open(sys.argv[2]))["seconds"]
+fs, ps = sum(f.values()), p["read"] + p["fit"]
+print(f"in-process: fidelis read {f['read']:.3f} s + fit {f['fit']:.3f} s + bootstrap {f['bootstrap']:.3f} s = {fs:.3f} s | plspm read {p['read']:.2f} s + fit {p['fit']:.2f} s = {ps:.2f} s | {ps/fs:.1f}x")
+PY
+}
+
 run() { # file resamples label
   local f=$1 b=$2 tag=$3 extra=()
   [ "$b" -gt 0 ] && extra=(--bootstrap "$b" --seed 1)
@@ -44,6 +53,7 @@ run() { # file resamples label
   read -r ps pk < "$OUT/plspm.time"
   log "$tag: fidelis $fs s, peak RSS $((fk / 1024)) MiB | plspm $ps s, peak RSS $((pk / 1024)) MiB | $(python3 -c "print(f'{$ps/$fs:.1f}x faster, {$fk/$pk:.2f} of the memory')")"
   compare "$OUT/fidelis-$tag.json" "$OUT/plspm-$tag.json" | tee -a "$RES"
+  inprocess "$OUT/fidelis-$tag.json" "$OUT/plspm-$tag.json" | tee -a "$RES"
 }
 
 for n in $SIZES; do

@@ -420,6 +420,7 @@ fn pls(a: PlsArgs) -> Result<()> {
         .map_err(|e| anyhow!(e))?;
     let display = a.data.display().to_string();
     let model_arg = a.model.clone();
+    let started = std::time::Instant::now();
     let (answers, named) = survey::read_answers(
         &a.data,
         &display,
@@ -436,6 +437,7 @@ fn pls(a: PlsArgs) -> Result<()> {
         lang,
     )
     .map_err(app_err)?;
+    let read_s = started.elapsed().as_secs_f64();
     let opts = Options {
         scheme: Scheme::parse(&a.scheme).unwrap_or(Scheme::Centroid),
         standardise: !a.unscaled,
@@ -443,6 +445,8 @@ fn pls(a: PlsArgs) -> Result<()> {
     };
     let fit = pls::fit(&answers.data, &answers.model, &opts)
         .map_err(|e| app_err(survey::pls_error(&e, lang, &answers.items)))?;
+    let fit_s = started.elapsed().as_secs_f64() - read_s;
+    let boot_started = std::time::Instant::now();
     let boot = (a.bootstrap > 0).then(|| {
         let pb = bar(1, false);
         pb.set_message(say("bootstrap", "自助抽样"));
@@ -458,7 +462,14 @@ fn pls(a: PlsArgs) -> Result<()> {
         pb.finish_and_clear();
         b
     });
-    let out = survey::fit_json(&answers, &named, &opts, &fit, boot.as_ref());
+    let boot_s = boot_started.elapsed().as_secs_f64();
+    let mut out = survey::fit_json(&answers, &named, &opts, &fit, boot.as_ref());
+    // Where the time went (seconds), for comparing with other tools' in-process timings.
+    out["timings"] = serde_json::json!({
+        "read": read_s,
+        "fit": fit_s,
+        "bootstrap": boot_s,
+    });
     if let Some(path) = &a.json {
         write_json(path, &out, say("results written:", "结果已写出："))?;
     }
