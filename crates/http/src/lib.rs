@@ -5,7 +5,11 @@
 //! Every error is `{"error":{"code","message","details"}}` with the status from the one error
 //! table; bad input never becomes a bare 500.
 
+// The OpenAPI document is one `json!` literal, deeper than the default macro recursion limit.
+#![recursion_limit = "256"]
+
 mod churn;
+mod complaints;
 mod customers;
 mod error;
 mod imports;
@@ -78,6 +82,7 @@ pub fn router(app: App) -> Router {
             "/api/v1",
             customers::routes()
                 .merge(churn::routes())
+                .merge(complaints::routes())
                 .merge(imports::routes())
                 .merge(surveys::routes())
                 .merge(users::routes()),

@@ -111,6 +111,36 @@ pub fn spec() -> Value {
             "/api/v1/customers/{id}/value": {
                 "get": op("A customer's RFM, P(alive), expected purchases, expected spend, CLV and churn flags from the latest run (null before their first purchase or any run)", json!([id_param()]), None, ("200", "{customer_id, value}"))
             },
+            "/api/v1/complaints": {
+                "get": op("Complaint cases the reader may see (an agent: own and team's), newest first", json!([q("state", "open | received | acknowledged | analysed | proposed | resolved | followed_up | closed"), q("severity", "low | medium | high | critical"), q("cause", "product | service | false_information | customer_or_outside | high_expectations"), q("assignee", ""), q("mine", "1: my cases"), q("overdue", "1: open cases past a due time"), q("escalated", "1: escalated to me"), q("customer_id", ""), q("limit", "1–1000, default 50"), q("offset", "")]), None, ("200", "{items, total}")),
+                "post": op("Record a complaint (due times from its severity's service levels)", json!([]), Some("NewComplaint"), ("201", "the case with history, tasks, allowed steps and timers"))
+            },
+            "/api/v1/complaints/{id}": {
+                "get": op("A case: its fields, append-only history, follow-up tasks, the steps the reader may take, and its timers", json!([id_param()]), None, ("200", "the case"))
+            },
+            "/api/v1/complaints/{id}/steps": {
+                "post": op("Take a handling step at the version last seen (409 version_conflict if stale, 409 invalid_transition if the state does not allow it)", json!([id_param()]), Some("ComplaintStep"), ("200", "the case"))
+            },
+            "/api/v1/complaints/{id}/assign": {
+                "post": op("Assign the case (managers: anyone who works cases; agents: themselves)", json!([id_param()]), Some("Assign"), ("200", "the case"))
+            },
+            "/api/v1/complaints/{id}/customer": {
+                "post": op("Link a case recorded for an unknown caller to a customer", json!([id_param()]), Some("LinkCustomer"), ("200", "the case"))
+            },
+            "/api/v1/complaints/tasks": {
+                "get": op("Open follow-up tasks (agents: their own)", json!([q("mine", "1: only mine")]), None, ("200", "{items, total}"))
+            },
+            "/api/v1/complaints/tasks/{id}/done": {
+                "post": op("Record a follow-up task's result", json!([id_param()]), Some("TaskDone"), ("200", "the task"))
+            },
+            "/api/v1/complaints/teams": {
+                "get": op("Teams with their manager and members", json!([]), None, ("200", "{items}")),
+                "post": op("Create a team (managers)", json!([]), Some("NewTeam"), ("201", "the team"))
+            },
+            "/api/v1/complaints/settings": {
+                "get": op("Service levels per severity, business hours and holidays, follow-up and recovery days, sub-causes", json!([]), None, ("200", "the settings")),
+                "put": op("Replace the complaint settings (managers)", json!([]), Some("ComplaintSettings"), ("200", "the settings"))
+            },
             "/api/v1/surveys": {
                 "get": op("Surveys with their waves (invited, started, answered)", json!([]), None, ("200", "{items: [{survey, waves}], total}")),
                 "post": op("Create a survey from a template (ecsi, acsi, csat, nps, post_complaint) or a whole questionnaire", json!([]), Some("NewSurvey"), ("201", "the survey"))
@@ -170,6 +200,19 @@ pub fn spec() -> Value {
                     "important_dates": text("label=YYYY-MM-DD; label=YYYY-MM-DD"), "region": text(""), "channel": text("acquisition channel"),
                     "referred_by": text("external id of the referring customer"), "tags": text("comma-separated"), "segment": text(""),
                     "consent": text("email, sms, wechat, phone"), "preferences": text("key=value; key=value") } },
+                "NewComplaint": { "type": "object", "required": ["channel", "severity", "situation"], "properties": {
+                    "received_at": text("when the customer complained; default now; not in the future"), "channel": text("phone | counter | web | wechat | email | app | letter | other"),
+                    "place": text("store or place, ≤ 200"), "customer_id": { "type": "integer" }, "customer": text("or the customer's external id"),
+                    "caller": text("an unknown caller, to link later"), "situation": text("in the customer's words, ≤ 4000 characters"), "product": text("≤ 200"),
+                    "severity": text("low | medium | high | critical"), "wants": { "type": "array", "items": text("respect | compensation | vent | solution") },
+                    "assignee": text("default: the recording agent") } },
+                "ComplaintStep": { "type": "object", "required": ["version", "action"], "description": "acknowledge {note} · analyse {cause, sub_cause, justified, note} · propose {solution, compensation_offered (minor units), note} · resolve {accepted, compensation_given, on_the_spot, note} · follow_up {result, satisfied} · close {lesson} · reopen {reason}", "properties": {
+                    "version": { "type": "integer" }, "action": text("acknowledge | analyse | propose | resolve | follow_up | close | reopen") } },
+                "Assign": { "type": "object", "required": ["version", "assignee"], "properties": { "version": { "type": "integer" }, "assignee": text("user name") } },
+                "LinkCustomer": { "type": "object", "required": ["version", "customer_id"], "properties": { "version": { "type": "integer" }, "customer_id": { "type": "integer" } } },
+                "TaskDone": { "type": "object", "required": ["result"], "properties": { "result": text("≤ 4000") } },
+                "NewTeam": { "type": "object", "required": ["name"], "properties": { "name": text(""), "manager": text("a manager's user name"), "members": { "type": "array", "items": text("user names") } } },
+                "ComplaintSettings": { "type": "object", "description": "{service_levels: [{severity, acknowledge_minutes, resolve_minutes}] (business minutes), hours: {utc_offset_minutes, open, close, weekdays, holidays, extra_workdays}, follow_up_days, recovery_days, sub_causes: [[cause, [..]]]}" },
                 "NewSurvey": { "type": "object", "required": ["name"], "properties": {
                     "name": text("1–200 characters"), "purpose": text(""), "target_segment": text(""),
                     "template": text("ecsi | acsi | csat | nps | post_complaint"),

@@ -213,6 +213,12 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// The connection pool itself, for tests that check what the database enforces on its own
+    /// (the complaint history's triggers).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     /// A transaction that will write. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so concurrent writers queue on the busy timeout instead of failing when a
     /// read lock cannot be upgraded.

@@ -270,7 +270,9 @@ pub fn read_answers(
             match next {
                 Ok(line) => {
                     let cells = reader.cells();
-                    take.row(line, &reader.headers, &positions, |p| trim(&cells[p]));
+                    if take.row(line, &reader.headers, &positions, |p| trim(&cells[p])) {
+                        take.push_row();
+                    }
                 }
                 Err(e) => take.error(e),
             }
@@ -351,14 +353,15 @@ impl<'a> Take<'a> {
         }
     }
 
-    /// One respondent: `cell(p)` is the trimmed text of header column `p`.
+    /// One respondent into `row`: `cell(p)` is the trimmed text of header column `p`. True
+    /// when every model item is answered (errors are collected either way).
     fn row<'c>(
         &mut self,
         line: i64,
         headers: &[String],
         positions: &[usize],
         cell: impl Fn(usize) -> &'c str,
-    ) {
+    ) -> bool {
         let (lo, hi) = self.scale;
         let mut complete = true;
         for (k, &p) in positions.iter().enumerate() {
@@ -385,8 +388,12 @@ impl<'a> Take<'a> {
         }
         if !complete {
             self.left_out += 1;
-            return;
         }
+        complete
+    }
+
+    /// Keep the row `row` just read.
+    fn push_row(&mut self) {
         for (col, v) in self.data.iter_mut().zip(&self.row) {
             col.push(*v);
         }
@@ -407,8 +414,7 @@ fn read_plain(path: &Path, headers: &[String], positions: &[usize], take: &mut T
         return Some(()); // the header alone
     };
     let body = &text[header_end + 1..];
-    // Parts of at least 1 MiB cut at line starts, one per core, each with its first line's
-    // number; their answers are joined in file order.
+    // Parts of at least 1 MiB cut at line starts, one per core.
     let parts = analytics::par::threads().clamp(1, body.len() / (1 << 20) + 1);
     let mut cuts = vec![0];
     for k in 1..parts {
@@ -418,21 +424,43 @@ fn read_plain(path: &Path, headers: &[String], positions: &[usize], take: &mut T
         cuts.push(at);
     }
     cuts.push(body.len());
-    let mut first_line = 2i64;
+    // Each part: its text, its first line's number, and where its respondents go in the
+    // columns (its lines bound them).
+    let (mut first_line, mut start) = (2i64, 0usize);
     let mut jobs = Vec::new();
+    let mut starts = Vec::new();
     for w in cuts.windows(2) {
         let part = &body[w[0]..w[1]];
+        let newlines = memchr::memchr_iter(b'\n', part.as_bytes()).count();
         jobs.push((part, first_line));
-        first_line += memchr::memchr_iter(b'\n', part.as_bytes()).count() as i64;
+        starts.push(start);
+        first_line += newlines as i64;
+        start += newlines + 1;
     }
-    let taken: Vec<Take> = std::thread::scope(|scope| {
+    // Every part writes straight into the columns from its start; the gaps left by blank,
+    // incomplete or bad lines are closed afterwards. Zeroed memory is touched only where
+    // written.
+    let all_lines = start;
+    let mut columns: Vec<Vec<f64>> = (0..take.data.len()).map(|_| vec![0.0; all_lines]).collect();
+    let mut slices: Vec<Vec<&mut [f64]>> = (0..jobs.len()).map(|_| Vec::new()).collect();
+    for col in columns.iter_mut() {
+        let mut rest: &mut [f64] = col;
+        for (k, mine) in slices.iter_mut().enumerate() {
+            let len = starts.get(k + 1).copied().unwrap_or(all_lines) - starts[k];
+            let (part, more) = rest.split_at_mut(len);
+            mine.push(part);
+            rest = more;
+        }
+    }
+    let taken: Vec<(Take, usize)> = std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
             .iter()
-            .map(|&(part, first)| {
+            .zip(slices)
+            .map(|(&(part, first), mut out)| {
                 let mut mine = take.empty_like();
                 scope.spawn(move || {
-                    take_lines(part, first, headers, positions, &mut mine);
-                    mine
+                    let n = take_lines(part, first, headers, positions, &mut mine, &mut out);
+                    (mine, n)
                 })
             })
             .collect();
@@ -441,9 +469,20 @@ fn read_plain(path: &Path, headers: &[String], positions: &[usize], take: &mut T
             .map(|h| h.join().expect("reader thread"))
             .collect()
     });
-    for t in taken {
+    let mut kept = 0;
+    for ((t, n), start) in taken.into_iter().zip(starts) {
+        if start != kept {
+            for col in columns.iter_mut() {
+                col.copy_within(start..start + n, kept);
+            }
+        }
+        kept += n;
         take.append(t);
     }
+    for col in columns.iter_mut() {
+        col.truncate(kept);
+    }
+    take.data = columns;
     Some(())
 }
 
@@ -454,27 +493,29 @@ fn take_lines(
     headers: &[String],
     positions: &[usize],
     take: &mut Take,
-) {
+    out: &mut [&mut [f64]],
+) -> usize {
     let width = headers.len();
     let mut cells: Vec<&str> = Vec::with_capacity(width);
     // Which model column each field of a line feeds.
     let column_of: Vec<Option<usize>> = (0..width)
         .map(|f| positions.iter().position(|&p| p == f))
         .collect();
-    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
-    for col in take.data.iter_mut() {
-        col.reserve(lines);
-    }
     let (lo, hi) = take.scale;
+    let mut n = 0;
+    let mut keep = |row: &[f64], n: &mut usize| {
+        for (col, v) in out.iter_mut().zip(row) {
+            col[*n] = *v;
+        }
+        *n += 1;
+    };
     for (i, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() {
             continue;
         }
         if whole_numbers(line.as_bytes(), &column_of, &mut take.row, lo, hi) {
-            for (col, v) in take.data.iter_mut().zip(&take.row) {
-                col.push(*v);
-            }
+            keep(&take.row, &mut n);
             continue;
         }
         let line_no = first_line + i as i64;
@@ -493,8 +534,11 @@ fn take_lines(
             });
             continue;
         }
-        take.row(line_no, headers, positions, |p| trim(cells[p]));
+        if take.row(line_no, headers, positions, |p| trim(cells[p])) {
+            keep(&take.row, &mut n);
+        }
     }
+    n
 }
 
 /// The common line: every field a whole number of up to 15 digits, the model's within the
@@ -507,31 +551,36 @@ fn whole_numbers(
     lo: f64,
     hi: f64,
 ) -> bool {
+    // One field ends: keep it if the model reads it and it is on the scale.
+    let mut keep = |field: usize, v: u64, digits: u32| -> bool {
+        let Some(col) = column_of.get(field) else {
+            return false;
+        };
+        if digits == 0 || digits > 15 {
+            return false;
+        }
+        if let Some(k) = *col {
+            let x = v as f64;
+            if x < lo || x > hi {
+                return false;
+            }
+            row[k] = x;
+        }
+        true
+    };
     let (mut field, mut v, mut digits) = (0usize, 0u64, 0u32);
-    for &b in line.iter().chain(std::iter::once(&b',')) {
-        if b == b',' {
-            let Some(col) = column_of.get(field) else {
-                return false;
-            };
-            if digits == 0 || digits > 15 {
-                return false;
-            }
-            if let Some(k) = *col {
-                let x = v as f64;
-                if x < lo || x > hi {
-                    return false;
-                }
-                row[k] = x;
-            }
-            (field, v, digits) = (field + 1, 0, 0);
-        } else if b.is_ascii_digit() {
-            v = v * 10 + u64::from(b - b'0');
+    for &b in line {
+        let d = b.wrapping_sub(b'0');
+        if d < 10 {
+            v = v * 10 + u64::from(d);
             digits += 1;
+        } else if b == b',' && keep(field, v, digits) {
+            (field, v, digits) = (field + 1, 0, 0);
         } else {
             return false;
         }
     }
-    field == column_of.len()
+    keep(field, v, digits) && field + 1 == column_of.len()
 }
 
 /// Why the fit failed, in the user's language, naming columns by their items.

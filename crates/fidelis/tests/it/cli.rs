@@ -124,9 +124,26 @@ async fn cli_end_to_end(t: &TestApp) {
     assert!(o.status.success(), "{}", text(&o));
     assert!(std::fs::metadata(&out).unwrap().len() > 1000);
 
+    // A complaint with its history goes into the backup; a later one is undone by the
+    // restore (the append-only history yields only to a whole-store restore).
+    let complaint = |situation: &str| app::complaints::ComplaintInput {
+        channel: "phone".into(),
+        severity: "low".into(),
+        situation: situation.into(),
+        caller: "someone".into(),
+        ..Default::default()
+    };
+    t.app
+        .create_complaint(&app::Actor::cli(), &complaint("kept"))
+        .await
+        .unwrap();
     let backup = t.dir.path().join("b.sqlite3");
     let o = fidelis(t, &["backup", "--output", backup.to_str().unwrap()], None);
     assert!(o.status.success(), "{}", text(&o));
+    t.app
+        .create_complaint(&app::Actor::cli(), &complaint("undone"))
+        .await
+        .unwrap();
     let o = fidelis(t, &["backup", "--output", backup.to_str().unwrap()], None);
     assert!(!o.status.success(), "refuses to overwrite");
     let more = t.file("more.csv", "external_id,name\nC3,later\n".as_bytes());
@@ -139,6 +156,8 @@ async fn cli_end_to_end(t: &TestApp) {
     let o = fidelis(t, &["restore", backup.to_str().unwrap()], None);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(t.app.store.count("customers").await.unwrap(), 2);
+    assert_eq!(t.app.store.count("complaints").await.unwrap(), 1);
+    assert_eq!(t.app.store.count("complaint_events").await.unwrap(), 1);
 
     // Chinese messages follow the locale.
     let o = Command::new(env!("CARGO_BIN_EXE_fidelis"))

@@ -2,6 +2,7 @@ mod analyze;
 mod api;
 mod churn;
 mod cli;
+mod complaints;
 mod harness;
 mod imports;
 mod pls;

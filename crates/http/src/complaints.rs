@@ -1,0 +1,221 @@
+//! `/api/v1/complaints…`: recording complaint cases, their handling steps (each at the version
+//! the agent saw: a stale one is 409), assignment, linking an unknown caller to a customer, the
+//! follow-up tasks, teams and the service-level settings.
+
+use crate::error::{Json, Path, Query};
+use crate::{ApiActor, ApiError};
+use app::complaints::{ComplaintInput, Settings};
+use app::App;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use domain::complaints::Action;
+use serde::Deserialize;
+use serde_json::json;
+use storage::complaints::Filter;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/complaints", get(list).post(create))
+        .route("/complaints/settings", get(settings).put(set_settings))
+        .route("/complaints/teams", get(teams).post(create_team))
+        .route("/complaints/tasks", get(tasks))
+        .route("/complaints/tasks/{id}/done", post(finish_task))
+        .route("/complaints/{id}", get(one))
+        .route("/complaints/{id}/steps", post(step))
+        .route("/complaints/{id}/assign", post(assign))
+        .route("/complaints/{id}/customer", post(link_customer))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    state: String,
+    severity: String,
+    cause: String,
+    assignee: String,
+    /// `1`: the reader's own cases.
+    mine: String,
+    /// `1`: open cases past a due time.
+    overdue: String,
+    /// `1`: cases escalated to the reader.
+    escalated: String,
+    customer_id: Option<i64>,
+    limit: i64,
+    offset: i64,
+}
+
+async fn list(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Query(q): Query<ListQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let f = Filter {
+        state: q.state,
+        severity: q.severity,
+        cause: q.cause,
+        assignee: if q.mine == "1" {
+            Some(a.username.clone())
+        } else {
+            Some(q.assignee).filter(|s| !s.is_empty())
+        },
+        escalated_to: (q.escalated == "1").then(|| a.username.clone()),
+        customer_id: q.customer_id,
+        overdue_at: (q.overdue == "1").then(domain::time::now_stored),
+        limit: q.limit,
+        offset: q.offset,
+        ..Filter::default()
+    };
+    let (items, total) = app.complaints(&a, f).await?;
+    Ok(Json(json!({ "items": items, "total": total })))
+}
+
+async fn create(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Json(input): Json<ComplaintInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let c = app.create_complaint(&a, &input).await?;
+    Ok((StatusCode::CREATED, Json(json!(c))))
+}
+
+async fn one(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(json!(app.complaint(&a, id).await?)))
+}
+
+/// A step: the version the agent saw and the action with its fields (`{"version": 3,
+/// "action": "acknowledge", "note": "…"}`).
+#[derive(Deserialize)]
+struct StepInput {
+    version: i64,
+    #[serde(flatten)]
+    action: Action,
+}
+
+async fn step(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    Json(s): Json<StepInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(json!(
+        app.complaint_step(&a, id, s.version, &s.action).await?
+    )))
+}
+
+#[derive(Deserialize)]
+struct AssignInput {
+    version: i64,
+    assignee: String,
+}
+
+async fn assign(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    Json(s): Json<AssignInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(json!(
+        app.assign_complaint(&a, id, s.version, &s.assignee).await?
+    )))
+}
+
+#[derive(Deserialize)]
+struct LinkInput {
+    version: i64,
+    customer_id: i64,
+}
+
+async fn link_customer(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    Json(s): Json<LinkInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(json!(
+        app.link_complaint_customer(&a, id, s.version, s.customer_id)
+            .await?
+    )))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TasksQuery {
+    mine: String,
+}
+
+async fn tasks(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Query(q): Query<TasksQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let items = app.complaint_tasks(&a, q.mine == "1").await?;
+    let total = items.len();
+    Ok(Json(json!({ "items": items, "total": total })))
+}
+
+#[derive(Deserialize)]
+struct TaskDone {
+    result: String,
+}
+
+async fn finish_task(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    Json(t): Json<TaskDone>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(json!(
+        app.finish_complaint_task(&a, id, &t.result).await?
+    )))
+}
+
+async fn teams(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+) -> Result<impl IntoResponse, ApiError> {
+    let items = app.complaint_teams(&a).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+struct TeamInput {
+    name: String,
+    #[serde(default)]
+    manager: String,
+    #[serde(default)]
+    members: Vec<String>,
+}
+
+async fn create_team(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Json(t): Json<TeamInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let team = app
+        .create_complaint_team(&a, &t.name, &t.manager, &t.members)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(team))))
+}
+
+async fn settings(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+) -> Result<impl IntoResponse, ApiError> {
+    a.require(domain::access::Permission::ViewCases)?;
+    Ok(Json(json!(app.complaint_settings().await?)))
+}
+
+async fn set_settings(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Json(s): Json<Settings>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(json!(app.set_complaint_settings(&a, s).await?)))
+}
