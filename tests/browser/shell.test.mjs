@@ -296,3 +296,69 @@ test('surveys: the demo wave in charts, a wave sent from the form, the public fo
   await phone.close();
   assert.deepEqual(errors, [], 'no script errors');
 });
+
+test('complaints: an agent records a complaint in Chinese and takes it through every step; the manager sees it', async () => {
+  const ctx = await browser.newContext({ locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', () => errors.push('a dialog opened: free text ran as script'));
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', 'agent');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/customers/);
+  await page.click('nav.areas a[href="/complaints"]');
+  await page.waitForURL(/\/complaints/);
+  const situation = '收银员态度很差，我排队等了半小时 <img src=x onerror=alert(1)>';
+  await page.selectOption('#complaint-form select[name=channel]', 'counter');
+  await page.selectOption('#complaint-form select[name=severity]', 'high');
+  await page.fill('#complaint-form input[name=caller]', '张女士');
+  await page.fill('#complaint-form input[name=place]', '南京路店');
+  await page.fill('#complaint-form textarea[name=situation]', situation);
+  await page.check('#complaint-form input[name=want_respect]');
+  await page.click('#complaint-create');
+  await page.waitForURL(/\/complaints\/\d+$/);
+  const caseUrl = page.url();
+  assert.equal((await page.textContent('#case-situation')).trim(), situation, 'shown as text, not markup');
+  assert.equal((await page.textContent('#case-state')).trim(), '已受理');
+  const steps = [
+    ['acknowledge', async (f) => f.locator('textarea[name=note]').fill('耐心倾听，真诚致歉')],
+    ['analyse', async (f) => { await f.locator('select[name=cause]').selectOption('service'); await f.locator('input[name=sub_cause]').fill('态度 attitude'); }],
+    ['propose', async (f) => { await f.locator('textarea[name=solution]').fill('店长当面道歉并赠送 50 元代金券'); await f.locator('input[name=compensation_offered]').fill('50'); }],
+    ['resolve', async (f) => { await f.locator('input[name=on_the_spot]').check(); await f.locator('input[name=compensation_given]').fill('50'); }],
+    ['follow_up', async (f) => { await f.locator('textarea[name=result]').fill('电话回访，顾客满意'); await f.locator('select[name=satisfied]').selectOption('yes'); }],
+    ['close', async (f) => f.locator('textarea[name=lesson]').fill('午间高峰增加收银员')],
+  ];
+  const states = ['已安抚致歉', '已分析原因', '已提出方案', '已解决', '已回访', '已总结关闭'];
+  for (const [k, [action, fill]] of steps.entries()) {
+    const form = page.locator(`#step-${action}`);
+    await fill(form);
+    await form.locator('button[type=submit]').click();
+    await page.waitForURL(caseUrl);
+    await page.waitForSelector(`#case-state:has-text("${states[k]}")`);
+  }
+  assert.equal(await page.locator('#history tbody tr').count(), 7, 'received and six steps in the history');
+  assert.equal(await page.locator('#tasks li').count(), 1, 'a follow-up visit was scheduled');
+  await shot(page, 'complaint-case');
+  await ctx.close();
+
+  // The manager's overview shows it, with its charts and the lesson.
+  const m = await browser.newPage({ locale: 'en-US' });
+  m.on('pageerror', (e) => errors.push(e.message));
+  await m.goto(base + '/login');
+  await m.fill('input[name=username]', 'manager');
+  await m.fill('input[name=password]', password);
+  await m.click('button[type=submit]');
+  await m.waitForURL(/\/customers/);
+  await m.goto(base + '/complaints?view=all');
+  for (const id of ['chart-causes', 'chart-first-response', 'chart-resolution']) {
+    await m.waitForSelector(`#${id}[data-ready="1"] canvas`, { timeout: 10000 });
+  }
+  const id = caseUrl.split('/').pop();
+  assert.equal(await m.locator(`#complaints tr[data-id="${id}"]`).count(), 1, 'the case is in the list');
+  assert.ok((await m.textContent('#lessons')).includes('午间高峰增加收银员'));
+  await shot(m, 'complaints-overview');
+  await m.close();
+  assert.deepEqual(errors, []);
+});

@@ -63,6 +63,9 @@ pub struct App {
     /// (listing distinct values scans a whole index).
     pub(crate) filter_cache:
         Arc<std::sync::Mutex<Option<(std::time::Instant, customers::FilterOptions)>>>,
+    /// The complaint overview, computed at most once a minute (see `complaints::measures`).
+    pub(crate) complaint_overview_cache:
+        Arc<std::sync::Mutex<Option<(std::time::Instant, complaints::measures::Overview)>>>,
 }
 
 impl App {
@@ -77,6 +80,7 @@ impl App {
             )),
             filter_cache: Arc::default(),
             total_cache: Arc::default(),
+            complaint_overview_cache: Arc::default(),
         }
     }
 

@@ -527,6 +527,8 @@ async fn serve(s: &StoreArgs, bind: &str, demo: bool, demo_size: usize) -> Resul
         say("Fidelis is running at", "Fidelis 已启动："),
         app.store.display_url()
     );
+    // Complaint service levels: warnings, breaches and escalations from the stored due times.
+    app.start_complaint_timers(std::time::Duration::from_secs(30));
     let router = http_api::router(app.clone()).merge(web::router(app.clone()));
     axum::serve(
         listener,

@@ -20,6 +20,7 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/complaints", get(list).post(create))
         .route("/complaints/settings", get(settings).put(set_settings))
+        .route("/complaints/overview", get(overview))
         .route("/complaints/teams", get(teams).post(create_team))
         .route("/complaints/tasks", get(tasks))
         .route("/complaints/tasks/{id}/done", post(finish_task))
@@ -202,6 +203,13 @@ async fn create_team(
         .create_complaint_team(&a, &t.name, &t.manager, &t.members)
         .await?;
     Ok((StatusCode::CREATED, Json(json!(team))))
+}
+
+async fn overview(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(json!(app.complaint_overview(&a).await?)))
 }
 
 async fn settings(

@@ -7,6 +7,7 @@
 
 mod auth;
 mod churn;
+mod complaints;
 mod customers;
 mod imports;
 mod surveys;
@@ -78,6 +79,7 @@ pub fn router(app: App) -> Router {
         .route("/lang", post(auth::switch_lang))
         .route("/static/{file}", get(asset))
         .merge(churn::routes())
+        .merge(complaints::routes())
         .merge(customers::routes())
         .merge(imports::routes())
         .merge(surveys::routes())
@@ -85,7 +87,7 @@ pub fn router(app: App) -> Router {
     for (href, key) in AREAS
         .iter()
         .skip(1)
-        .filter(|(href, _)| !matches!(*href, "/churn" | "/surveys"))
+        .filter(|(href, _)| !matches!(*href, "/churn" | "/surveys" | "/complaints"))
     {
         let key: &'static str = key;
         r = r.route(
@@ -155,6 +157,7 @@ static IMPORT_JS: &[u8] = include_bytes!("../static/import.js");
 static CHURN_JS: &[u8] = include_bytes!("../static/churn.js");
 static SURVEYS_JS: &[u8] = include_bytes!("../static/surveys.js");
 static FORM_JS: &[u8] = include_bytes!("../static/survey_form.js");
+static COMPLAINTS_JS: &[u8] = include_bytes!("../static/complaints.js");
 
 async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, ctype) = match file.as_str() {
@@ -165,6 +168,7 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
         "churn.js" => (CHURN_JS, "text/javascript"),
         "surveys.js" => (SURVEYS_JS, "text/javascript"),
         "survey_form.js" => (FORM_JS, "text/javascript"),
+        "complaints.js" => (COMPLAINTS_JS, "text/javascript"),
         "app.css" => (CSS, "text/css"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };

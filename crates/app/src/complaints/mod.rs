@@ -5,6 +5,8 @@
 //! restart, with escalation to the team's manager), and the follow-up visit scheduled on
 //! resolution.
 
+pub mod measures;
+
 use crate::{Actor, App, AppError};
 use chrono::{DateTime, Duration, Utc};
 use domain::access::Permission;

@@ -511,3 +511,99 @@ async fn history_is_append_only(t: &TestApp) {
     assert_eq!(c["events"][0]["note"], "wrong invoice");
 }
 both!(history_is_append_only);
+
+/// The recovery rate against a hand count: four resolved complainants (two on the spot, one of
+/// whom came back within 90 days; two later, one back) and two customers who never complained
+/// (both active before the reference day, one bought again after it).
+async fn recovery_rate_by_hand(t: &TestApp) {
+    let (s, b) = json(
+        t.post("analyst", "/api/v1/imports/customers?wait=true")
+            .body("external_id,name\nK1,a\nK2,b\nK3,c\nK4,d\nK5,e\nK6,f\n")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let day = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d").to_string();
+    let until = chrono::Utc::now() - chrono::Duration::days(90);
+    let before = day(until - chrono::Duration::days(30));
+    let after = day(until + chrono::Duration::days(10));
+    let tx = format!(
+        "external_id,customer_id,occurred_at,amount\n\
+         T1,K1,2026-02-01,10\nT2,K2,2026-06-01,10\nT3,K3,2026-03-15,10\n\
+         T5a,K5,{before},10\nT5b,K5,{after},10\nT6,K6,{before},10\n"
+    );
+    let (s, b) = json(
+        t.post("analyst", "/api/v1/imports/transactions?wait=true")
+            .body(tx)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    for (k, spot, resolved) in [
+        ("K1", true, "2026-01-10T00:00:00Z"),
+        ("K2", true, "2026-01-10T00:00:00Z"),
+        ("K3", false, "2026-03-01T00:00:00Z"),
+        ("K4", false, "2026-03-01T00:00:00Z"),
+    ] {
+        let (_, c) = create(
+            t,
+            "agent",
+            json!({"channel": "counter", "severity": "low", "situation": "x", "customer": k}),
+        )
+        .await;
+        let id = c["complaint"]["id"].as_i64().unwrap();
+        let steps = [
+            json!({"version": 1, "action": "acknowledge", "note": "sorry"}),
+            json!({"version": 2, "action": "analyse", "cause": "product", "justified": true}),
+            json!({"version": 3, "action": "propose", "solution": "swap"}),
+            json!({"version": 4, "action": "resolve", "accepted": true, "on_the_spot": spot}),
+        ];
+        for b in steps {
+            assert_eq!(step(t, "agent", id, b).await.0, 200);
+        }
+        // Back-date the resolution, so the 90-day window has ended.
+        sqlx::query("UPDATE complaints SET received_at = $2, resolved_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(resolved)
+            .execute(t.app.store.pool())
+            .await
+            .unwrap();
+    }
+    let o = t
+        .app
+        .compute_complaint_overview(chrono::Utc::now())
+        .await
+        .unwrap();
+    let r = |x: &app::complaints::measures::Rate| (x.count, x.of);
+    assert_eq!(r(&o.recovery_on_the_spot), (1, 2));
+    assert_eq!(r(&o.recovery_later), (1, 2));
+    assert_eq!(r(&o.recovery_all), (2, 4));
+    assert_eq!(r(&o.recovery_non_complainants), (1, 2));
+    assert_eq!(r(&o.on_the_spot), (2, 4));
+    // The API serves it to managers and analysts, not to agents.
+    let (s, v) = json(
+        t.get("analyst", "/api/v1/complaints/overview")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["recovery_later"]["rate"], 0.5);
+    assert_eq!(
+        json(
+            t.get("agent", "/api/v1/complaints/overview")
+                .send()
+                .await
+                .unwrap()
+        )
+        .await
+        .0,
+        403
+    );
+}
+both!(recovery_rate_by_hand);

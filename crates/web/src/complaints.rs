@@ -1,0 +1,503 @@
+//! Complaint pages (SPEC.md §3): the case list (mine, overdue, open, all) with the form that
+//! records a new complaint, the managers' overview with charts (cause mix per month, response
+//! and resolution times, breach rates, the recovery rate) and the lessons from closed reviews;
+//! and a case page with its timers, the form of each step it may take next, its history and
+//! its follow-up tasks. Free text is shown escaped (askama), never as markup.
+
+use crate::{actor, error_page, page, Layout, WebCtx};
+use app::complaints::measures::Overview;
+use app::complaints::{CaseView, ComplaintInput};
+use app::{App, AppError};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use domain::access::Permission;
+use domain::complaints::{Action, Cause, Channel, Severity, State as CaseState, Want};
+use domain::Lang;
+use serde::Deserialize;
+use serde_json::json;
+use storage::complaints::{Complaint, Filter};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/complaints", get(list_page).post(create))
+        .route("/complaints/{id}", get(case_page))
+        .route("/complaints/{id}/step", post(take_step))
+        .route("/complaints/{id}/assign", post(assign))
+}
+
+/// Codes with their labels in the reader's language, for menus.
+fn options<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    label: fn(T, Lang) -> &'static str,
+    lang: Lang,
+) -> Vec<(&'static str, &'static str)> {
+    all.iter().map(|v| (code(*v), label(*v, lang))).collect()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    /// `mine` (default for agents), `overdue`, `open` (default otherwise), `all`.
+    view: String,
+    page: i64,
+}
+
+#[derive(Template)]
+#[template(path = "complaints.html")]
+struct ListPage {
+    l: Layout,
+    view: String,
+    cases: Vec<Complaint>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    can_edit: bool,
+    overview: Option<Overview>,
+    charts: String,
+    channels: Vec<(&'static str, &'static str)>,
+    severities: Vec<(&'static str, &'static str, &'static str)>,
+    wants: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+    form: ComplaintForm,
+}
+
+impl ListPage {
+    fn views(&self) -> Vec<(&'static str, &'static str)> {
+        ["mine", "overdue", "escalated", "open", "all"]
+            .into_iter()
+            .map(|v| (v, self.l.lang.t(&format!("complaint.view_{v}"))))
+            .collect()
+    }
+    fn is_view(&self, v: &str) -> bool {
+        self.view == v
+    }
+    fn state(&self, s: &str) -> &'static str {
+        CaseState::parse(s).map_or("", |s| s.label(self.l.lang))
+    }
+    fn severity(&self, s: &str) -> &'static str {
+        Severity::parse(s).map_or("", |s| s.label(self.l.lang))
+    }
+    fn cause(&self, c: &str) -> &'static str {
+        match Cause::parse(c) {
+            Some(c) => c.label(self.l.lang),
+            None => self.l.lang.t("complaint.cause_pending"),
+        }
+    }
+    fn when(&self, t: &str) -> String {
+        t.replace('T', " ")
+            .trim_end_matches('Z')
+            .chars()
+            .take(16)
+            .collect()
+    }
+    fn overdue(&self, c: &Complaint) -> bool {
+        let now = domain::time::now_stored();
+        c.state != "closed"
+            && ((c.acknowledged_at.is_none() && c.ack_due_at < now)
+                || (c.resolved_at.is_none() && c.resolve_due_at < now))
+    }
+    fn pct(&self, r: &app::complaints::measures::Rate) -> String {
+        r.rate.map_or("—".into(), |v| format!("{:.1} %", 100.0 * v))
+    }
+    fn hours(&self, h: &Option<f64>) -> String {
+        h.map_or("—".into(), |h| format!("{h:.1} h"))
+    }
+    fn selected(&self, field: &str, v: &str) -> bool {
+        match field {
+            "channel" => self.form.channel == v,
+            "severity" => self.form.severity == v,
+            _ => false,
+        }
+    }
+}
+
+async fn list_page(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>) -> Response {
+    list(app, ctx, q, None, ComplaintForm::default()).await
+}
+
+async fn list(
+    app: App,
+    ctx: WebCtx,
+    q: ListQuery,
+    error: Option<String>,
+    form: ComplaintForm,
+) -> Response {
+    let lang = ctx.actor.lang;
+    let all = ctx.actor.role.can(Permission::ViewAllCases);
+    let view = match q.view.as_str() {
+        "mine" | "overdue" | "open" | "all" | "escalated" => q.view.clone(),
+        _ if all => "open".into(),
+        _ => "mine".into(),
+    };
+    let per_page = 50;
+    let page_no = q.page.max(1);
+    let f = Filter {
+        state: if matches!(view.as_str(), "all") {
+            String::new()
+        } else {
+            "open".into()
+        },
+        assignee: (view == "mine").then(|| ctx.actor.username.clone()),
+        overdue_at: (view == "overdue").then(domain::time::now_stored),
+        escalated_to: (view == "escalated").then(|| ctx.actor.username.clone()),
+        limit: per_page,
+        offset: (page_no - 1) * per_page,
+        ..Filter::default()
+    };
+    let (cases, total) = match app.complaints(actor(&ctx), f).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&ctx, e),
+    };
+    let overview = if all {
+        app.complaint_overview(actor(&ctx)).await.ok()
+    } else {
+        None
+    };
+    let charts = overview
+        .as_ref()
+        .map(|o| {
+            json!({
+                "months": o.months,
+                "causes": o.by_cause.iter().map(|(c, v)| json!({
+                    "name": Cause::parse(c).map_or(lang.t("complaint.cause_pending"), |c| c.label(lang)),
+                    "data": v,
+                })).collect::<Vec<_>>(),
+                "first_response": o.first_response,
+                "resolution": o.resolution,
+                "labels": {
+                    "causes": lang.t("complaint.chart_causes"),
+                    "first_response": lang.t("complaint.chart_first_response"),
+                    "resolution": lang.t("complaint.chart_resolution"),
+                    "cases": lang.t("complaint.cases"),
+                },
+            })
+            .to_string()
+        })
+        .unwrap_or_default();
+    page(ListPage {
+        l: Layout::new(&ctx, "area.complaints"),
+        view,
+        cases,
+        total,
+        page: page_no,
+        pages: (total + per_page - 1) / per_page,
+        can_edit: ctx.actor.role.can(Permission::EditCases),
+        overview,
+        charts,
+        channels: options(Channel::ALL, Channel::code, Channel::label, lang),
+        severities: Severity::ALL
+            .iter()
+            .map(|s| (s.code(), s.label(lang), s.meaning(lang)))
+            .collect(),
+        wants: options(Want::ALL, Want::code, Want::label, lang),
+        error,
+        form,
+    })
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct ComplaintForm {
+    csrf: String,
+    received_at: String,
+    channel: String,
+    place: String,
+    customer: String,
+    caller: String,
+    situation: String,
+    product: String,
+    severity: String,
+    /// Comma-separated wants (the form's checkboxes arrive as repeated fields, gathered here).
+    want_respect: String,
+    want_compensation: String,
+    want_vent: String,
+    want_solution: String,
+}
+
+async fn create(State(app): State<App>, ctx: WebCtx, Form(f): Form<ComplaintForm>) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let wants = [
+        ("respect", &f.want_respect),
+        ("compensation", &f.want_compensation),
+        ("vent", &f.want_vent),
+        ("solution", &f.want_solution),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(w, _)| w.to_string())
+    .collect();
+    let input = ComplaintInput {
+        received_at: f.received_at.replace('T', " "),
+        channel: f.channel.clone(),
+        place: f.place.clone(),
+        customer: f.customer.clone(),
+        caller: f.caller.clone(),
+        situation: f.situation.clone(),
+        product: f.product.clone(),
+        severity: f.severity.clone(),
+        wants,
+        ..ComplaintInput::default()
+    };
+    match app.create_complaint(actor(&ctx), &input).await {
+        Ok(c) => Redirect::to(&format!("/complaints/{}", c.complaint.id)).into_response(),
+        Err(e) => match refused(&ctx, &e) {
+            Some(m) => list(app, ctx, ListQuery::default(), Some(m), f).await,
+            None => error_page(&ctx, e),
+        },
+    }
+}
+
+fn refused(ctx: &WebCtx, e: &AppError) -> Option<String> {
+    matches!(e.code.http_status(), 409 | 422).then(|| e.clone().localized(ctx.actor.lang).message)
+}
+
+#[derive(Template)]
+#[template(path = "complaint.html")]
+struct CasePage {
+    l: Layout,
+    v: CaseView,
+    can_assign: bool,
+    causes: Vec<(&'static str, &'static str)>,
+    sub_causes: Vec<String>,
+    error: Option<String>,
+}
+
+impl CasePage {
+    fn c(&self) -> &Complaint {
+        &self.v.complaint
+    }
+    fn state(&self, s: &str) -> &'static str {
+        CaseState::parse(s).map_or("", |s| s.label(self.l.lang))
+    }
+    fn severity(&self) -> &'static str {
+        Severity::parse(&self.v.complaint.severity).map_or("", |s| s.label(self.l.lang))
+    }
+    fn severe(&self) -> bool {
+        Severity::parse(&self.v.complaint.severity).is_some_and(|s| s.is_severe())
+            && self.v.complaint.state != "closed"
+    }
+    fn channel(&self) -> &'static str {
+        Channel::parse(&self.v.complaint.channel).map_or("", |c| c.label(self.l.lang))
+    }
+    fn cause(&self) -> &'static str {
+        match Cause::parse(&self.v.complaint.cause) {
+            Some(c) => c.label(self.l.lang),
+            None => self.l.lang.t("complaint.cause_pending"),
+        }
+    }
+    fn wants(&self) -> String {
+        self.v
+            .complaint
+            .wants
+            .iter()
+            .filter_map(|w| Want::parse(w))
+            .map(|w| w.label(self.l.lang))
+            .collect::<Vec<_>>()
+            .join(self.l.lang.pick("、", ", "))
+    }
+    fn when(&self, t: &str) -> String {
+        t.replace('T', " ")
+            .trim_end_matches('Z')
+            .chars()
+            .take(16)
+            .collect()
+    }
+    fn owhen(&self, t: &Option<String>) -> String {
+        t.as_deref().map_or("—".into(), |t| self.when(t))
+    }
+    fn timer(&self, t: &Option<domain::complaints::Timer>) -> &'static str {
+        match t {
+            None => "",
+            Some(t) => self.l.lang.t(match t {
+                domain::complaints::Timer::OnTime => "complaint.on_time",
+                domain::complaints::Timer::DueSoon => "complaint.due_soon",
+                domain::complaints::Timer::Breached => "complaint.breached",
+            }),
+        }
+    }
+    fn timer_class(&self, t: &Option<domain::complaints::Timer>) -> &'static str {
+        match t {
+            Some(domain::complaints::Timer::Breached) => "tag bad",
+            Some(domain::complaints::Timer::DueSoon) => "tag warn",
+            _ => "tag",
+        }
+    }
+    fn step(&self, code: &str) -> &'static str {
+        self.l.lang.t(&format!("complaint.step_{code}"))
+    }
+    fn can(&self, code: &str) -> bool {
+        self.v.actions.contains(&code)
+    }
+    fn changes(&self, c: &serde_json::Value) -> String {
+        c.as_object()
+            .map(|o| {
+                o.iter()
+                    .filter(|(_, v)| !v.is_null() && *v != "")
+                    .map(|(k, v)| match v {
+                        serde_json::Value::String(s) => format!("{k}: {s}"),
+                        v => format!("{k}: {v}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            })
+            .unwrap_or_default()
+    }
+}
+
+async fn case_page(State(app): State<App>, ctx: WebCtx, Path(id): Path<i64>) -> Response {
+    case_view(app, ctx, id, None).await
+}
+
+async fn case_view(app: App, ctx: WebCtx, id: i64, error: Option<String>) -> Response {
+    let lang = ctx.actor.lang;
+    let v = match app.complaint(actor(&ctx), id).await {
+        Ok(v) => v,
+        Err(e) => return error_page(&ctx, e),
+    };
+    let sub_causes = app
+        .complaint_settings()
+        .await
+        .map(|s| s.sub_causes.into_iter().flat_map(|(_, v)| v).collect())
+        .unwrap_or_default();
+    page(CasePage {
+        l: Layout::new(&ctx, "area.complaints"),
+        v,
+        can_assign: ctx.actor.role.can(Permission::ManageCases),
+        causes: options(Cause::ALL, Cause::code, Cause::label, lang),
+        sub_causes,
+        error,
+    })
+}
+
+/// Any step's fields; the `action` says which apply.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StepForm {
+    csrf: String,
+    version: i64,
+    action: String,
+    note: String,
+    cause: String,
+    sub_cause: String,
+    justified: String,
+    solution: String,
+    compensation_offered: String,
+    accepted: String,
+    compensation_given: String,
+    on_the_spot: String,
+    result: String,
+    satisfied: String,
+    lesson: String,
+    reason: String,
+}
+
+/// Money in yuan as typed (`50`, `12.50`) to minor units; empty is 0.
+fn minor(s: &str) -> Result<i64, String> {
+    if s.trim().is_empty() {
+        return Ok(0);
+    }
+    domain::customers::parse_money(s.trim())
+}
+
+fn action_of(f: &StepForm, lang: Lang) -> Result<Action, String> {
+    let yes = |v: &str| matches!(v, "1" | "on" | "true" | "yes");
+    let money = |field: &str, v: &str| minor(v).map_err(|e| format!("{field}: {e}"));
+    Ok(match f.action.as_str() {
+        "acknowledge" => Action::Acknowledge {
+            note: f.note.clone(),
+        },
+        "analyse" => Action::Analyse {
+            cause: Cause::parse(&f.cause)
+                .ok_or_else(|| format!("cause: {}", lang.pick("请选择原因类别", "pick a cause")))?,
+            sub_cause: f.sub_cause.clone(),
+            justified: yes(&f.justified),
+            note: f.note.clone(),
+        },
+        "propose" => Action::Propose {
+            solution: f.solution.clone(),
+            compensation_offered: money("compensation_offered", &f.compensation_offered)?,
+            note: f.note.clone(),
+        },
+        "resolve" => Action::Resolve {
+            accepted: yes(&f.accepted),
+            compensation_given: money("compensation_given", &f.compensation_given)?,
+            on_the_spot: yes(&f.on_the_spot),
+            note: f.note.clone(),
+        },
+        "follow_up" => Action::FollowUp {
+            result: f.result.clone(),
+            satisfied: match f.satisfied.as_str() {
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => None,
+            },
+        },
+        "close" => Action::Close {
+            lesson: f.lesson.clone(),
+        },
+        "reopen" => Action::Reopen {
+            reason: f.reason.clone(),
+        },
+        other => return Err(format!("action: {other}")),
+    })
+}
+
+async fn take_step(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<StepForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let action = match action_of(&f, ctx.actor.lang) {
+        Ok(a) => a,
+        Err(m) => return case_view(app, ctx, id, Some(m)).await,
+    };
+    match app
+        .complaint_step(actor(&ctx), id, f.version, &action)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/complaints/{id}")).into_response(),
+        Err(e) => match refused(&ctx, &e) {
+            Some(m) => case_view(app, ctx, id, Some(m)).await,
+            None => error_page(&ctx, e),
+        },
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AssignForm {
+    csrf: String,
+    version: i64,
+    assignee: String,
+}
+
+async fn assign(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    match app
+        .assign_complaint(actor(&ctx), id, f.version, &f.assignee)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/complaints/{id}")).into_response(),
+        Err(e) => match refused(&ctx, &e) {
+            Some(m) => case_view(app, ctx, id, Some(m)).await,
+            None => error_page(&ctx, e),
+        },
+    }
+}
