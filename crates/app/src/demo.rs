@@ -80,6 +80,7 @@ impl App {
                 self.demo_analyses().await?;
             }
             self.demo_surveys().await?;
+            self.demo_complaints().await?;
             return Ok(Some(DemoInfo {
                 filled: false,
                 customers,
@@ -176,6 +177,7 @@ impl App {
             .await?;
         self.demo_analyses().await?;
         self.demo_surveys().await?;
+        self.demo_complaints().await?;
         Ok(Some(DemoInfo {
             filled: true,
             customers: self.store.count("customers").await?,

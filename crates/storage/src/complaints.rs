@@ -108,6 +108,8 @@ pub struct Step<'a> {
     pub escalated_to: &'a str,
     pub customer_id: Option<i64>,
     pub task: Option<NewTask<'a>>,
+    /// Mark the case's open tasks done with the step's note (the follow-up visit happened).
+    pub finish_tasks: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -450,6 +452,16 @@ impl Store {
             &mut tx, id, s.at, s.actor, s.kind, &from, s.to_state, s.note, &s.changes,
         )
         .await?;
+        if s.finish_tasks {
+            sqlx::query(
+                "UPDATE complaint_tasks SET done_at = $2, result = $3 WHERE complaint_id = $1 AND done_at IS NULL",
+            )
+            .bind(id)
+            .bind(s.at)
+            .bind(s.note)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(t) = &s.task {
             sqlx::query(
                 "INSERT INTO complaint_tasks (complaint_id, kind, assignee, due_at, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -626,6 +638,33 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?,
         )
+    }
+
+    /// A random sample of purchases since `since`: (customer, when), for the demo's complaints.
+    pub async fn random_purchases(&self, since: &str, n: i64) -> Result<Vec<(i64, String)>> {
+        Ok(sqlx::query(&format!(
+            "SELECT customer_id, occurred_at FROM transactions WHERE occurred_at >= $1 ORDER BY random() LIMIT {}",
+            n.clamp(0, 100_000)
+        ))
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| (get_i(r, "customer_id"), get_s(r, "occurred_at")))
+        .collect())
+    }
+
+    /// Whether the customer bought in (from, to].
+    pub async fn bought_between(&self, customer_id: i64, from: &str, to: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM transactions WHERE customer_id = $1 AND occurred_at > $2 AND occurred_at <= $3",
+        )
+        .bind(customer_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
     }
 
     /// Customers with an open complaint of these severities, among `ids`.

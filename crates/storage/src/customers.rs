@@ -695,6 +695,33 @@ impl Store {
                 staff: String::new(),
             });
         }
+        let complaints = sqlx::query(
+            "SELECT id, received_at, state, severity, situation, assignee FROM complaints \
+             WHERE customer_id = $1 ORDER BY received_at DESC LIMIT $2",
+        )
+        .bind(id)
+        .bind(timeline_limit)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &complaints {
+            let situation = crate::get_s(r, "situation");
+            timeline.push(TimelineEvent {
+                at: crate::get_s(r, "received_at"),
+                kind: "complaint".into(),
+                // "#id · state · severity": the page words the codes.
+                label: format!(
+                    "#{} · {} · {}",
+                    crate::get_i(r, "id"),
+                    crate::get_s(r, "state"),
+                    crate::get_s(r, "severity")
+                ),
+                detail: situation.chars().take(200).collect(),
+                amount_minor: None,
+                currency: None,
+                promotion: false,
+                staff: crate::get_s(r, "assignee"),
+            });
+        }
         timeline.sort_by(|a, b| b.at.cmp(&a.at));
         timeline.truncate(timeline_limit.max(0) as usize);
         Ok(Profile {

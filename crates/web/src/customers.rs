@@ -47,6 +47,8 @@ struct ListPage {
     regions: Vec<String>,
     channels: Vec<String>,
     rows: Vec<CustomerSummary>,
+    /// Customers on the page with an open high or critical complaint.
+    severe: Vec<i64>,
     /// The number matching ("1000+" when the search stopped counting).
     total: String,
     page: i64,
@@ -55,6 +57,26 @@ struct ListPage {
     next_url: Option<String>,
     can_export: bool,
     can_import: bool,
+}
+
+impl ListPage {
+    fn severe_complaint(&self, id: &i64) -> bool {
+        self.severe.contains(id)
+    }
+}
+
+/// A complaint's timeline label, "#id · state · severity", in the reader's language.
+fn complaint_label(label: &str, lang: domain::Lang) -> String {
+    use domain::complaints::{Severity, State};
+    let parts: Vec<&str> = label.split(" · ").collect();
+    match parts.as_slice() {
+        [id, state, severity] => format!(
+            "{id} · {} · {}",
+            State::parse(state).map_or(*state, |s| s.label(lang)),
+            Severity::parse(severity).map_or(*severity, |s| s.label(lang))
+        ),
+        _ => label.to_string(),
+    }
 }
 
 fn enc(s: &str) -> String {
@@ -111,6 +133,10 @@ async fn list(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>) -
         pages,
         prev_url: (p.page > 1).then(|| url(p.page - 1)),
         next_url: (p.page < pages).then(|| url(p.page + 1)),
+        severe: app
+            .customers_with_severe_complaints(&p.items.iter().map(|c| c.id).collect::<Vec<_>>())
+            .await
+            .unwrap_or_default(),
         rows: p.items,
         can_export: ctx.actor.role.can(Permission::ExportAll),
         can_import: ctx.actor.role.can(Permission::ImportData),
@@ -200,6 +226,8 @@ struct ProfilePage {
     /// From the latest customer-value analysis, when it covered this customer.
     value: Option<ValueView>,
     interaction_kinds: Vec<(&'static str, &'static str)>,
+    /// The customer has an open high or critical complaint.
+    severe_complaint: bool,
     flash: Option<String>,
     error: Option<String>,
 }
@@ -337,12 +365,13 @@ async fn render_profile(
                 "return" => lang.t("timeline.return"),
                 "note" => lang.t("timeline.note"),
                 "survey" => lang.t("timeline.survey"),
+                "complaint" => lang.t("timeline.complaint"),
                 _ => lang.t(&format!("interaction.{}", e.label)),
             },
-            label: if e.kind == "interaction" {
-                String::new()
-            } else {
-                e.label.clone()
+            label: match e.kind.as_str() {
+                "interaction" => String::new(),
+                "complaint" => complaint_label(&e.label, lang),
+                _ => e.label.clone(),
             },
             detail: e.detail.clone(),
             promotion: e.promotion,
@@ -360,7 +389,12 @@ async fn render_profile(
             .to_string()
     };
     let consent = p.customer.consent.join(", ");
+    let severe_complaint = app
+        .customers_with_severe_complaints(&[p.customer.id])
+        .await
+        .is_ok_and(|v| !v.is_empty());
     page(ProfilePage {
+        severe_complaint,
         l: Layout::new(ctx, "area.customers"),
         gender: lang.t(&format!("gender.{}", p.customer.gender)),
         consent,

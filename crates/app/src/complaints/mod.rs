@@ -5,6 +5,7 @@
 //! restart, with escalation to the team's manager), and the follow-up visit scheduled on
 //! resolution.
 
+mod demo;
 pub mod measures;
 
 use crate::{Actor, App, AppError};
@@ -502,7 +503,23 @@ impl App {
         if c.version != version {
             return Err(conflict(lang, c.version));
         }
-        let now = Utc::now();
+        let c = self
+            .apply_step(&c, action, &actor.username, Utc::now(), lang)
+            .await?;
+        self.case_view(actor, c).await
+    }
+
+    /// Take the step on the case as it was read (its version), at `now`: the protocol's
+    /// check, the fields it sets, the timers left, the follow-up task on resolution.
+    pub(crate) async fn apply_step(
+        &self,
+        c: &Complaint,
+        action: &Action,
+        by: &str,
+        now: DateTime<Utc>,
+        lang: Lang,
+    ) -> Result<Complaint, AppError> {
+        let (id, version) = (c.id, c.version);
         let at = to_stored(now);
         let applied = rules::apply(state_of(&c), &handling_of(&c), action, &at).map_err(|e| {
             AppError::new(ErrorCode::InvalidTransition, lang)
@@ -541,7 +558,7 @@ impl App {
         };
         // On resolution the follow-up visit is scheduled for the case's agent.
         let task_assignee = if c.assignee.is_empty() {
-            actor.username.clone()
+            by.to_string()
         } else {
             c.assignee.clone()
         };
@@ -557,13 +574,12 @@ impl App {
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
         );
-        let c = self
-            .store
+        self.store
             .complaint_step(
                 id,
                 &Step {
                     expected_version: version,
-                    actor: &actor.username,
+                    actor: by,
                     at: &at,
                     kind: action.code(),
                     to_state: applied.state.code(),
@@ -583,11 +599,11 @@ impl App {
                     escalated_to: &c.escalated_to,
                     customer_id: c.customer_id,
                     task,
+                    finish_tasks: matches!(action, Action::FollowUp { .. }),
                 },
             )
             .await
-            .map_err(|e| step_error(e, lang))?;
-        self.case_view(actor, c).await
+            .map_err(|e| step_error(e, lang))
     }
 
     /// Give the case to an agent (managers: anyone who works cases; an agent: themselves).
@@ -800,6 +816,23 @@ impl App {
         Ok(self.store.complaint_task(task_id).await?)
     }
 
+    /// Which of these customers have an open high or critical complaint (they are flagged on
+    /// every page that shows them).
+    pub async fn customers_with_severe_complaints(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<i64>, AppError> {
+        let severe: Vec<&str> = Severity::ALL
+            .iter()
+            .filter(|s| s.is_severe())
+            .map(|s| s.code())
+            .collect();
+        Ok(self
+            .store
+            .customers_with_open_complaints(ids, &severe)
+            .await?)
+    }
+
     pub async fn complaint_teams(&self, actor: &Actor) -> Result<Vec<Team>, AppError> {
         actor.require(Permission::ViewCases)?;
         Ok(self.store.teams().await?)
@@ -918,6 +951,7 @@ fn same_state_step<'a>(
         escalated_to: &c.escalated_to,
         customer_id: c.customer_id,
         task: None,
+        finish_tasks: false,
     }
 }
 

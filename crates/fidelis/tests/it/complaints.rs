@@ -95,6 +95,28 @@ async fn complaint_full_path(t: &TestApp) {
     assert_eq!(c["complaint"]["team"], "前台组");
     assert_eq!(c["actions"], json!(["acknowledge"]));
     assert_eq!(c["ack_timer"], "on_time");
+    // While it is open, the customer is flagged on the list and the profile, and the case is
+    // on the profile's timeline with its state; the text is escaped.
+    let cookie = format!(
+        "fidelis_session={}",
+        super::web::sign_in(t, "agent").await.0
+    );
+    let page = |path: String| {
+        let req = t
+            .http
+            .get(format!("{}{path}", t.base))
+            .header("cookie", &cookie)
+            .header("accept-language", "zh-CN");
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let profile = page(format!("/customers/{kid}")).await;
+    assert!(profile.contains("id=\"flag-severe-complaint\""), "flagged");
+    assert!(profile.contains("&lt;script&gt;") && !profile.contains("<script>alert"));
+    assert!(profile.contains(&format!("#{id} · ")), "on the timeline");
+    let list = page("/customers?q=王芳".into()).await;
+    assert!(list.contains("severe-complaint"), "flagged in the list");
+    let case = page(format!("/complaints/{id}")).await;
+    assert!(case.contains("id=\"step-acknowledge\"") && case.contains("&lt;script&gt;"));
     // Every step in order, each at the version just seen.
     let steps = [
         json!({"action": "acknowledge", "note": "耐心倾听并致歉"}),
@@ -154,6 +176,10 @@ async fn complaint_full_path(t: &TestApp) {
     let due = domain::time::parse_instant(tasks[0]["due_at"].as_str().unwrap()).unwrap();
     let days = (due - chrono::Utc::now()).num_hours();
     assert!((70..=72).contains(&days), "{days} h");
+    // The follow-up step recorded the visit on the task; the open task list is empty again,
+    // and a done task cannot be done twice.
+    assert_eq!(tasks[0]["result"], "顾客表示满意");
+    assert!(tasks[0]["done_at"].is_string());
     let (s, mine) = json(
         t.get("agent", "/api/v1/complaints/tasks?mine=1")
             .send()
@@ -161,18 +187,17 @@ async fn complaint_full_path(t: &TestApp) {
             .unwrap(),
     )
     .await;
-    assert_eq!((s, mine["total"].as_i64()), (200, Some(1)));
+    assert_eq!((s, mine["total"].as_i64()), (200, Some(0)));
     let tid = tasks[0]["id"].as_i64().unwrap();
-    let (s, done) = json(
+    let (s, e) = json(
         t.post("agent", &format!("/api/v1/complaints/tasks/{tid}/done"))
-            .json(&json!({"result": "电话回访，满意"}))
+            .json(&json!({"result": "again"}))
             .send()
             .await
             .unwrap(),
     )
     .await;
-    assert_eq!(s, 200, "{done}");
-    assert!(done["done_at"].is_string());
+    assert_eq!(s, 422, "{e}");
     // Reopened: back to acknowledged, the resolution cleared, not "on the spot" any more.
     let (s, r) = step(
         t,
@@ -186,6 +211,14 @@ async fn complaint_full_path(t: &TestApp) {
     assert!(r["complaint"]["resolved_at"].is_null());
     assert_eq!(r["complaint"]["on_the_spot"], false);
     assert_eq!(r["actions"], json!(["analyse"]));
+    let (_, closed_again) = json(
+        t.get("agent", &format!("/api/v1/complaints/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(closed_again["complaint"]["state"], "acknowledged");
     // The customer's open complaints, by customer.
     let (_, l) = json(
         t.get("manager", &format!("/api/v1/complaints?customer_id={kid}"))
