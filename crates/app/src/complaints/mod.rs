@@ -521,7 +521,7 @@ impl App {
     ) -> Result<Complaint, AppError> {
         let (id, version) = (c.id, c.version);
         let at = to_stored(now);
-        let applied = rules::apply(state_of(&c), &handling_of(&c), action, &at).map_err(|e| {
+        let applied = rules::apply(state_of(c), &handling_of(c), action, &at).map_err(|e| {
             AppError::new(ErrorCode::InvalidTransition, lang)
                 .with_message(e.message(lang))
                 .with_details(json!({
