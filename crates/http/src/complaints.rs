@@ -21,6 +21,7 @@ pub fn routes() -> Router<App> {
         .route("/complaints", get(list).post(create))
         .route("/complaints/settings", get(settings).put(set_settings))
         .route("/complaints/overview", get(overview))
+        .route("/complaints/export", get(export))
         .route("/complaints/teams", get(teams).post(create_team))
         .route("/complaints/tasks", get(tasks))
         .route("/complaints/tasks/{id}/done", post(finish_task))
@@ -46,14 +47,12 @@ struct ListQuery {
     customer_id: Option<i64>,
     limit: i64,
     offset: i64,
+    /// For the export: csv, csv-gb18030 or xlsx.
+    format: String,
 }
 
-async fn list(
-    State(app): State<App>,
-    ApiActor(a): ApiActor,
-    Query(q): Query<ListQuery>,
-) -> Result<impl IntoResponse, ApiError> {
-    let f = Filter {
+fn filter_of(a: &app::Actor, q: ListQuery) -> Filter {
+    Filter {
         state: q.state,
         severity: q.severity,
         cause: q.cause,
@@ -68,7 +67,25 @@ async fn list(
         limit: q.limit,
         offset: q.offset,
         ..Filter::default()
-    };
+    }
+}
+
+async fn export(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Query(q): Query<ListQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let format = q.format.clone();
+    let d = app.export_complaints(&a, filter_of(&a, q), &format).await?;
+    Ok(crate::churn::file(d))
+}
+
+async fn list(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Query(q): Query<ListQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let f = filter_of(&a, q);
     let (items, total) = app.complaints(&a, f).await?;
     Ok(Json(json!({ "items": items, "total": total })))
 }

@@ -137,6 +137,9 @@ pub fn spec() -> Value {
                 "get": op("Teams with their manager and members", json!([]), None, ("200", "{items}")),
                 "post": op("Create a team (managers)", json!([]), Some("NewTeam"), ("201", "the team"))
             },
+            "/api/v1/complaints/export": {
+                "get": op("The cases of a list (same filters as the list) as a file, up to 100,000", json!([q("format", "csv (UTF-8), csv-gb18030 or xlsx"), q("state", ""), q("mine", ""), q("overdue", "")]), None, ("200", "the file"))
+            },
             "/api/v1/complaints/overview": {
                 "get": op("Managers' and analysts' overview: open cases by state, severity and age, overdue, volume by cause per month, first-response and resolution times, breach rates, share resolved on the spot, follow-up satisfaction, recovery rate (on the spot vs later vs non-complainants), lessons; computed at most once a minute", json!([]), None, ("200", "the overview"))
             },

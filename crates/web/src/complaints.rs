@@ -23,6 +23,7 @@ use storage::complaints::{Complaint, Filter};
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/complaints", get(list_page).post(create))
+        .route("/complaints/export", get(export))
         .route("/complaints/{id}", get(case_page))
         .route("/complaints/{id}/step", post(take_step))
         .route("/complaints/{id}/assign", post(assign))
@@ -41,9 +42,41 @@ fn options<T: Copy>(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ListQuery {
-    /// `mine` (default for agents), `overdue`, `open` (default otherwise), `all`.
+    /// `mine` (default for agents), `overdue`, `escalated`, `open` (default otherwise), `all`.
     view: String,
     page: i64,
+    /// For the export: csv, csv-gb18030 or xlsx.
+    format: String,
+}
+
+/// The view's name and its filter for this reader.
+fn view_filter(ctx: &WebCtx, q: &ListQuery) -> (String, Filter) {
+    let all = ctx.actor.role.can(Permission::ViewAllCases);
+    let view = match q.view.as_str() {
+        "mine" | "overdue" | "open" | "all" | "escalated" => q.view.clone(),
+        _ if all => "open".into(),
+        _ => "mine".into(),
+    };
+    let f = Filter {
+        state: if view == "all" {
+            String::new()
+        } else {
+            "open".into()
+        },
+        assignee: (view == "mine").then(|| ctx.actor.username.clone()),
+        overdue_at: (view == "overdue").then(domain::time::now_stored),
+        escalated_to: (view == "escalated").then(|| ctx.actor.username.clone()),
+        ..Filter::default()
+    };
+    (view, f)
+}
+
+async fn export(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>) -> Response {
+    let (_, f) = view_filter(&ctx, &q);
+    match app.export_complaints(actor(&ctx), f, &q.format).await {
+        Ok(d) => crate::download(d),
+        Err(e) => error_page(&ctx, e),
+    }
 }
 
 #[derive(Template)]
@@ -128,26 +161,11 @@ async fn list(
 ) -> Response {
     let lang = ctx.actor.lang;
     let all = ctx.actor.role.can(Permission::ViewAllCases);
-    let view = match q.view.as_str() {
-        "mine" | "overdue" | "open" | "all" | "escalated" => q.view.clone(),
-        _ if all => "open".into(),
-        _ => "mine".into(),
-    };
+    let (view, mut f) = view_filter(&ctx, &q);
     let per_page = 50;
     let page_no = q.page.max(1);
-    let f = Filter {
-        state: if matches!(view.as_str(), "all") {
-            String::new()
-        } else {
-            "open".into()
-        },
-        assignee: (view == "mine").then(|| ctx.actor.username.clone()),
-        overdue_at: (view == "overdue").then(domain::time::now_stored),
-        escalated_to: (view == "escalated").then(|| ctx.actor.username.clone()),
-        limit: per_page,
-        offset: (page_no - 1) * per_page,
-        ..Filter::default()
-    };
+    f.limit = per_page;
+    f.offset = (page_no - 1) * per_page;
     let (cases, total) = match app.complaints(actor(&ctx), f).await {
         Ok(r) => r,
         Err(e) => return error_page(&ctx, e),

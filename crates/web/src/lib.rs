@@ -120,6 +120,21 @@ struct ErrorPage {
     message: String,
 }
 
+/// A file as an attachment.
+pub(crate) fn download(d: app::churn::results::Download) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, d.content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", d.file_name),
+            ),
+        ],
+        d.bytes,
+    )
+        .into_response()
+}
+
 /// Render a template into a response (a template error is a bug: 500 with a plain message).
 pub(crate) fn page(t: impl Template) -> Response {
     match t.render() {

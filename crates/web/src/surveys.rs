@@ -5,7 +5,7 @@
 //! importance–performance quadrant, distributions, c = b/a, satisfaction against purchases,
 //! open answers) with exports; and the public, mobile-first form behind a personal link.
 
-use crate::{actor, error_page, page, Layout, WebCtx};
+use crate::{actor, download, error_page, page, Layout, WebCtx};
 use app::surveys::results::{GroupMeasures, PathResult, WaveResults};
 use app::surveys::{SurveyDetail, SurveyInput, WaveInput};
 use app::{App, AppError};
@@ -587,20 +587,6 @@ struct FormatQuery {
     /// Bootstrap resamples for the paths' intervals (0: none).
     #[serde(default)]
     bootstrap: usize,
-}
-
-fn download(d: app::churn::results::Download) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, d.content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", d.file_name),
-            ),
-        ],
-        d.bytes,
-    )
-        .into_response()
 }
 
 /// The base of public links: `FIDELIS_PUBLIC_URL`, else this request's host.

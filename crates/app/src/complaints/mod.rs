@@ -816,6 +816,72 @@ impl App {
         Ok(self.store.complaint_task(task_id).await?)
     }
 
+    /// The cases of a list (up to 100,000) as a file: CSV, CSV in GB18030, or xlsx.
+    pub async fn export_complaints(
+        &self,
+        actor: &Actor,
+        mut f: Filter,
+        format: &str,
+    ) -> Result<crate::churn::results::Download, AppError> {
+        f.limit = 100_000;
+        f.offset = 0;
+        let (cases, _) = self.complaints(actor, f).await?;
+        let headers = [
+            "id",
+            "received_at",
+            "channel",
+            "place",
+            "customer_external_id",
+            "customer_name",
+            "caller",
+            "severity",
+            "state",
+            "cause",
+            "product",
+            "situation",
+            "assignee",
+            "team",
+            "acknowledged_at",
+            "resolved_at",
+            "closed_at",
+            "on_the_spot",
+            "ack_due_at",
+            "resolve_due_at",
+            "escalated_to",
+        ];
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        let rows: Vec<Vec<String>> = cases
+            .iter()
+            .map(|c| {
+                vec![
+                    c.id.to_string(),
+                    c.received_at.clone(),
+                    c.channel.clone(),
+                    c.place.clone(),
+                    c.customer_external_id.clone(),
+                    c.customer_name.clone(),
+                    c.caller.clone(),
+                    c.severity.clone(),
+                    c.state.clone(),
+                    c.cause.clone(),
+                    c.product.clone(),
+                    c.situation.clone(),
+                    c.assignee.clone(),
+                    c.team.clone(),
+                    o(&c.acknowledged_at),
+                    o(&c.resolved_at),
+                    o(&c.closed_at),
+                    u8::from(c.on_the_spot).to_string(),
+                    c.ack_due_at.clone(),
+                    c.resolve_due_at.clone(),
+                    c.escalated_to.clone(),
+                ]
+            })
+            .collect();
+        crate::churn::results::rows_download("complaints", &headers, &["id"], &rows, format)
+            .map_err(|e| AppError::field(actor.lang, "format", e))
+    }
+
     /// Which of these customers have an open high or critical complaint (they are flagged on
     /// every page that shows them).
     pub async fn customers_with_severe_complaints(

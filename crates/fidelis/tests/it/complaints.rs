@@ -228,6 +228,40 @@ async fn complaint_full_path(t: &TestApp) {
     )
     .await;
     assert_eq!(l["total"], 1, "{l}");
+    // The list as a file: CSV (UTF-8 and GB18030) and xlsx, the text as written.
+    let csv = t
+        .get("manager", "/api/v1/complaints/export?format=csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.trim_start_matches('\u{feff}')
+            .starts_with("id,received_at,channel")
+            && csv.contains("收银员态度恶劣"),
+        "{csv}"
+    );
+    let gb = t
+        .get("manager", "/api/v1/complaints/export?format=csv-gb18030")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let (text, _, bad) = encoding_rs::GB18030.decode(&gb);
+    assert!(!bad && text.contains("收银员态度恶劣"));
+    let xlsx = t
+        .get("manager", "/api/v1/complaints/export?format=xlsx")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(xlsx.starts_with(b"PK"));
 }
 both!(complaint_full_path);
 
