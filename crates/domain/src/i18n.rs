@@ -228,6 +228,8 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("complaint.step_resolve_breach", "Resolution overdue", "已超过解决时限"),
     ("complaint.step_resolve_warn", "Resolution due soon", "即将超过解决时限"),
     ("complaint.sub_cause", "Sub-cause", "具体原因"),
+    ("complaint.survey_link", "The customer's post-complaint survey (send it by SMS, WeChat or e-mail):", "顾客的投诉后满意度问卷（可通过短信、微信或邮件发送）："),
+    ("complaint.survey_satisfied", "Complainants satisfied (survey)", "投诉客户满意度（问卷）"),
     ("complaint.task_follow_up", "Follow-up visit", "回访任务"),
     ("complaint.tasks", "Follow-up tasks", "回访任务"),
     ("complaint.unknown_caller", "customer not known yet", "客户尚未确认"),

@@ -242,6 +242,61 @@ impl Store {
         )
     }
 
+    /// A setting, if set.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Invite one more customer to a wave (the existing invitation if they have one) and give
+    /// its id.
+    pub async fn add_invitation(
+        &self,
+        wave_id: i64,
+        customer_id: i64,
+        expires_at: &str,
+    ) -> Result<i64> {
+        sqlx::query(
+            "INSERT INTO survey_invitations (wave_id, customer_id, expires_at, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (wave_id, customer_id) DO NOTHING",
+        )
+        .bind(wave_id)
+        .bind(customer_id)
+        .bind(expires_at)
+        .bind(domain::time::now_stored())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::from_db)?;
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM survey_invitations WHERE wave_id = $1 AND customer_id = $2",
+        )
+        .bind(wave_id)
+        .bind(customer_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// A customer's newest invitation to any wave of a survey: (invitation, wave).
+    pub async fn latest_invitation(
+        &self,
+        survey_id: i64,
+        customer_id: i64,
+    ) -> Result<Option<(i64, i64)>> {
+        Ok(sqlx::query(
+            "SELECT i.id, i.wave_id FROM survey_invitations i JOIN survey_waves w ON w.id = i.wave_id \
+             WHERE w.survey_id = $1 AND i.customer_id = $2 ORDER BY i.id DESC LIMIT 1",
+        )
+        .bind(survey_id)
+        .bind(customer_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| (get_i(&r, "id"), get_i(&r, "wave_id"))))
+    }
+
     /// Set a setting (insert or replace).
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         sqlx::query(

@@ -74,6 +74,8 @@ pub struct Overview {
     pub on_the_spot: Rate,
     /// Follow-up visits that found the customer satisfied.
     pub satisfied: Rate,
+    /// Post-complaint survey answers satisfied with the handling (4–5 of 5).
+    pub survey_satisfied: Rate,
     pub recovery_days: i64,
     pub recovery_on_the_spot: Rate,
     pub recovery_later: Rate,
@@ -255,6 +257,7 @@ pub fn overview(
         resolve_breach: Rate::new(res_late, due_res.len() as i64),
         on_the_spot: Rate::new(on_spot, resolved.len() as i64),
         satisfied: Rate::new(satisfied, visited.len() as i64),
+        survey_satisfied: Rate::new(0, 0),
         recovery_days: days,
         recovery_on_the_spot: Rate::new(r.on_the_spot.1, r.on_the_spot.0),
         recovery_later: Rate::new(r.later.1, r.later.0),
@@ -294,7 +297,10 @@ impl App {
         let facts = self.store.complaint_facts().await?;
         let until = to_stored(now - Duration::days(days));
         let recovery = self.store.complaint_recovery(days, &until).await?;
-        Ok(overview(&facts, now, &recovery, days))
+        let mut o = overview(&facts, now, &recovery, days);
+        let (answers, happy) = self.complainant_satisfaction().await?;
+        o.survey_satisfied = Rate::new(happy, answers);
+        Ok(o)
     }
 }
 

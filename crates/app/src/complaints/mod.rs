@@ -7,6 +7,7 @@
 
 mod demo;
 pub mod measures;
+mod survey;
 
 use crate::{Actor, App, AppError};
 use chrono::{DateTime, Duration, Utc};
@@ -167,6 +168,8 @@ pub struct CaseView {
     /// the step is taken).
     pub ack_timer: Option<rules::Timer>,
     pub resolve_timer: Option<rules::Timer>,
+    /// The customer's post-complaint survey link (path), once the case is resolved.
+    pub survey_link: Option<String>,
 }
 
 const STEP_CODES: [&str; 7] = [
@@ -459,7 +462,12 @@ impl App {
             .then(|| rules::timer(start, instant(&c.ack_due_at), now));
         let resolve_timer = (c.resolved_at.is_none() && state.is_open())
             .then(|| rules::timer(start, instant(&c.resolve_due_at), now));
+        let survey_link = match (c.customer_id, state.is_resolved() && can_edit) {
+            (Some(customer), true) => self.post_complaint_link(customer).await?,
+            _ => None,
+        };
         Ok(CaseView {
+            survey_link,
             complaint: c,
             events,
             tasks,
@@ -506,6 +514,10 @@ impl App {
         let c = self
             .apply_step(&c, action, &actor.username, Utc::now(), lang)
             .await?;
+        // Resolved: the customer is asked how the complaint was handled.
+        if let (Action::Resolve { .. }, Some(customer)) = (action, c.customer_id) {
+            self.invite_after_complaint(customer).await?;
+        }
         self.case_view(actor, c).await
     }
 

@@ -136,6 +136,29 @@ async fn complaint_full_path(t: &TestApp) {
         version = r["complaint"]["version"].as_i64().unwrap();
         last = r;
     }
+    // Resolved: the customer was invited to the post-complaint survey; their answer counts
+    // in the complainant satisfaction.
+    let link = last["survey_link"]
+        .as_str()
+        .expect("a survey link")
+        .to_string();
+    let token = link.trim_start_matches("/s/");
+    let (s, e) = json(
+        t.http
+            .post(format!("{}/api/v1/public/surveys/{token}", t.base))
+            .json(&json!({"answers": {"HANDLING": 5, "EFFORT": 2, "RESOLVED": [0], "NPS": 9}, "submit": true}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 204, "{e}");
+    let o = t
+        .app
+        .compute_complaint_overview(chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!((o.survey_satisfied.count, o.survey_satisfied.of), (1, 1));
     let c = &last["complaint"];
     assert_eq!(c["state"], "closed");
     assert_eq!(c["cause"], "service");
