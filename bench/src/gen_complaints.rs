@@ -1,7 +1,7 @@
 //! Complaint cases for the complaints benchmark (`bench/complaints.sh`): `gen-complaints
 //! --complaints N --customers M [--agents A] [--seed S] --out FILE.csv` writes N cases over the
 //! last two years for customers 1..M (timers already fired) (the ids a fresh store gives M imported customers), spread
-//! over A agents, four in five closed and the rest open in every state, with the columns of the
+//! over A agents, seven in ten closed, two just received, one in a later open state, with the columns of the
 //! `complaints` table, for the database's own bulk loader. Empty cells are NULLs.
 
 use rand::{Rng, SeedableRng};
@@ -60,11 +60,12 @@ fn main() -> std::io::Result<()> {
     writeln!(w, "received_at,channel,place,customer_id,caller,situation,product,cause,severity,wants,assignee,state,handling,acknowledged_at,resolved_at,closed_at,on_the_spot,ack_warn_at,ack_due_at,resolve_warn_at,resolve_due_at,timers_done,next_timer_at,escalated_to,version,created_by,created_at,updated_at")?;
     for _ in 0..n {
         let received = now - rng.gen_range(3600..2 * 365 * 86_400);
-        let open = rng.gen_bool(0.2);
-        let state = if open {
-            STATES[rng.gen_range(0..STATES.len())]
-        } else {
-            "closed"
+        // One in five just received (the queue the step benchmark works through), one in ten
+        // further along, the rest closed.
+        let state = match rng.gen_range(0..10) {
+            0 | 1 => "received",
+            2 => STATES[rng.gen_range(1..STATES.len())],
+            _ => "closed",
         };
         let step = STATES.iter().position(|s| *s == state).unwrap_or(6);
         let ack = (step >= 1).then(|| received + rng.gen_range(60..8 * 3600));

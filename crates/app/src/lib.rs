@@ -66,6 +66,8 @@ pub struct App {
     /// The complaint overview, computed at most once a minute (see `complaints::measures`).
     pub(crate) complaint_overview_cache:
         Arc<std::sync::Mutex<Option<(std::time::Instant, complaints::measures::Overview)>>>,
+    /// Whether a background refresh of that overview is running.
+    pub(crate) overview_refreshing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl App {
@@ -81,6 +83,7 @@ impl App {
             filter_cache: Arc::default(),
             total_cache: Arc::default(),
             complaint_overview_cache: Arc::default(),
+            overview_refreshing: Arc::default(),
         }
     }
 

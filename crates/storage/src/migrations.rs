@@ -287,7 +287,8 @@ CREATE TABLE complaints (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX complaints_state ON complaints(state, received_at);
-CREATE INDEX complaints_received ON complaints(received_at);
+CREATE INDEX complaints_received ON complaints(received_at, id);
+CREATE INDEX complaints_open ON complaints(received_at, id) WHERE state <> 'closed';
 CREATE INDEX complaints_assignee ON complaints(assignee, state);
 CREATE INDEX complaints_team ON complaints(team_id, state);
 CREATE INDEX complaints_customer ON complaints(customer_id, received_at);

@@ -268,23 +268,35 @@ pub fn overview(
 }
 
 impl App {
-    /// The complaint overview, computed at most once a minute (it reads every case).
+    /// The complaint overview, computed at most once a minute (it reads every case). Once it
+    /// is older than that, the next reader still gets it at once while one refresh runs in the
+    /// background; only the very first reader waits for the computation.
     pub async fn complaint_overview(&self, actor: &Actor) -> Result<Overview, AppError> {
         actor.require(Permission::ViewAllCases)?;
-        if let Some((t, o)) = self
-            .complaint_overview_cache
-            .lock()
-            .expect("cache")
-            .as_ref()
-        {
-            if t.elapsed() < OVERVIEW_TTL {
-                return Ok(o.clone());
+        let cached = self.complaint_overview_cache.lock().expect("cache").clone();
+        match cached {
+            Some((t, o)) if t.elapsed() < OVERVIEW_TTL => Ok(o),
+            Some((_, o)) => {
+                use std::sync::atomic::Ordering;
+                if !self.overview_refreshing.swap(true, Ordering::AcqRel) {
+                    let app = self.clone();
+                    tokio::spawn(async move {
+                        if let Ok(fresh) = app.compute_complaint_overview(Utc::now()).await {
+                            *app.complaint_overview_cache.lock().expect("cache") =
+                                Some((std::time::Instant::now(), fresh));
+                        }
+                        app.overview_refreshing.store(false, Ordering::Release);
+                    });
+                }
+                Ok(o)
+            }
+            None => {
+                let o = self.compute_complaint_overview(Utc::now()).await?;
+                *self.complaint_overview_cache.lock().expect("cache") =
+                    Some((std::time::Instant::now(), o.clone()));
+                Ok(o)
             }
         }
-        let o = self.compute_complaint_overview(Utc::now()).await?;
-        *self.complaint_overview_cache.lock().expect("cache") =
-            Some((std::time::Instant::now(), o.clone()));
-        Ok(o)
     }
 
     /// The overview at `now`, uncached.

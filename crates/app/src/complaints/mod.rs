@@ -209,12 +209,17 @@ fn timers_of<'a>(c: &'a Complaint, done: &'a str) -> Timers<'a> {
 impl App {
     /// The complaint settings (the defaults until a manager changes them).
     pub async fn complaint_settings(&self) -> Result<Settings, AppError> {
-        let text = self
-            .store
-            .setting_or_init(SETTINGS_KEY, || {
-                serde_json::to_string(&Settings::default()).expect("settings serialise")
-            })
-            .await?;
+        // Read first: every step asks, and a write per step would queue behind other writers.
+        let text = match self.store.setting(SETTINGS_KEY).await? {
+            Some(t) => t,
+            None => {
+                self.store
+                    .setting_or_init(SETTINGS_KEY, || {
+                        serde_json::to_string(&Settings::default()).expect("settings serialise")
+                    })
+                    .await?
+            }
+        };
         Ok(serde_json::from_str(&text).unwrap_or_default())
     }
 
