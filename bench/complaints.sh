@@ -2,11 +2,12 @@
 # Complaints at scale (issue 5), on the embedded store: 1,000,000 customers and 500,000 complaint
 # cases (bench/src/gen_complaints.rs, loaded with sqlite3's own importer), then with wrk on
 # loopback: the open-case list and the overview pages (target p95 < 100 ms), an agent's own
-# cases, a case page, and the first handling step under 200 concurrent connections (target p95
-# < 20 ms). Results are appended to bench/out/results.txt.
+# cases, a case page; and the first handling step taken by 200 agents at once at a person's pace
+# (bench/src/agents.rs; target p95 < 20 ms), and flooded by 200 connections (wrk). Results are appended to bench/out/results.txt.
 #
 #   bash bench/complaints.sh
 #   CUSTOMERS=100000 COMPLAINTS=50000 bash bench/complaints.sh   # a quick run
+#   PAGES_ONLY=1 bash bench/complaints.sh   # measure again on the store of the last run
 #
 # Needs: sqlite3, wrk, curl.
 set -euo pipefail
@@ -21,12 +22,13 @@ log() { echo "$*" | tee -a "$RES"; }
 cargo build --release -p fidelis -p fidelis-bench
 BIN=./target/release/fidelis
 log "=== complaints $(date -u +%FT%TZ) $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r); $CUSTOMERS customers, $COMPLAINTS complaints"
+DB="$OUT/data/fidelis.sqlite3"
+if [ "${PAGES_ONLY:-0}" != 1 ]; then
 ./target/release/gen-transactions --customers "$CUSTOMERS" --alpha 0.02 --out "$OUT" | tee -a "$RES"
 rm -rf "$OUT/data"
 $BIN --data-dir "$OUT/data" import customers "$OUT/customers.csv" | tail -1 | tee -a "$RES"
 $BIN --data-dir "$OUT/data" import transactions "$OUT/transactions.csv" | tail -1 | tee -a "$RES"
 ./target/release/gen-complaints --complaints "$COMPLAINTS" --customers "$CUSTOMERS" --out "$OUT/complaints.csv" | tee -a "$RES"
-DB="$OUT/data/fidelis.sqlite3"
 t0=$(date +%s.%N)
 sqlite3 "$DB" <<SQL
 .mode csv
@@ -46,10 +48,11 @@ ANALYZE;
 SQL
 t1=$(date +%s.%N)
 log "loaded $(sqlite3 "$DB" 'SELECT COUNT(*) FROM complaints') complaints and their history with sqlite3 in $(python3 -c "print(f'{$t1 - $t0:.1f}')") s"
-sqlite3 "$DB" "SELECT id FROM complaints WHERE state = 'received' ORDER BY random() LIMIT 100000" > "$OUT/ids.txt"
-
 printf 'bench-password-1\n' | $BIN --data-dir "$OUT/data" user add --username bench --role manager --password-stdin >/dev/null
 printf 'bench-password-1\n' | $BIN --data-dir "$OUT/data" user add --username agent1 --role agent --password-stdin >/dev/null
+fi
+# Cases not yet acknowledged (version 1), for the step measurements.
+sqlite3 "$DB" "SELECT id FROM complaints WHERE state = 'received' AND version = 1 ORDER BY random() LIMIT 100000" > "$OUT/ids.txt"
 TOKEN=$($BIN --data-dir "$OUT/data" token create --username bench)
 $BIN --data-dir "$OUT/data" serve --bind 127.0.0.1:18282 > "$OUT/serve.log" 2>&1 &
 SERVER=$!
@@ -77,5 +80,11 @@ run sqlite list "$MANAGER" 16 15
 run sqlite overview "$MANAGER" 16 15
 run sqlite mine "$AGENT" 16 15
 run sqlite case "$MANAGER" 16 15
-run sqlite step "$MANAGER" 200 15
+# 200 agents at a person's pace (a step, then a pause of 2 s on average), then flooded (wrk's
+# closed loop: as many steps as the server takes).
+./target/release/agents --base http://127.0.0.1:18282 --token "$TOKEN" --ids "$OUT/ids.txt" --agents 200 --seconds 30 --think-ms 2000 | sed "s/^RESULT/RESULT sqlite step-agents/" | tee -a "$RES"
+tail -n +20001 "$OUT/ids.txt" > "$OUT/ids-flood.txt"
+IDS_FILE="$OUT/ids-flood.txt"
+FIDELIS_COOKIE="$MANAGER" TOKEN="$TOKEN" MODE=step N_CASES="$COMPLAINTS" IDS="$IDS_FILE" \
+  wrk -t2 -c200 -d10s --timeout 10s -s bench/complaints.lua http://127.0.0.1:18282 | grep RESULT | sed "s/^RESULT/RESULT sqlite step-flood/" | tee -a "$RES"
 log "steps taken: $(sqlite3 "$DB" "SELECT COUNT(*) FROM complaint_events WHERE kind = 'acknowledge'")"

@@ -68,6 +68,9 @@ pub struct App {
         Arc<std::sync::Mutex<Option<(std::time::Instant, complaints::measures::Overview)>>>,
     /// Whether a background refresh of that overview is running.
     pub(crate) overview_refreshing: Arc<std::sync::atomic::AtomicBool>,
+    /// SQLite has one writer: complaint writes queue here, in order, instead of in SQLite's
+    /// busy handler (which sleeps in growing steps and makes a slow tail under many agents).
+    pub(crate) case_writes: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -84,6 +87,7 @@ impl App {
             total_cache: Arc::default(),
             complaint_overview_cache: Arc::default(),
             overview_refreshing: Arc::default(),
+            case_writes: Arc::default(),
         }
     }
 

@@ -143,7 +143,7 @@ pub struct Team {
 }
 
 /// Which cases a list shows.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
     /// `open` (anything not closed), a state code, or empty for all.
     pub state: String,
@@ -364,11 +364,20 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// A page of cases, most recently received first, and how many match.
-    pub async fn complaints(&self, f: &Filter) -> Result<(Vec<Complaint>, i64)> {
+    /// A page of cases, most recently received first, and how many match (`known_total` when
+    /// the caller has a recent count).
+    pub async fn complaints(
+        &self,
+        f: &Filter,
+        known_total: Option<i64>,
+    ) -> Result<(Vec<Complaint>, i64)> {
         let (cond, args) = filter_sql(f);
+        // The page's ids first, from the index alone (a deep page skips index entries, not
+        // whole rows with their joins), then those rows.
         let sql = format!(
-            "{SELECT}{cond} ORDER BY c.received_at DESC, c.id DESC LIMIT {} OFFSET {}",
+            "{SELECT} JOIN (SELECT c.id AS page_id FROM complaints c{cond} \
+             ORDER BY c.received_at DESC, c.id DESC LIMIT {} OFFSET {}) p ON p.page_id = c.id \
+             ORDER BY c.received_at DESC, c.id DESC",
             f.limit.clamp(1, 1000),
             f.offset.max(0)
         );
@@ -377,12 +386,17 @@ impl Store {
             q = q.bind(a);
         }
         let rows = q.fetch_all(&self.pool).await?;
-        let count_sql = format!("SELECT COUNT(*) FROM complaints c{cond}");
-        let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
-        for a in &args {
-            q = q.bind(a);
-        }
-        let total = q.fetch_one(&self.pool).await?;
+        let total = match known_total {
+            Some(n) => n,
+            None => {
+                let count_sql = format!("SELECT COUNT(*) FROM complaints c{cond}");
+                let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
+                for a in &args {
+                    q = q.bind(a);
+                }
+                q.fetch_one(&self.pool).await?
+            }
+        };
         Ok((rows.iter().map(complaint_of).collect(), total))
     }
 

@@ -22,6 +22,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use storage::complaints::{Complaint, Event, Filter, NewComplaint, NewTask, Step, Task, Team};
 
+/// How long a list's count of cases is reused; changes made through this process drop it.
+pub const COUNT_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The settings key of [`Settings`].
 const SETTINGS_KEY: &str = "complaints";
 
@@ -402,6 +405,7 @@ impl App {
             resolved: false,
             done: "",
         };
+        let queue = self.case_write_turn().await;
         let c = self
             .store
             .create_complaint(&NewComplaint {
@@ -421,6 +425,8 @@ impl App {
                 created_by: &actor.username,
             })
             .await?;
+        drop(queue);
+        self.forget_complaint_counts();
         self.case_view(actor, c).await
     }
 
@@ -498,7 +504,57 @@ impl App {
         if f.limit == 0 {
             f.limit = 50;
         }
-        Ok(self.store.complaints(&f).await?)
+        // Paging through a list counts it once in a while, not on every page (counting the
+        // open cases of half a million takes longer than the page itself).
+        let key = format!(
+            "complaints\u{2}{:?}",
+            Filter {
+                limit: 0,
+                offset: 0,
+                overdue_at: f
+                    .overdue_at
+                    .as_ref()
+                    .map(|t| t.get(..15).unwrap_or("").to_string()),
+                ..f.clone()
+            }
+        );
+        let known = {
+            let mut cache = self.total_cache.lock().expect("cache");
+            match cache.get_mut(&key) {
+                Some((at, n, _)) if at.elapsed() < COUNT_TTL => Some(*n),
+                Some((at, _, _)) => {
+                    *at = std::time::Instant::now();
+                    None
+                }
+                None => None,
+            }
+        };
+        let (rows, total) = self.store.complaints(&f, known).await?;
+        if known.is_none() {
+            let mut cache = self.total_cache.lock().expect("cache");
+            if cache.len() >= 1000 {
+                cache.clear();
+            }
+            cache.insert(key, (std::time::Instant::now(), total, false));
+        }
+        Ok((rows, total))
+    }
+
+    /// On SQLite, this process's turn to write a case (see `App::case_writes`).
+    async fn case_write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.store.backend() {
+            storage::Backend::Sqlite => Some(self.case_writes.lock().await),
+            storage::Backend::Postgres => None,
+        }
+    }
+
+    /// A case was recorded: the cached list counts are off (a step's change of state shows in
+    /// the counts within [`COUNT_TTL`]).
+    fn forget_complaint_counts(&self) {
+        self.total_cache
+            .lock()
+            .expect("cache")
+            .retain(|k, _| !k.starts_with("complaints\u{2}"));
     }
 
     /// Take a handling step at the version the actor saw.
@@ -591,6 +647,7 @@ impl App {
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
         );
+        let _queue = self.case_write_turn().await;
         self.store
             .complaint_step(
                 id,
@@ -704,11 +761,13 @@ impl App {
         let mut step = same_state_step(c, at, &actor.username, kind, note, changes);
         step.expected_version = version;
         edit(&mut step);
+        let queue = self.case_write_turn().await;
         let c = self
             .store
             .complaint_step(c.id, &step)
             .await
             .map_err(|e| step_error(e, lang))?;
+        drop(queue);
         self.case_view(actor, c).await
     }
 
@@ -763,7 +822,10 @@ impl App {
                 step.timers_done = &done;
                 step.next_timer_at = next;
                 step.escalated_to = &escalated_to;
-                match self.store.complaint_step(c.id, &step).await {
+                let queue = self.case_write_turn().await;
+                let done = self.store.complaint_step(c.id, &step).await;
+                drop(queue);
+                match done {
                     Ok(_) => {
                         fired += kinds.len();
                         progressed = true;
