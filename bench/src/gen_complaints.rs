@@ -59,7 +59,7 @@ fn main() -> std::io::Result<()> {
     let mut w = BufWriter::new(std::fs::File::create(&out)?);
     writeln!(w, "received_at,channel,place,customer_id,caller,situation,product,cause,severity,wants,assignee,state,handling,acknowledged_at,resolved_at,closed_at,on_the_spot,ack_warn_at,ack_due_at,resolve_warn_at,resolve_due_at,timers_done,next_timer_at,escalated_to,version,created_by,created_at,updated_at")?;
     for _ in 0..n {
-        let received = now - rng.gen_range(3600..2 * 365 * 86_400);
+        let mut received = now - rng.gen_range(3600..2 * 365 * 86_400);
         // One in five just received (the queue the step benchmark works through), one in ten
         // further along, the rest closed.
         let state = match rng.gen_range(0..10) {
@@ -67,6 +67,11 @@ fn main() -> std::io::Result<()> {
             2 => STATES[rng.gen_range(1..STATES.len())],
             _ => "closed",
         };
+        // Cases still waiting for their first response came in during the last half hour
+        // (older ones would have been answered or have fired their timers long ago).
+        if state == "received" {
+            received = now - rng.gen_range(0..1800);
+        }
         let step = STATES.iter().position(|s| *s == state).unwrap_or(6);
         let ack = (step >= 1).then(|| received + rng.gen_range(60..8 * 3600));
         let resolved = (step >= 4).then(|| received + rng.gen_range(3600..7 * 86_400));

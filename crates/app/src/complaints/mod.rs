@@ -825,6 +825,9 @@ impl App {
                 let queue = self.case_write_turn().await;
                 let done = self.store.complaint_step(c.id, &step).await;
                 drop(queue);
+                // A backlog (after downtime) is worked off without starving the agents' own
+                // steps: the sweep lets other work run between its writes.
+                tokio::task::yield_now().await;
                 match done {
                     Ok(_) => {
                         fired += kinds.len();
@@ -838,6 +841,7 @@ impl App {
             if !progressed {
                 break;
             }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         Ok(fired)
     }
