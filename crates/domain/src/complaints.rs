@@ -196,15 +196,7 @@ impl Action {
 
     /// The states this action may be taken from.
     pub fn allowed_from(&self) -> &'static [State] {
-        match self {
-            Action::Acknowledge { .. } => &[State::Received],
-            Action::Analyse { .. } => &[State::Acknowledged],
-            Action::Propose { .. } => &[State::Analysed],
-            Action::Resolve { .. } => &[State::Proposed],
-            Action::FollowUp { .. } => &[State::Resolved],
-            Action::Close { .. } => &[State::FollowedUp],
-            Action::Reopen { .. } => &[State::Resolved, State::FollowedUp, State::Closed],
-        }
+        step_from(self.code())
     }
 
     /// The state the action leads to.
@@ -300,6 +292,36 @@ impl Action {
             Err(errors)
         }
     }
+}
+
+/// Each step's code and the states it may be taken from: the protocol's one table.
+const STEPS: [(&str, &[State]); 7] = [
+    ("acknowledge", &[State::Received]),
+    ("analyse", &[State::Acknowledged]),
+    ("propose", &[State::Analysed]),
+    ("resolve", &[State::Proposed]),
+    ("follow_up", &[State::Resolved]),
+    ("close", &[State::FollowedUp]),
+    (
+        "reopen",
+        &[State::Resolved, State::FollowedUp, State::Closed],
+    ),
+];
+
+fn step_from(code: &str) -> &'static [State] {
+    STEPS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(&[], |(_, from)| from)
+}
+
+/// The steps that may be taken from `state`, in protocol order.
+pub fn steps_from(state: State) -> Vec<&'static str> {
+    STEPS
+        .iter()
+        .filter(|(_, from)| from.contains(&state))
+        .map(|(c, _)| *c)
+        .collect()
 }
 
 /// A step taken from a state that does not allow it.

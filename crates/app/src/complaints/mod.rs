@@ -175,16 +175,6 @@ pub struct CaseView {
     pub survey_link: Option<String>,
 }
 
-const STEP_CODES: [&str; 7] = [
-    "acknowledge",
-    "analyse",
-    "propose",
-    "resolve",
-    "follow_up",
-    "close",
-    "reopen",
-];
-
 fn state_of(c: &Complaint) -> State {
     State::parse(&c.state).unwrap_or(State::Received)
 }
@@ -456,12 +446,7 @@ impl App {
         let can_edit = actor.role.can(Permission::EditCases);
         let state = state_of(&c);
         let actions = if can_edit {
-            STEP_CODES
-                .into_iter()
-                .filter(|code| {
-                    sample_action(code).is_some_and(|a| a.allowed_from().contains(&state))
-                })
-                .collect()
+            rules::steps_from(state)
         } else {
             Vec::new()
         };
@@ -1029,44 +1014,6 @@ impl App {
         }
         Ok(self.store.team(t.id).await?)
     }
-}
-
-/// An action of that code with empty fields, to ask where it may be taken from.
-fn sample_action(code: &str) -> Option<Action> {
-    let a = match code {
-        "acknowledge" => Action::Acknowledge {
-            note: String::new(),
-        },
-        "analyse" => Action::Analyse {
-            cause: Cause::Service,
-            sub_cause: String::new(),
-            justified: true,
-            note: String::new(),
-        },
-        "propose" => Action::Propose {
-            solution: String::new(),
-            compensation_offered: 0,
-            note: String::new(),
-        },
-        "resolve" => Action::Resolve {
-            accepted: true,
-            compensation_given: 0,
-            on_the_spot: false,
-            note: String::new(),
-        },
-        "follow_up" => Action::FollowUp {
-            result: String::new(),
-            satisfied: None,
-        },
-        "close" => Action::Close {
-            lesson: String::new(),
-        },
-        "reopen" => Action::Reopen {
-            reason: String::new(),
-        },
-        _ => return None,
-    };
-    Some(a)
 }
 
 /// A history entry that keeps the case's state and fields (the caller changes what it edits).

@@ -22,6 +22,10 @@ async fn customer(t: &TestApp) -> i64 {
     t.app.store.customer_id_by_external("K1").await.unwrap()
 }
 
+async fn get(t: &TestApp, role: &str, path: &str) -> (u16, Value) {
+    json(t.get(role, path).send().await.unwrap()).await
+}
+
 async fn create(t: &TestApp, role: &str, body: Value) -> (u16, Value) {
     json(
         t.post(role, "/api/v1/complaints")
@@ -203,13 +207,7 @@ async fn complaint_full_path(t: &TestApp) {
     // and a done task cannot be done twice.
     assert_eq!(tasks[0]["result"], "顾客表示满意");
     assert!(tasks[0]["done_at"].is_string());
-    let (s, mine) = json(
-        t.get("agent", "/api/v1/complaints/tasks?mine=1")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, mine) = get(t, "agent", "/api/v1/complaints/tasks?mine=1").await;
     assert_eq!((s, mine["total"].as_i64()), (200, Some(0)));
     let tid = tasks[0]["id"].as_i64().unwrap();
     let (s, e) = json(
@@ -234,20 +232,13 @@ async fn complaint_full_path(t: &TestApp) {
     assert!(r["complaint"]["resolved_at"].is_null());
     assert_eq!(r["complaint"]["on_the_spot"], false);
     assert_eq!(r["actions"], json!(["analyse"]));
-    let (_, closed_again) = json(
-        t.get("agent", &format!("/api/v1/complaints/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, closed_again) = get(t, "agent", &format!("/api/v1/complaints/{id}")).await;
     assert_eq!(closed_again["complaint"]["state"], "acknowledged");
     // The customer's open complaints, by customer.
-    let (_, l) = json(
-        t.get("manager", &format!("/api/v1/complaints?customer_id={kid}"))
-            .send()
-            .await
-            .unwrap(),
+    let (_, l) = get(
+        t,
+        "manager",
+        &format!("/api/v1/complaints?customer_id={kid}"),
     )
     .await;
     assert_eq!(l["total"], 1, "{l}");
@@ -348,7 +339,7 @@ async fn bad_input_and_jumps_store_nothing(t: &TestApp) {
             .collect();
         assert!(fields.contains(&field), "{field} named: {e}");
     }
-    let (_, l) = json(t.get("manager", "/api/v1/complaints").send().await.unwrap()).await;
+    let (_, l) = get(t, "manager", "/api/v1/complaints").await;
     assert_eq!(l["total"], 0, "nothing stored: {l}");
     // An unknown caller's case, then refused jumps and a missing field: the case stays as it was.
     let (s, c) = create(
@@ -379,13 +370,7 @@ async fn bad_input_and_jumps_store_nothing(t: &TestApp) {
     assert_eq!(s, 422, "{e}");
     let (s, e) = step(t, "agent", id, json!({"version": 1, "action": "fly"})).await;
     assert_eq!(s, 400, "{e}");
-    let (_, c) = json(
-        t.get("agent", &format!("/api/v1/complaints/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, c) = get(t, "agent", &format!("/api/v1/complaints/{id}")).await;
     assert_eq!(
         (
             c["complaint"]["state"].as_str(),
@@ -488,13 +473,7 @@ async fn roles_and_concurrent_steps(t: &TestApp) {
     codes.sort_unstable();
     assert_eq!(codes.iter().filter(|&&c| c == 200).count(), 1, "{codes:?}");
     assert!(codes.iter().all(|&c| c == 200 || c == 409), "{codes:?}");
-    let (_, c) = json(
-        t.get("manager", &format!("/api/v1/complaints/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, c) = get(t, "manager", &format!("/api/v1/complaints/{id}")).await;
     assert_eq!(
         c["events"].as_array().unwrap().len(),
         2,
@@ -539,13 +518,7 @@ async fn timers_fire_after_a_restart(t: &TestApp) {
         0,
         "each fires once"
     );
-    let (_, c) = json(
-        t.get("manager", &format!("/api/v1/complaints/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, c) = get(t, "manager", &format!("/api/v1/complaints/{id}")).await;
     assert_eq!(c["complaint"]["escalated_to"], "manager", "{c}");
     let kinds: Vec<&str> = c["events"]
         .as_array()
@@ -560,13 +533,7 @@ async fn timers_fire_after_a_restart(t: &TestApp) {
         json!(["ack_warn", "ack_breach", "resolve_warn", "resolve_breach"])
     );
     assert!(c["complaint"]["next_timer_at"].is_null());
-    let (_, l) = json(
-        t.get("manager", "/api/v1/complaints?escalated=1")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, l) = get(t, "manager", "/api/v1/complaints?escalated=1").await;
     assert_eq!(l["total"], 1);
     again.store.close().await;
 }
@@ -591,13 +558,7 @@ async fn history_is_append_only(t: &TestApp) {
         .execute(pool)
         .await;
     assert!(del.unwrap_err().to_string().contains("append-only"));
-    let (_, c) = json(
-        t.get("agent", &format!("/api/v1/complaints/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, c) = get(t, "agent", &format!("/api/v1/complaints/{id}")).await;
     assert_eq!(c["events"][0]["note"], "wrong invoice");
 }
 both!(history_is_append_only);
@@ -675,25 +636,9 @@ async fn recovery_rate_by_hand(t: &TestApp) {
     assert_eq!(r(&o.recovery_non_complainants), (1, 2));
     assert_eq!(r(&o.on_the_spot), (2, 4));
     // The API serves it to managers and analysts, not to agents.
-    let (s, v) = json(
-        t.get("analyst", "/api/v1/complaints/overview")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, v) = get(t, "analyst", "/api/v1/complaints/overview").await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["recovery_later"]["rate"], 0.5);
-    assert_eq!(
-        json(
-            t.get("agent", "/api/v1/complaints/overview")
-                .send()
-                .await
-                .unwrap()
-        )
-        .await
-        .0,
-        403
-    );
+    assert_eq!(get(t, "agent", "/api/v1/complaints/overview").await.0, 403);
 }
 both!(recovery_rate_by_hand);
