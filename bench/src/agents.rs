@@ -2,7 +2,8 @@
 //! --token T --ids FILE [--agents 200] [--seconds 30] [--think-ms 2000]` runs that many agents
 //! at once, each taking the first handling step (acknowledge) on its next case from FILE, then
 //! pausing a random time (exponential, mean `think-ms`) as a person would, and prints the
-//! steps' latency (p50/p95/p99) and rate. Unlike wrk's closed loop, which measures how many
+//! steps' latency (p50/p95/p99) and rate (`--dump FILE` writes each step: start in seconds,
+//! latency in ms, 1 for an agent's first step). Unlike wrk's closed loop, which measures how many
 //! steps the server takes when flooded, this is the load of that many people.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -38,7 +39,8 @@ async fn main() {
     let ids = Arc::new(ids);
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let errors = Arc::new(AtomicUsize::new(0));
-    let end = Instant::now() + Duration::from_secs(seconds);
+    let start = Instant::now();
+    let end = start + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for k in 0..agents {
         let (client, next, ids, latencies, errors, base, token) = (
@@ -51,8 +53,16 @@ async fn main() {
             token.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            // A deterministic, different pause sequence per agent.
-            let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ (k as u64 + 1);
+            // A deterministic, different pause sequence per agent: the seed is the agent's
+            // number through splitmix64 (xorshift seeded with nearby numbers gives nearly the
+            // same first values: all 200 agents would take their first step in the same
+            // millisecond, a herd rather than people).
+            let mut x = {
+                let mut z = (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                (z ^ (z >> 31)) | 1
+            };
             let mut pause = || {
                 x ^= x << 13;
                 x ^= x >> 7;
@@ -61,6 +71,7 @@ async fn main() {
                 Duration::from_secs_f64(-think / 1000.0 * (1.0 - u).ln())
             };
             tokio::time::sleep(pause()).await;
+            let mut first = true;
             while Instant::now() < end {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(id) = ids.get(i) else { break };
@@ -80,7 +91,9 @@ async fn main() {
                 }
                 let ms = t.elapsed().as_secs_f64() * 1000.0;
                 if ok {
-                    latencies.lock().expect("latencies").push(ms);
+                    let at = t.duration_since(start).as_secs_f64();
+                    latencies.lock().expect("latencies").push((ms, at, first));
+                    first = false;
                 } else {
                     errors.fetch_add(1, Ordering::Relaxed);
                 }
@@ -91,7 +104,15 @@ async fn main() {
     for t in tasks {
         let _ = t.await;
     }
-    let mut v = latencies.lock().expect("latencies").clone();
+    let all = latencies.lock().expect("latencies").clone();
+    if let Some(path) = arg("--dump") {
+        let text: String = all
+            .iter()
+            .map(|(ms, at, first)| format!("{at:.3} {ms:.1} {}\n", u8::from(*first)))
+            .collect();
+        std::fs::write(path, text).expect("dump file");
+    }
+    let mut v: Vec<f64> = all.iter().map(|(ms, _, _)| *ms).collect();
     v.sort_by(f64::total_cmp);
     let q = |p: f64| {
         v.get(((v.len() as f64 * p) as usize).min(v.len().saturating_sub(1)))

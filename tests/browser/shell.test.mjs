@@ -359,6 +359,17 @@ test('complaints: an agent records a complaint in Chinese and takes it through e
   assert.equal(await m.locator(`#complaints tr[data-id="${id}"]`).count(), 1, 'the case is in the list');
   assert.ok((await m.textContent('#lessons')).includes('午间高峰增加收银员'));
   await shot(m, 'complaints-overview');
+  // The manager adds a holiday and shortens a service level in the settings page.
+  await m.click('#complaint-settings');
+  await m.waitForURL(/\/complaints\/settings/);
+  await m.fill('textarea[name=holidays]', '2027-01-01\n2027-02-17');
+  await m.fill('input[name=ack_critical]', '0.25');
+  await m.click('#settings-save');
+  await m.waitForSelector('#settings-saved');
+  assert.equal(await m.inputValue('input[name=ack_critical]'), '0.25');
+  assert.ok((await m.inputValue('textarea[name=holidays]')).includes('2027-02-17'));
+  assert.equal(await m.locator('#due-preview tbody tr').count(), 4, 'due times for each severity');
+  await shot(m, 'complaint-settings');
   await m.close();
   assert.deepEqual(errors, []);
 });

@@ -4,13 +4,13 @@
 //! and a case page with its timers, the form of each step it may take next, its history and
 //! its follow-up tasks. Free text is shown escaped (askama), never as markup.
 
-use crate::{actor, error_page, page, Layout, WebCtx};
+use crate::{actor, answer, error_page, page, Answer, Layout, WebCtx};
 use app::complaints::measures::Overview;
 use app::complaints::{CaseView, ComplaintInput};
 use app::{App, AppError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use domain::access::Permission;
@@ -24,6 +24,10 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/complaints", get(list_page).post(create))
         .route("/complaints/export", get(export))
+        .route(
+            "/complaints/settings",
+            get(crate::complaint_settings::page_get).post(crate::complaint_settings::save),
+        )
         .route("/complaints/{id}", get(case_page))
         .route("/complaints/{id}/step", post(take_step))
         .route("/complaints/{id}/assign", post(assign))
@@ -262,17 +266,11 @@ async fn create(State(app): State<App>, ctx: WebCtx, Form(f): Form<ComplaintForm
         wants,
         ..ComplaintInput::default()
     };
-    match app.create_complaint(actor(&ctx), &input).await {
-        Ok(c) => Redirect::to(&format!("/complaints/{}", c.complaint.id)).into_response(),
-        Err(e) => match refused(&ctx, &e) {
-            Some(m) => list(app, ctx, ListQuery::default(), Some(m), f).await,
-            None => error_page(&ctx, e),
-        },
+    let r = app.create_complaint(actor(&ctx), &input).await;
+    match answer(&ctx, r, |c| format!("/complaints/{}", c.complaint.id)) {
+        Answer::Page(r) => r,
+        Answer::Again(m) => list(app, ctx, ListQuery::default(), Some(m), f).await,
     }
-}
-
-fn refused(ctx: &WebCtx, e: &AppError) -> Option<String> {
-    matches!(e.code.http_status(), 409 | 422).then(|| e.clone().localized(ctx.actor.lang).message)
 }
 
 #[derive(Template)]
@@ -479,15 +477,17 @@ async fn take_step(
         Ok(a) => a,
         Err(m) => return case_view(app, ctx, id, Some(m)).await,
     };
-    match app
+    let r = app
         .complaint_step(actor(&ctx), id, f.version, &action)
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/complaints/{id}")).into_response(),
-        Err(e) => match refused(&ctx, &e) {
-            Some(m) => case_view(app, ctx, id, Some(m)).await,
-            None => error_page(&ctx, e),
-        },
+        .await;
+    back_to_case(app, ctx, id, r).await
+}
+
+/// After a form on the case page: the case again, with the refusal if any.
+async fn back_to_case<T>(app: App, ctx: WebCtx, id: i64, r: Result<T, AppError>) -> Response {
+    match answer(&ctx, r, |_| format!("/complaints/{id}")) {
+        Answer::Page(r) => r,
+        Answer::Again(m) => case_view(app, ctx, id, Some(m)).await,
     }
 }
 
@@ -508,14 +508,8 @@ async fn assign(
     if let Err(e) = ctx.check_csrf(&f.csrf) {
         return error_page(&ctx, e);
     }
-    match app
+    let r = app
         .assign_complaint(actor(&ctx), id, f.version, &f.assignee)
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/complaints/{id}")).into_response(),
-        Err(e) => match refused(&ctx, &e) {
-            Some(m) => case_view(app, ctx, id, Some(m)).await,
-            None => error_page(&ctx, e),
-        },
-    }
+        .await;
+    back_to_case(app, ctx, id, r).await
 }

@@ -7,6 +7,7 @@
 
 mod auth;
 mod churn;
+mod complaint_settings;
 mod complaints;
 mod customers;
 mod imports;
@@ -158,6 +159,31 @@ pub(crate) fn error_page(ctx: &WebCtx, e: AppError) -> Response {
     });
     *r.status_mut() = status;
     r
+}
+
+/// What a form's handler makes of the app's answer.
+pub(crate) enum Answer {
+    /// Done (a redirect to the next page) or failed outright (the error page).
+    Page(Response),
+    /// A refused input (409, 422): the form's page again, with this message.
+    Again(String),
+}
+
+/// A form's answer: success redirects to `to(&value)`; a refused input (a conflict or an
+/// invalid field) comes back as its message in the reader's language, for the page the form
+/// came from; anything else is the error page.
+pub(crate) fn answer<T>(
+    ctx: &WebCtx,
+    r: Result<T, AppError>,
+    to: impl FnOnce(&T) -> String,
+) -> Answer {
+    match r {
+        Ok(v) => Answer::Page(Redirect::to(&to(&v)).into_response()),
+        Err(e) if matches!(e.code.http_status(), 409 | 422) => {
+            Answer::Again(e.localized(ctx.actor.lang).message)
+        }
+        Err(e) => Answer::Page(error_page(ctx, e)),
+    }
 }
 
 pub(crate) fn actor(ctx: &WebCtx) -> &Actor {

@@ -5,7 +5,7 @@
 //! importance–performance quadrant, distributions, c = b/a, satisfaction against purchases,
 //! open answers) with exports; and the public, mobile-first form behind a personal link.
 
-use crate::{actor, download, error_page, page, Layout, WebCtx};
+use crate::{actor, answer, download, error_page, page, Answer, Layout, WebCtx};
 use app::surveys::results::{GroupMeasures, PathResult, WaveResults};
 use app::surveys::{SurveyDetail, SurveyInput, WaveInput};
 use app::{App, AppError};
@@ -135,11 +135,6 @@ struct NewSurveyForm {
     template: String,
 }
 
-/// A form's failure: the message of a refused input, shown on the page it came from.
-fn refused(ctx: &WebCtx, e: &AppError) -> Option<String> {
-    (e.code.http_status() == 422).then(|| e.clone().localized(ctx.actor.lang).message)
-}
-
 async fn create_survey(
     State(app): State<App>,
     ctx: WebCtx,
@@ -155,12 +150,10 @@ async fn create_survey(
         template: f.template,
         questionnaire: None,
     };
-    match app.create_survey(actor(&ctx), input).await {
-        Ok(s) => Redirect::to(&format!("/surveys/{}", s.id)).into_response(),
-        Err(e) => match refused(&ctx, &e) {
-            Some(m) => list(app, ctx, Some(m)).await,
-            None => error_page(&ctx, e),
-        },
+    let r = app.create_survey(actor(&ctx), input).await;
+    match answer(&ctx, r, |s| format!("/surveys/{}", s.id)) {
+        Answer::Page(r) => r,
+        Answer::Again(m) => list(app, ctx, Some(m)).await,
     }
 }
 
@@ -407,12 +400,21 @@ async fn edit_questionnaire(
     if let Err(m) = edit(&mut q) {
         return survey_view(app, ctx, id, Some(m)).await;
     }
-    match app.set_questionnaire(actor(&ctx), id, q).await {
-        Ok(_) => Redirect::to(&format!("/surveys/{id}#items")).into_response(),
-        Err(e) => match refused(&ctx, &e) {
-            Some(m) => survey_view(app, ctx, id, Some(m)).await,
-            None => error_page(&ctx, e),
-        },
+    let r = app.set_questionnaire(actor(&ctx), id, q).await;
+    back_to_survey(app, ctx, id, r, "#items").await
+}
+
+/// After a form on the survey page: the page again (at `anchor`), with the refusal if any.
+async fn back_to_survey<T>(
+    app: App,
+    ctx: WebCtx,
+    id: i64,
+    r: Result<T, AppError>,
+    anchor: &str,
+) -> Response {
+    match answer(&ctx, r, |_| format!("/surveys/{id}{anchor}")) {
+        Answer::Page(r) => r,
+        Answer::Again(m) => survey_view(app, ctx, id, Some(m)).await,
     }
 }
 
@@ -481,13 +483,15 @@ async fn replace_questionnaire(
         return error_page(&ctx, e);
     }
     match serde_json::from_str::<Questionnaire>(&f.questionnaire) {
-        Ok(q) => match app.set_questionnaire(actor(&ctx), id, q).await {
-            Ok(_) => Redirect::to(&format!("/surveys/{id}#items")).into_response(),
-            Err(e) => match refused(&ctx, &e) {
-                Some(m) => survey_view_with(app, ctx, id, Some(m), Some(f.questionnaire)).await,
-                None => error_page(&ctx, e),
-            },
-        },
+        Ok(q) => {
+            let r = app.set_questionnaire(actor(&ctx), id, q).await;
+            match answer(&ctx, r, |_| format!("/surveys/{id}#items")) {
+                Answer::Page(r) => r,
+                Answer::Again(m) => {
+                    survey_view_with(app, ctx, id, Some(m), Some(f.questionnaire)).await
+                }
+            }
+        }
         Err(e) => {
             let (line, column) = (e.line(), e.column());
             let m = match ctx.actor.lang {
@@ -545,13 +549,8 @@ async fn create_wave(
         valid_days: int_or(&f.valid_days, 30),
         open_link: f.open_link.is_some(),
     };
-    match app.create_wave(actor(&ctx), id, input).await {
-        Ok(_) => Redirect::to(&format!("/surveys/{id}")).into_response(),
-        Err(e) => match refused(&ctx, &e) {
-            Some(m) => survey_view(app, ctx, id, Some(m)).await,
-            None => error_page(&ctx, e),
-        },
-    }
+    let r = app.create_wave(actor(&ctx), id, input).await;
+    back_to_survey(app, ctx, id, r, "").await
 }
 
 #[derive(Deserialize)]
@@ -769,7 +768,7 @@ async fn create_plan(
         return error_page(&ctx, e);
     }
     let target = f.target.trim().parse::<f64>().unwrap_or(f64::NAN);
-    match app
+    let r = app
         .create_action_plan(
             actor(&ctx),
             id,
@@ -779,13 +778,10 @@ async fn create_plan(
             &f.due_date,
             target,
         )
-        .await
-    {
-        Ok(p) => Redirect::to(&format!("/surveys/{}", p.survey_id)).into_response(),
-        Err(e) => match refused(&ctx, &e) {
-            Some(m) => wave_view(app, ctx, id, Some(m), &public_base(&headers), 0).await,
-            None => error_page(&ctx, e),
-        },
+        .await;
+    match answer(&ctx, r, |p| format!("/surveys/{}", p.survey_id)) {
+        Answer::Page(r) => r,
+        Answer::Again(m) => wave_view(app, ctx, id, Some(m), &public_base(&headers), 0).await,
     }
 }
 

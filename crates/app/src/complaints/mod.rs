@@ -118,6 +118,31 @@ impl Settings {
                 ));
             }
         }
+        for (i, l) in self.service_levels.iter().enumerate() {
+            if self.service_levels[..i]
+                .iter()
+                .any(|o| o.severity == l.severity)
+            {
+                errors.push(FieldError::new(
+                    format!("service_levels.{}", l.severity.code()),
+                    lang.pick("同一严重程度只能设一次", "given more than once"),
+                ));
+            }
+        }
+        for (cause, subs) in &self.sub_causes {
+            let field = format!("sub_causes.{}", cause.code());
+            if subs.len() > 30 {
+                errors.push(FieldError::new(
+                    &field,
+                    lang.pick("每类最多 30 个细分原因", "at most 30 sub-causes per cause"),
+                ));
+            }
+            for sub in subs {
+                if let Err(reason) = rules::check_text(sub, true, 100, lang) {
+                    errors.push(FieldError::new(&field, format!("“{sub}”: {reason}")));
+                }
+            }
+        }
         for (field, v) in [
             ("follow_up_days", self.follow_up_days),
             ("recovery_days", self.recovery_days),
@@ -137,11 +162,31 @@ impl Settings {
     }
 }
 
+/// When the customer complained, as typed: with its zone (`…Z`, `+08:00`) as given; a bare
+/// `YYYY-MM-DD HH:MM[:SS]` (what the page's date-time field sends) is the company's local time
+/// (the business hours' UTC offset), not UTC.
+fn received_instant(s: &str, offset_minutes: i32) -> Result<DateTime<Utc>, String> {
+    for f in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+    ] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Ok(t.and_utc() - Duration::minutes(offset_minutes.into()));
+        }
+    }
+    parse_instant(s)
+}
+
 /// A complaint as it is recorded at the counter or on the phone.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ComplaintInput {
-    /// When the customer complained (stored form or `YYYY-MM-DD HH:MM`); now if empty.
+    /// When the customer complained (stored form, or `YYYY-MM-DD HH:MM` in the company's local
+    /// time); now if empty.
     pub received_at: String,
     pub channel: String,
     pub place: String,
@@ -228,6 +273,16 @@ impl App {
         self.store
             .audit(&actor.username, "update", "settings", SETTINGS_KEY, "")
             .await?;
+        // The measures depend on the settings (the recovery window): the next reader of the
+        // overview starts its refresh.
+        if let Some((t, _)) = self
+            .complaint_overview_cache
+            .lock()
+            .expect("cache")
+            .as_mut()
+        {
+            *t = t.checked_sub(measures::OVERVIEW_TTL).unwrap_or(*t);
+        }
         Ok(s)
     }
 
@@ -310,10 +365,11 @@ impl App {
             field(f, rules::check_text(v, false, rules::SHORT_MAX, lang));
         }
         let now = Utc::now();
+        let settings = self.complaint_settings().await?;
         let received = if input.received_at.trim().is_empty() {
             Ok(now)
         } else {
-            parse_instant(input.received_at.trim())
+            received_instant(input.received_at.trim(), settings.hours.utc_offset_minutes)
         };
         match &received {
             Ok(t) if *t > now + Duration::minutes(5) => field(
@@ -378,7 +434,6 @@ impl App {
             severity.expect("checked"),
             received.expect("checked"),
         );
-        let settings = self.complaint_settings().await?;
         let due =
             rules::due_times(&settings.hours, &settings.level(severity), received).map(to_stored);
         let team_id = if assignee.is_empty() {

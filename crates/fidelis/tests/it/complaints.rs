@@ -642,3 +642,172 @@ async fn recovery_rate_by_hand(t: &TestApp) {
     assert_eq!(get(t, "agent", "/api/v1/complaints/overview").await.0, 403);
 }
 both!(recovery_rate_by_hand);
+
+/// The settings page: everyone who works cases reads it, managers change it; a refused form
+/// names its fields, keeps what was typed and changes nothing; a saved one is what the API
+/// (and the timers) then use.
+async fn settings_page(t: &TestApp) {
+    let (session, csrf) = super::web::sign_in(t, "manager").await;
+    let cookie = format!("fidelis_session={session}");
+    let page = |cookie: String| {
+        let url = format!("{}/complaints/settings", t.base);
+        async move {
+            let r = t
+                .http
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (s, html) = page(cookie.clone()).await;
+    assert_eq!(s, 200);
+    assert!(html.contains(r#"name="utc_offset" value="+8""#), "{html}");
+    assert!(
+        html.contains(r#"name="ack_high" value="1""#),
+        "high: 1 business hour"
+    );
+    assert!(html.contains(r#"id="due-preview""#));
+    let before = get(t, "manager", "/api/v1/complaints/settings").await.1;
+    let mut form: Vec<(String, String)> = [
+        ("csrf", csrf.as_str()),
+        ("utc_offset", "+8"),
+        ("open", "9am"),
+        ("close", "18:00"),
+        ("holidays", "2026-10-01\n2026-13-01"),
+        ("extra_workdays", ""),
+        ("follow_up_days", "5"),
+        ("recovery_days", "60"),
+        ("sub_product", "质量 quality\n<b>包装</b>"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for d in 1..=6 {
+        form.push(("weekday".into(), d.to_string()));
+    }
+    for sev in ["low", "medium", "high", "critical"] {
+        form.push((format!("ack_{sev}"), "2".into()));
+        form.push((format!("resolve_{sev}"), "18".into()));
+    }
+    let post = |cookie: String, form: Vec<(String, String)>| {
+        let url = format!("{}/complaints/settings", t.base);
+        async move {
+            let r = t
+                .http
+                .post(url)
+                .header("cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            let location = r
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_string());
+            (r.status().as_u16(), location, r.text().await.unwrap())
+        }
+    };
+    let (s, _, html) = post(cookie.clone(), form.clone()).await;
+    assert_eq!(s, 200, "the form again");
+    assert!(html.contains("settings-error"), "{html}");
+    assert!(
+        html.contains("open:") && html.contains("2026-13-01"),
+        "fields named"
+    );
+    assert!(html.contains(r#"value="9am""#), "what was typed is kept");
+    assert!(
+        html.contains("&lt;b&gt;包装&lt;/b&gt;"),
+        "typed text escaped"
+    );
+    assert_eq!(
+        get(t, "manager", "/api/v1/complaints/settings").await.1,
+        before,
+        "nothing changed"
+    );
+    // A business-rule refusal from the app (resolve shorter than respond) is shown the same way.
+    let mut short = form.clone();
+    for (k, v) in short.iter_mut() {
+        match k.as_str() {
+            "open" => *v = "09:00".into(),
+            "holidays" => *v = "2026-10-01".into(),
+            "resolve_low" => *v = "1".into(),
+            _ => {}
+        }
+    }
+    let (s, _, html) = post(cookie.clone(), short).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("service_levels.low"), "{html}");
+    assert_eq!(
+        get(t, "manager", "/api/v1/complaints/settings").await.1,
+        before
+    );
+    // Without the session's CSRF token: refused.
+    let mut forged = form.clone();
+    forged[0].1 = "wrong".into();
+    assert_eq!(post(cookie.clone(), forged).await.0, 403);
+    // Saved.
+    for (k, v) in form.iter_mut() {
+        match k.as_str() {
+            "open" => *v = "08:30".into(),
+            "holidays" => *v = "2026-10-01, 2026-10-02".into(),
+            "ack_high" => *v = "0.5".into(),
+            _ => {}
+        }
+    }
+    let (s, location, _) = post(cookie.clone(), form.clone()).await;
+    assert_eq!(s, 303);
+    assert_eq!(location.as_deref(), Some("/complaints/settings?saved=1"));
+    let after = get(t, "manager", "/api/v1/complaints/settings").await.1;
+    assert_eq!(after["hours"]["open"], "08:30:00");
+    assert_eq!(after["hours"]["weekdays"], json!([1, 2, 3, 4, 5, 6]));
+    assert_eq!(
+        after["hours"]["holidays"],
+        json!(["2026-10-01", "2026-10-02"])
+    );
+    assert_eq!(after["follow_up_days"], 5);
+    assert_eq!(after["recovery_days"], 60);
+    let high = after["service_levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["severity"] == "high")
+        .unwrap()
+        .clone();
+    assert_eq!(high["acknowledge_minutes"], 30);
+    assert_eq!(high["resolve_minutes"], 18 * 60);
+    let (_, html) = page(cookie.clone()).await;
+    assert!(html.contains("settings-saved") || !html.contains("settings-error"));
+    assert!(html.contains(r#"name="open" value="08:30""#));
+    assert!(html.contains("2026-10-02"));
+    // A case recorded now is due by the new levels: high, 30 business minutes to respond.
+    let (s, c) = create(
+        t,
+        "agent",
+        json!({"channel": "phone", "caller": "陈先生", "situation": "等了很久", "severity": "high", "received_at": "2026-12-01 09:00"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["complaint"]["ack_due_at"], "2026-12-01T01:30:00Z", "{c}");
+    // Agents read the settings but may not change them.
+    let (a_session, a_csrf) = super::web::sign_in(t, "agent").await;
+    let a_cookie = format!("fidelis_session={a_session}");
+    let (s, html) = page(a_cookie.clone()).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("disabled") && !html.contains("settings-save"));
+    let mut theirs = form.clone();
+    theirs[0].1 = a_csrf;
+    for (k, v) in theirs.iter_mut() {
+        if k == "follow_up_days" {
+            *v = "9".into();
+        }
+    }
+    assert_eq!(post(a_cookie, theirs).await.0, 403);
+    assert_eq!(
+        get(t, "manager", "/api/v1/complaints/settings").await.1["follow_up_days"],
+        5
+    );
+}
+both!(settings_page);
