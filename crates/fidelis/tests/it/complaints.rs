@@ -649,20 +649,33 @@ both!(recovery_rate_by_hand);
 async fn settings_page(t: &TestApp) {
     let (session, csrf) = super::web::sign_in(t, "manager").await;
     let cookie = format!("fidelis_session={session}");
-    let page = |cookie: String| {
+    // GET the page, or POST the form to it: (status, redirect, body).
+    let call = |cookie: String, form: Option<Vec<(String, String)>>| {
         let url = format!("{}/complaints/settings", t.base);
         async move {
-            let r = t
-                .http
-                .get(url)
-                .header("cookie", cookie)
-                .send()
-                .await
-                .unwrap();
-            (r.status().as_u16(), r.text().await.unwrap())
+            let b = match &form {
+                Some(f) => t.http.post(url).form(f),
+                None => t.http.get(url),
+            };
+            let r = b.header("cookie", cookie).send().await.unwrap();
+            let location = r
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_string());
+            (r.status().as_u16(), location, r.text().await.unwrap())
         }
     };
-    let (s, html) = page(cookie.clone()).await;
+    // The form with some fields changed.
+    let with = |form: &[(String, String)], edits: &[(&str, &str)]| {
+        let mut f = form.to_vec();
+        for (k, v) in f.iter_mut() {
+            if let Some((_, new)) = edits.iter().find(|(e, _)| e == k) {
+                *v = new.to_string();
+            }
+        }
+        f
+    };
+    let (s, _, html) = call(cookie.clone(), None).await;
     assert_eq!(s, 200);
     assert!(html.contains(r#"name="utc_offset" value="+8""#), "{html}");
     assert!(
@@ -692,25 +705,7 @@ async fn settings_page(t: &TestApp) {
         form.push((format!("ack_{sev}"), "2".into()));
         form.push((format!("resolve_{sev}"), "18".into()));
     }
-    let post = |cookie: String, form: Vec<(String, String)>| {
-        let url = format!("{}/complaints/settings", t.base);
-        async move {
-            let r = t
-                .http
-                .post(url)
-                .header("cookie", cookie)
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-            let location = r
-                .headers()
-                .get("location")
-                .map(|v| v.to_str().unwrap().to_string());
-            (r.status().as_u16(), location, r.text().await.unwrap())
-        }
-    };
-    let (s, _, html) = post(cookie.clone(), form.clone()).await;
+    let (s, _, html) = call(cookie.clone(), Some(form.clone())).await;
     assert_eq!(s, 200, "the form again");
     assert!(html.contains("settings-error"), "{html}");
     assert!(
@@ -728,16 +723,15 @@ async fn settings_page(t: &TestApp) {
         "nothing changed"
     );
     // A business-rule refusal from the app (resolve shorter than respond) is shown the same way.
-    let mut short = form.clone();
-    for (k, v) in short.iter_mut() {
-        match k.as_str() {
-            "open" => *v = "09:00".into(),
-            "holidays" => *v = "2026-10-01".into(),
-            "resolve_low" => *v = "1".into(),
-            _ => {}
-        }
-    }
-    let (s, _, html) = post(cookie.clone(), short).await;
+    let short = with(
+        &form,
+        &[
+            ("open", "09:00"),
+            ("holidays", "2026-10-01"),
+            ("resolve_low", "1"),
+        ],
+    );
+    let (s, _, html) = call(cookie.clone(), Some(short)).await;
     assert_eq!(s, 200);
     assert!(html.contains("service_levels.low"), "{html}");
     assert_eq!(
@@ -747,17 +741,17 @@ async fn settings_page(t: &TestApp) {
     // Without the session's CSRF token: refused.
     let mut forged = form.clone();
     forged[0].1 = "wrong".into();
-    assert_eq!(post(cookie.clone(), forged).await.0, 403);
+    assert_eq!(call(cookie.clone(), Some(forged)).await.0, 403);
     // Saved.
-    for (k, v) in form.iter_mut() {
-        match k.as_str() {
-            "open" => *v = "08:30".into(),
-            "holidays" => *v = "2026-10-01, 2026-10-02".into(),
-            "ack_high" => *v = "0.5".into(),
-            _ => {}
-        }
-    }
-    let (s, location, _) = post(cookie.clone(), form.clone()).await;
+    let form = with(
+        &form,
+        &[
+            ("open", "08:30"),
+            ("holidays", "2026-10-01, 2026-10-02"),
+            ("ack_high", "0.5"),
+        ],
+    );
+    let (s, location, _) = call(cookie.clone(), Some(form.clone())).await;
     assert_eq!(s, 303);
     assert_eq!(location.as_deref(), Some("/complaints/settings?saved=1"));
     let after = get(t, "manager", "/api/v1/complaints/settings").await.1;
@@ -778,7 +772,7 @@ async fn settings_page(t: &TestApp) {
         .clone();
     assert_eq!(high["acknowledge_minutes"], 30);
     assert_eq!(high["resolve_minutes"], 18 * 60);
-    let (_, html) = page(cookie.clone()).await;
+    let (_, _, html) = call(cookie.clone(), None).await;
     assert!(html.contains("settings-saved") || !html.contains("settings-error"));
     assert!(html.contains(r#"name="open" value="08:30""#));
     assert!(html.contains("2026-10-02"));
@@ -794,17 +788,11 @@ async fn settings_page(t: &TestApp) {
     // Agents read the settings but may not change them.
     let (a_session, a_csrf) = super::web::sign_in(t, "agent").await;
     let a_cookie = format!("fidelis_session={a_session}");
-    let (s, html) = page(a_cookie.clone()).await;
+    let (s, _, html) = call(a_cookie.clone(), None).await;
     assert_eq!(s, 200);
     assert!(html.contains("disabled") && !html.contains("settings-save"));
-    let mut theirs = form.clone();
-    theirs[0].1 = a_csrf;
-    for (k, v) in theirs.iter_mut() {
-        if k == "follow_up_days" {
-            *v = "9".into();
-        }
-    }
-    assert_eq!(post(a_cookie, theirs).await.0, 403);
+    let theirs = with(&form, &[("csrf", &a_csrf), ("follow_up_days", "9")]);
+    assert_eq!(call(a_cookie, Some(theirs)).await.0, 403);
     assert_eq!(
         get(t, "manager", "/api/v1/complaints/settings").await.1["follow_up_days"],
         5
