@@ -66,6 +66,11 @@ pub struct App {
     /// The complaint overview, computed at most once a minute (see `complaints::measures`).
     pub(crate) complaint_overview_cache:
         Arc<std::sync::Mutex<Option<(std::time::Instant, complaints::measures::Overview)>>>,
+    /// The recovery counts behind it, with when and for which window they were counted: they
+    /// change slowly and cost the most (see `complaints::measures::RECOVERY_TTL`).
+    pub(crate) recovery_cache: Arc<
+        std::sync::Mutex<Option<(std::time::Instant, i64, storage::complaints::RecoveryCounts)>>,
+    >,
     /// Whether a background refresh of that overview is running.
     pub(crate) overview_refreshing: Arc<std::sync::atomic::AtomicBool>,
     /// SQLite has one writer: complaint writes queue here, in order, instead of in SQLite's
@@ -86,6 +91,7 @@ impl App {
             filter_cache: Arc::default(),
             total_cache: Arc::default(),
             complaint_overview_cache: Arc::default(),
+            recovery_cache: Arc::default(),
             overview_refreshing: Arc::default(),
             case_writes: Arc::default(),
         }

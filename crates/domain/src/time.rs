@@ -53,6 +53,32 @@ fn parse_fixed(s: &str) -> Option<DateTime<Utc>> {
     Some(date.and_time(time).and_utc())
 }
 
+/// A stored instant as a wall clock `offset_minutes` east of UTC shows it (`YYYY-MM-DD HH:MM`):
+/// pages show the company's local time, not the stored UTC. Text that is not a stored instant is
+/// shown as it is, cut to its first 16 characters.
+pub fn local_minutes(stored: &str, offset_minutes: i32) -> String {
+    match parse_fixed(stored) {
+        Some(t) => (t + chrono::Duration::minutes(offset_minutes.into()))
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        None => stored.chars().take(16).collect(),
+    }
+}
+
+/// A UTC offset as people write it: `UTC+8`, `UTC-5`, `UTC+5:30`, `UTC`.
+pub fn offset_label(offset_minutes: i32) -> String {
+    let (sign, m) = if offset_minutes < 0 {
+        ('-', -offset_minutes)
+    } else {
+        ('+', offset_minutes)
+    };
+    match (m / 60, m % 60) {
+        (0, 0) => "UTC".into(),
+        (h, 0) => format!("UTC{sign}{h}"),
+        (h, r) => format!("UTC{sign}{h}:{r:02}"),
+    }
+}
+
 pub fn now_stored() -> String {
     to_stored(Utc::now())
 }
@@ -101,6 +127,29 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shows_stored_instants_on_the_local_clock() {
+        // Beijing is 8 hours ahead: 20:30 UTC on 31 December is 04:30 on New Year's Day.
+        assert_eq!(
+            local_minutes("2024-12-31T20:30:00Z", 480),
+            "2025-01-01 04:30"
+        );
+        assert_eq!(
+            local_minutes("2024-03-01T02:15:59Z", -300),
+            "2024-02-29 21:15"
+        );
+        assert_eq!(
+            local_minutes("2024-03-01T02:15:00Z", 330),
+            "2024-03-01 07:45"
+        );
+        assert_eq!(local_minutes("not a time at all", 480), "not a time at al");
+        assert_eq!(offset_label(480), "UTC+8");
+        assert_eq!(offset_label(-300), "UTC-5");
+        assert_eq!(offset_label(330), "UTC+5:30");
+        assert_eq!(offset_label(-570), "UTC-9:30");
+        assert_eq!(offset_label(0), "UTC");
+    }
 
     #[test]
     fn parses_the_accepted_forms_to_one_stored_form() {

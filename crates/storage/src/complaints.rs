@@ -90,6 +90,8 @@ pub struct Step<'a> {
     pub actor: &'a str,
     pub at: &'a str,
     pub kind: &'a str,
+    /// The state at `expected_version` (the update checks the version, so the state too).
+    pub from_state: &'a str,
     pub to_state: &'a str,
     pub note: &'a str,
     pub changes: serde_json::Value,
@@ -416,13 +418,6 @@ impl Store {
     /// any follow-up task in one transaction.
     pub async fn complaint_step(&self, id: i64, s: &Step<'_>) -> Result<Complaint> {
         let mut tx = self.begin_write().await?;
-        let from: Option<String> = sqlx::query_scalar("SELECT state FROM complaints WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(from) = from else {
-            return Err(StoreError::NotFound);
-        };
         let (resolve_warn, resolve_due) = match &s.resolve_due {
             Some((w, d)) => (Some(w.as_str()), Some(d.as_str())),
             None => (None, None),
@@ -456,14 +451,26 @@ impl Store {
         .await
         .map_err(StoreError::from_db)?;
         if done.rows_affected() == 0 {
-            let current: i64 = sqlx::query_scalar("SELECT version FROM complaints WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-            return Err(StoreError::VersionConflict { current });
+            let current: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM complaints WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(match current {
+                Some(current) => StoreError::VersionConflict { current },
+                None => StoreError::NotFound,
+            });
         }
         insert_event(
-            &mut tx, id, s.at, s.actor, s.kind, &from, s.to_state, s.note, &s.changes,
+            &mut tx,
+            id,
+            s.at,
+            s.actor,
+            s.kind,
+            s.from_state,
+            s.to_state,
+            s.note,
+            &s.changes,
         )
         .await?;
         if s.finish_tasks {
@@ -518,12 +525,16 @@ impl Store {
         complaint_id: Option<i64>,
         open_only: bool,
     ) -> Result<Vec<Task>> {
+        // Bound, not written into the text: one prepared statement serves every case.
         let mut conds = Vec::new();
         if assignee.is_some() {
             conds.push("k.assignee = $1".to_string());
         }
-        if let Some(c) = complaint_id {
-            conds.push(format!("k.complaint_id = {c}"));
+        if complaint_id.is_some() {
+            conds.push(format!(
+                "k.complaint_id = ${}",
+                1 + usize::from(assignee.is_some())
+            ));
         }
         if open_only {
             conds.push("k.done_at IS NULL".into());
@@ -541,6 +552,9 @@ impl Store {
         let mut q = sqlx::query(&sql);
         if let Some(a) = assignee {
             q = q.bind(a);
+        }
+        if let Some(c) = complaint_id {
+            q = q.bind(c);
         }
         Ok(q.fetch_all(&self.pool).await?.iter().map(task_of).collect())
     }

@@ -323,6 +323,16 @@ CREATE TABLE restore_guard (
 )
 "#,
     ),
+    // An agent's cases newest first straight from the index (the list's "mine" view walked all
+    // open cases by date before, filtering by assignee); it no longer holds the state, so a step
+    // that only changes the state leaves it alone.
+    (
+        8,
+        r#"
+DROP INDEX complaints_assignee;
+CREATE INDEX complaints_assignee ON complaints(assignee, received_at, id)
+"#,
+    ),
 ];
 
 /// Step 7's append-only history: no update, and no delete except by a whole-database restore

@@ -6,7 +6,7 @@
 
 use crate::{actor, answer, error_page, page, Answer, Layout, WebCtx};
 use app::complaints::measures::Overview;
-use app::complaints::{CaseView, ComplaintInput};
+use app::complaints::{CaseView, ComplaintInput, Settings};
 use app::{App, AppError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -87,6 +87,7 @@ async fn export(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>)
 #[template(path = "complaints.html")]
 struct ListPage {
     l: Layout,
+    clock: Clock,
     view: String,
     cases: Vec<Complaint>,
     total: i64,
@@ -125,11 +126,7 @@ impl ListPage {
         }
     }
     fn when(&self, t: &str) -> String {
-        t.replace('T', " ")
-            .trim_end_matches('Z')
-            .chars()
-            .take(16)
-            .collect()
+        self.clock.show(t)
     }
     fn overdue(&self, c: &Complaint) -> bool {
         let now = domain::time::now_stored();
@@ -202,6 +199,7 @@ async fn list(
         .unwrap_or_default();
     page(ListPage {
         l: Layout::new(&ctx, "area.complaints"),
+        clock: Clock::of(&app).await,
         view,
         cases,
         total,
@@ -273,10 +271,34 @@ async fn create(State(app): State<App>, ctx: WebCtx, Form(f): Form<ComplaintForm
     }
 }
 
+/// The company's clock (the business hours' UTC offset): the pages show times on it, as the
+/// agents read them off the wall, and name the zone.
+#[derive(Clone, Copy)]
+struct Clock(i32);
+
+impl Clock {
+    async fn of(app: &App) -> Clock {
+        Clock(
+            app.complaint_settings()
+                .await
+                .map_or(Settings::default().hours.utc_offset_minutes, |s| {
+                    s.hours.utc_offset_minutes
+                }),
+        )
+    }
+    fn show(&self, t: &str) -> String {
+        domain::time::local_minutes(t, self.0)
+    }
+    fn zone(&self) -> String {
+        domain::time::offset_label(self.0)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "complaint.html")]
 struct CasePage {
     l: Layout,
+    clock: Clock,
     v: CaseView,
     can_assign: bool,
     causes: Vec<(&'static str, &'static str)>,
@@ -318,11 +340,7 @@ impl CasePage {
             .join(self.l.lang.pick("、", ", "))
     }
     fn when(&self, t: &str) -> String {
-        t.replace('T', " ")
-            .trim_end_matches('Z')
-            .chars()
-            .take(16)
-            .collect()
+        self.clock.show(t)
     }
     fn owhen(&self, t: &Option<String>) -> String {
         t.as_deref().map_or("—".into(), |t| self.when(t))
@@ -376,17 +394,18 @@ async fn case_view(app: App, ctx: WebCtx, id: i64, error: Option<String>) -> Res
         Ok(v) => v,
         Err(e) => return error_page(&ctx, e),
     };
-    let sub_causes = app
-        .complaint_settings()
-        .await
-        .map(|s| s.sub_causes.into_iter().flat_map(|(_, v)| v).collect())
-        .unwrap_or_default();
+    let settings = app.complaint_settings().await.unwrap_or_default();
     page(CasePage {
         l: Layout::new(&ctx, "area.complaints"),
+        clock: Clock(settings.hours.utc_offset_minutes),
         v,
         can_assign: ctx.actor.role.can(Permission::ManageCases),
         causes: options(Cause::ALL, Cause::code, Cause::label, lang),
-        sub_causes,
+        sub_causes: settings
+            .sub_causes
+            .into_iter()
+            .flat_map(|(_, v)| v)
+            .collect(),
         error,
     })
 }

@@ -14,6 +14,12 @@ use storage::complaints::{CaseFacts, RecoveryCounts};
 /// How long a computed overview is served before it is computed again.
 pub const OVERVIEW_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// How long the overview's refreshes reuse the recovery counts. They are the costly part (every
+/// resolved case's purchases in its window: seconds at 500,000 cases) and move slowly (a window
+/// is weeks long; only cases whose window ended since, or an import of purchases, which clears
+/// them, change them).
+pub const RECOVERY_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Rate {
     pub of: i64,
@@ -281,7 +287,7 @@ impl App {
                 if !self.overview_refreshing.swap(true, Ordering::AcqRel) {
                     let app = self.clone();
                     tokio::spawn(async move {
-                        if let Ok(fresh) = app.compute_complaint_overview(Utc::now()).await {
+                        if let Ok(fresh) = app.overview_at(Utc::now(), true).await {
                             *app.complaint_overview_cache.lock().expect("cache") =
                                 Some((std::time::Instant::now(), fresh));
                         }
@@ -291,7 +297,7 @@ impl App {
                 Ok(o)
             }
             None => {
-                let o = self.compute_complaint_overview(Utc::now()).await?;
+                let o = self.overview_at(Utc::now(), true).await?;
                 *self.complaint_overview_cache.lock().expect("cache") =
                     Some((std::time::Instant::now(), o.clone()));
                 Ok(o)
@@ -304,11 +310,26 @@ impl App {
         &self,
         now: DateTime<Utc>,
     ) -> Result<Overview, AppError> {
+        self.overview_at(now, false).await
+    }
+
+    /// The overview at `now`; with `reuse`, recovery counts younger than `RECOVERY_TTL` (for
+    /// the same window) are taken as they are.
+    async fn overview_at(&self, now: DateTime<Utc>, reuse: bool) -> Result<Overview, AppError> {
         let settings = self.complaint_settings().await?;
         let days = settings.recovery_days;
         let facts = self.store.complaint_facts().await?;
-        let until = to_stored(now - Duration::days(days));
-        let recovery = self.store.complaint_recovery(days, &until).await?;
+        let cached = self.recovery_cache.lock().expect("cache").clone();
+        let recovery = match cached {
+            Some((t, d, r)) if reuse && d == days && t.elapsed() < RECOVERY_TTL => r,
+            _ => {
+                let until = to_stored(now - Duration::days(days));
+                let r = self.store.complaint_recovery(days, &until).await?;
+                *self.recovery_cache.lock().expect("cache") =
+                    Some((std::time::Instant::now(), days, r.clone()));
+                r
+            }
+        };
         let mut o = overview(&facts, now, &recovery, days);
         let (answers, happy) = self.complainant_satisfaction().await?;
         o.survey_satisfied = Rate::new(happy, answers);

@@ -496,8 +496,10 @@ impl App {
     }
 
     async fn case_view(&self, actor: &Actor, c: Complaint) -> Result<CaseView, AppError> {
-        let events = self.store.complaint_events(c.id).await?;
-        let tasks = self.store.complaint_tasks(None, Some(c.id), false).await?;
+        let (events, tasks) = tokio::try_join!(
+            self.store.complaint_events(c.id),
+            self.store.complaint_tasks(None, Some(c.id), false)
+        )?;
         let can_edit = actor.role.can(Permission::EditCases);
         let state = state_of(&c);
         let actions = if can_edit {
@@ -696,6 +698,7 @@ impl App {
                     actor: by,
                     at: &at,
                     kind: action.code(),
+                    from_state: &c.state,
                     to_state: applied.state.code(),
                     note: action.note(),
                     changes,
@@ -1085,6 +1088,7 @@ fn same_state_step<'a>(
         actor,
         at,
         kind,
+        from_state: &c.state,
         to_state: &c.state,
         note,
         changes,

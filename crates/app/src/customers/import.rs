@@ -410,6 +410,10 @@ impl App {
         self.jobs.finish(crate::jobs::JobKind::Import, job_id);
         match &result {
             Ok(r) => {
+                if kind == ImportKind::Transactions {
+                    // Purchases, maybe back-dated: whether complainants came back may change.
+                    *self.recovery_cache.lock().expect("cache") = None;
+                }
                 self.store
                     .finish_import_job(job_id, "done", r.counts, 0, &json!([]))
                     .await?;

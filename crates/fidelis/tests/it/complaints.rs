@@ -785,6 +785,23 @@ async fn settings_page(t: &TestApp) {
     .await;
     assert_eq!(s, 201, "{c}");
     assert_eq!(c["complaint"]["ack_due_at"], "2026-12-01T01:30:00Z", "{c}");
+    // Its page shows the company's clock, and names it: received 09:00, due 09:30 (UTC+8).
+    let id = c["complaint"]["id"].as_i64().unwrap();
+    let html = t
+        .http
+        .get(format!("{}/complaints/{id}", t.base))
+        .header("cookie", cookie.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("2026-12-01 09:00") && html.contains("2026-12-01 09:30"));
+    assert!(
+        html.contains("UTC+8") && !html.contains("2026-12-01 01:30"),
+        "{html}"
+    );
     // Agents read the settings but may not change them.
     let (a_session, a_csrf) = super::web::sign_in(t, "agent").await;
     let a_cookie = format!("fidelis_session={a_session}");
