@@ -10,8 +10,8 @@
 #   PAGES_ONLY=1 bash bench/complaints.sh   # measure again on the store of the last run
 #   STORE=postgres bash bench/complaints.sh # the same on PostgreSQL (database bench_complaints
 #                                           # at $PG, recreated; complaints loaded with \copy)
-#   COMPLAINTS_ONLY=1 bash bench/complaints.sh  # keep the customers and purchases of the last
-#                                           # run; generate and load the complaints again
+#   COMPLAINTS_ONLY=1 bash bench/complaints.sh  # after a failed complaint load: keep the
+#                                           # customers and purchases, load the complaints
 #
 # Needs: sqlite3, wrk, curl; psql for STORE=postgres.
 set -euo pipefail
@@ -115,8 +115,14 @@ run mine mine "$AGENT" 16 15
 run case case "$MANAGER" 16 15
 # 200 agents at a person's pace (a step, then a pause of 2 s on average), then flooded (wrk's
 # closed loop: as many steps as the server takes).
-./target/release/agents --base http://127.0.0.1:18282 --token "$TOKEN" --ids "$OUT/ids.txt" --agents 200 --seconds 30 --think-ms 2000 | sed "s/^RESULT/RESULT $STORE step-agents/" | tee -a "$RES"
-tail -n +20001 "$OUT/ids.txt" > "$OUT/ids-flood.txt"
+# Ids 1-5,000 for the measured agents (~3,000 steps), 5,001-8,000 for a warm-up of 10 s (like
+# the pages': the first steps after a start read the cases' pages from disk), the rest for the
+# flood.
+sed -n '1,5000p' "$OUT/ids.txt" > "$OUT/ids-agents.txt"
+sed -n '5001,8000p' "$OUT/ids.txt" > "$OUT/ids-warmup.txt"
+sed -n '8001,$p' "$OUT/ids.txt" > "$OUT/ids-flood.txt"
+./target/release/agents --base http://127.0.0.1:18282 --token "$TOKEN" --ids "$OUT/ids-warmup.txt" --agents 200 --seconds 10 --think-ms 2000 > /dev/null
+./target/release/agents --base http://127.0.0.1:18282 --token "$TOKEN" --ids "$OUT/ids-agents.txt" --agents 200 --seconds 30 --think-ms 2000 | sed "s/^RESULT/RESULT $STORE step-agents/" | tee -a "$RES"
 IDS_FILE="$OUT/ids-flood.txt"
 FIDELIS_COOKIE="$MANAGER" TOKEN="$TOKEN" MODE=step N_CASES="$COMPLAINTS" IDS="$IDS_FILE" \
   wrk -t2 -c200 -d10s --timeout 10s -s bench/complaints.lua http://127.0.0.1:18282 | grep RESULT | sed "s/^RESULT/RESULT $STORE step-flood/" | tee -a "$RES"
