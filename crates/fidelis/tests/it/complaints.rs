@@ -787,16 +787,7 @@ async fn settings_page(t: &TestApp) {
     assert_eq!(c["complaint"]["ack_due_at"], "2026-12-01T01:30:00Z", "{c}");
     // Its page shows the company's clock, and names it: received 09:00, due 09:30 (UTC+8).
     let id = c["complaint"]["id"].as_i64().unwrap();
-    let html = t
-        .http
-        .get(format!("{}/complaints/{id}", t.base))
-        .header("cookie", cookie.clone())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = super::web::page_html(t, &cookie, &format!("/complaints/{id}")).await;
     assert!(html.contains("2026-12-01 09:00") && html.contains("2026-12-01 09:30"));
     assert!(
         html.contains("UTC+8") && !html.contains("2026-12-01 01:30"),

@@ -548,16 +548,7 @@ async fn open_link_guarded(t: &TestApp) {
     assert_eq!((s, w["invited"].as_i64()), (201, Some(0)), "{w}");
     let wid = w["id"].as_i64().unwrap();
     let cookie = format!("fidelis_session={}", sign_in(t, "manager").await.0);
-    let html = t
-        .http
-        .get(format!("{}/surveys/waves/{wid}", t.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = super::web::page_html(t, &cookie, &format!("/surveys/waves/{wid}")).await;
     let url = href_of(&html, "open-link");
     assert!(url.contains("/s/o"), "{url}");
     // Too fast, a filled trap field, a forged stamp: taken for robots, nothing stored.

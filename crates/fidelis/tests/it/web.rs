@@ -29,6 +29,19 @@ fn hidden(html: &str, name: &str) -> String {
     html[i..].split('"').next().unwrap().to_string()
 }
 
+/// A page's HTML as the session with `cookie` gets it.
+pub async fn page_html(t: &TestApp, cookie: &str, path: &str) -> String {
+    t.http
+        .get(format!("{}{path}", t.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// Sign in through the form; returns (session cookie, CSRF token of the first page).
 pub async fn sign_in(t: &TestApp, user: &str) -> (String, String) {
     let r = t
@@ -111,16 +124,7 @@ async fn sessions_csrf_and_throttling(t: &TestApp) {
     .await;
     let id = c["id"].as_i64().unwrap();
     // Escaped, never executed.
-    let html = t
-        .http
-        .get(format!("{}/customers/{id}", t.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_html(t, &cookie, &format!("/customers/{id}")).await;
     assert!(
         html.contains("&lt;img src=x onerror=alert(1)&gt;") && !html.contains("<img src=x"),
         "escaped"
@@ -231,16 +235,7 @@ async fn sessions_csrf_and_throttling(t: &TestApp) {
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 303);
-        let html = t
-            .http
-            .get(format!("{}/customers", t.base))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = page_html(t, &cookie, "/customers").await;
         assert!(
             html.contains(&format!("<html lang=\"{lang}\">")) && html.contains(title),
             "{lang}"
