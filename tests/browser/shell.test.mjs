@@ -339,6 +339,10 @@ test('complaints: an agent records a complaint in Chinese and takes it through e
     await page.waitForSelector(`#case-state:has-text("${states[k]}")`);
   }
   assert.equal(await page.locator('#history tbody tr').count(), 7, 'received and six steps in the history');
+  const history = await page.locator('#history').innerText();
+  assert.match(history, /compensation_offered: 50\.00/, 'money in yuan, not fen');
+  assert.match(await page.locator('#history thead').innerText(), /UTC\+8/, 'times on the company clock, zone named');
+  assert.doesNotMatch(history, /resolved_at: \d{4}-\d\d-\d\dT/, 'no stored UTC instants');
   assert.equal(await page.locator('#tasks li').count(), 1, 'a follow-up visit was scheduled');
   await shot(page, 'complaint-case');
   await ctx.close();

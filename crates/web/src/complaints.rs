@@ -374,7 +374,19 @@ impl CasePage {
                 o.iter()
                     .filter(|(_, v)| !v.is_null() && *v != "")
                     .map(|(k, v)| match v {
+                        // Instants on the company's clock, money in yuan (stored in fen).
+                        serde_json::Value::String(s) if k.ends_with("_at") => {
+                            format!("{k}: {}", self.when(s))
+                        }
                         serde_json::Value::String(s) => format!("{k}: {s}"),
+                        serde_json::Value::Number(n) if k.starts_with("compensation") => {
+                            match n.as_i64() {
+                                Some(fen) => {
+                                    format!("{k}: {}", domain::customers::format_money(fen))
+                                }
+                                None => format!("{k}: {n}"),
+                            }
+                        }
                         v => format!("{k}: {v}"),
                     })
                     .collect::<Vec<_>>()

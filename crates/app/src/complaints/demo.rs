@@ -153,6 +153,15 @@ impl App {
             } else {
                 bought + Duration::minutes(rng.gen_range(60..14 * 24 * 60))
             };
+            // People complain while shops and lines are open: a night hour on the company's
+            // clock moves to the day (22:00 → 08:00, 03:00 → 13:00).
+            let offset = Duration::minutes(settings.hours.utc_offset_minutes.into());
+            let local_hour = chrono::Timelike::hour(&(received + offset));
+            let received = if !(8..22).contains(&local_hour) {
+                received + Duration::hours(10)
+            } else {
+                received
+            };
             if received > now - Duration::hours(1) {
                 continue;
             }
