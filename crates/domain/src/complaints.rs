@@ -616,7 +616,7 @@ impl BusinessHours {
 
     /// The instant `minutes` of business time after `start`.
     pub fn add(&self, start: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
-        let local = start.naive_utc() + self.offset();
+        let local = crate::time::wall_clock(start, self.utc_offset_minutes);
         let mut day = local.date();
         let mut time = local.time();
         let mut left = Duration::minutes(minutes.max(0));

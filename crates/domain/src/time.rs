@@ -53,12 +53,17 @@ fn parse_fixed(s: &str) -> Option<DateTime<Utc>> {
     Some(date.and_time(time).and_utc())
 }
 
+/// What a wall clock `offset_minutes` east of UTC reads at instant `t`.
+pub fn wall_clock(t: DateTime<Utc>, offset_minutes: i32) -> NaiveDateTime {
+    t.naive_utc() + chrono::Duration::minutes(offset_minutes.into())
+}
+
 /// A stored instant as a wall clock `offset_minutes` east of UTC shows it (`YYYY-MM-DD HH:MM`):
 /// pages show the company's local time, not the stored UTC. Text that is not a stored instant is
 /// shown as it is, cut to its first 16 characters.
 pub fn local_minutes(stored: &str, offset_minutes: i32) -> String {
     match parse_fixed(stored) {
-        Some(t) => (t + chrono::Duration::minutes(offset_minutes.into()))
+        Some(t) => wall_clock(t, offset_minutes)
             .format("%Y-%m-%d %H:%M")
             .to_string(),
         None => stored.chars().take(16).collect(),

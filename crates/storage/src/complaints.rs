@@ -451,15 +451,7 @@ impl Store {
         .await
         .map_err(StoreError::from_db)?;
         if done.rows_affected() == 0 {
-            let current: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM complaints WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            return Err(match current {
-                Some(current) => StoreError::VersionConflict { current },
-                None => StoreError::NotFound,
-            });
+            return Err(Store::version_refusal(&mut tx, "complaints", id).await?);
         }
         insert_event(
             &mut tx,

@@ -373,15 +373,7 @@ impl Store {
             .await
             .map_err(StoreError::from_db)?;
         if done.rows_affected() == 0 {
-            let current: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM customers WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            return Err(match current {
-                None => StoreError::NotFound,
-                Some(current) => StoreError::VersionConflict { current },
-            });
+            return Err(Store::version_refusal(&mut tx, "customers", id).await?);
         }
         Self::replace_preferences(&mut tx, id, &r.preferences).await?;
         audit::write(

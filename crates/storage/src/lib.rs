@@ -326,6 +326,24 @@ impl Store {
     /// A transaction that will write. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so concurrent writers queue on the busy timeout instead of failing when a
     /// read lock cannot be upgraded.
+    /// Why an update at an expected version touched no row of `table`: the row's current
+    /// version (`VersionConflict`), or the row is gone (`NotFound`).
+    pub(crate) async fn version_refusal(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        table: &'static str,
+        id: i64,
+    ) -> Result<StoreError> {
+        let current: Option<i64> =
+            sqlx::query_scalar(&format!("SELECT version FROM {table} WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        Ok(match current {
+            Some(current) => StoreError::VersionConflict { current },
+            None => StoreError::NotFound,
+        })
+    }
+
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,

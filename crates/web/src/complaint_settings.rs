@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::Form;
-use chrono::{Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{NaiveDate, NaiveTime, Utc};
 use domain::access::Permission;
 use domain::complaints::{self as rules, Cause, ServiceLevel, Severity};
 use domain::Lang;
@@ -254,7 +254,7 @@ fn parse_offset(s: &str) -> Option<i32> {
 fn preview(s: &Settings, lang: Lang) -> Vec<(&'static str, &'static str, String, String)> {
     let now = Utc::now();
     let local = |t: chrono::DateTime<Utc>| {
-        (t + Duration::minutes(s.hours.utc_offset_minutes.into()))
+        domain::time::wall_clock(t, s.hours.utc_offset_minutes)
             .format("%m-%d %H:%M")
             .to_string()
     };

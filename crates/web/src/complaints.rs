@@ -125,9 +125,6 @@ impl ListPage {
             None => self.l.lang.t("complaint.cause_pending"),
         }
     }
-    fn when(&self, t: &str) -> String {
-        self.clock.show(t)
-    }
     fn overdue(&self, c: &Complaint) -> bool {
         let now = domain::time::now_stored();
         c.state != "closed"
@@ -339,11 +336,8 @@ impl CasePage {
             .collect::<Vec<_>>()
             .join(self.l.lang.pick("、", ", "))
     }
-    fn when(&self, t: &str) -> String {
-        self.clock.show(t)
-    }
     fn owhen(&self, t: &Option<String>) -> String {
-        t.as_deref().map_or("—".into(), |t| self.when(t))
+        t.as_deref().map_or("—".into(), |t| self.clock.show(t))
     }
     fn timer(&self, t: &Option<domain::complaints::Timer>) -> &'static str {
         match t {
@@ -376,7 +370,7 @@ impl CasePage {
                     .map(|(k, v)| match v {
                         // Instants on the company's clock, money in yuan (stored in fen).
                         serde_json::Value::String(s) if k.ends_with("_at") => {
-                            format!("{k}: {}", self.when(s))
+                            format!("{k}: {}", self.clock.show(s))
                         }
                         serde_json::Value::String(s) => format!("{k}: {s}"),
                         serde_json::Value::Number(n) if k.starts_with("compensation") => {

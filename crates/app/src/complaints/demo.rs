@@ -155,8 +155,10 @@ impl App {
             };
             // People complain while shops and lines are open: a night hour on the company's
             // clock moves to the day (22:00 → 08:00, 03:00 → 13:00).
-            let offset = Duration::minutes(settings.hours.utc_offset_minutes.into());
-            let local_hour = chrono::Timelike::hour(&(received + offset));
+            let local_hour = chrono::Timelike::hour(&domain::time::wall_clock(
+                received,
+                settings.hours.utc_offset_minutes,
+            ));
             let received = if !(8..22).contains(&local_hour) {
                 received + Duration::hours(10)
             } else {
