@@ -15,6 +15,7 @@ pub mod measures;
 pub mod optim;
 pub mod par;
 pub mod pls;
+pub mod sbg;
 pub mod sim;
 pub mod sim_survey;
 pub mod special;

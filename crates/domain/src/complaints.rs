@@ -16,30 +16,6 @@ pub const TEXT_MAX: usize = 4000;
 /// Longest short text (place, product, sub-cause, team), in characters.
 pub const SHORT_MAX: usize = 200;
 
-macro_rules! coded {
-    ($(#[$m:meta])* $name:ident { $($v:ident = $code:literal, $zh:literal, $en:literal;)* }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($v),* }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),*];
-            pub fn code(self) -> &'static str {
-                match self { $($name::$v => $code),* }
-            }
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.code().eq_ignore_ascii_case(s))
-            }
-            pub fn label(self, lang: Lang) -> &'static str {
-                match (self, lang) {
-                    $(($name::$v, Lang::ZhCn) => $zh, ($name::$v, Lang::En) => $en,)*
-                }
-            }
-        }
-    };
-}
-
 coded!(
     /// How the complaint reached the company.
     Channel {

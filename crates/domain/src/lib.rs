@@ -5,11 +5,38 @@
 //! The areas follow SPEC.md: `customers` (§1) now; `surveys`, `complaints`, `churn`, `loyalty`
 //! and `care` get their rules as their issues land.
 
+/// An enum of coded values with a stable machine code and a name in both languages.
+macro_rules! coded {
+    ($(#[$m:meta])* $name:ident { $($v:ident = $code:literal, $zh:literal, $en:literal;)* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($v),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$v),*];
+            pub fn code(self) -> &'static str {
+                match self { $($name::$v => $code),* }
+            }
+            pub fn parse(s: &str) -> Option<$name> {
+                let s = s.trim();
+                Self::ALL.iter().copied().find(|v| v.code().eq_ignore_ascii_case(s))
+            }
+            pub fn label(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $(($name::$v, Lang::ZhCn) => $zh, ($name::$v, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
 pub mod access;
+pub mod churn;
 pub mod complaints;
 pub mod customers;
 pub mod errors;
 pub mod i18n;
+pub mod loyalty;
 pub mod surveys;
 pub mod time;
 

@@ -86,6 +86,19 @@ async fn copy_all(
                     || rows.iter().any(|r| matches!(cell(r, i), Cell::I(_)))
             })
             .collect();
+        // Nullable floats (a loyalty profile's attachment) need their type on PostgreSQL too.
+        let float_col: Vec<bool> = first
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let t = c.type_info().name().to_ascii_uppercase();
+                t.contains("DOUBLE")
+                    || t.contains("FLOAT")
+                    || t.contains("REAL")
+                    || rows.iter().any(|r| matches!(cell(r, i), Cell::F(_)))
+            })
+            .collect();
         let per_stmt = (30_000 / cols.len()).clamp(1, 500);
         let mut copied = 0u64;
         for chunk in rows.chunks(per_stmt) {
@@ -104,6 +117,7 @@ async fn copy_all(
                 for (i, is_int) in int_col.iter().enumerate() {
                     q = match cell(row, i) {
                         Cell::Null if *is_int => q.bind(None::<i64>),
+                        Cell::Null if float_col[i] => q.bind(None::<f64>),
                         Cell::Null => q.bind(None::<String>),
                         Cell::I(v) => q.bind(v),
                         Cell::F(v) => q.bind(v),

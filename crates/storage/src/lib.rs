@@ -14,6 +14,7 @@ pub mod churn;
 pub mod complaints;
 pub mod customers;
 pub mod imports;
+pub mod loyalty;
 mod migrations;
 pub mod surveys;
 

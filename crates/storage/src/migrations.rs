@@ -333,6 +333,87 @@ DROP INDEX complaints_assignee;
 CREATE INDEX complaints_assignee ON complaints(assignee, received_at, id)
 "#,
     ),
+    // Loyalty and churn management (issue 16): contracts on the customer, every customer's
+    // loyalty type with its reasons and churn status (replaced by each classification run), the
+    // churn type proposed and confirmed (with its history), win-back tasks and saved segments.
+    (
+        9,
+        r#"
+ALTER TABLE customers ADD COLUMN contract_start TEXT NOT NULL DEFAULT '';
+ALTER TABLE customers ADD COLUMN contract_end TEXT NOT NULL DEFAULT '';
+CREATE TABLE loyalty_profiles (
+    customer_id BIGINT PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+    run_id BIGINT NOT NULL,
+    loyalty_type TEXT NOT NULL,
+    previous_type TEXT NOT NULL DEFAULT '',
+    attachment DOUBLE PRECISION,
+    repeat_high BIGINT,
+    churn_status TEXT NOT NULL DEFAULT '',
+    churn_rule TEXT NOT NULL DEFAULT '',
+    value_at_risk DOUBLE PRECISION NOT NULL DEFAULT 0,
+    clv DOUBLE PRECISION NOT NULL DEFAULT 0,
+    top20 BIGINT NOT NULL DEFAULT 0,
+    reasons TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX loyalty_profiles_type ON loyalty_profiles(loyalty_type, value_at_risk);
+CREATE INDEX loyalty_profiles_risk ON loyalty_profiles(churn_status, value_at_risk);
+CREATE TABLE churn_assessments (
+    customer_id BIGINT PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+    proposed_type TEXT NOT NULL DEFAULT '',
+    evidence TEXT NOT NULL DEFAULT '[]',
+    churn_type TEXT NOT NULL DEFAULT '',
+    cause TEXT NOT NULL DEFAULT '',
+    exit_reason TEXT NOT NULL DEFAULT '',
+    confirmed_by TEXT NOT NULL DEFAULT '',
+    confirmed_at TEXT,
+    proposed_at TEXT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 1
+);
+CREATE INDEX churn_assessments_type ON churn_assessments(churn_type, cause);
+CREATE TABLE churn_assessment_events (
+    id {ID},
+    customer_id BIGINT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    proposed_type TEXT NOT NULL DEFAULT '',
+    churn_type TEXT NOT NULL DEFAULT '',
+    cause TEXT NOT NULL DEFAULT '',
+    exit_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX churn_assessment_events_customer ON churn_assessment_events(customer_id, id);
+CREATE TABLE winback_tasks (
+    id {ID},
+    customer_id BIGINT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    assignee TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'open',
+    due_at TEXT NOT NULL,
+    value_at_risk DOUBLE PRECISION NOT NULL DEFAULT 0,
+    churn_type TEXT NOT NULL DEFAULT '',
+    cause TEXT NOT NULL DEFAULT '',
+    apologised BIGINT NOT NULL DEFAULT 0,
+    unhappy_with TEXT NOT NULL DEFAULT '',
+    remedy TEXT NOT NULL DEFAULT '',
+    outcome TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    contacted_at TEXT,
+    closed_at TEXT,
+    counts_until TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 1
+);
+CREATE INDEX winback_tasks_assignee ON winback_tasks(assignee, state, due_at);
+CREATE INDEX winback_tasks_customer ON winback_tasks(customer_id, id);
+CREATE INDEX winback_tasks_state ON winback_tasks(state, due_at);
+CREATE TABLE saved_segments (
+    id {ID},
+    name TEXT NOT NULL UNIQUE,
+    definition TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+)
+"#,
+    ),
 ];
 
 /// Step 7's append-only history: no update, and no delete except by a whole-database restore
@@ -379,6 +460,11 @@ pub const TABLES: &[&str] = &[
     "complaints",
     "complaint_events",
     "complaint_tasks",
+    "loyalty_profiles",
+    "churn_assessments",
+    "churn_assessment_events",
+    "winback_tasks",
+    "saved_segments",
 ];
 
 pub(crate) fn ddl(backend: Backend, sql: &str) -> String {
