@@ -11,6 +11,7 @@ pub mod customers;
 pub mod demo;
 pub mod error;
 pub mod jobs;
+pub mod loyalty;
 pub mod surveys;
 
 pub use error::AppError;

@@ -13,6 +13,7 @@ mod complaints;
 mod customers;
 mod error;
 mod imports;
+mod loyalty;
 mod openapi;
 mod surveys;
 mod users;
@@ -84,6 +85,7 @@ pub fn router(app: App) -> Router {
                 .merge(churn::routes())
                 .merge(complaints::routes())
                 .merge(imports::routes())
+                .merge(loyalty::routes())
                 .merge(surveys::routes())
                 .merge(users::routes()),
         )

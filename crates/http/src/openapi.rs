@@ -111,6 +111,54 @@ pub fn spec() -> Value {
             "/api/v1/customers/{id}/value": {
                 "get": op("A customer's RFM, P(alive), expected purchases, expected spend, CLV and churn flags from the latest run (null before their first purchase or any run)", json!([id_param()]), None, ("200", "{customer_id, value}"))
             },
+            "/api/v1/loyalty/runs": {
+                "post": op("Classify every customer now (loyalty type by attachment × repeat with reasons, churn status under the headline definition, churn-type proposals); managers and analysts", json!([]), None, ("201", "{run_id, summary}"))
+            },
+            "/api/v1/loyalty/latest": {
+                "get": op("The newest classification: summary (type mix, evidence coverage, headline churn and retention, segments, the three faces of loyalty, contract retention by sBG, movement) and counts per type, previous type, status and top 20 %", json!([]), None, ("200", "{run, mix}"))
+            },
+            "/api/v1/loyalty/customers": {
+                "get": op("Customers with their loyalty type, churn status, value at risk and reasons, by value at risk", json!([q("type", "premium | true | latent | inertia | convenience | incentive | monopoly | kinship | benefit | spurious | price | none | partial_repeat_high | partial_repeat_low | partial_attachment_high | partial_attachment_low | unknown"), q("status", "active | at_risk | churned (comma-separated)"), q("segment", "customer segment"), q("top20", "true: the top 20 % by spend"), q("saved", "a saved segment's id instead of the filters"), q("limit", "1–1000, default 50"), q("offset", ""), q("format", "csv | csv-gb18030 | xlsx: the whole list as a file")]), None, ("200", "{items, total}"))
+            },
+            "/api/v1/loyalty/settings": {
+                "get": op("Loyalty thresholds and churn settings (headline definition, proposal words, causes, win-back window)", json!([]), None, ("200", "{loyalty, churn}")),
+                "put": op("Replace both settings; every field is checked and nothing is saved when one is out of range (managers)", json!([]), Some("LoyaltySettings"), ("200", "{loyalty, churn}"))
+            },
+            "/api/v1/loyalty/segments": {
+                "get": op("Saved segments", json!([]), None, ("200", "{items}")),
+                "post": op("Save a filter of the loyalty list under a name", json!([]), Some("SavedSegment"), ("201", "{id}"))
+            },
+            "/api/v1/loyalty/segments/{id}": {
+                "delete": op("Delete a saved segment", json!([id_param()]), None, ("204", "deleted"))
+            },
+            "/api/v1/customers/{id}/loyalty": {
+                "get": op("A customer's loyalty type with reasons and advice, churn assessment with its history, and win-back tasks", json!([id_param()]), None, ("200", "{profile, type_label, advice, reasons, partial, assessment, history, tasks}"))
+            },
+            "/api/v1/customers/{id}/churn-type": {
+                "put": op("Confirm or correct a customer's churn type and cause at the assessment's version (kept in the history with who and when; managers)", json!([id_param()]), Some("ChurnType"), ("200", "the assessment"))
+            },
+            "/api/v1/churn/types": {
+                "get": op("Churned and at-risk customers by month, churn type (confirmed, else proposed) and cause", json!([]), None, ("200", "{items}"))
+            },
+            "/api/v1/churn/winback/candidates": {
+                "get": op("Valuable customers at risk or gone without an open win-back task, by value at risk = total spend × (1 − P(alive))", json!([q("limit", "1–1000, default 50")]), None, ("200", "{items, total, order}"))
+            },
+            "/api/v1/churn/winback/tasks": {
+                "get": op("Win-back tasks (an agent: their own), open first by due time", json!([q("mine", "true: mine only"), q("open", "true: open only"), q("customer_id", "")]), None, ("200", "{items}")),
+                "post": op("Create win-back tasks for customers (managers); customers with an open task are skipped", json!([]), Some("WinbackTasks"), ("201", "{created, skipped}"))
+            },
+            "/api/v1/churn/winback/tasks/{id}": {
+                "get": op("A win-back task", json!([id_param()]), None, ("200", "the task"))
+            },
+            "/api/v1/churn/winback/tasks/{id}/steps": {
+                "post": op("A step at the task's version: contact (apologised, unhappy_with), remedy (remedy), outcome (won_back | declined | unreachable, note)", json!([id_param()]), Some("WinbackStep"), ("200", "the task, version + 1"))
+            },
+            "/api/v1/churn/winback/tasks/{id}/assignee": {
+                "put": op("Reassign a task at its version (managers)", json!([id_param()]), Some("Assign"), ("200", "the task"))
+            },
+            "/api/v1/churn/winback/rates": {
+                "get": op("Win-back rate: closed tasks whose customer was won back and bought again within N days, per churn type, cause and agent", json!([]), None, ("200", "{days, overall, by_type, by_cause, by_agent}"))
+            },
             "/api/v1/complaints": {
                 "get": op("Complaint cases the reader may see (an agent: own and team's), newest first", json!([q("state", "open | received | acknowledged | analysed | proposed | resolved | followed_up | closed"), q("severity", "low | medium | high | critical"), q("cause", "product | service | false_information | customer_or_outside | high_expectations"), q("assignee", ""), q("mine", "1: my cases"), q("overdue", "1: open cases past a due time"), q("escalated", "1: escalated to me"), q("customer_id", ""), q("limit", "1–1000, default 50"), q("offset", "")]), None, ("200", "{items, total}")),
                 "post": op("Record a complaint (due times from its severity's service levels)", json!([]), Some("NewComplaint"), ("201", "the case with history, tasks, allowed steps and timers"))
@@ -238,6 +286,18 @@ pub fn spec() -> Value {
                     "answers": { "type": "object", "description": "by item code: a number, {expected, perceived}, [option indices] or text" },
                     "submit": { "type": "boolean" }
                 } },
+                "LoyaltySettings": { "type": "object", "required": ["loyalty", "churn"], "properties": {
+                    "loyalty": { "type": "object", "description": "attachment_high (1–100, default 70), attachment_low (below it: dissatisfied, default 50), complaint_penalty (points per severe complaint, 15), min_repeat (2), rate_percentile (0–1, 0.5), p_alive_min (0.5), promo_share (0.6), store_share (0.9), wallet_premium (0.5), promoter (0–10, 9), sole_supplier (false), kinship_tags ([员工, 员工亲属, staff]), lookback_days (180)" },
+                    "churn": { "type": "object", "description": "definition (p_alive | inactivity), p_alive_threshold (0.5), at_risk_threshold (0.7), inactivity_multiple (3), one_time_days (365), evidence_months (6), satisfaction_drop (20), competitor_words, natural_words, winback_days (90), contact_days (2), causes ([{code, zh, en}])" } } },
+                "SavedSegment": { "type": "object", "required": ["name"], "properties": { "name": text("1–100 characters, unique"),
+                    "filter": { "type": "object", "properties": { "type": text("loyalty type code"), "status": text("churn statuses, comma-separated"), "segment": text(""), "top20": { "type": "boolean" } } } } },
+                "ChurnType": { "type": "object", "required": ["churn_type"], "properties": { "version": { "type": "integer", "description": "the assessment's version; omit when there is none" },
+                    "churn_type": text("natural | competitive | fault | severe"), "cause": text("a cause code of the settings"), "exit_reason": text("at most 500 characters") } },
+                "WinbackTasks": { "type": "object", "required": ["customer_ids", "assignee"], "properties": { "customer_ids": { "type": "array", "items": { "type": "integer" } },
+                    "assignee": text("a user who works tasks"), "due_date": text("YYYY-MM-DD, default today + contact days") } },
+                "WinbackStep": { "type": "object", "required": ["version", "step"], "properties": { "version": { "type": "integer" }, "step": text("contact | remedy | outcome"),
+                    "apologised": { "type": "boolean" }, "unhappy_with": text(""), "remedy": text(""), "outcome": text("won_back | declined | unreachable"), "note": text("") } },
+                "Assign": { "type": "object", "required": ["version", "assignee"], "properties": { "version": { "type": "integer" }, "assignee": text("") } },
                 "ClvRun": { "type": "object", "properties": {
                     "calibration_end": text("YYYY-MM-DD, default today"), "observation_end": text("YYYY-MM-DD after the calibration end: a holdout check"),
                     "period": text("day | week (default) | month"), "horizon_months": { "type": "integer", "description": "CLV horizon, 1–120, default 12" },

@@ -365,13 +365,13 @@ impl Store {
             let mut sql = format!("WITH v({}) AS (VALUES ", PROFILE_COLS.join(", "));
             for r in 0..batch.len() {
                 sql.push_str(if r > 0 { ",(" } else { "(" });
-                for c in 0..w {
+                for (c, col) in PROFILE_COLS.iter().enumerate() {
                     if c > 0 {
                         sql.push(',');
                     }
                     let p = self.backend.placeholder(r * w + c + 1);
                     // PostgreSQL types a VALUES column from its first row: say which are numbers.
-                    match PROFILE_COLS[c] {
+                    match *col {
                         "attachment" | "value_at_risk" | "clv" => {
                             sql.push_str(&format!("CAST({p} AS DOUBLE PRECISION)"))
                         }

@@ -7,3 +7,4 @@ pub mod ids;
 pub mod purchases;
 pub mod results;
 pub mod store;
+pub mod winback;

@@ -6,7 +6,7 @@ use super::harness::{json, TestApp};
 use crate::both;
 
 /// A simulated company of `n` customers (with segments and referrals) imported through the API.
-async fn fill(t: &TestApp, n: usize) -> analytics::sim::Config {
+pub(crate) async fn fill(t: &TestApp, n: usize) -> analytics::sim::Config {
     let cfg = analytics::sim::Config::demo(n);
     let (mut customers, mut tx) = (Vec::new(), Vec::new());
     use std::io::Write;

@@ -5,6 +5,7 @@ mod cli;
 mod complaints;
 mod harness;
 mod imports;
+mod loyalty;
 mod pls;
 mod surveys;
 mod web;

@@ -184,6 +184,18 @@ impl Store {
         Ok(())
     }
 
+    /// Exit reasons staff recorded, by customer.
+    pub async fn exit_reasons(&self) -> Result<Vec<(i64, String)>> {
+        Ok(sqlx::query(
+            "SELECT customer_id, exit_reason FROM churn_assessments WHERE exit_reason <> ''",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| (get_i(r, "customer_id"), get_s(r, "exit_reason")))
+        .collect())
+    }
+
     pub async fn churn_assessment(&self, customer_id: i64) -> Result<Option<Assessment>> {
         Ok(
             sqlx::query("SELECT * FROM churn_assessments WHERE customer_id = $1")

@@ -1,0 +1,369 @@
+//! Loyalty management (SPEC.md §5): classify every customer by attachment × repeat purchase into
+//! the seeds' loyalty types with reasons (`domain::loyalty`), decide each customer's churn status
+//! under the company's headline definition (`domain::churn`), propose churn types for those at
+//! risk or gone, and keep the results as a run: one profile per customer, the type mix, the
+//! movement between types since the last run, the segments and the three faces of loyalty.
+
+pub mod evidence;
+pub mod run;
+
+use crate::error::AppError;
+use crate::{Actor, App};
+use domain::access::Permission;
+use domain::{FieldError, Lang};
+use storage::churn::AnalysisRun;
+use storage::loyalty::{MixRow, Profile, ProfileFilter, ProfileRow, SavedSegment};
+
+/// The kind of `analysis_runs` row a classification is.
+pub const LOYALTY_RUN: &str = "loyalty";
+const THRESHOLDS_KEY: &str = "loyalty";
+const CHURN_KEY: &str = "churn";
+
+/// Both settings of the area, as the API and the settings form exchange them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LoyaltySettings {
+    pub loyalty: domain::loyalty::Thresholds,
+    pub churn: domain::churn::Settings,
+}
+
+fn say(lang: Lang, zh: &str, en: &str) -> String {
+    lang.pick(zh, en).to_string()
+}
+
+/// A customer's loyalty as the profile and the API show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CustomerLoyalty {
+    pub profile: Option<Profile>,
+    pub type_label: String,
+    pub advice: String,
+    pub reasons: Vec<String>,
+    pub partial: bool,
+    pub assessment: Option<storage::churn::winback::Assessment>,
+    pub history: Vec<storage::churn::winback::AssessmentEvent>,
+    pub tasks: Vec<storage::churn::winback::WinbackTask>,
+}
+
+impl App {
+    pub async fn loyalty_settings(&self) -> Result<LoyaltySettings, AppError> {
+        fn read<T: serde::de::DeserializeOwned + Default>(v: Option<String>) -> T {
+            v.and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default()
+        }
+        Ok(LoyaltySettings {
+            loyalty: read(self.store.setting(THRESHOLDS_KEY).await?),
+            churn: read(self.store.setting(CHURN_KEY).await?),
+        })
+    }
+
+    /// Save both settings after checking every field; nothing is saved when one is wrong.
+    pub async fn set_loyalty_settings(
+        &self,
+        actor: &Actor,
+        s: &LoyaltySettings,
+    ) -> Result<(), AppError> {
+        actor.require(Permission::ManageCases)?;
+        let lang = actor.lang;
+        let mut fields = Vec::new();
+        if let Err(e) = s.loyalty.check() {
+            fields.push(FieldError::new(
+                format!("loyalty.{}", e.field),
+                lang.pick(&e.zh, &e.en),
+            ));
+        }
+        if let Err(e) = s.churn.check() {
+            fields.push(FieldError::new(
+                format!("churn.{}", e.field),
+                lang.pick(&e.zh, &e.en),
+            ));
+        }
+        if !fields.is_empty() {
+            return Err(AppError::invalid(lang, fields));
+        }
+        let loyalty = serde_json::to_string(&s.loyalty).map_err(AppError::internal)?;
+        let churn = serde_json::to_string(&s.churn).map_err(AppError::internal)?;
+        self.store.set_setting(THRESHOLDS_KEY, &loyalty).await?;
+        self.store.set_setting(CHURN_KEY, &churn).await?;
+        self.store
+            .audit(&actor.username, "update", "settings", "loyalty", "")
+            .await?;
+        Ok(())
+    }
+
+    /// The newest finished classification.
+    pub async fn latest_loyalty_run(&self, actor: &Actor) -> Result<Option<AnalysisRun>, AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        Ok(self.store.latest_analysis_run(LOYALTY_RUN).await?)
+    }
+
+    /// Counts and value per type, previous type, status and top 20 %.
+    pub async fn loyalty_mix(&self, actor: &Actor) -> Result<Vec<MixRow>, AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        Ok(self.store.loyalty_mix().await?)
+    }
+
+    /// Customers with their type, by value at risk.
+    pub async fn loyalty_customers(
+        &self,
+        actor: &Actor,
+        filter: &ProfileFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<ProfileRow>, i64), AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        if let Some(t) = &filter.loyalty_type {
+            if domain::loyalty::LoyaltyType::parse(t).is_none() {
+                return Err(AppError::field(
+                    actor.lang,
+                    "type",
+                    say(actor.lang, "未知的忠诚类型", "unknown loyalty type"),
+                ));
+            }
+        }
+        for s in &filter.churn_status {
+            if domain::churn::Status::parse(s).is_none() {
+                return Err(AppError::field(
+                    actor.lang,
+                    "status",
+                    say(actor.lang, "未知的流失状态", "unknown churn status"),
+                ));
+            }
+        }
+        Ok(self.store.loyalty_profiles(filter, limit, offset).await?)
+    }
+
+    /// One customer's type with its reasons and advice, churn assessment with its history, and
+    /// win-back tasks (anyone who may see the customer).
+    pub async fn customer_loyalty(
+        &self,
+        actor: &Actor,
+        customer_id: i64,
+    ) -> Result<CustomerLoyalty, AppError> {
+        actor.require(Permission::ViewCustomers)?;
+        let lang = actor.lang;
+        let filter = storage::churn::winback::TaskFilter {
+            customer_id: Some(customer_id),
+            ..Default::default()
+        };
+        let (profile, assessment, history, tasks) = tokio::try_join!(
+            self.store.loyalty_profile(customer_id),
+            self.store.churn_assessment(customer_id),
+            self.store.churn_assessment_events(customer_id),
+            self.store.winback_tasks(&filter, 50),
+        )?;
+        let t = profile
+            .as_ref()
+            .and_then(|p| domain::loyalty::LoyaltyType::parse(&p.loyalty_type));
+        let reasons: Vec<String> = profile
+            .as_ref()
+            .and_then(|p| {
+                serde_json::from_value::<Vec<domain::loyalty::Reason>>(p.reasons.clone()).ok()
+            })
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.text(lang))
+            .collect();
+        Ok(CustomerLoyalty {
+            type_label: t.map(|t| t.label(lang).to_string()).unwrap_or_default(),
+            advice: t.map(|t| t.advice(lang).to_string()).unwrap_or_default(),
+            partial: t.is_some_and(|t| !t.is_full()),
+            reasons,
+            profile,
+            assessment,
+            history,
+            tasks,
+        })
+    }
+
+    pub async fn saved_segments(&self, actor: &Actor) -> Result<Vec<SavedSegment>, AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        Ok(self.store.saved_segments().await?)
+    }
+
+    /// Save a filter of the loyalty list under a name.
+    pub async fn save_segment(
+        &self,
+        actor: &Actor,
+        name: &str,
+        filter: &SegmentFilter,
+    ) -> Result<i64, AppError> {
+        actor.require(Permission::RunAnalytics)?;
+        let lang = actor.lang;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(AppError::field(
+                lang,
+                "name",
+                say(lang, "名称应为 1–100 个字符", "a name of 1–100 characters"),
+            ));
+        }
+        self.loyalty_customers(actor, &filter.to_filter(), 1, 0)
+            .await?;
+        let def = serde_json::to_value(filter).map_err(AppError::internal)?;
+        self.store
+            .create_saved_segment(name, &def, &actor.username)
+            .await
+            .map_err(|e| match e {
+                storage::StoreError::Duplicate(_) => AppError::field(
+                    lang,
+                    "name",
+                    say(lang, "已有同名细分", "a segment of that name exists"),
+                ),
+                e => e.into(),
+            })
+    }
+
+    /// A saved segment's filter.
+    pub async fn saved_segment_filter(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<SegmentFilter, AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        let s = self.store.saved_segment(id).await.map_err(|e| match e {
+            storage::StoreError::NotFound => AppError::not_found(actor.lang, "segment"),
+            e => e.into(),
+        })?;
+        Ok(serde_json::from_value(s.definition).unwrap_or_default())
+    }
+
+    /// Valuable customers at risk or gone without an open win-back task, by value at risk
+    /// (total spend × the chance they are gone).
+    pub async fn winback_candidates(
+        &self,
+        actor: &Actor,
+        limit: i64,
+    ) -> Result<(Vec<ProfileRow>, i64), AppError> {
+        let f = ProfileFilter {
+            churn_status: vec!["at_risk".into(), "churned".into()],
+            min_value_at_risk: Some(0.01),
+            without_open_task: true,
+            ..ProfileFilter::default()
+        };
+        self.loyalty_customers(actor, &f, limit.clamp(1, 1000), 0)
+            .await
+    }
+
+    /// The customers of a filter with their type, status and reasons, as a file.
+    pub async fn export_loyalty_customers(
+        &self,
+        actor: &Actor,
+        filter: &SegmentFilter,
+        format: &str,
+    ) -> Result<crate::churn::results::Download, AppError> {
+        actor.require(Permission::ExportAll)?;
+        let lang = actor.lang;
+        let mut rows = Vec::new();
+        let mut offset = 0;
+        loop {
+            let (page, total) = self
+                .loyalty_customers(actor, &filter.to_filter(), 1000, offset)
+                .await?;
+            for r in &page {
+                let p = &r.profile;
+                let t = domain::loyalty::LoyaltyType::parse(&p.loyalty_type);
+                let reasons: Vec<String> =
+                    serde_json::from_value::<Vec<domain::loyalty::Reason>>(p.reasons.clone())
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|x| x.text(lang))
+                        .collect();
+                rows.push(vec![
+                    r.external_id.clone(),
+                    r.name.clone(),
+                    r.segment.clone(),
+                    p.loyalty_type.clone(),
+                    t.map(|t| t.label(lang).to_string()).unwrap_or_default(),
+                    p.attachment.map(|a| format!("{a:.1}")).unwrap_or_default(),
+                    p.repeat_high
+                        .map(|b| u8::from(b).to_string())
+                        .unwrap_or_default(),
+                    domain::churn::Status::parse(&p.churn_status)
+                        .map(|s| s.label(lang).to_string())
+                        .unwrap_or_default(),
+                    format!("{:.2}", p.value_at_risk),
+                    format!("{:.2}", p.clv),
+                    format!("{:.2}", r.total_spend),
+                    format!("{:.4}", r.p_alive),
+                    reasons.join("; "),
+                ]);
+            }
+            offset += page.len() as i64;
+            if page.is_empty() || offset >= total || offset >= 1_000_000 {
+                break;
+            }
+        }
+        let headers = [
+            "customer_id",
+            "name",
+            "segment",
+            "loyalty_type",
+            "loyalty_type_name",
+            "attachment",
+            "repeat_high",
+            "churn_status",
+            "value_at_risk",
+            "clv",
+            "total_spend",
+            "p_alive",
+            "reasons",
+        ];
+        crate::churn::results::rows_download(
+            "loyalty-customers",
+            &headers,
+            &[
+                "attachment",
+                "value_at_risk",
+                "clv",
+                "total_spend",
+                "p_alive",
+            ],
+            &rows,
+            format,
+        )
+        .map_err(|e| AppError::field(lang, "format", e))
+    }
+
+    pub async fn delete_segment(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
+        actor.require(Permission::RunAnalytics)?;
+        self.store
+            .delete_saved_segment(id, &actor.username)
+            .await
+            .map_err(|e| match e {
+                storage::StoreError::NotFound => AppError::not_found(actor.lang, "segment"),
+                e => e.into(),
+            })
+    }
+}
+
+/// A segment's filter as saved (and as the list's query string carries it).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SegmentFilter {
+    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
+    pub loyalty_type: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub status: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub segment: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub top20: bool,
+}
+
+impl SegmentFilter {
+    pub fn to_filter(&self) -> ProfileFilter {
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        ProfileFilter {
+            loyalty_type: some(&self.loyalty_type),
+            churn_status: self
+                .status
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            segment: some(&self.segment),
+            top20: self.top20,
+            ..ProfileFilter::default()
+        }
+    }
+}
