@@ -175,9 +175,10 @@ impl App {
                 &format!("{size} customers"),
             )
             .await?;
-        self.demo_analyses().await?;
+        self.demo_contracts().await?;
         self.demo_surveys().await?;
         self.demo_complaints().await?;
+        self.demo_analyses().await?;
         Ok(Some(DemoInfo {
             filled: true,
             customers: self.store.count("customers").await?,
@@ -190,7 +191,8 @@ impl App {
 impl App {
     /// The analyses a newcomer should see: a model check (calibrated 13 weeks ago, checked
     /// against what happened since), then the current values (calibrated today), which the
-    /// profiles and the analytics page show.
+    /// profiles and the analytics page show; each followed by a loyalty classification, so the
+    /// Loyalty page shows movement between types.
     async fn demo_analyses(&self) -> Result<(), AppError> {
         let actor = Actor {
             user_id: None,
@@ -204,11 +206,16 @@ impl App {
             observation_end: Some(today.to_string()),
             ..ClvRunRequest::default()
         };
-        for req in [check, ClvRunRequest::default()] {
+        for (k, req) in [check, ClvRunRequest::default()].into_iter().enumerate() {
             let opts = req.options(actor.lang)?;
             self.run_clv(&actor, &opts, Arc::new(|_: &str, _, _| {}))
                 .await?;
+            self.run_loyalty(&actor).await?;
+            if k == 0 {
+                self.demo_past_winback().await?;
+            }
         }
+        self.demo_open_winback().await?;
         Ok(())
     }
 }

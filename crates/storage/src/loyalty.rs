@@ -524,6 +524,23 @@ impl Store {
         ))
     }
 
+    /// Set contracts (customer, start, end or empty) in one transaction (the demo, tests).
+    pub async fn set_contracts(&self, contracts: &[(i64, String, String)]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for (id, start, end) in contracts {
+            sqlx::query(
+                "UPDATE customers SET contract_start = $1, contract_end = $2 WHERE id = $3",
+            )
+            .bind(start.as_str())
+            .bind(end.as_str())
+            .bind(*id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn saved_segments(&self) -> Result<Vec<SavedSegment>> {
         Ok(sqlx::query("SELECT * FROM saved_segments ORDER BY name")
             .fetch_all(&self.pool)

@@ -228,6 +228,8 @@ struct ProfilePage {
     interaction_kinds: Vec<(&'static str, &'static str)>,
     /// The customer has an open high or critical complaint.
     severe_complaint: bool,
+    /// Loyalty type, churn status and type, win-back tasks.
+    loyalty: Option<crate::winback::LoyaltyCard>,
     flash: Option<String>,
     error: Option<String>,
 }
@@ -393,8 +395,10 @@ async fn render_profile(
         .customers_with_severe_complaints(&[p.customer.id])
         .await
         .is_ok_and(|v| !v.is_empty());
+    let loyalty = crate::winback::loyalty_card(app, ctx, id).await;
     page(ProfilePage {
         severe_complaint,
+        loyalty,
         l: Layout::new(ctx, "area.customers"),
         gender: lang.t(&format!("gender.{}", p.customer.gender)),
         consent,

@@ -2,8 +2,8 @@
 //! partial updates; assets vendored and embedded. Every label comes from the zh-CN/English
 //! catalogue (`domain::i18n`), switchable per user.
 //!
-//! Areas: `customers` and `churn` now; the other four show "coming" pages until their issues
-//! land.
+//! Areas: customers, surveys, complaints, churn (with win-back) and loyalty; care shows a
+//! "coming" page until its issue lands.
 
 mod auth;
 mod churn;
@@ -11,8 +11,11 @@ mod complaint_settings;
 mod complaints;
 mod customers;
 mod imports;
+mod loyalty;
+mod loyalty_settings;
 mod surveys;
 mod users;
+mod winback;
 
 use app::{Actor, App, AppError};
 use askama::Template;
@@ -83,12 +86,15 @@ pub fn router(app: App) -> Router {
         .merge(complaints::routes())
         .merge(customers::routes())
         .merge(imports::routes())
+        .merge(loyalty::routes())
+        .merge(loyalty_settings::routes())
+        .merge(winback::routes())
         .merge(surveys::routes())
         .merge(users::routes());
     for (href, key) in AREAS
         .iter()
         .skip(1)
-        .filter(|(href, _)| !matches!(*href, "/churn" | "/surveys" | "/complaints"))
+        .filter(|(href, _)| !matches!(*href, "/churn" | "/surveys" | "/complaints" | "/loyalty"))
     {
         let key: &'static str = key;
         r = r.route(
@@ -199,6 +205,7 @@ static CHURN_JS: &[u8] = include_bytes!("../static/churn.js");
 static SURVEYS_JS: &[u8] = include_bytes!("../static/surveys.js");
 static FORM_JS: &[u8] = include_bytes!("../static/survey_form.js");
 static COMPLAINTS_JS: &[u8] = include_bytes!("../static/complaints.js");
+static LOYALTY_JS: &[u8] = include_bytes!("../static/loyalty.js");
 
 async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, ctype) = match file.as_str() {
@@ -210,6 +217,7 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
         "surveys.js" => (SURVEYS_JS, "text/javascript"),
         "survey_form.js" => (FORM_JS, "text/javascript"),
         "complaints.js" => (COMPLAINTS_JS, "text/javascript"),
+        "loyalty.js" => (LOYALTY_JS, "text/javascript"),
         "app.css" => (CSS, "text/css"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };

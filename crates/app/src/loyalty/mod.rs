@@ -4,6 +4,7 @@
 //! risk or gone, and keep the results as a run: one profile per customer, the type mix, the
 //! movement between types since the last run, the segments and the three faces of loyalty.
 
+mod demo;
 pub mod evidence;
 pub mod run;
 

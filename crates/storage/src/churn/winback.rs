@@ -523,6 +523,42 @@ impl Store {
         Ok(task_from(&row))
     }
 
+    /// Move a task's instants into the past (the demo's tasks were worked weeks ago).
+    pub async fn backdate_winback_task(
+        &self,
+        id: i64,
+        created: &str,
+        due: &str,
+        closed: Option<(&str, &str)>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE winback_tasks SET created_at = $1, due_at = $2, \
+             contacted_at = CASE WHEN contacted_at IS NULL THEN NULL ELSE $1 END, \
+             closed_at = CASE WHEN closed_at IS NULL THEN NULL ELSE $3 END, \
+             counts_until = CASE WHEN counts_until IS NULL THEN NULL ELSE $4 END WHERE id = $5",
+        )
+        .bind(created)
+        .bind(due)
+        .bind(closed.map(|c| c.0))
+        .bind(closed.map(|c| c.1))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether the customer bought (not a return) on or after `since`.
+    pub async fn bought_since(&self, customer_id: i64, since: &str) -> Result<bool> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM transactions WHERE customer_id = $1 AND is_return = 0 AND occurred_at >= $2",
+        )
+        .bind(customer_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?
+            > 0)
+    }
+
     /// Every closed task with whether its customer bought again (not a return) between the
     /// outcome and the end of the counting window.
     pub async fn closed_winback_tasks(&self) -> Result<Vec<ClosedTask>> {
