@@ -72,6 +72,11 @@ pub struct LatestView {
     /// The summary and the holdout check (possibly of an earlier run) for the charts.
     pub chart_data: String,
     pub holdout_run: Option<(i64, String, String)>,
+    /// The company's headline churn and retention (from the latest loyalty classification),
+    /// with why the model-only figures below differ.
+    pub headline: Vec<Figure>,
+    pub headline_note: String,
+    pub finished: String,
 }
 
 #[derive(Template)]
@@ -91,6 +96,13 @@ struct ChurnPage {
 impl ChurnPage {
     fn status(&self, s: &str) -> &'static str {
         self.l.lang.t(&format!("churn.status_{s}"))
+    }
+    fn period_key(&self, p: &str) -> &'static str {
+        match p {
+            "day" => "churn.day",
+            "month" => "churn.month",
+            _ => "churn.week",
+        }
     }
 }
 
@@ -117,13 +129,7 @@ fn pct(v: f64) -> String {
     }
 }
 
-fn money(v: f64) -> String {
-    if v.is_finite() {
-        format!("¥{v:.2}")
-    } else {
-        "—".into()
-    }
-}
+use crate::loyalty::money;
 
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or(f64::NAN)
@@ -168,7 +174,7 @@ fn figures(s: &Value, lang: Lang) -> Vec<Figure> {
         },
         Figure {
             id: "fig-retention",
-            label: t("churn.retention_rate"),
+            label: t("churn.retention_p_alive"),
             value: pct(f(&c["by_p_alive"]["retention_rate"])),
             definition: t("churn.retention_def").to_string(),
         },
@@ -351,7 +357,15 @@ async fn latest_view(app: &App, ctx: &WebCtx) -> Result<Option<LatestView>, app:
         "holdout_calibration_end": holdout_run.as_ref().map(|r| r.summary["calibration_end"].clone()),
     })
     .to_string();
+    let (headline, headline_note) = headline(app, ctx, s).await?;
     Ok(Some(LatestView {
+        headline,
+        headline_note,
+        finished: run
+            .finished_at
+            .as_deref()
+            .map(|t| t.get(..16).unwrap_or(t).replace('T', " ") + " UTC")
+            .unwrap_or_default(),
         figures: figures(s, lang),
         params: params(s),
         segments: segments(s),
@@ -374,6 +388,109 @@ async fn latest_view(app: &App, ctx: &WebCtx) -> Result<Option<LatestView>, app:
         }),
         run,
     }))
+}
+
+/// The headline figures from the latest loyalty classification, and a note on why the model's
+/// own churn rates (by P(alive) alone, by inactivity alone) differ from it.
+async fn headline(
+    app: &App,
+    ctx: &WebCtx,
+    clv: &Value,
+) -> Result<(Vec<Figure>, String), app::AppError> {
+    let lang = ctx.actor.lang;
+    let p = |zh: &str, en: &str| lang.pick(zh, en).to_string();
+    let Some(run) = app.latest_loyalty_run(actor(ctx)).await? else {
+        return Ok((
+            Vec::new(),
+            p(
+                "尚无公司口径的流失率：在“忠诚管理”页点击“立即分类”。下列数字是模型本身的口径。",
+                "No headline churn rate yet: Classify now on the Loyalty page. The figures below are the model's own.",
+            ),
+        ));
+    };
+    let s = &run.summary;
+    let h = &s["headline"];
+    let one_time: i64 = s["status"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|r| r["rule"] == "one_time")
+                .map(|r| r["customers"].as_i64().unwrap_or(0))
+                .sum()
+        })
+        .unwrap_or(0);
+    let one_time_churned: i64 = s["status"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|r| r["rule"] == "one_time" && r["status"] == "churned")
+                .map(|r| r["customers"].as_i64().unwrap_or(0))
+                .sum()
+        })
+        .unwrap_or(0);
+    let definition = match s["churn_settings"]["definition"].as_str() {
+        Some("inactivity") => format!(
+            "{} {} {}",
+            p("超过自身平均购买间隔", "no purchase for more than"),
+            f(&s["churn_settings"]["inactivity_multiple"]),
+            p("倍未购买", "× the customer's own mean interval")
+        ),
+        _ => format!(
+            "P(alive) < {}",
+            f(&s["churn_settings"]["p_alive_threshold"])
+        ),
+    };
+    let as_of = s["as_of"].as_str().unwrap_or("");
+    let figures = vec![
+        Figure {
+            id: "fig-headline-churn",
+            label: lang.t("churn.headline_churn"),
+            value: pct(f(&h["churn_rate"])),
+            definition: format!(
+                "{definition}; {} {} {}; {} · {} {as_of}",
+                p(
+                    "只买过一次的客户：距唯一一次购买超过",
+                    "one-time buyers: more than"
+                ),
+                s["churn_settings"]["one_time_days"],
+                p("天", "days since their purchase"),
+                p("签约客户：已解约", "contract customers: cancelled"),
+                p("截至", "as of")
+            ),
+        },
+        Figure {
+            id: "fig-headline-retention",
+            label: lang.t("churn.headline_retention"),
+            value: pct(f(&h["retention_rate"])),
+            definition: p(
+                "1 − 公司口径流失率（同一口径、同一天）",
+                "1 − the headline churn rate (same definition, same day)",
+            ),
+        },
+        Figure {
+            id: "fig-headline-at-risk",
+            label: lang.t("churn.headline_at_risk"),
+            value: h["at_risk"].to_string(),
+            definition: format!(
+                "{} {}",
+                p("尚未流失，但存活概率低于", "not churned, P(alive) below"),
+                f(&s["churn_settings"]["at_risk_threshold"])
+            ),
+        },
+    ];
+    let n = clv["n_customers"].as_i64().unwrap_or(0).max(1);
+    let note = format!(
+        "{} {one_time} {} ({:.1} %) {} {one_time_churned} {}",
+        p(
+            "为什么下列模型口径的流失率与公司口径不同：BG/NBD 对只买过一次的客户总给出存活概率 1，因此“仅按存活概率”的流失率把他们全部算作未流失；“仅按未购间隔”对他们套用重复购买客户的中位间隔。本次只买过一次的客户有",
+            "Why the model's own rates below differ from the headline: BG/NBD gives one-time buyers P(alive) = 1, so churn by P(alive) alone counts them all as active; churn by inactivity alone applies the repeat buyers' median interval to them. One-time buyers this time:",
+        ),
+        p("位", "customers"),
+        100.0 * one_time as f64 / n as f64,
+        p("；按天数规则其中已流失", "; by the days rule, churned:"),
+        p("位。", ""),
+    );
+    Ok((figures, note))
 }
 
 #[derive(Deserialize, Default)]
