@@ -144,6 +144,10 @@ pub struct CustomerRecord {
     /// Channels the customer agreed to be contacted on (email, sms, wechat, phone).
     pub consent: Vec<String>,
     pub preferences: BTreeMap<String, String>,
+    /// A contract or membership (SPEC §4: contractual customers churn when they cancel): its
+    /// start, and its cancellation once cancelled.
+    pub contract_start: Option<NaiveDate>,
+    pub contract_end: Option<NaiveDate>,
 }
 
 /// The raw text fields of a customer, as they come from a file row, a form or JSON.
@@ -168,6 +172,10 @@ pub struct CustomerFields {
     pub consent: String,
     /// `key=value; key=value`
     pub preferences: String,
+    /// `YYYY-MM-DD`: when a contract or membership started …
+    pub contract_start: String,
+    /// … and when it was cancelled (empty while it runs).
+    pub contract_end: String,
 }
 
 pub const CONSENT_CHANNELS: [&str; 4] = ["email", "sms", "wechat", "phone"];
@@ -254,6 +262,27 @@ impl CustomerFields {
                 )),
             );
         }
+        let contract_start = optional(&self.contract_start, parse_date);
+        field(
+            "contract_start",
+            contract_start.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        let contract_end = optional(&self.contract_end, parse_date);
+        field(
+            "contract_end",
+            contract_end.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        match (&contract_start, &contract_end) {
+            (Ok(None), Ok(Some(_))) => field(
+                "contract_end",
+                Err("a cancellation needs the contract's start (contract_start)".into()),
+            ),
+            (Ok(Some(s)), Ok(Some(e))) if e < s => field(
+                "contract_end",
+                Err(format!("the contract ends ({e}) before it starts ({s})")),
+            ),
+            _ => {}
+        }
         let preferences = parse_pairs(&self.preferences).map(|p| p.into_iter().collect());
         field(
             "preferences",
@@ -277,6 +306,8 @@ impl CustomerFields {
             segment: self.segment.trim().to_string(),
             consent,
             preferences: preferences.unwrap(),
+            contract_start: contract_start.unwrap(),
+            contract_end: contract_end.unwrap(),
         })
     }
 }
@@ -315,6 +346,11 @@ impl CustomerRecord {
             segment: self.segment.clone(),
             consent: self.consent.join(", "),
             preferences: join_pairs(self.preferences.clone()),
+            contract_start: self
+                .contract_start
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            contract_end: self.contract_end.map(|d| d.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -676,13 +712,33 @@ mod tests {
             tags: "vip，老客户".into(),
             consent: "SMS, email".into(),
             preferences: "座位=靠窗第二个; 早餐：豆浆油条".into(),
+            contract_start: "2024-03-01".into(),
+            contract_end: "2025-02-28".into(),
             ..Default::default()
         };
         let r = f.parse().unwrap();
+        assert_eq!(r.contract_end, chrono::NaiveDate::from_ymd_opt(2025, 2, 28));
         assert_eq!(r.gender, Gender::Male);
         assert_eq!(r.tags, vec!["vip", "老客户"]);
         assert_eq!(r.preferences["早餐"], "豆浆油条");
         assert_eq!(r.to_fields().parse().unwrap(), r);
+    }
+
+    #[test]
+    fn a_contract_cannot_end_before_it_starts_or_without_a_start() {
+        let f = |start: &str, end: &str| CustomerFields {
+            external_id: "C1".into(),
+            name: "王小明".into(),
+            contract_start: start.into(),
+            contract_end: end.into(),
+            ..Default::default()
+        };
+        let field = |f: CustomerFields| f.parse().unwrap_err()[0].field.clone();
+        assert_eq!(field(f("2025-01-02", "2025-01-01")), "contract_end");
+        assert_eq!(field(f("", "2025-01-01")), "contract_end");
+        assert_eq!(field(f("2025-13-01", "")), "contract_start");
+        assert!(f("2025-01-01", "2025-01-01").parse().is_ok());
+        assert!(f("2025-01-01", "").parse().is_ok());
     }
 
     #[test]

@@ -103,6 +103,9 @@ enum Command {
     /// Replace everything in the store with a backup file, in one transaction.
     Restore { file: PathBuf },
     /// Customer-base analytics (RFM, BG/NBD, Gamma-Gamma, CLV) on a file or the store.
+    /// Classify every customer's loyalty type (with reasons), churn status and value at risk:
+    /// the store, or a purchases + answers file pair; writes the table (.csv or .xlsx).
+    Loyalty(Box<crate::loyalty::LoyaltyArgs>),
     Analyze {
         #[command(subcommand)]
         command: crate::analyze::AnalyzeCommand,
@@ -322,6 +325,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             import(&app, kind, &file, &opts, errors_csv.as_deref()).await
         }
         Command::Analyze { command } => crate::analyze::run(command, &s).await,
+        Command::Loyalty(args) => crate::loyalty::run(*args, &s).await,
         Command::Export {
             kind,
             output,

@@ -5,6 +5,7 @@
 
 mod analyze;
 mod cli;
+mod loyalty;
 
 use clap::Parser;
 

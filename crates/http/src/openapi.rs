@@ -253,7 +253,9 @@ pub fn spec() -> Value {
                     "gender": text("female | male | other | unknown (女/男)"), "birthday": text("YYYY-MM-DD"),
                     "important_dates": text("label=YYYY-MM-DD; label=YYYY-MM-DD"), "region": text(""), "channel": text("acquisition channel"),
                     "referred_by": text("external id of the referring customer"), "tags": text("comma-separated"), "segment": text(""),
-                    "consent": text("email, sms, wechat, phone"), "preferences": text("key=value; key=value") } },
+                    "consent": text("email, sms, wechat, phone"), "preferences": text("key=value; key=value"),
+                    "contract_start": text("YYYY-MM-DD: a contract or membership started (contractual customers churn when they cancel)"),
+                    "contract_end": text("YYYY-MM-DD: its cancellation; empty while it runs; not before contract_start") } },
                 "NewComplaint": { "type": "object", "required": ["channel", "severity", "situation"], "properties": {
                     "received_at": text("when the customer complained; default now; not in the future"), "channel": text("phone | counter | web | wechat | email | app | letter | other"),
                     "place": text("store or place, ≤ 200"), "customer_id": { "type": "integer" }, "customer": text("or the customer's external id"),

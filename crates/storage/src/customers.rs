@@ -28,6 +28,8 @@ pub struct Customer {
     pub segment: String,
     pub consent: Vec<String>,
     pub preferences: BTreeMap<String, String>,
+    pub contract_start: String,
+    pub contract_end: String,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -35,7 +37,7 @@ pub struct Customer {
 
 const CUSTOMER_COLS: &str = "c.id, c.external_id, c.name, c.phone, c.email, c.gender, c.birthday, \
     c.important_dates, c.region, c.channel, r.external_id AS referred_by, c.tags, c.segment, c.consent, \
-    c.version, c.created_at, c.updated_at";
+    c.contract_start, c.contract_end, c.version, c.created_at, c.updated_at";
 const CUSTOMER_FROM: &str = "customers c LEFT JOIN customers r ON r.id = c.referred_by_id";
 
 fn customer_from(row: &AnyRow) -> Customer {
@@ -55,6 +57,8 @@ fn customer_from(row: &AnyRow) -> Customer {
         segment: get_s(row, "segment"),
         consent: serde_json::from_str(&get_s(row, "consent")).unwrap_or_default(),
         preferences: BTreeMap::new(),
+        contract_start: get_s(row, "contract_start"),
+        contract_end: get_s(row, "contract_end"),
         version: get_i(row, "version"),
         created_at: get_s(row, "created_at"),
         updated_at: get_s(row, "updated_at"),
@@ -81,7 +85,7 @@ pub fn phone_digits(phone: &str) -> String {
 }
 
 /// The column values of a customer record, in `WRITE_COLS` order, as the store keeps them.
-pub(crate) fn record_values(r: &CustomerRecord) -> [String; 12] {
+pub(crate) fn record_values(r: &CustomerRecord) -> [String; 14] {
     let phone = r
         .phone
         .as_ref()
@@ -110,10 +114,12 @@ pub(crate) fn record_values(r: &CustomerRecord) -> [String; 12] {
         serde_json::to_string(&r.tags).unwrap_or_default(),
         r.segment.clone(),
         serde_json::to_string(&r.consent).unwrap_or_default(),
+        r.contract_start.map(|d| d.to_string()).unwrap_or_default(),
+        r.contract_end.map(|d| d.to_string()).unwrap_or_default(),
     ]
 }
 
-pub(crate) const WRITE_COLS: [&str; 12] = [
+pub(crate) const WRITE_COLS: [&str; 14] = [
     "name",
     "phone_digits",
     "phone",
@@ -126,6 +132,8 @@ pub(crate) const WRITE_COLS: [&str; 12] = [
     "tags",
     "segment",
     "consent",
+    "contract_start",
+    "contract_end",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -1048,6 +1056,8 @@ impl Store {
                     preferences: domain::customers::join_pairs(
                         by_customer.remove(&c.id).unwrap_or_default(),
                     ),
+                    contract_start: c.contract_start,
+                    contract_end: c.contract_end,
                 });
             }
         }

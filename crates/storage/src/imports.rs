@@ -216,7 +216,7 @@ pub struct CustomerImport {
 }
 
 /// Customer columns the file may omit (everything but external_id and name).
-pub const CUSTOMER_OPTIONAL: [&str; 12] = [
+pub const CUSTOMER_OPTIONAL: [&str; 14] = [
     "phone",
     "email",
     "gender",
@@ -229,6 +229,8 @@ pub const CUSTOMER_OPTIONAL: [&str; 12] = [
     "segment",
     "consent",
     "preferences",
+    "contract_start",
+    "contract_end",
 ];
 
 pub const TRANSACTION_OPTIONAL: [&str; 7] = [
@@ -255,6 +257,8 @@ fn customer_store_cols(file_col: &str) -> &'static [&'static str] {
         "tags" => &["tags"],
         "segment" => &["segment"],
         "consent" => &["consent"],
+        "contract_start" => &["contract_start"],
+        "contract_end" => &["contract_end"],
         _ => &[],
     }
 }

@@ -84,6 +84,26 @@ pub const CUSTOMER_COLUMNS: &[(&str, &[&str])] = &[
     ("segment", &["细分", "客户细分", "客户分群"]),
     ("consent", &["consents", "联系许可", "同意"]),
     ("preferences", &["prefs", "偏好", "客户偏好"]),
+    (
+        "contract_start",
+        &[
+            "membership_start",
+            "合同开始",
+            "会员开始",
+            "入会日期",
+            "签约日期",
+        ],
+    ),
+    (
+        "contract_end",
+        &[
+            "membership_end",
+            "cancelled_on",
+            "合同结束",
+            "解约日期",
+            "退会日期",
+        ],
+    ),
 ];
 
 pub const TRANSACTION_COLUMNS: &[(&str, &[&str])] = &[
@@ -334,6 +354,8 @@ fn parse_row(
             segment: g(11).into(),
             consent: g(12).into(),
             preferences: g(13).into(),
+            contract_start: g(14).into(),
+            contract_end: g(15).into(),
         }
         .parse()
         .map(Rec::C)
@@ -724,6 +746,8 @@ impl App {
                                 c.segment,
                                 c.consent,
                                 c.preferences,
+                                c.contract_start,
+                                c.contract_end,
                             ];
                             failure = w.write_row(&row).err();
                         }

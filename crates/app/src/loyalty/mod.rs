@@ -6,6 +6,7 @@
 
 mod demo;
 pub mod evidence;
+pub mod file;
 pub mod run;
 
 use crate::error::AppError;

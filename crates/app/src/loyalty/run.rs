@@ -15,8 +15,18 @@ use hashbrown::HashMap;
 use serde_json::{json, Value};
 use storage::loyalty::{BehaviourRow, CustomerFacts, Profile, PurchaseMix};
 
+/// A `YYYY-MM-DD…` text's date, parsed by hand (a million customers have two each).
 fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
 /// Everything read for a run, by customer id.
@@ -35,43 +45,120 @@ pub struct Inputs {
     pub today: NaiveDate,
 }
 
-/// One customer's result.
+/// One customer's result, compact; `profile` gives the row the store keeps.
 pub struct Outcome {
-    pub profile: Profile,
-    pub status: Option<Status>,
+    pub customer_id: i64,
+    pub loyalty_type: LoyaltyType,
+    pub attachment: Option<f64>,
+    pub repeat_high: Option<bool>,
+    pub status: Option<(Status, churn::Rule)>,
+    /// Total spend × the chance the customer is gone.
+    pub value_at_risk: f64,
+    pub clv: f64,
+    pub top20: bool,
+    pub spend: f64,
+    pub reasons: Vec<domain::loyalty::Reason>,
     pub proposal: Option<churn::Proposal>,
-    pub facts: Option<AttitudeFacts>,
+    /// (satisfaction, recommend, share of wallet) as answered.
+    pub attitude: (Option<f64>, Option<f64>, Option<f64>),
+    /// Repeat purchases, for customers with purchases.
     pub repeat: Option<u32>,
 }
 
-/// Classify every customer in `inputs` (pure: no I/O), with the run's summary.
-pub fn classify_all(inputs: &Inputs, s: &super::LoyaltySettings) -> (Vec<Outcome>, Value) {
-    let t = &s.loyalty;
-    let cs = &s.churn;
-    let rates: Vec<f64> = inputs
-        .behaviour
-        .iter()
-        .map(|b| {
-            let span = date(&b.first_purchase).map_or(1, |f| (inputs.as_of - f).num_days().max(1));
-            b.frequency as f64 / span as f64
-        })
-        .collect();
-    let percentile = percentile_ranks(&rates);
-    // The top 20 % by what they spent: the spend at the 80th percentile.
-    let mut spends: Vec<f64> = inputs.behaviour.iter().map(|b| b.total_spend).collect();
-    spends.sort_unstable_by(f64::total_cmp);
-    let top_cut = spends
-        .get(((spends.len() as f64) * 0.8).floor() as usize)
-        .copied()
-        .unwrap_or(f64::INFINITY);
-    let total_spend: f64 = spends.iter().sum();
-    let lookback = inputs.today - chrono::Duration::days(i64::from(t.lookback_days));
-    let evidence_from = inputs.today - chrono::Duration::days(30 * i64::from(cs.evidence_months));
-    let today = inputs.today.to_string();
-    let behaviour_ids: hashbrown::HashSet<i64> =
-        inputs.behaviour.iter().map(|b| b.customer_id).collect();
-    let mut out = Vec::with_capacity(inputs.behaviour.len() + inputs.attitudes.len());
-    let mut one = |id: i64, b: Option<(&BehaviourRow, f64)>| {
+impl Outcome {
+    /// The row to save, with the customer's type before this run.
+    pub fn profile(&self, previous_type: String) -> Profile {
+        Profile {
+            customer_id: self.customer_id,
+            run_id: 0,
+            loyalty_type: self.loyalty_type.code().to_string(),
+            previous_type,
+            attachment: self.attachment,
+            repeat_high: self.repeat_high,
+            churn_status: self
+                .status
+                .map(|s| s.0.code().to_string())
+                .unwrap_or_default(),
+            churn_rule: self
+                .status
+                .map(|s| s.1.code().to_string())
+                .unwrap_or_default(),
+            value_at_risk: self.value_at_risk,
+            clv: self.clv,
+            top20: self.top20,
+            reasons: serde_json::to_value(&self.reasons).unwrap_or_default(),
+        }
+    }
+}
+
+/// The classification of a run's inputs: what every customer needs from the whole base
+/// (percentiles, the top-20 % cut), then one customer at a time, as often as needed.
+pub struct Classifier<'a> {
+    inputs: &'a Inputs,
+    s: &'a super::LoyaltySettings,
+    percentile: Vec<f64>,
+    top_cut: f64,
+    pub total_spend: f64,
+    lookback: NaiveDate,
+    evidence_from: NaiveDate,
+    today: String,
+    attitude_only: Vec<i64>,
+}
+
+impl<'a> Classifier<'a> {
+    pub fn new(inputs: &'a Inputs, s: &'a super::LoyaltySettings) -> Classifier<'a> {
+        let rates: Vec<f64> = inputs
+            .behaviour
+            .iter()
+            .map(|b| {
+                let span =
+                    date(&b.first_purchase).map_or(1, |f| (inputs.as_of - f).num_days().max(1));
+                b.frequency as f64 / span as f64
+            })
+            .collect();
+        // The top 20 % by what they spent: the spend at the 80th percentile.
+        let mut spends: Vec<f64> = inputs.behaviour.iter().map(|b| b.total_spend).collect();
+        spends.sort_unstable_by(f64::total_cmp);
+        let top_cut = spends
+            .get(((spends.len() as f64) * 0.8).floor() as usize)
+            .copied()
+            .unwrap_or(f64::INFINITY);
+        let behaviour_ids: hashbrown::HashSet<i64> =
+            inputs.behaviour.iter().map(|b| b.customer_id).collect();
+        let mut attitude_only: Vec<i64> = inputs
+            .attitudes
+            .keys()
+            .copied()
+            .filter(|id| !behaviour_ids.contains(id))
+            .collect();
+        attitude_only.sort_unstable();
+        Classifier {
+            inputs,
+            s,
+            percentile: percentile_ranks(&rates),
+            top_cut,
+            total_spend: spends.iter().sum(),
+            lookback: inputs.today - chrono::Duration::days(i64::from(s.loyalty.lookback_days)),
+            evidence_from: inputs.today
+                - chrono::Duration::days(30 * i64::from(s.churn.evidence_months)),
+            today: inputs.today.to_string(),
+            attitude_only,
+        }
+    }
+
+    /// Every customer with any evidence: those with purchases, then those with answers only.
+    pub fn iter(&self) -> impl Iterator<Item = Outcome> + '_ {
+        let with = self
+            .inputs
+            .behaviour
+            .iter()
+            .zip(&self.percentile)
+            .map(|(b, pct)| self.outcome(b.customer_id, Some((b, *pct))));
+        with.chain(self.attitude_only.iter().map(|id| self.outcome(*id, None)))
+    }
+
+    fn outcome(&self, id: i64, b: Option<(&BehaviourRow, f64)>) -> Outcome {
+        let (inputs, t, cs) = (self.inputs, &self.s.loyalty, &self.s.churn);
         let facts = inputs.facts.get(&id);
         let att = inputs.attitudes.get(&id);
         let complaints = inputs.complaints.get(&id);
@@ -79,17 +166,17 @@ pub fn classify_all(inputs: &Inputs, s: &super::LoyaltySettings) -> (Vec<Outcome
         let severe = complaints.map_or(0, |c| {
             c.iter()
                 .filter(|(sev, _, at)| {
-                    (sev == "high" || sev == "critical") && in_window(at, lookback)
+                    (sev == "high" || sev == "critical") && in_window(at, self.lookback)
                 })
                 .count() as u32
         });
         let obstacle = complaints.is_some_and(|c| {
             c.iter()
-                .any(|(_, text, at)| in_window(at, lookback) && names_obstacle(text))
+                .any(|(_, text, at)| in_window(at, self.lookback) && names_obstacle(text))
         }) || att.is_some_and(|a| {
             a.texts
                 .iter()
-                .any(|(at, text)| in_window(at, lookback) && names_obstacle(text))
+                .any(|(at, text)| in_window(at, self.lookback) && names_obstacle(text))
         });
         let contract = facts
             .filter(|f| !f.contract_start.is_empty())
@@ -99,7 +186,7 @@ pub fn classify_all(inputs: &Inputs, s: &super::LoyaltySettings) -> (Vec<Outcome
             });
         let member = contract
             .as_ref()
-            .is_some_and(|c| c.end.is_empty() || c.end > today);
+            .is_some_and(|c| c.end.is_empty() || c.end > self.today);
         let behaviour = b.map(|(b, pct)| {
             let mix = inputs.mix.get(&id).copied().unwrap_or_default();
             let n = mix.purchases.max(1) as f64;
@@ -141,53 +228,54 @@ pub fn classify_all(inputs: &Inputs, s: &super::LoyaltySettings) -> (Vec<Outcome
                 days_since_last: (inputs.as_of - last).num_days() as f64,
             }
         });
-        let status = churn::status(cs, activity.as_ref(), contract.as_ref(), &today);
+        let status = churn::status(cs, activity.as_ref(), contract.as_ref(), &self.today);
         // The chance the customer is gone, for the value at risk: P(alive)'s complement, or the
         // status itself where P(alive) does not apply (one-time buyers, contracts).
         let p_gone = match (status, b) {
-            (Some((_, churn::Rule::Contract | churn::Rule::OneTimeBuyer)), _) => {
-                match status.map(|s| s.0) {
-                    Some(Status::Churned) => 1.0,
-                    Some(Status::AtRisk) => 0.5,
-                    _ => 0.0,
-                }
-            }
+            (Some((st, churn::Rule::Contract | churn::Rule::OneTimeBuyer)), _) => match st {
+                Status::Churned => 1.0,
+                Status::AtRisk => 0.5,
+                Status::Active => 0.0,
+            },
             (_, Some((b, _))) => 1.0 - b.p_alive,
             _ => 0.0,
         };
         let spend = b.map_or(0.0, |(b, _)| b.total_spend);
         let proposal = match status {
             Some((Status::Churned | Status::AtRisk, _)) => {
+                let from = self.evidence_from;
                 let cev = ChurnEvidence {
                     exit_reason: inputs.exit_reasons.get(&id).cloned().unwrap_or_default(),
                     complaint_severities: complaints
                         .map(|c| {
                             c.iter()
-                                .filter(|(_, _, at)| in_window(at, evidence_from))
+                                .filter(|(_, _, at)| in_window(at, from))
                                 .map(|(s, _, _)| s.clone())
                                 .collect()
                         })
                         .unwrap_or_default(),
                     satisfaction_before: att.and_then(|a| {
-                        let h: Vec<&(String, f64)> = a
+                        let h: Vec<f64> = a
                             .history
                             .iter()
-                            .filter(|(at, _)| in_window(at, evidence_from))
+                            .filter(|(at, _)| in_window(at, from))
+                            .map(|(_, v)| *v)
                             .collect();
-                        (h.len() >= 2).then(|| h.iter().map(|(_, v)| *v).fold(f64::MIN, f64::max))
+                        (h.len() >= 2)
+                            .then(|| h[..h.len() - 1].iter().copied().fold(f64::MIN, f64::max))
                     }),
                     satisfaction_last: att.and_then(|a| {
                         a.history
                             .iter()
                             .rev()
-                            .find(|(at, _)| in_window(at, evidence_from))
+                            .find(|(at, _)| in_window(at, from))
                             .map(|(_, v)| *v)
                     }),
                     texts: att
                         .map(|a| {
                             a.texts
                                 .iter()
-                                .filter(|(at, _)| in_window(at, evidence_from))
+                                .filter(|(at, _)| in_window(at, from))
                                 .map(|(_, t)| t.clone())
                                 .collect()
                         })
@@ -197,175 +285,172 @@ pub fn classify_all(inputs: &Inputs, s: &super::LoyaltySettings) -> (Vec<Outcome
             }
             _ => None,
         };
-        out.push(Outcome {
-            profile: Profile {
-                customer_id: id,
-                run_id: 0,
-                loyalty_type: c.loyalty_type.code().to_string(),
-                previous_type: String::new(),
-                attachment: c.attachment,
-                repeat_high: c.repeat_high,
-                churn_status: status.map(|s| s.0.code().to_string()).unwrap_or_default(),
-                churn_rule: status.map(|s| s.1.code().to_string()).unwrap_or_default(),
-                value_at_risk: (spend * p_gone * 100.0).round() / 100.0,
-                clv: b.map_or(0.0, |(b, _)| b.clv),
-                top20: b.is_some_and(|(b, _)| b.total_spend >= top_cut && b.total_spend > 0.0),
-                reasons: serde_json::to_value(&c.reasons).unwrap_or_default(),
-            },
-            status: status.map(|s| s.0),
+        Outcome {
+            customer_id: id,
+            loyalty_type: c.loyalty_type,
+            attachment: c.attachment,
+            repeat_high: c.repeat_high,
+            status,
+            value_at_risk: (spend * p_gone * 100.0).round() / 100.0,
+            clv: b.map_or(0.0, |(b, _)| b.clv),
+            top20: b.is_some_and(|(b, _)| b.total_spend >= self.top_cut && b.total_spend > 0.0),
+            spend,
+            reasons: c.reasons,
             proposal,
-            facts: att.cloned(),
+            attitude: att.map_or((None, None, None), |a| {
+                (a.satisfaction, a.recommend, a.wallet)
+            }),
             repeat: b.map(|(b, _)| b.frequency.max(0) as u32),
-        });
-    };
-    for (b, pct) in inputs.behaviour.iter().zip(&percentile) {
-        one(b.customer_id, Some((b, *pct)));
+        }
     }
-    let mut attitude_only: Vec<i64> = inputs
-        .attitudes
-        .keys()
-        .copied()
-        .filter(|id| !behaviour_ids.contains(id))
-        .collect();
-    attitude_only.sort_unstable();
-    for id in attitude_only {
-        one(id, None);
-    }
-    let summary = summarise(&out, inputs, s, total_spend);
-    (out, summary)
 }
 
-fn summarise(
-    out: &[Outcome],
-    inputs: &Inputs,
-    s: &super::LoyaltySettings,
-    total_spend: f64,
-) -> Value {
-    let mut types: HashMap<&str, (i64, f64, f64)> = HashMap::new();
-    let mut evidence = [0i64; 4];
-    let mut status: HashMap<(String, String), i64> = HashMap::new();
-    let (mut trusting, mut susceptible, mut likely, mut top20) =
-        ((0i64, 0.0), (0i64, 0.0), (0i64, 0.0), (0i64, 0.0f64));
-    let spend_of: HashMap<i64, f64> = inputs
-        .behaviour
-        .iter()
-        .map(|b| (b.customer_id, b.total_spend))
-        .collect();
-    let (mut sat, mut rec, mut promoters, mut wallet) =
-        ((0.0, 0i64), (0.0, 0i64), 0i64, (0.0, 0i64));
-    let (mut repeaters, mut buyers) = (0i64, 0i64);
-    for o in out {
-        let p = &o.profile;
-        let e = types
-            .entry(LoyaltyType::parse(&p.loyalty_type).map_or("unknown", |t| t.code()))
-            .or_default();
+/// The run's summary, gathered one outcome at a time.
+#[derive(Default)]
+pub struct Summary {
+    customers: i64,
+    types: HashMap<&'static str, (i64, f64, f64)>,
+    evidence: [i64; 4],
+    status: HashMap<(&'static str, &'static str), i64>,
+    trusting: (i64, f64),
+    susceptible: (i64, f64),
+    likely: (i64, f64),
+    top20: (i64, f64),
+    sat: (f64, i64),
+    rec: (f64, i64),
+    promoters: i64,
+    wallet: (f64, i64),
+    repeaters: i64,
+    buyers: i64,
+}
+
+impl Summary {
+    pub fn add(&mut self, o: &Outcome, promoter: f64) {
+        let t = o.loyalty_type;
+        self.customers += 1;
+        let e = self.types.entry(t.code()).or_default();
         e.0 += 1;
-        e.1 += p.clv;
-        e.2 += p.value_at_risk;
-        let t = LoyaltyType::parse(&p.loyalty_type).unwrap_or(LoyaltyType::Unknown);
-        evidence[match t {
+        e.1 += o.clv;
+        e.2 += o.value_at_risk;
+        self.evidence[match t {
             _ if t.is_full() => 0,
             LoyaltyType::RepeatOnlyHigh | LoyaltyType::RepeatOnlyLow => 1,
             LoyaltyType::AttitudeOnlyHigh | LoyaltyType::AttitudeOnlyLow => 2,
             _ => 3,
         }] += 1;
-        if !p.churn_status.is_empty() {
-            *status
-                .entry((p.churn_rule.clone(), p.churn_status.clone()))
-                .or_default() += 1;
+        if let Some((st, rule)) = o.status {
+            *self.status.entry((rule.code(), st.code())).or_default() += 1;
         }
         if matches!(t, LoyaltyType::Premium | LoyaltyType::TrueLoyalty) {
-            trusting.0 += 1;
-            trusting.1 += p.clv;
+            self.trusting.0 += 1;
+            self.trusting.1 += o.clv;
         }
         if t.susceptible() {
-            susceptible.0 += 1;
-            susceptible.1 += p.clv;
+            self.susceptible.0 += 1;
+            self.susceptible.1 += o.clv;
         }
-        if o.status == Some(Status::AtRisk) || o.status == Some(Status::Churned) {
-            likely.0 += 1;
-            likely.1 += p.value_at_risk;
+        if matches!(o.status, Some((Status::AtRisk | Status::Churned, _))) {
+            self.likely.0 += 1;
+            self.likely.1 += o.value_at_risk;
         }
-        if p.top20 {
-            top20.0 += 1;
-            top20.1 += spend_of.get(&p.customer_id).copied().unwrap_or(0.0);
+        if o.top20 {
+            self.top20.0 += 1;
+            self.top20.1 += o.spend;
         }
-        if let Some(f) = &o.facts {
-            if let Some(v) = f.satisfaction {
-                sat = (sat.0 + v, sat.1 + 1);
-            }
-            if let Some(v) = f.recommend {
-                rec = (rec.0 + v, rec.1 + 1);
-                promoters += i64::from(v >= s.loyalty.promoter);
-            }
-            if let Some(v) = f.wallet {
-                wallet = (wallet.0 + v, wallet.1 + 1);
-            }
+        if let Some(v) = o.attitude.0 {
+            self.sat = (self.sat.0 + v, self.sat.1 + 1);
+        }
+        if let Some(v) = o.attitude.1 {
+            self.rec = (self.rec.0 + v, self.rec.1 + 1);
+            self.promoters += i64::from(v >= promoter);
+        }
+        if let Some(v) = o.attitude.2 {
+            self.wallet = (self.wallet.0 + v, self.wallet.1 + 1);
         }
         if let Some(r) = o.repeat {
-            buyers += 1;
-            repeaters += i64::from(r > 0);
+            self.buyers += 1;
+            self.repeaters += i64::from(r > 0);
         }
     }
-    let mean = |(sum, n): (f64, i64)| {
-        if n > 0 {
-            json!(sum / n as f64)
-        } else {
-            Value::Null
-        }
-    };
-    let share = |k: i64, n: i64| {
-        if n > 0 {
-            json!(k as f64 / n as f64)
-        } else {
-            Value::Null
-        }
-    };
-    // The headline: status counts under the rule each customer falls under.
-    let count = |st: &str| {
-        status
-            .iter()
-            .filter(|((_, s), _)| s == st)
-            .map(|(_, n)| *n)
-            .sum::<i64>()
-    };
-    let with_status = count("active") + count("at_risk") + count("churned");
-    let referrers = inputs.referrals.len() as i64;
-    json!({
-        "as_of": inputs.as_of.to_string(),
-        "today": inputs.today.to_string(),
-        "customers": out.len(),
-        "types": types.iter().map(|(k, v)| (k.to_string(), json!({"customers": v.0, "clv": v.1, "value_at_risk": v.2}))).collect::<serde_json::Map<String, Value>>(),
-        "evidence": {"both": evidence[0], "behaviour_only": evidence[1], "attitude_only": evidence[2], "none": evidence[3]},
-        "status": status.iter().map(|((rule, st), n)| json!({"rule": rule, "status": st, "customers": n})).collect::<Vec<_>>(),
-        "headline": {
-            "definition": s.churn.definition.code(),
-            "customers": with_status,
-            "churned": count("churned"),
-            "at_risk": count("at_risk"),
-            "churn_rate": share(count("churned"), with_status),
-            "retention_rate": share(with_status - count("churned"), with_status),
-        },
-        "segments": {
-            "highly_trusting": {"customers": trusting.0, "clv": trusting.1},
-            "susceptible": {"customers": susceptible.0, "clv": susceptible.1},
-            "likely_to_churn": {"customers": likely.0, "value_at_risk": likely.1},
-            "top20": {"customers": top20.0, "spend": top20.1, "spend_share": if total_spend > 0.0 { json!(top20.1 / total_spend) } else { Value::Null }},
-        },
-        "faces": {
-            "emotional": {"mean_satisfaction": mean(sat), "answered": sat.1},
-            "intentional": {"mean_recommend": mean(rec), "promoter_share": share(promoters, rec.1), "answered": rec.1},
-            "behavioural": {"repeat_rate": share(repeaters, buyers), "buyers": buyers},
-            "share_of_wallet": {"mean": mean(wallet), "answered": wallet.1},
-            "referral_rate": share(referrers, buyers.max(referrers)),
-            "referrers": referrers,
-        },
-        "contracts": contract_retention(inputs),
-        "thresholds": s.loyalty,
-        "churn_settings": {"definition": s.churn.definition.code(), "p_alive_threshold": s.churn.p_alive_threshold,
-            "at_risk_threshold": s.churn.at_risk_threshold, "inactivity_multiple": s.churn.inactivity_multiple,
-            "one_time_days": s.churn.one_time_days},
-    })
+
+    pub fn finish(self, inputs: &Inputs, s: &super::LoyaltySettings, total_spend: f64) -> Value {
+        let mean = |(sum, n): (f64, i64)| {
+            if n > 0 {
+                json!(sum / n as f64)
+            } else {
+                Value::Null
+            }
+        };
+        let share = |k: i64, n: i64| {
+            if n > 0 {
+                json!(k as f64 / n as f64)
+            } else {
+                Value::Null
+            }
+        };
+        // The headline: status counts under the rule each customer falls under.
+        let count = |st: &str| {
+            self.status
+                .iter()
+                .filter(|((_, s), _)| *s == st)
+                .map(|(_, n)| *n)
+                .sum::<i64>()
+        };
+        let with_status = count("active") + count("at_risk") + count("churned");
+        let referrers = inputs.referrals.len() as i64;
+        let e = self.evidence;
+        json!({
+            "as_of": inputs.as_of.to_string(),
+            "today": inputs.today.to_string(),
+            "customers": self.customers,
+            "types": self.types.iter().map(|(k, v)| (k.to_string(), json!({"customers": v.0, "clv": v.1, "value_at_risk": v.2}))).collect::<serde_json::Map<String, Value>>(),
+            "evidence": {"both": e[0], "behaviour_only": e[1], "attitude_only": e[2], "none": e[3]},
+            "status": self.status.iter().map(|((rule, st), n)| json!({"rule": rule, "status": st, "customers": n})).collect::<Vec<_>>(),
+            "headline": {
+                "definition": s.churn.definition.code(),
+                "customers": with_status,
+                "churned": count("churned"),
+                "at_risk": count("at_risk"),
+                "churn_rate": share(count("churned"), with_status),
+                "retention_rate": share(with_status - count("churned"), with_status),
+            },
+            "segments": {
+                "highly_trusting": {"customers": self.trusting.0, "clv": self.trusting.1},
+                "susceptible": {"customers": self.susceptible.0, "clv": self.susceptible.1},
+                "likely_to_churn": {"customers": self.likely.0, "value_at_risk": self.likely.1},
+                "top20": {"customers": self.top20.0, "spend": self.top20.1, "spend_share": if total_spend > 0.0 { json!(self.top20.1 / total_spend) } else { Value::Null }},
+            },
+            "faces": {
+                "emotional": {"mean_satisfaction": mean(self.sat), "answered": self.sat.1},
+                "intentional": {"mean_recommend": mean(self.rec), "promoter_share": share(self.promoters, self.rec.1), "answered": self.rec.1},
+                "behavioural": {"repeat_rate": share(self.repeaters, self.buyers), "buyers": self.buyers},
+                "share_of_wallet": {"mean": mean(self.wallet), "answered": self.wallet.1},
+                "referral_rate": share(referrers, self.buyers.max(referrers)),
+                "referrers": referrers,
+            },
+            "contracts": contract_retention(inputs),
+            "thresholds": s.loyalty,
+            "churn_settings": {"definition": s.churn.definition.code(), "p_alive_threshold": s.churn.p_alive_threshold,
+                "at_risk_threshold": s.churn.at_risk_threshold, "inactivity_multiple": s.churn.inactivity_multiple,
+                "one_time_days": s.churn.one_time_days},
+        })
+    }
+}
+
+/// Classify every customer with any evidence, handing each outcome to `each`, and give the
+/// run's summary (pure: no I/O; memory stays with the inputs).
+pub fn classify_each(
+    inputs: &Inputs,
+    s: &super::LoyaltySettings,
+    mut each: impl FnMut(Outcome),
+) -> Value {
+    let c = Classifier::new(inputs, s);
+    let mut summary = Summary::default();
+    for o in c.iter() {
+        summary.add(&o, s.loyalty.promoter);
+        each(o);
+    }
+    summary.finish(inputs, s, c.total_spend)
 }
 
 /// Contract retention by year of tenure, pooled over start dates (each contract observed for
@@ -533,45 +618,53 @@ impl App {
         id: i64,
         settings: &super::LoyaltySettings,
     ) -> Result<Value, AppError> {
-        let inputs = self.read_inputs(settings).await?;
-        let previous: HashMap<i64, String> =
-            self.store.loyalty_types().await?.into_iter().collect();
-        let s2 = settings.clone();
-        let (outcomes, mut summary) =
-            tokio::task::spawn_blocking(move || classify_all(&inputs, &s2))
-                .await
-                .map_err(AppError::internal)?;
-        // Movement since the last run, counted as the profiles are saved.
-        let mut moved: HashMap<(String, String), i64> = HashMap::new();
-        let mut proposals = Vec::new();
-        let mut profiles = Vec::with_capacity(outcomes.len());
-        for o in outcomes {
-            let mut p = o.profile;
-            p.previous_type = previous.get(&p.customer_id).cloned().unwrap_or_default();
-            if !p.previous_type.is_empty() && p.previous_type != p.loyalty_type {
-                *moved
-                    .entry((p.previous_type.clone(), p.loyalty_type.clone()))
-                    .or_default() += 1;
-            }
-            if let Some(pr) = o.proposal.filter(|pr| pr.churn_type.is_some()) {
-                proposals.push((
-                    p.customer_id,
-                    pr.churn_type
-                        .map(|t| t.code().to_string())
-                        .unwrap_or_default(),
-                    serde_json::to_value(&pr.evidence).unwrap_or_default(),
-                ));
-            }
-            profiles.push(p);
-        }
-        summary["movement"] = json!(moved
-            .iter()
-            .map(|((from, to), n)| json!({"from": from, "to": to, "customers": n}))
-            .collect::<Vec<_>>());
+        let inputs = std::sync::Arc::new(self.read_inputs(settings).await?);
+        let previous: std::sync::Arc<HashMap<i64, String>> =
+            std::sync::Arc::new(self.store.loyalty_types().await?.into_iter().collect());
+        // Pass 1, off the async workers: the summary, movement since the last run and the
+        // churn-type proposals.
+        let (i2, s2, p2) = (inputs.clone(), settings.clone(), previous.clone());
+        let (mut summary, proposals) = tokio::task::spawn_blocking(move || {
+            let mut moved: HashMap<(String, &'static str), i64> = HashMap::new();
+            let mut proposals = Vec::new();
+            let summary = classify_each(&i2, &s2, |o| {
+                if let Some(before) = p2
+                    .get(&o.customer_id)
+                    .filter(|b| b.as_str() != o.loyalty_type.code())
+                {
+                    *moved
+                        .entry((before.clone(), o.loyalty_type.code()))
+                        .or_default() += 1;
+                }
+                if let Some(pr) = o.proposal.filter(|pr| pr.churn_type.is_some()) {
+                    proposals.push((
+                        o.customer_id,
+                        pr.churn_type
+                            .map(|t| t.code().to_string())
+                            .unwrap_or_default(),
+                        serde_json::to_value(&pr.evidence).unwrap_or_default(),
+                    ));
+                }
+            });
+            let mut summary = summary;
+            summary["movement"] = json!(moved
+                .iter()
+                .map(|((from, to), n)| json!({"from": from, "to": to, "customers": n}))
+                .collect::<Vec<_>>());
+            (summary, proposals)
+        })
+        .await
+        .map_err(AppError::internal)?;
         summary["proposals"] = json!(proposals.len());
         self.store.save_churn_proposals(&proposals).await?;
+        // Pass 2: the same classification again, each profile built as it is written (the
+        // reasons of a million customers never sit in memory at once).
+        let classifier = Classifier::new(&inputs, settings);
+        let mut profiles = classifier
+            .iter()
+            .map(|o| o.profile(previous.get(&o.customer_id).cloned().unwrap_or_default()));
         self.store
-            .save_loyalty_profiles(id, &summary, &mut profiles.into_iter())
+            .save_loyalty_profiles(id, &summary, &mut profiles)
             .await?;
         Ok(summary)
     }
