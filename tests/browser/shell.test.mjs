@@ -377,3 +377,80 @@ test('complaints: an agent records a complaint in Chinese and takes it through e
   await m.close();
   assert.deepEqual(errors, []);
 });
+
+test('loyalty: a manager reads the types in Chinese, drills into one, sees a customer\'s reasons and creates a win-back task; the agent works it', async () => {
+  const errors = [];
+  const ctx = await browser.newContext({ locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', 'manager');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/customers/);
+  await page.click('nav.areas a[href="/loyalty"]');
+  await page.waitForURL(/\/loyalty/);
+  await page.waitForSelector('#chart-types[data-ready="1"] canvas', { timeout: 10000 });
+  assert.match(await page.textContent('h1'), /客户忠诚/);
+  assert.match(await page.textContent('#fig-headline-churn'), /%/);
+  const defs = await page.locator('.figure small').allInnerTexts();
+  assert.ok(defs.every((d) => d.trim().length > 0), 'every figure says how it is computed');
+  await shot(page, 'loyalty');
+
+  // Drill into a full type (one with both kinds of evidence), the most common one.
+  const fullRow = page.locator('#types tbody tr:not(:has(small))').first();
+  const typeName = (await fullRow.locator('a').textContent()).trim();
+  await fullRow.locator('a').click();
+  await page.waitForURL(/\/loyalty\?type=/);
+  const rows = page.locator('#loyalty-customers tbody tr');
+  assert.ok((await rows.count()) > 0, `customers of ${typeName}`);
+  const types = await rows.locator('td:nth-child(3)').allInnerTexts();
+  assert.ok(types.every((t) => t.trim() === typeName), 'the list shows only that type');
+
+  // The customer's profile: the type, why, and what to do.
+  const first = rows.first();
+  const name = (await first.locator('td:nth-child(2) a').textContent()).trim();
+  await first.locator('td:nth-child(2) a').click();
+  await page.waitForURL(/\/customers\/\d+/);
+  const customerUrl = page.url();
+  assert.equal((await page.textContent('#loyalty-type')).trim(), typeName);
+  const reasons = await page.locator('#loyalty-reasons li').allInnerTexts();
+  assert.ok(reasons.length >= 3, 'the signals with their values and thresholds');
+  assert.ok(reasons.some((r) => /依恋度 [\d.]+ [≥<] \d+/.test(r)), `attachment against its threshold: ${reasons}`);
+  assert.ok((await page.textContent('#loyalty-advice')).trim().length > 5, 'what to do');
+  await shot(page, 'loyalty-profile');
+
+  // A win-back task for this customer, to the agent.
+  await page.fill('#profile-winback-form input[name=assignee]', 'agent');
+  await page.click('#profile-winback-create');
+  await page.waitForURL(customerUrl);
+  await page.waitForSelector('#profile-winback li');
+  assert.match(await page.textContent('#profile-winback'), /agent/);
+  await ctx.close();
+
+  // The agent finds it in the queue and takes the seeds' steps.
+  const a = await browser.newPage({ locale: 'zh-CN' });
+  a.on('pageerror', (e) => errors.push(e.message));
+  await a.goto(base + '/login');
+  await a.fill('input[name=username]', 'agent');
+  await a.fill('input[name=password]', password);
+  await a.click('button[type=submit]');
+  await a.waitForURL(/\/customers/);
+  await a.goto(base + '/churn/winback');
+  const task = a.locator('#winback-tasks tbody tr', { hasText: name }).first();
+  await task.locator('a').first().click();
+  await a.waitForURL(/\/churn\/winback\/tasks\/\d+/);
+  await a.fill('#step-contact textarea[name=unhappy_with]', '上次买的牛奶变质，处理太慢');
+  await a.click('#step-contact-submit');
+  await a.waitForSelector('#task-unhappy');
+  await a.fill('#step-remedy textarea[name=remedy]', '赠送 50 元代金券并致歉');
+  await a.click('#step-remedy-submit');
+  await a.waitForSelector('#task-remedy');
+  await a.check('#step-outcome input[value=won_back]');
+  await a.click('#step-outcome-submit');
+  await a.waitForSelector('#task-state:has-text("已结束")');
+  assert.match(await a.textContent('#task-state'), /已挽回/);
+  await shot(a, 'winback-task');
+  await a.close();
+  assert.deepEqual(errors, []);
+});

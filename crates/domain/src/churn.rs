@@ -440,8 +440,17 @@ pub struct Proposal {
 }
 
 fn mention<'a>(words: &'a [String], text: &str) -> Option<&'a String> {
+    if text.trim().is_empty() {
+        return None;
+    }
     let lower = text.to_lowercase();
-    words.iter().find(|w| lower.contains(&w.to_lowercase()))
+    words.iter().find(|w| {
+        if w.chars().any(char::is_uppercase) {
+            lower.contains(&w.to_lowercase())
+        } else {
+            lower.contains(w.as_str())
+        }
+    })
 }
 
 /// Propose a churn type: a natural exit reason → natural; a critical complaint, or a high one

@@ -321,13 +321,13 @@ impl Reason {
         );
         let show = |v: f64| {
             if pct {
-                format!("{:.0} %", 100.0 * v)
+                format!("{} %", fixed(100.0 * v, 0))
             } else if self.signal == Signal::PAlive {
-                format!("{v:.2}")
+                fixed(v, 2)
             } else if v.fract() == 0.0 {
-                format!("{v:.0}")
+                fixed(v, 0)
             } else {
-                format!("{v:.1}")
+                fixed(v, 1)
             }
         };
         match (self.signal, self.threshold) {
@@ -349,6 +349,32 @@ impl Reason {
             (_, None) => format!("{name} {}", show(self.value)),
         }
     }
+}
+
+/// `v` with `decimals` digits after the point (at most 6), rounded half away from zero — the same
+/// text as `format!("{v:.N}")` for the values shown here, without the float formatter's slow
+/// exact path (a million customers' reasons are written at once).
+pub fn fixed(v: f64, decimals: u32) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    let d = decimals.min(6);
+    let scale = 10u64.pow(d);
+    let scaled = (v.abs() * scale as f64).round();
+    if scaled >= 9e15 {
+        return format!("{v:.*}", d as usize);
+    }
+    let n = scaled as u64;
+    let sign = if v < 0.0 && n > 0 { "-" } else { "" };
+    if d == 0 {
+        return format!("{sign}{n}");
+    }
+    format!(
+        "{sign}{}.{:0width$}",
+        n / scale,
+        n % scale,
+        width = d as usize
+    )
 }
 
 /// A customer's type with the reasons for it.

@@ -257,3 +257,34 @@ fn every_type_has_advice_in_both_languages() {
         assert_eq!(LoyaltyType::parse(t.code()), Some(*t));
     }
 }
+
+#[test]
+fn fixed_matches_the_formatter() {
+    for v in [
+        0.0,
+        0.5,
+        1.25,
+        2.675,
+        -3.14259,
+        99.995,
+        1234567.891,
+        0.004999,
+        -0.0001,
+        70.0,
+    ] {
+        for d in 0..=4 {
+            let want = format!("{v:.*}", d as usize);
+            let got = fixed(v, d);
+            // Halves may round differently (the formatter rounds the binary value exactly);
+            // both are within half a unit of the last digit.
+            let diff = (want.parse::<f64>().unwrap() - got.parse::<f64>().unwrap()).abs();
+            assert!(
+                diff <= 10f64.powi(-(d as i32)) + 1e-12,
+                "{v} {d}: {want} vs {got}"
+            );
+        }
+    }
+    assert_eq!(fixed(0.5, 2), "0.50");
+    assert_eq!(fixed(-1234.5, 1), "-1234.5");
+    assert_eq!(fixed(f64::NAN, 1), "—");
+}

@@ -11,6 +11,7 @@ use app::customers::table::{Encoding, TableWriter};
 use app::loyalty::{LoyaltySettings, SegmentFilter};
 use app::Actor;
 use clap::Args;
+use domain::loyalty::fixed;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -106,30 +107,31 @@ pub async fn run(a: LoyaltyArgs, store: &StoreArgs) -> Result<()> {
                 opts,
                 calibration_end,
             };
+            let row = |id: &str, o: &app::loyalty::run::Outcome| {
+                [
+                    id.to_string(),
+                    o.loyalty_type.code().to_string(),
+                    o.loyalty_type.label(lang).to_string(),
+                    o.attachment.map(|v| fixed(v, 1)).unwrap_or_default(),
+                    o.repeat_high
+                        .map(|b| u8::from(b).to_string())
+                        .unwrap_or_default(),
+                    o.status.map(|s| s.0.code().to_string()).unwrap_or_default(),
+                    o.status.map(|s| s.1.code().to_string()).unwrap_or_default(),
+                    fixed(o.value_at_risk, 2),
+                    fixed(o.clv, 4),
+                    o.reasons
+                        .iter()
+                        .map(|r| r.text(lang))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ]
+            };
             let summary =
-                app::loyalty::file::classify_files(pair, &settings, lang, &progress, |id, o| {
-                    if failure.is_some() {
-                        return;
+                app::loyalty::file::classify_files(pair, &settings, lang, &progress, row, |r| {
+                    if failure.is_none() {
+                        failure = w.write_row(&r).err();
                     }
-                    let row = [
-                        id.to_string(),
-                        o.loyalty_type.code().to_string(),
-                        o.loyalty_type.label(lang).to_string(),
-                        o.attachment.map(|v| format!("{v:.1}")).unwrap_or_default(),
-                        o.repeat_high
-                            .map(|b| u8::from(b).to_string())
-                            .unwrap_or_default(),
-                        o.status.map(|s| s.0.code().to_string()).unwrap_or_default(),
-                        o.status.map(|s| s.1.code().to_string()).unwrap_or_default(),
-                        format!("{:.2}", o.value_at_risk),
-                        format!("{:.4}", o.clv),
-                        o.reasons
-                            .iter()
-                            .map(|r| r.text(lang))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    ];
-                    failure = w.write_row(&row).err();
                 })
                 .map_err(app_err)?;
             pb.finish_and_clear();

@@ -541,6 +541,21 @@ impl Store {
         Ok(())
     }
 
+    /// Tag customers who have no tags yet (the demo's staff and their families).
+    pub async fn tag_untagged(&self, ids: &[i64], tag: &str) -> Result<()> {
+        let tags = serde_json::json!([tag]).to_string();
+        let mut tx = self.begin_write().await?;
+        for id in ids {
+            sqlx::query("UPDATE customers SET tags = $1 WHERE id = $2 AND tags = '[]'")
+                .bind(&tags)
+                .bind(*id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn saved_segments(&self) -> Result<Vec<SavedSegment>> {
         Ok(sqlx::query("SELECT * FROM saved_segments ORDER BY name")
             .fetch_all(&self.pool)

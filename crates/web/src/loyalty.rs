@@ -79,6 +79,14 @@ pub struct SegmentRow {
     pub href: String,
 }
 
+pub struct DriverRow {
+    pub name: String,
+    pub effect: String,
+    pub performance: String,
+    pub direct: String,
+    pub act: bool,
+}
+
 pub struct CustomerRow {
     pub id: i64,
     pub name: String,
@@ -104,6 +112,8 @@ struct LoyaltyPage {
     faces: Vec<Figure>,
     movement: Vec<(&'static str, &'static str, i64)>,
     contract_note: String,
+    drivers: Vec<DriverRow>,
+    drivers_note: String,
     filter: SegmentFilter,
     query: String,
     customers: Vec<CustomerRow>,
@@ -518,6 +528,65 @@ async fn render(app: &App, ctx: &WebCtx, q: &PageQuery, error: Option<String>) -
         },
         _ => String::new(),
     };
+    let d = &s["drivers"];
+    let by_lang = |v: &Value| {
+        v[if lang == Lang::En { "en" } else { "zh" }]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let drivers: Vec<DriverRow> = d["drivers"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| DriverRow {
+                    name: by_lang(&r["name"]),
+                    effect: format!("{:.3}", num(&r["total_effect"])),
+                    performance: format!("{:.1}", num(&r["performance"])),
+                    direct: match r["direct"].as_object() {
+                        Some(p) => match (p["lower"].as_f64(), p["upper"].as_f64()) {
+                            (Some(lo), Some(hi)) => format!(
+                                "{:.3} [{lo:.3}, {hi:.3}]{}",
+                                num(&p["coefficient"]),
+                                if lo <= 0.0 && hi >= 0.0 {
+                                    lang.pick(" 不显著", " n.s.")
+                                } else {
+                                    ""
+                                }
+                            ),
+                            _ => format!("{:.3}", num(&p["coefficient"])),
+                        },
+                        None => "—".into(),
+                    },
+                    act: r["act"].as_bool().unwrap_or(false),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let drivers_note = if d.is_object() {
+        format!(
+            "{} “{}” · {} {} · n = {} · {} {} {} · {} {}",
+            lang.pick("调查", "Survey"),
+            d["survey"].as_str().unwrap_or(""),
+            lang.pick("批次", "wave"),
+            d["wave"].as_str().unwrap_or(""),
+            d["respondents"],
+            lang.pick(
+                "直接路径的 95% 区间来自",
+                "95 % intervals of the direct paths from"
+            ),
+            d["bootstrap"],
+            lang.pick("次自助抽样", "bootstrap resamples"),
+            lang.pick("因变量：", "outcome:"),
+            by_lang(&d["loyalty"])
+        )
+    } else {
+        lang.pick(
+            "没有含“客户忠诚”构念的调查结果：用 ECSI 或 ACSI 模板开展一次调查，即可看到哪些因素推动忠诚。",
+            "No survey with a loyalty construct has results yet: run one from the ECSI or ACSI template to see what drives loyalty.",
+        )
+        .to_string()
+    };
     let customers = rows
         .into_iter()
         .map(|r| {
@@ -589,6 +658,8 @@ async fn render(app: &App, ctx: &WebCtx, q: &PageQuery, error: Option<String>) -
         faces,
         movement,
         contract_note,
+        drivers,
+        drivers_note,
         query: query_of(&filter),
         filter,
         customers,

@@ -1,5 +1,5 @@
-//! The demo store's loyalty and churn management: annual membership cards (会员卡) for about one
-//! customer in eight, started over the last five years and cancelled as a shifted-beta-geometric
+//! The demo store's loyalty and churn management: staff among the customers (tagged 员工: kinship
+//! loyalty), annual membership cards (会员卡) for about one customer in eight, started over the last five years and cancelled as a shifted-beta-geometric
 //! process would (so the contract retention chart has a story), a classification after each of
 //! the demo's customer-value runs (so there is movement between types), churn types confirmed
 //! by the manager for some lapsed customers, and win-back tasks — some done (won back, declined,
@@ -51,7 +51,10 @@ impl App {
             }
             contracts.push((id, start.to_string(), end));
         }
-        Ok(self.store.set_contracts(&contracts).await?)
+        self.store.set_contracts(&contracts).await?;
+        // Some staff shop here too (kinship loyalty, 亲缘忠诚): one customer in sixty.
+        let staff: Vec<i64> = (1..=n).filter(|_| rng.gen_range(0..60) == 0).collect();
+        Ok(self.store.tag_untagged(&staff, "员工").await?)
     }
 
     /// Twelve weeks ago (on the classification calibrated 13 weeks ago) the manager confirmed

@@ -6,7 +6,7 @@
 //! and the customer-value models run exactly as for `analyze clv`.
 
 use super::evidence::AttitudeFacts;
-use super::run::{classify_each, Inputs, Outcome};
+use super::run::{classify_blocks, Inputs, Outcome};
 use super::LoyaltySettings;
 use crate::churn::clv::{analysis_error, day_to_date};
 use crate::churn::purchases::{read_purchases, FileInput};
@@ -138,8 +138,9 @@ pub fn read_answers(
 }
 
 /// Fit the customer-value models on the purchases (calibrated to `calibration_end`, else the
-/// file's last purchase day), read the answers, and classify everyone, handing each customer's
-/// external id and outcome to `each` as it is classified; gives the summary.
+/// file's last purchase day), read the answers, and classify everyone on every core: `row` makes
+/// each customer's output from their external id and outcome, `sink` takes the rows in order;
+/// gives the summary.
 /// What to classify: the purchases file, the answers file (path, name in messages), the models'
 /// options and an explicit calibration end.
 pub struct FilePair<'a> {
@@ -149,12 +150,13 @@ pub struct FilePair<'a> {
     pub calibration_end: Option<i64>,
 }
 
-pub fn classify_files(
+pub fn classify_files<R: Send>(
     pair: FilePair,
     settings: &LoyaltySettings,
     lang: Lang,
     progress: &(dyn Fn(&str, u64, u64) + Sync),
-    mut each: impl FnMut(&str, &Outcome),
+    row: impl Fn(&str, &Outcome) -> R + Sync,
+    sink: impl FnMut(R),
 ) -> Result<Value, AppError> {
     let FilePair {
         purchases,
@@ -208,9 +210,13 @@ pub fn classify_files(
         today: as_of,
         ..Inputs::default()
     };
-    let summary = classify_each(&inputs, settings, |o| {
-        each(ids.get(o.customer_id as usize), &o)
-    });
+    let ids = &ids;
+    let summary = classify_blocks(
+        &inputs,
+        settings,
+        |o| row(ids.get(o.customer_id as usize), &o),
+        sink,
+    );
     progress("classifying", 1, 1);
     Ok(summary)
 }

@@ -5,6 +5,7 @@
 //! movement between types since the last run, the segments and the three faces of loyalty.
 
 mod demo;
+pub mod drivers;
 pub mod evidence;
 pub mod file;
 pub mod run;

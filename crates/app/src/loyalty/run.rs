@@ -147,6 +147,23 @@ impl<'a> Classifier<'a> {
     }
 
     /// Every customer with any evidence: those with purchases, then those with answers only.
+    /// Customers with any evidence: those with purchases, then those with answers only.
+    pub fn len(&self) -> usize {
+        self.inputs.behaviour.len() + self.attitude_only.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `k`-th customer's outcome (in `iter`'s order).
+    pub fn at(&self, k: usize) -> Outcome {
+        match self.inputs.behaviour.get(k) {
+            Some(b) => self.outcome(b.customer_id, Some((b, self.percentile[k]))),
+            None => self.outcome(self.attitude_only[k - self.inputs.behaviour.len()], None),
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = Outcome> + '_ {
         let with = self
             .inputs
@@ -373,6 +390,41 @@ impl Summary {
         }
     }
 
+    /// Add another part's counts (a part classified on another core).
+    pub fn merge(&mut self, o: Summary) {
+        self.customers += o.customers;
+        for (k, v) in o.types {
+            let e = self.types.entry(k).or_default();
+            e.0 += v.0;
+            e.1 += v.1;
+            e.2 += v.2;
+        }
+        for i in 0..4 {
+            self.evidence[i] += o.evidence[i];
+        }
+        for (k, v) in o.status {
+            *self.status.entry(k).or_default() += v;
+        }
+        let add = |a: &mut (i64, f64), b: (i64, f64)| {
+            a.0 += b.0;
+            a.1 += b.1;
+        };
+        add(&mut self.trusting, o.trusting);
+        add(&mut self.susceptible, o.susceptible);
+        add(&mut self.likely, o.likely);
+        add(&mut self.top20, o.top20);
+        let add2 = |a: &mut (f64, i64), b: (f64, i64)| {
+            a.0 += b.0;
+            a.1 += b.1;
+        };
+        add2(&mut self.sat, o.sat);
+        add2(&mut self.rec, o.rec);
+        add2(&mut self.wallet, o.wallet);
+        self.promoters += o.promoters;
+        self.repeaters += o.repeaters;
+        self.buyers += o.buyers;
+    }
+
     pub fn finish(self, inputs: &Inputs, s: &super::LoyaltySettings, total_spend: f64) -> Value {
         let mean = |(sum, n): (f64, i64)| {
             if n > 0 {
@@ -437,20 +489,51 @@ impl Summary {
     }
 }
 
-/// Classify every customer with any evidence, handing each outcome to `each`, and give the
-/// run's summary (pure: no I/O; memory stays with the inputs).
+/// Customers classified per block; each block is split over the cores.
+const BLOCK: usize = 65_536;
+
+/// Classify every customer with any evidence on every core: `map` turns each outcome into what
+/// the caller keeps (a row, a profile), `sink` receives those in customer order; gives the
+/// run's summary (pure: no I/O; memory stays with the inputs and one block).
+pub fn classify_blocks<T: Send>(
+    inputs: &Inputs,
+    s: &super::LoyaltySettings,
+    map: impl Fn(Outcome) -> T + Sync,
+    mut sink: impl FnMut(T),
+) -> Value {
+    let c = Classifier::new(inputs, s);
+    let promoter = s.loyalty.promoter;
+    let mut summary = Summary::default();
+    let n = c.len();
+    let mut start = 0;
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        let parts = analytics::par::ranges(end - start, 4_096, |r| {
+            let mut part = Summary::default();
+            let mut out = Vec::with_capacity(r.len());
+            for k in r {
+                let o = c.at(start + k);
+                part.add(&o, promoter);
+                out.push(map(o));
+            }
+            (part, out)
+        });
+        for (part, out) in parts {
+            summary.merge(part);
+            out.into_iter().for_each(&mut sink);
+        }
+        start = end;
+    }
+    summary.finish(inputs, s, c.total_spend)
+}
+
+/// [`classify_blocks`] keeping the outcomes as they are.
 pub fn classify_each(
     inputs: &Inputs,
     s: &super::LoyaltySettings,
-    mut each: impl FnMut(Outcome),
+    each: impl FnMut(Outcome),
 ) -> Value {
-    let c = Classifier::new(inputs, s);
-    let mut summary = Summary::default();
-    for o in c.iter() {
-        summary.add(&o, s.loyalty.promoter);
-        each(o);
-    }
-    summary.finish(inputs, s, c.total_spend)
+    classify_blocks(inputs, s, |o| o, each)
 }
 
 /// Contract retention by year of tenure, pooled over start dates (each contract observed for
@@ -530,7 +613,7 @@ impl App {
                 &actor.username,
             )
             .await?;
-        match self.run_loyalty_into(id, &settings).await {
+        match self.run_loyalty_into(id, actor, &settings).await {
             Ok(summary) => Ok((id, summary)),
             Err(e) => {
                 let message = e.clone().localized(actor.lang).message;
@@ -616,6 +699,7 @@ impl App {
     async fn run_loyalty_into(
         &self,
         id: i64,
+        actor: &Actor,
         settings: &super::LoyaltySettings,
     ) -> Result<Value, AppError> {
         let inputs = std::sync::Arc::new(self.read_inputs(settings).await?);
@@ -656,6 +740,14 @@ impl App {
         .await
         .map_err(AppError::internal)?;
         summary["proposals"] = json!(proposals.len());
+        // The drivers of loyalty from the surveys' model (a failure there does not stop the run).
+        summary["drivers"] = match self.loyalty_drivers(actor).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!("loyalty drivers not computed: {e}");
+                Value::Null
+            }
+        };
         self.store.save_churn_proposals(&proposals).await?;
         // Pass 2: the same classification again, each profile built as it is written (the
         // reasons of a million customers never sit in memory at once).
