@@ -390,6 +390,11 @@ test('loyalty: a manager reads the types in Chinese, drills into one, sees a cus
   await page.waitForURL(/\/customers/);
   await page.click('nav.areas a[href="/loyalty"]');
   await page.waitForURL(/\/loyalty/);
+  // The manager may have chosen English in an earlier test: switch to Chinese.
+  if ((await page.getAttribute('html', 'lang')) !== 'zh-CN') {
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+  }
   await page.waitForSelector('#chart-types[data-ready="1"] canvas', { timeout: 10000 });
   assert.match(await page.textContent('h1'), /客户忠诚/);
   assert.match(await page.textContent('#fig-headline-churn'), /%/);

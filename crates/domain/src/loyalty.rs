@@ -311,6 +311,13 @@ impl Reason {
 
     /// The reason in words a manager reads: "Satisfaction 82 ≥ 70", "无调查回答".
     pub fn text(&self, lang: Lang) -> String {
+        let mut s = String::new();
+        self.write_text(lang, &mut s);
+        s
+    }
+
+    /// [`Reason::text`] appended to `out`.
+    pub fn write_text(&self, lang: Lang, out: &mut String) {
         let name = self.signal.label(lang);
         let pct = matches!(
             self.signal,
@@ -319,34 +326,43 @@ impl Reason {
                 | Signal::ShareOfWallet
                 | Signal::RatePercentile
         );
-        let show = |v: f64| {
+        let show = |out: &mut String, v: f64| {
             if pct {
-                format!("{} %", fixed(100.0 * v, 0))
+                fixed_into(out, 100.0 * v, 0);
+                out.push_str(" %");
             } else if self.signal == Signal::PAlive {
-                fixed(v, 2)
+                fixed_into(out, v, 2);
             } else if v.fract() == 0.0 {
-                fixed(v, 0)
+                fixed_into(out, v, 0);
             } else {
-                fixed(v, 1)
+                fixed_into(out, v, 1);
             }
         };
+        out.push_str(name);
         match (self.signal, self.threshold) {
-            (Signal::NoAttitude | Signal::NoBehaviour, _) => name.to_string(),
+            (Signal::NoAttitude | Signal::NoBehaviour, _) => {}
             (
                 Signal::SoleSupplier | Signal::KinshipTag | Signal::Membership | Signal::Obstacle,
                 None,
             ) => {
-                let yes = lang.pick(
-                    if self.holds { "是" } else { "否" },
-                    if self.holds { "yes" } else { "no" },
-                );
-                format!("{name}: {yes}")
+                out.push_str(": ");
+                out.push_str(match (self.holds, lang) {
+                    (true, Lang::ZhCn) => "是",
+                    (false, Lang::ZhCn) => "否",
+                    (true, Lang::En) => "yes",
+                    (false, Lang::En) => "no",
+                });
             }
             (_, Some(t)) => {
-                let op = if self.holds { "≥" } else { "<" };
-                format!("{name} {} {op} {}", show(self.value), show(t))
+                out.push(' ');
+                show(out, self.value);
+                out.push_str(if self.holds { " ≥ " } else { " < " });
+                show(out, t);
             }
-            (_, None) => format!("{name} {}", show(self.value)),
+            (_, None) => {
+                out.push(' ');
+                show(out, self.value);
+            }
         }
     }
 }
@@ -355,26 +371,63 @@ impl Reason {
 /// text as `format!("{v:.N}")` for the values shown here, without the float formatter's slow
 /// exact path (a million customers' reasons are written at once).
 pub fn fixed(v: f64, decimals: u32) -> String {
+    let mut s = String::new();
+    fixed_into(&mut s, v, decimals);
+    s
+}
+
+/// [`fixed`] appended to `out` (digits written by hand: no formatter, no allocation).
+pub fn fixed_into(out: &mut String, v: f64, decimals: u32) {
     if !v.is_finite() {
-        return "—".into();
+        out.push('—');
+        return;
     }
     let d = decimals.min(6);
     let scale = 10u64.pow(d);
     let scaled = (v.abs() * scale as f64).round();
     if scaled >= 9e15 {
-        return format!("{v:.*}", d as usize);
+        out.push_str(&format!("{v:.*}", d as usize));
+        return;
     }
     let n = scaled as u64;
-    let sign = if v < 0.0 && n > 0 { "-" } else { "" };
-    if d == 0 {
-        return format!("{sign}{n}");
+    if v < 0.0 && n > 0 {
+        out.push('-');
     }
-    format!(
-        "{sign}{}.{:0width$}",
-        n / scale,
-        n % scale,
-        width = d as usize
-    )
+    push_digits(out, n / scale, 1);
+    if d > 0 {
+        out.push('.');
+        push_digits(out, n % scale, d as usize);
+    }
+}
+
+/// `n` in decimal, left-padded with zeros to `min_digits`.
+fn push_digits(out: &mut String, mut n: u64, min_digits: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let start = i.min(buf.len().saturating_sub(min_digits));
+    for &b in &buf[start..] {
+        out.push(char::from(b));
+    }
+}
+
+/// Every reason in words, separated by `sep`, in one string.
+pub fn reasons_text(reasons: &[Reason], lang: Lang, sep: &str) -> String {
+    let mut out = String::with_capacity(40 * reasons.len());
+    for (i, r) in reasons.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        r.write_text(lang, &mut out);
+    }
+    out
 }
 
 /// A customer's type with the reasons for it.
@@ -446,7 +499,7 @@ pub fn repeat_high(b: &Behaviour, t: &Thresholds, reasons: &mut Vec<Reason>) -> 
 /// Classify one customer. Every customer gets exactly one type and at least one reason.
 pub fn classify(e: &Evidence, t: &Thresholds) -> Classification {
     use LoyaltyType::*;
-    let mut reasons = Vec::new();
+    let mut reasons = Vec::with_capacity(8);
     let att = attachment(e, t, &mut reasons);
     let rep = e
         .behaviour

@@ -120,11 +120,7 @@ pub async fn run(a: LoyaltyArgs, store: &StoreArgs) -> Result<()> {
                     o.status.map(|s| s.1.code().to_string()).unwrap_or_default(),
                     fixed(o.value_at_risk, 2),
                     fixed(o.clv, 4),
-                    o.reasons
-                        .iter()
-                        .map(|r| r.text(lang))
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    domain::loyalty::reasons_text(&o.reasons, lang, "; "),
                 ]
             };
             let summary =

@@ -601,11 +601,7 @@ async fn render(app: &App, ctx: &WebCtx, q: &PageQuery, error: Option<String>) -
                 attachment: p.attachment.map_or("—".into(), |a| format!("{a:.0}")),
                 status: Status::parse(&p.churn_status).map_or("—", |s| s.label(lang)),
                 value_at_risk: money(p.value_at_risk),
-                reasons: reasons
-                    .iter()
-                    .map(|x| x.text(lang))
-                    .collect::<Vec<_>>()
-                    .join(lang.pick("；", "; ")),
+                reasons: domain::loyalty::reasons_text(&reasons, lang, lang.pick("；", "; ")),
             }
         })
         .collect();

@@ -6,7 +6,7 @@
 //! and the customer-value models run exactly as for `analyze clv`.
 
 use super::evidence::AttitudeFacts;
-use super::run::{classify_blocks, Inputs, Outcome};
+use super::run::{classify_blocks, Classifier, Inputs, Outcome};
 use super::LoyaltySettings;
 use crate::churn::clv::{analysis_error, day_to_date};
 use crate::churn::purchases::{read_purchases, FileInput};
@@ -165,9 +165,20 @@ pub fn classify_files<R: Send>(
         calibration_end,
     } = pair;
     let purchases = &purchases;
+    let started = std::time::Instant::now();
+    let mut lap = {
+        let mut last = started;
+        move || {
+            let now = std::time::Instant::now();
+            let d = (now - last).as_secs_f64();
+            last = now;
+            (d * 1000.0).round() / 1000.0
+        }
+    };
     let p = read_purchases(purchases, lang, &|done, total| {
         progress("reading", done, total)
     })?;
+    let t_read = lap();
     let mut ids = p.ids;
     // A file's calibration ends by default with its last purchase day, as for `analyze clv`.
     opts.calibration_end = calibration_end.unwrap_or(p.last_day);
@@ -175,10 +186,12 @@ pub fn classify_files<R: Send>(
         progress(stage, d, t)
     })
     .map_err(|e| analysis_error(&e, lang))?;
+    let t_fit = lap();
     let attitudes_by_id = match answers {
         Some((path, display)) => read_answers(path, display, lang, purchases.error_limit)?,
         None => HashMap::new(),
     };
+    let t_answers = lap();
     progress("classifying", 0, 1);
     let mut behaviour = Vec::with_capacity(clv.n_customers);
     for (i, v) in clv.values() {
@@ -211,12 +224,19 @@ pub fn classify_files<R: Send>(
         ..Inputs::default()
     };
     let ids = &ids;
+    // A file has no complaints, exit reasons or open answers to propose churn types from.
     let summary = classify_blocks(
-        &inputs,
-        settings,
+        &Classifier::new(&inputs, settings).without_proposals(),
         |o| row(ids.get(o.customer_id as usize), &o),
         sink,
     );
     progress("classifying", 1, 1);
+    let mut summary = summary;
+    summary["timings"] = serde_json::json!({
+        "read_purchases": t_read,
+        "fit": t_fit,
+        "read_answers": t_answers,
+        "classify_and_write": lap(),
+    });
     Ok(summary)
 }

@@ -264,12 +264,9 @@ impl App {
             for r in &page {
                 let p = &r.profile;
                 let t = domain::loyalty::LoyaltyType::parse(&p.loyalty_type);
-                let reasons: Vec<String> =
+                let reasons =
                     serde_json::from_value::<Vec<domain::loyalty::Reason>>(p.reasons.clone())
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|x| x.text(lang))
-                        .collect();
+                        .unwrap_or_default();
                 rows.push(vec![
                     r.external_id.clone(),
                     r.name.clone(),
@@ -287,7 +284,7 @@ impl App {
                     format!("{:.2}", p.clv),
                     format!("{:.2}", r.total_spend),
                     format!("{:.4}", r.p_alive),
-                    reasons.join("; "),
+                    domain::loyalty::reasons_text(&reasons, lang, "; "),
                 ]);
             }
             offset += page.len() as i64;

@@ -103,6 +103,8 @@ pub struct Classifier<'a> {
     evidence_from: NaiveDate,
     today: String,
     attitude_only: Vec<i64>,
+    /// Whether to propose churn types (only the pass that saves them needs them).
+    proposals: bool,
 }
 
 impl<'a> Classifier<'a> {
@@ -143,7 +145,14 @@ impl<'a> Classifier<'a> {
                 - chrono::Duration::days(30 * i64::from(s.churn.evidence_months)),
             today: inputs.today.to_string(),
             attitude_only,
+            proposals: true,
         }
+    }
+
+    /// The same classification without churn-type proposals (cheaper where they are not kept).
+    pub fn without_proposals(mut self) -> Self {
+        self.proposals = false;
+        self
     }
 
     /// Every customer with any evidence: those with purchases, then those with answers only.
@@ -259,7 +268,7 @@ impl<'a> Classifier<'a> {
         };
         let spend = b.map_or(0.0, |(b, _)| b.total_spend);
         let proposal = match status {
-            Some((Status::Churned | Status::AtRisk, _)) => {
+            Some((Status::Churned | Status::AtRisk, _)) if self.proposals => {
                 let from = self.evidence_from;
                 let cev = ChurnEvidence {
                     exit_reason: inputs.exit_reasons.get(&id).cloned().unwrap_or_default(),
@@ -496,12 +505,11 @@ const BLOCK: usize = 65_536;
 /// the caller keeps (a row, a profile), `sink` receives those in customer order; gives the
 /// run's summary (pure: no I/O; memory stays with the inputs and one block).
 pub fn classify_blocks<T: Send>(
-    inputs: &Inputs,
-    s: &super::LoyaltySettings,
+    c: &Classifier,
     map: impl Fn(Outcome) -> T + Sync,
     mut sink: impl FnMut(T),
 ) -> Value {
-    let c = Classifier::new(inputs, s);
+    let (inputs, s) = (c.inputs, c.s);
     let promoter = s.loyalty.promoter;
     let mut summary = Summary::default();
     let n = c.len();
@@ -533,7 +541,7 @@ pub fn classify_each(
     s: &super::LoyaltySettings,
     each: impl FnMut(Outcome),
 ) -> Value {
-    classify_blocks(inputs, s, |o| o, each)
+    classify_blocks(&Classifier::new(inputs, s), |o| o, each)
 }
 
 /// Contract retention by year of tenure, pooled over start dates (each contract observed for
@@ -751,7 +759,7 @@ impl App {
         self.store.save_churn_proposals(&proposals).await?;
         // Pass 2: the same classification again, each profile built as it is written (the
         // reasons of a million customers never sit in memory at once).
-        let classifier = Classifier::new(&inputs, settings);
+        let classifier = Classifier::new(&inputs, settings).without_proposals();
         let mut profiles = classifier
             .iter()
             .map(|o| o.profile(previous.get(&o.customer_id).cloned().unwrap_or_default()));

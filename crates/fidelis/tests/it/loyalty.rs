@@ -525,3 +525,64 @@ async fn loyalty_and_winback(t: &TestApp) {
     );
 }
 both!(loyalty_and_winback);
+
+/// Contracts through the customer import: kept, shown, counted in the classification's contract
+/// retention; a contract that ends before it starts rejects the file, naming row and field.
+async fn contracts_over_http(t: &TestApp) {
+    let (s, b) = json(
+        t.post("analyst", "/api/v1/imports/customers?wait=true")
+            .body("external_id,name,会员开始,解约日期\nM1,会员一,2020-03-01,2022-03-01\nM2,会员二,2021-05-10,\n")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let id = t.app.store.customer_id_by_external("M1").await.unwrap();
+    let (s, c) = get(t, "agent", &format!("/api/v1/customers/{id}")).await;
+    assert_eq!(s, 200, "{c}");
+    let customer = if c["customer"].is_object() {
+        &c["customer"]
+    } else {
+        &c
+    };
+    assert_eq!(
+        (
+            customer["contract_start"].as_str(),
+            customer["contract_end"].as_str()
+        ),
+        (Some("2020-03-01"), Some("2022-03-01")),
+        "{c}"
+    );
+    let (s, b) = json(
+        t.post("analyst", "/api/v1/imports/customers?wait=true")
+            .body("external_id,name,contract_start,contract_end\nM3,会员三,2024-05-01,2024-04-30\n")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422, "{b}");
+    let e = &b["error"]["details"]["errors"][0];
+    assert_eq!(
+        (e["line"].as_i64(), e["column"].as_str()),
+        (Some(2), Some("contract_end")),
+        "{b}"
+    );
+    assert!(
+        t.app.store.customer_id_by_external("M3").await.is_err(),
+        "nothing stored"
+    );
+    // Both are contract customers in the classification: one cancelled, one running.
+    let (s, b) = json(
+        t.post("manager", "/api/v1/loyalty/runs")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["summary"]["contracts"]["customers"], 2, "{b}");
+    assert_eq!(b["summary"]["contracts"]["cancelled"], 1.0, "{b}");
+}
+both!(contracts_over_http);

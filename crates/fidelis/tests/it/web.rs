@@ -247,7 +247,8 @@ async fn sessions_csrf_and_throttling(t: &TestApp) {
         ("/surveys", 403),
         ("/complaints", 200),
         ("/churn", 403),
-        ("/loyalty", 200),
+        ("/loyalty", 403),
+        ("/churn/winback", 200),
         ("/care", 200),
     ] {
         let r = t
