@@ -77,6 +77,9 @@ pub struct App {
     /// SQLite has one writer: complaint writes queue here, in order, instead of in SQLite's
     /// busy handler (which sleeps in growing steps and makes a slow tail under many agents).
     pub(crate) case_writes: Arc<tokio::sync::Mutex<()>>,
+    /// Loyalty list counts by filter, with when each was taken (see `loyalty::COUNT_TTL`).
+    pub(crate) loyalty_counts:
+        Arc<std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, i64)>>>,
 }
 
 impl App {
@@ -95,6 +98,7 @@ impl App {
             recovery_cache: Arc::default(),
             overview_refreshing: Arc::default(),
             case_writes: Arc::default(),
+            loyalty_counts: Arc::default(),
         }
     }
 

@@ -452,54 +452,42 @@ impl Store {
         .collect())
     }
 
-    /// Profiles matching `f`, by value at risk (highest first), a page at a time, with the total.
+    /// How many profiles match `f` (the customers table joined only for a segment filter).
+    pub async fn count_loyalty_profiles(&self, f: &ProfileFilter) -> Result<i64> {
+        let (cond, binds) = filter_sql(f);
+        let join = if f.segment.is_some() {
+            "JOIN customers c ON c.id = p.customer_id"
+        } else {
+            ""
+        };
+        let sql =
+            format!("SELECT CAST(COUNT(*) AS BIGINT) FROM loyalty_profiles p {join} WHERE {cond}");
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        Ok(q.fetch_one(&self.pool).await?)
+    }
+
+    /// A page of the profiles matching `f`, by value at risk (highest first; ties by customer,
+    /// newest first), read from the value index: the page's ids first, then their rows.
     pub async fn loyalty_profiles(
         &self,
         f: &ProfileFilter,
         limit: i64,
         offset: i64,
-    ) -> Result<(Vec<ProfileRow>, i64)> {
-        let mut cond = vec!["1 = 1".to_string()];
-        let mut binds: Vec<String> = Vec::new();
-        let bind = |v: &str, binds: &mut Vec<String>| {
-            binds.push(v.to_string());
-            format!("${}", binds.len())
+    ) -> Result<Vec<ProfileRow>> {
+        let (cond, binds) = filter_sql(f);
+        let join = if f.segment.is_some() {
+            "JOIN customers c ON c.id = p.customer_id"
+        } else {
+            ""
         };
-        if let Some(t) = &f.loyalty_type {
-            let p = bind(t, &mut binds);
-            cond.push(format!("p.loyalty_type = {p}"));
-        }
-        if !f.churn_status.is_empty() {
-            let ps: Vec<String> = f.churn_status.iter().map(|s| bind(s, &mut binds)).collect();
-            cond.push(format!("p.churn_status IN ({})", ps.join(", ")));
-        }
-        if let Some(s) = &f.segment {
-            let p = bind(s, &mut binds);
-            cond.push(format!("c.segment = {p}"));
-        }
-        if f.top20 {
-            cond.push("p.top20 = 1".into());
-        }
-        if let Some(v) = f.min_value_at_risk.filter(|v| v.is_finite()) {
-            cond.push(format!("p.value_at_risk >= {v}"));
-        }
-        if f.without_open_task {
-            cond.push("NOT EXISTS (SELECT 1 FROM winback_tasks t WHERE t.customer_id = p.customer_id AND t.state <> 'closed')".into());
-        }
-        let from = format!(
-            "FROM loyalty_profiles p JOIN customers c ON c.id = p.customer_id \
-             LEFT JOIN customer_values v ON v.customer_id = p.customer_id WHERE {}",
-            cond.join(" AND ")
-        );
-        let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) {from}");
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-        for b in &binds {
-            count = count.bind(b.clone());
-        }
-        let total = count.fetch_one(&self.pool).await?;
         let sql = format!(
-            "SELECT p.*, c.external_id, c.name, c.segment, v.total_spend AS spend, v.p_alive AS pa, v.last_purchase AS lp {from} \
-             ORDER BY p.value_at_risk DESC, p.customer_id LIMIT {} OFFSET {}",
+            "SELECT p.*, c.external_id, c.name, c.segment, v.total_spend AS spend, v.p_alive AS pa, v.last_purchase AS lp \
+             FROM (SELECT p.* FROM loyalty_profiles p {join} WHERE {cond} ORDER BY p.value_at_risk DESC, p.customer_id DESC LIMIT {} OFFSET {}) p \
+             JOIN customers c ON c.id = p.customer_id LEFT JOIN customer_values v ON v.customer_id = p.customer_id \
+             ORDER BY p.value_at_risk DESC, p.customer_id DESC",
             limit.clamp(1, 1000),
             offset.max(0)
         );
@@ -507,21 +495,40 @@ impl Store {
         for b in &binds {
             q = q.bind(b.clone());
         }
-        let rows = q.fetch_all(&self.pool).await?;
-        Ok((
-            rows.iter()
-                .map(|r| ProfileRow {
-                    external_id: get_s(r, "external_id"),
-                    name: get_s(r, "name"),
-                    segment: get_s(r, "segment"),
-                    total_spend: get_f(r, "spend"),
-                    p_alive: get_f(r, "pa"),
-                    last_purchase: get_s(r, "lp"),
-                    profile: profile_from(r),
-                })
-                .collect(),
-            total,
-        ))
+        Ok(q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(profile_row_from)
+            .collect())
+    }
+
+    /// Every profile matching `f` in list order, in one read snapshot (exports).
+    pub async fn for_each_loyalty_profile(
+        &self,
+        f: &ProfileFilter,
+        mut each: impl FnMut(ProfileRow) + Send,
+    ) -> Result<u64> {
+        let (cond, binds) = filter_sql(f);
+        let sql = format!(
+            "SELECT p.*, c.external_id, c.name, c.segment, v.total_spend AS spend, v.p_alive AS pa, v.last_purchase AS lp \
+             FROM loyalty_profiles p JOIN customers c ON c.id = p.customer_id LEFT JOIN customer_values v ON v.customer_id = p.customer_id \
+             WHERE {cond} ORDER BY p.value_at_risk DESC, p.customer_id DESC"
+        );
+        let mut tx = crate::backup::begin_snapshot(self).await?;
+        let mut n = 0;
+        {
+            let mut q = sqlx::query(&sql);
+            for b in &binds {
+                q = q.bind(b.clone());
+            }
+            let mut rows = q.fetch(&mut *tx);
+            while let Some(r) = rows.try_next().await? {
+                n += 1;
+                each(profile_row_from(&r));
+            }
+        }
+        tx.rollback().await?;
+        Ok(n)
     }
 
     /// Set contracts (customer, start, end or empty) in one transaction (the demo, tests).
@@ -627,6 +634,48 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+fn profile_row_from(r: &sqlx::any::AnyRow) -> ProfileRow {
+    ProfileRow {
+        external_id: get_s(r, "external_id"),
+        name: get_s(r, "name"),
+        segment: get_s(r, "segment"),
+        total_spend: get_f(r, "spend"),
+        p_alive: get_f(r, "pa"),
+        last_purchase: get_s(r, "lp"),
+        profile: profile_from(r),
+    }
+}
+
+/// The condition of a profile filter (on `p`, and `c` for a segment) with its bind values.
+fn filter_sql(f: &ProfileFilter) -> (String, Vec<String>) {
+    let mut cond = vec!["1 = 1".to_string()];
+    let mut binds: Vec<String> = Vec::new();
+    let mut bind = |v: &str| {
+        binds.push(v.to_string());
+        format!("${}", binds.len())
+    };
+    if let Some(t) = &f.loyalty_type {
+        cond.push(format!("p.loyalty_type = {}", bind(t)));
+    }
+    if !f.churn_status.is_empty() {
+        let ps: Vec<String> = f.churn_status.iter().map(|s| bind(s)).collect();
+        cond.push(format!("p.churn_status IN ({})", ps.join(", ")));
+    }
+    if let Some(s) = &f.segment {
+        cond.push(format!("c.segment = {}", bind(s)));
+    }
+    if f.top20 {
+        cond.push("p.top20 = 1".into());
+    }
+    if let Some(v) = f.min_value_at_risk.filter(|v| v.is_finite()) {
+        cond.push(format!("p.value_at_risk >= {v}"));
+    }
+    if f.without_open_task {
+        cond.push("NOT EXISTS (SELECT 1 FROM winback_tasks t WHERE t.customer_id = p.customer_id AND t.state <> 'closed')".into());
+    }
+    (cond.join(" AND "), binds)
 }
 
 fn segment_from(r: &sqlx::any::AnyRow) -> SavedSegment {

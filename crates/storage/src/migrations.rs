@@ -355,8 +355,9 @@ CREATE TABLE loyalty_profiles (
     top20 BIGINT NOT NULL DEFAULT 0,
     reasons TEXT NOT NULL DEFAULT '[]'
 );
-CREATE INDEX loyalty_profiles_type ON loyalty_profiles(loyalty_type, value_at_risk);
-CREATE INDEX loyalty_profiles_risk ON loyalty_profiles(churn_status, value_at_risk);
+CREATE INDEX loyalty_profiles_value ON loyalty_profiles(value_at_risk, customer_id);
+CREATE INDEX loyalty_profiles_type ON loyalty_profiles(loyalty_type, value_at_risk, customer_id);
+CREATE INDEX loyalty_profiles_risk ON loyalty_profiles(churn_status, value_at_risk, customer_id);
 CREATE TABLE churn_assessments (
     customer_id BIGINT PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
     proposed_type TEXT NOT NULL DEFAULT '',

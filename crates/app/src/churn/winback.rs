@@ -215,21 +215,26 @@ impl App {
                 cause,
             });
         }
-        self.store
+        let created = self
+            .store
             .create_winback_tasks(&tasks, &actor.username)
-            .await
-            .map_err(|e| match e {
-                storage::StoreError::UnknownReference(m) => AppError::field(
-                    lang,
-                    "customer_ids",
-                    format!(
-                        "{} {}",
-                        say(lang, "未知客户：", "unknown customer:"),
-                        m.trim_start_matches("customer ")
-                    ),
+            .await;
+        // The candidates' counts leave out customers with an open task.
+        if let Ok(mut m) = self.loyalty_counts.lock() {
+            m.clear();
+        }
+        created.map_err(|e| match e {
+            storage::StoreError::UnknownReference(m) => AppError::field(
+                lang,
+                "customer_ids",
+                format!(
+                    "{} {}",
+                    say(lang, "未知客户：", "unknown customer:"),
+                    m.trim_start_matches("customer ")
                 ),
-                e => e.into(),
-            })
+            ),
+            e => e.into(),
+        })
     }
 
     /// Tasks an actor may see: an agent their own, managers and analysts everyone's.

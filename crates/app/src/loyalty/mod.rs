@@ -21,6 +21,8 @@ use storage::loyalty::{MixRow, Profile, ProfileFilter, ProfileRow, SavedSegment}
 pub const LOYALTY_RUN: &str = "loyalty";
 const THRESHOLDS_KEY: &str = "loyalty";
 const CHURN_KEY: &str = "churn";
+/// How long a list's count is reused (a new classification clears them).
+const COUNT_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Both settings of the area, as the API and the settings form exchange them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -104,7 +106,8 @@ impl App {
         Ok(self.store.loyalty_mix().await?)
     }
 
-    /// Customers with their type, by value at risk.
+    /// Customers with their type, by value at risk, and how many match (counted at most once a
+    /// minute per filter: a count walks every matching profile).
     pub async fn loyalty_customers(
         &self,
         actor: &Actor,
@@ -112,6 +115,31 @@ impl App {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<ProfileRow>, i64), AppError> {
+        self.check_loyalty_filter(actor, filter)?;
+        let key = format!("{filter:?}");
+        let cached = self.loyalty_counts.lock().ok().and_then(|m| {
+            m.get(&key)
+                .filter(|(at, _)| at.elapsed() < COUNT_TTL)
+                .map(|(_, n)| *n)
+        });
+        let total = match cached {
+            Some(n) => n,
+            None => {
+                let n = self.store.count_loyalty_profiles(filter).await?;
+                if let Ok(mut m) = self.loyalty_counts.lock() {
+                    if m.len() > 1000 {
+                        m.clear();
+                    }
+                    m.insert(key, (std::time::Instant::now(), n));
+                }
+                n
+            }
+        };
+        let rows = self.store.loyalty_profiles(filter, limit, offset).await?;
+        Ok((rows, total))
+    }
+
+    fn check_loyalty_filter(&self, actor: &Actor, filter: &ProfileFilter) -> Result<(), AppError> {
         actor.require(Permission::ViewAnalytics)?;
         if let Some(t) = &filter.loyalty_type {
             if domain::loyalty::LoyaltyType::parse(t).is_none() {
@@ -131,7 +159,7 @@ impl App {
                 ));
             }
         }
-        Ok(self.store.loyalty_profiles(filter, limit, offset).await?)
+        Ok(())
     }
 
     /// One customer's type with its reasons and advice, churn assessment with its history, and
@@ -255,13 +283,10 @@ impl App {
     ) -> Result<crate::churn::results::Download, AppError> {
         actor.require(Permission::ExportAll)?;
         let lang = actor.lang;
+        self.check_loyalty_filter(actor, &filter.to_filter())?;
         let mut rows = Vec::new();
-        let mut offset = 0;
-        loop {
-            let (page, total) = self
-                .loyalty_customers(actor, &filter.to_filter(), 1000, offset)
-                .await?;
-            for r in &page {
+        self.store
+            .for_each_loyalty_profile(&filter.to_filter(), |r| {
                 let p = &r.profile;
                 let t = domain::loyalty::LoyaltyType::parse(&p.loyalty_type);
                 let reasons =
@@ -273,25 +298,23 @@ impl App {
                     r.segment.clone(),
                     p.loyalty_type.clone(),
                     t.map(|t| t.label(lang).to_string()).unwrap_or_default(),
-                    p.attachment.map(|a| format!("{a:.1}")).unwrap_or_default(),
+                    p.attachment
+                        .map(|a| domain::loyalty::fixed(a, 1))
+                        .unwrap_or_default(),
                     p.repeat_high
                         .map(|b| u8::from(b).to_string())
                         .unwrap_or_default(),
                     domain::churn::Status::parse(&p.churn_status)
                         .map(|s| s.label(lang).to_string())
                         .unwrap_or_default(),
-                    format!("{:.2}", p.value_at_risk),
-                    format!("{:.2}", p.clv),
-                    format!("{:.2}", r.total_spend),
-                    format!("{:.4}", r.p_alive),
+                    domain::loyalty::fixed(p.value_at_risk, 2),
+                    domain::loyalty::fixed(p.clv, 2),
+                    domain::loyalty::fixed(r.total_spend, 2),
+                    domain::loyalty::fixed(r.p_alive, 4),
                     domain::loyalty::reasons_text(&reasons, lang, "; "),
                 ]);
-            }
-            offset += page.len() as i64;
-            if page.is_empty() || offset >= total || offset >= 1_000_000 {
-                break;
-            }
-        }
+            })
+            .await?;
         let headers = [
             "customer_id",
             "name",

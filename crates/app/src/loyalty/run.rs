@@ -621,7 +621,11 @@ impl App {
                 &actor.username,
             )
             .await?;
-        match self.run_loyalty_into(id, actor, &settings).await {
+        let r = self.run_loyalty_into(id, actor, &settings).await;
+        if let Ok(mut m) = self.loyalty_counts.lock() {
+            m.clear();
+        }
+        match r {
             Ok(summary) => Ok((id, summary)),
             Err(e) => {
                 let message = e.clone().localized(actor.lang).message;
