@@ -162,7 +162,9 @@ pub async fn run(a: LoyaltyArgs, store: &StoreArgs) -> Result<()> {
                     .await
                     .map_err(app_err)?;
             }
+            let t0 = std::time::Instant::now();
             let (id, summary) = app.run_loyalty(&actor).await.map_err(app_err)?;
+            let t_run = t0.elapsed().as_secs_f64();
             let format = match (xlsx, enc) {
                 (true, _) => "xlsx",
                 (false, Encoding::Gb18030) => "csv-gb18030",
@@ -174,11 +176,13 @@ pub async fn run(a: LoyaltyArgs, store: &StoreArgs) -> Result<()> {
                 .map_err(app_err)?;
             std::fs::write(&a.output, d.bytes)?;
             eprintln!(
-                "{} {id}",
+                "{} {id} ({t_run:.1} s; {} {:.1} s)",
                 say(
                     "saved in the store as classification run",
                     "结果已保存到数据库，分类编号"
-                )
+                ),
+                say("table written in", "表格写出"),
+                t0.elapsed().as_secs_f64() - t_run
             );
             summary
         }

@@ -190,7 +190,7 @@ impl Store {
         Ok(n)
     }
 
-    /// Every customer with tags, a contract or a segment (the others have nothing to add).
+    /// Every customer with tags or a contract (the others have nothing to add).
     pub async fn for_each_customer_facts(
         &self,
         mut f: impl FnMut(CustomerFacts) + Send,
@@ -198,7 +198,7 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         let mut rows = sqlx::query(
             "SELECT id, tags, contract_start, contract_end, segment FROM customers \
-             WHERE tags <> '[]' OR contract_start <> '' OR segment <> ''",
+             WHERE tags <> '[]' OR contract_start <> ''",
         )
         .fetch(&mut *conn);
         let mut n = 0;
@@ -659,9 +659,16 @@ fn filter_sql(f: &ProfileFilter) -> (String, Vec<String>) {
     if let Some(t) = &f.loyalty_type {
         cond.push(format!("p.loyalty_type = {}", bind(t)));
     }
-    if !f.churn_status.is_empty() {
-        let ps: Vec<String> = f.churn_status.iter().map(|s| bind(s)).collect();
-        cond.push(format!("p.churn_status IN ({})", ps.join(", ")));
+    match f.churn_status.len() {
+        0 => {}
+        1 => cond.push(format!("p.churn_status = {}", bind(&f.churn_status[0]))),
+        _ => {
+            // Several statuses (at risk or churned: most customers): walk the value index and
+            // filter, rather than merge one index range per status and sort (`|| ''` keeps the
+            // planner off the status index on both backends).
+            let ps: Vec<String> = f.churn_status.iter().map(|s| bind(s)).collect();
+            cond.push(format!("(p.churn_status || '') IN ({})", ps.join(", ")));
+        }
     }
     if let Some(s) = &f.segment {
         cond.push(format!("c.segment = {}", bind(s)));

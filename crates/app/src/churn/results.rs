@@ -54,6 +54,69 @@ pub fn export_format(format: &str) -> Result<(&'static str, Encoding, &'static s
     }
 }
 
+/// A file being written row by row (an export of any size: only the file grows, not memory),
+/// read back as a download when finished.
+pub struct FileExport {
+    path: std::path::PathBuf,
+    writer: TableWriter,
+    failure: Option<String>,
+    content_type: &'static str,
+    file_name: String,
+}
+
+impl FileExport {
+    pub fn create(
+        file_stem: &str,
+        headers: &[&str],
+        numeric: &[&str],
+        format: &str,
+    ) -> Result<FileExport, String> {
+        let (ext, encoding, content_type) = export_format(format)?;
+        let dir = std::env::temp_dir().join("fidelis-exports");
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let path = dir.join(format!("{}.{ext}", crate::access::new_secret().0));
+        let writer =
+            TableWriter::create(&path, headers, numeric, encoding).map_err(|e| e.to_string())?;
+        Ok(FileExport {
+            path,
+            writer,
+            failure: None,
+            content_type,
+            file_name: format!("{file_stem}.{ext}"),
+        })
+    }
+
+    /// Write a row (after a failure, nothing more is written and `finish` reports it).
+    pub fn row(&mut self, values: &[String]) {
+        if self.failure.is_none() {
+            self.failure = self.writer.write_row(values).err();
+        }
+    }
+
+    pub fn finish(self) -> Result<Download, String> {
+        let FileExport {
+            path,
+            writer,
+            failure,
+            content_type,
+            file_name,
+        } = self;
+        let bytes = match failure {
+            Some(e) => Err(e),
+            None => writer
+                .finish()
+                .map_err(|e| e.to_string())
+                .and_then(|_| std::fs::read(&path).map_err(|e| e.to_string())),
+        };
+        let _ = std::fs::remove_file(&path);
+        Ok(Download {
+            bytes: bytes?,
+            content_type,
+            file_name,
+        })
+    }
+}
+
 /// Rows already in memory (a results table, a wave's links) as a file in `format`.
 pub fn rows_download(
     file_stem: &str,
@@ -62,25 +125,11 @@ pub fn rows_download(
     rows: &[Vec<String>],
     format: &str,
 ) -> Result<Download, String> {
-    let (ext, encoding, content_type) = export_format(format)?;
-    let dir = std::env::temp_dir().join("fidelis-exports");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let path = dir.join(format!("{}.{ext}", crate::access::new_secret().0));
-    let written = (|| -> Result<Vec<u8>, String> {
-        let mut w =
-            TableWriter::create(&path, headers, numeric, encoding).map_err(|e| e.to_string())?;
-        for r in rows {
-            w.write_row(r).map_err(|e| e.to_string())?;
-        }
-        w.finish().map_err(|e| e.to_string())?;
-        std::fs::read(&path).map_err(|e| e.to_string())
-    })();
-    let _ = std::fs::remove_file(&path);
-    Ok(Download {
-        bytes: written?,
-        content_type,
-        file_name: format!("{file_stem}.{ext}"),
-    })
+    let mut f = FileExport::create(file_stem, headers, numeric, format)?;
+    for r in rows {
+        f.row(r);
+    }
+    f.finish()
 }
 
 fn num(v: f64, digits: i32) -> String {

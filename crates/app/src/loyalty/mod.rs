@@ -284,7 +284,35 @@ impl App {
         actor.require(Permission::ExportAll)?;
         let lang = actor.lang;
         self.check_loyalty_filter(actor, &filter.to_filter())?;
-        let mut rows = Vec::new();
+        let headers = [
+            "customer_id",
+            "name",
+            "segment",
+            "loyalty_type",
+            "loyalty_type_name",
+            "attachment",
+            "repeat_high",
+            "churn_status",
+            "value_at_risk",
+            "clv",
+            "total_spend",
+            "p_alive",
+            "reasons",
+        ];
+        let numeric = [
+            "attachment",
+            "value_at_risk",
+            "clv",
+            "total_spend",
+            "p_alive",
+        ];
+        let mut file = crate::churn::results::FileExport::create(
+            "loyalty-customers",
+            &headers,
+            &numeric,
+            format,
+        )
+        .map_err(|e| AppError::field(lang, "format", e))?;
         self.store
             .for_each_loyalty_profile(&filter.to_filter(), |r| {
                 let p = &r.profile;
@@ -292,7 +320,7 @@ impl App {
                 let reasons =
                     serde_json::from_value::<Vec<domain::loyalty::Reason>>(p.reasons.clone())
                         .unwrap_or_default();
-                rows.push(vec![
+                file.row(&[
                     r.external_id.clone(),
                     r.name.clone(),
                     r.segment.clone(),
@@ -315,35 +343,7 @@ impl App {
                 ]);
             })
             .await?;
-        let headers = [
-            "customer_id",
-            "name",
-            "segment",
-            "loyalty_type",
-            "loyalty_type_name",
-            "attachment",
-            "repeat_high",
-            "churn_status",
-            "value_at_risk",
-            "clv",
-            "total_spend",
-            "p_alive",
-            "reasons",
-        ];
-        crate::churn::results::rows_download(
-            "loyalty-customers",
-            &headers,
-            &[
-                "attachment",
-                "value_at_risk",
-                "clv",
-                "total_spend",
-                "p_alive",
-            ],
-            &rows,
-            format,
-        )
-        .map_err(|e| AppError::field(lang, "format", e))
+        file.finish().map_err(AppError::internal)
     }
 
     pub async fn delete_segment(&self, actor: &Actor, id: i64) -> Result<(), AppError> {

@@ -714,22 +714,40 @@ impl App {
         actor: &Actor,
         settings: &super::LoyaltySettings,
     ) -> Result<Value, AppError> {
+        let started = std::time::Instant::now();
+        let mut timings = serde_json::Map::new();
+        let mut lap = {
+            let mut last = started;
+            move |what: &str, t: &mut serde_json::Map<String, Value>| {
+                let now = std::time::Instant::now();
+                t.insert(
+                    what.into(),
+                    json!(((now - last).as_secs_f64() * 1000.0).round() / 1000.0),
+                );
+                last = now;
+            }
+        };
         let inputs = std::sync::Arc::new(self.read_inputs(settings).await?);
-        let previous: std::sync::Arc<HashMap<i64, String>> =
-            std::sync::Arc::new(self.store.loyalty_types().await?.into_iter().collect());
+        lap("read", &mut timings);
+        // Each customer's type before this run, one byte each.
+        let previous: std::sync::Arc<HashMap<i64, LoyaltyType>> = std::sync::Arc::new(
+            self.store
+                .loyalty_types()
+                .await?
+                .into_iter()
+                .filter_map(|(id, t)| Some((id, LoyaltyType::parse(&t)?)))
+                .collect(),
+        );
         // Pass 1, off the async workers: the summary, movement since the last run and the
         // churn-type proposals.
         let (i2, s2, p2) = (inputs.clone(), settings.clone(), previous.clone());
         let (mut summary, proposals) = tokio::task::spawn_blocking(move || {
-            let mut moved: HashMap<(String, &'static str), i64> = HashMap::new();
+            let mut moved: HashMap<(&'static str, &'static str), i64> = HashMap::new();
             let mut proposals = Vec::new();
             let summary = classify_each(&i2, &s2, |o| {
-                if let Some(before) = p2
-                    .get(&o.customer_id)
-                    .filter(|b| b.as_str() != o.loyalty_type.code())
-                {
+                if let Some(before) = p2.get(&o.customer_id).filter(|b| **b != o.loyalty_type) {
                     *moved
-                        .entry((before.clone(), o.loyalty_type.code()))
+                        .entry((before.code(), o.loyalty_type.code()))
                         .or_default() += 1;
                 }
                 if let Some(pr) = o.proposal.filter(|pr| pr.churn_type.is_some()) {
@@ -753,6 +771,7 @@ impl App {
         .map_err(AppError::internal)?;
         summary["proposals"] = json!(proposals.len());
         // The drivers of loyalty from the surveys' model (a failure there does not stop the run).
+        lap("classify", &mut timings);
         summary["drivers"] = match self.loyalty_drivers(actor).await {
             Ok(v) => v,
             Err(e) => {
@@ -760,13 +779,19 @@ impl App {
                 Value::Null
             }
         };
+        lap("drivers", &mut timings);
         self.store.save_churn_proposals(&proposals).await?;
+        lap("save_proposals", &mut timings);
+        // Saving takes the rest: counted up to the start of the save (the summary is saved in
+        // the same transaction as the profiles).
+        summary["timings"] = Value::Object(timings);
         // Pass 2: the same classification again, each profile built as it is written (the
         // reasons of a million customers never sit in memory at once).
         let classifier = Classifier::new(&inputs, settings).without_proposals();
-        let mut profiles = classifier
-            .iter()
-            .map(|o| o.profile(previous.get(&o.customer_id).cloned().unwrap_or_default()));
+        let mut profiles = classifier.iter().map(|o| {
+            let before = previous.get(&o.customer_id).map(|t| t.code().to_string());
+            o.profile(before.unwrap_or_default())
+        });
         self.store
             .save_loyalty_profiles(id, &summary, &mut profiles)
             .await?;
