@@ -128,14 +128,17 @@ pub async fn run(a: LoyaltyArgs, store: &StoreArgs) -> Result<()> {
                     if failure.is_none() {
                         failure = w.write_row(&r).err();
                     }
-                })
-                .map_err(app_err)?;
+                });
             pb.finish_and_clear();
-            if let Some(e) = failure {
-                return Err(anyhow!(e));
+            // A refused file (or a failed write) leaves no table behind.
+            let written = summary.map_err(app_err).and_then(|s| match failure {
+                Some(e) => Err(anyhow!(e)),
+                None => w.finish().map(|_| s).map_err(|e| anyhow!(e)),
+            });
+            if written.is_err() {
+                let _ = std::fs::remove_file(&a.output);
             }
-            w.finish().map_err(|e| anyhow!(e))?;
-            Ok(summary)
+            written
         })?,
         None => {
             let app = open(store).await?;

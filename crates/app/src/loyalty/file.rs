@@ -83,33 +83,25 @@ pub fn read_answers(
         let id = map.get(cells, "customer_id").trim();
         let mut vals = [None; 4];
         let mut bad = false;
-        if id.is_empty() {
+        let mut refuse = |column: &str, reason: String| {
             bad = true;
             count += 1;
             if errors.len() < error_limit {
                 errors.push(RowError {
                     file: display.into(),
                     line,
-                    column: "customer_id".into(),
-                    reason: "empty".into(),
+                    column: column.into(),
+                    reason,
                 });
             }
+        };
+        if id.is_empty() {
+            refuse("customer_id", "empty".into());
         }
         for (k, (col, hi)) in ranges.iter().enumerate() {
             match number(map.get(cells, col), 0.0, *hi) {
                 Ok(v) => vals[k] = v,
-                Err(reason) => {
-                    bad = true;
-                    count += 1;
-                    if errors.len() < error_limit {
-                        errors.push(RowError {
-                            file: display.into(),
-                            line,
-                            column: (*col).into(),
-                            reason,
-                        });
-                    }
-                }
+                Err(reason) => refuse(col, reason),
             }
         }
         if bad {

@@ -375,3 +375,78 @@ fn close(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
 }
 
 crate::both!(store_analysis_equals_file_analysis);
+
+/// `fidelis loyalty` on a purchases + answers file pair: every customer gets a type with reasons;
+/// those who answered get a full classification; a bad answer rejects the answers file, naming
+/// line and column, and nothing is written.
+#[test]
+fn loyalty_on_a_file_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let purchases = dir.path().join("purchases.csv");
+    std::fs::write(&purchases, simulated_rows(2_000)).unwrap();
+    let answers = dir.path().join("answers.csv");
+    let mut a = String::from("客户编号,满意度,推荐意愿,再购意向,钱包份额,回答时间\n");
+    for i in 0..400 {
+        a.push_str(&format!(
+            "客户{i},{},{},{},,2025-03-01\n",
+            (i * 7) % 101,
+            i % 11,
+            (i * 3) % 101
+        ));
+    }
+    std::fs::write(&answers, a).unwrap();
+    let out = dir.path().join("types.csv");
+    let json = dir.path().join("summary.json");
+    let run = |answers: &Path, out: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_fidelis"))
+            .args(["loyalty", "--transactions"])
+            .arg(&purchases)
+            .arg("--answers")
+            .arg(answers)
+            .arg("--output")
+            .arg(out)
+            .arg("--summary-json")
+            .arg(&json)
+            .env("LANG", "en_US.UTF-8")
+            .output()
+            .unwrap()
+    };
+    let o = run(&answers, &out);
+    assert!(o.status.success(), "{}", text(&o));
+    let table = std::fs::read_to_string(&out).unwrap();
+    let mut lines = table.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .trim_start_matches('\u{feff}')
+        .starts_with("customer_id,loyalty_type,loyalty_type_name,attachment"));
+    let rows: Vec<&str> = lines.collect();
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(s["customers"].as_u64().unwrap() as usize, rows.len());
+    // Everyone who answered and bought has both kinds of evidence.
+    let both = s["evidence"]["both"].as_u64().unwrap();
+    assert!(both > 0 && both <= 400, "{s}");
+    assert_eq!(
+        s["faces"]["emotional"]["answered"].as_u64(),
+        Some(
+            s["evidence"]["both"].as_u64().unwrap()
+                + s["evidence"]["attitude_only"].as_u64().unwrap()
+        )
+    );
+    let answered = rows.iter().find(|r| r.starts_with("客户7,")).unwrap();
+    assert!(answered.contains("Attachment"), "{answered}");
+    assert!(rows.iter().any(|r| r.contains("No survey answer")));
+    // A recommendation of 11 is out of range: the file is refused, line and column named.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "customer_id,recommend\n客户1,9\n客户2,11\n").unwrap();
+    let out2 = dir.path().join("types2.csv");
+    let o = run(&bad, &out2);
+    assert!(!o.status.success());
+    let msg = text(&o);
+    assert!(
+        msg.contains("bad.csv") && msg.contains('3') && msg.contains("recommend"),
+        "{msg}"
+    );
+    assert!(!out2.exists(), "nothing written");
+}

@@ -467,24 +467,7 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            return Err(Store::version_refusal(&mut tx, "winback_tasks", id).await?);
-        }
-        crate::audit::write(
-            &mut tx,
-            actor,
-            "winback_step",
-            "winback_task",
-            &id.to_string(),
-            &u.state,
-        )
-        .await?;
-        let row = sqlx::query(&format!("{TASK_SELECT} WHERE t.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(task_from(&row))
+        finish_task_update(tx, n, id, actor, "winback_step", &u.state).await
     }
 
     /// Reassign a task at a version.
@@ -503,24 +486,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            return Err(Store::version_refusal(&mut tx, "winback_tasks", id).await?);
-        }
-        crate::audit::write(
-            &mut tx,
-            actor,
-            "assign",
-            "winback_task",
-            &id.to_string(),
-            assignee,
-        )
-        .await?;
-        let row = sqlx::query(&format!("{TASK_SELECT} WHERE t.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(task_from(&row))
+        finish_task_update(tx, n, id, actor, "assign", assignee).await
     }
 
     /// Move a task's instants into the past (the demo's tasks were worked weeks ago).
@@ -580,4 +546,34 @@ impl Store {
         })
         .collect())
     }
+}
+
+/// After an update at a version: the refusal when it touched no row, else the audit entry, the
+/// task as it is now, and the commit.
+async fn finish_task_update(
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    updated: u64,
+    id: i64,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> Result<WinbackTask> {
+    if updated == 0 {
+        return Err(Store::version_refusal(&mut tx, "winback_tasks", id).await?);
+    }
+    crate::audit::write(
+        &mut tx,
+        actor,
+        action,
+        "winback_task",
+        &id.to_string(),
+        detail,
+    )
+    .await?;
+    let row = sqlx::query(&format!("{TASK_SELECT} WHERE t.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(task_from(&row))
 }
