@@ -283,7 +283,7 @@ async fn profile(
     .await
 }
 
-async fn render_profile(
+pub(crate) async fn render_profile(
     app: &App,
     ctx: &WebCtx,
     id: i64,

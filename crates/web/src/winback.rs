@@ -419,10 +419,12 @@ async fn confirm(
     .await;
     match answer(&ctx, r, |_| format!("/customers/{id}#loyalty")) {
         Answer::Page(r) => r,
-        Answer::Again(m) => error_page(
-            &ctx,
-            app::AppError::new(domain::ErrorCode::InvalidInput, ctx.actor.lang).with_message(m),
-        ),
+        // A refused correction: the profile again, saying why.
+        Answer::Again(m) => {
+            let mut r = crate::customers::render_profile(&app, &ctx, id, None, Some(m)).await;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
     }
 }
 
