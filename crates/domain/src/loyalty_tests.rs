@@ -288,3 +288,21 @@ fn fixed_matches_the_formatter() {
     assert_eq!(fixed(-1234.5, 1), "-1234.5");
     assert_eq!(fixed(f64::NAN, 1), "—");
 }
+
+#[test]
+fn reasons_round_trip_through_the_compact_form() {
+    let c = classify(&evidence(82.5, 5), &Thresholds::default());
+    let text = encode_reasons(&c.reasons);
+    assert!(text.contains("attachment:82.5:70:1"), "{text}");
+    assert_eq!(decode_reasons(&text), c.reasons);
+    let json = serde_json::to_string(&c.reasons).unwrap();
+    assert_eq!(decode_reasons(&json), c.reasons);
+    assert!(
+        text.len() * 2 < json.len(),
+        "{} vs {}",
+        text.len(),
+        json.len()
+    );
+    assert_eq!(decode_reasons(""), vec![]);
+    assert_eq!(decode_reasons("bogus:1:2:1;p_alive:x::1"), vec![]);
+}

@@ -78,7 +78,7 @@ pub struct Profile {
     pub clv: f64,
     /// Among the top 20 % by total spend.
     pub top20: bool,
-    pub reasons: serde_json::Value,
+    pub reasons: Vec<domain::loyalty::Reason>,
 }
 
 const PROFILE_COLS: &[&str] = &[
@@ -113,7 +113,7 @@ fn profile_from(r: &sqlx::any::AnyRow) -> Profile {
         value_at_risk: get_f(r, "value_at_risk"),
         clv: get_f(r, "clv"),
         top20: get_i(r, "top20") != 0,
-        reasons: serde_json::from_str(&get_s(r, "reasons")).unwrap_or_default(),
+        reasons: domain::loyalty::decode_reasons(&get_s(r, "reasons")),
     }
 }
 
@@ -402,7 +402,7 @@ impl Store {
                     .bind(p.value_at_risk)
                     .bind(p.clv)
                     .bind(i64::from(p.top20))
-                    .bind(p.reasons.to_string());
+                    .bind(domain::loyalty::encode_reasons(&p.reasons));
             }
             n += q.execute(&mut *tx).await?.rows_affected();
         }

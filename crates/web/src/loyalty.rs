@@ -591,8 +591,7 @@ async fn render(app: &App, ctx: &WebCtx, q: &PageQuery, error: Option<String>) -
         .into_iter()
         .map(|r| {
             let p = r.profile;
-            let reasons: Vec<Reason> =
-                serde_json::from_value(p.reasons.clone()).unwrap_or_default();
+            let reasons: &[Reason] = &p.reasons;
             CustomerRow {
                 id: p.customer_id,
                 name: r.name,
@@ -601,7 +600,7 @@ async fn render(app: &App, ctx: &WebCtx, q: &PageQuery, error: Option<String>) -
                 attachment: p.attachment.map_or("—".into(), |a| format!("{a:.0}")),
                 status: Status::parse(&p.churn_status).map_or("—", |s| s.label(lang)),
                 value_at_risk: money(p.value_at_risk),
-                reasons: domain::loyalty::reasons_text(&reasons, lang, lang.pick("；", "; ")),
+                reasons: domain::loyalty::reasons_text(reasons, lang, lang.pick("；", "; ")),
             }
         })
         .collect();

@@ -186,13 +186,8 @@ impl App {
             .and_then(|p| domain::loyalty::LoyaltyType::parse(&p.loyalty_type));
         let reasons: Vec<String> = profile
             .as_ref()
-            .and_then(|p| {
-                serde_json::from_value::<Vec<domain::loyalty::Reason>>(p.reasons.clone()).ok()
-            })
-            .unwrap_or_default()
-            .iter()
-            .map(|r| r.text(lang))
-            .collect();
+            .map(|p| p.reasons.iter().map(|r| r.text(lang)).collect())
+            .unwrap_or_default();
         Ok(CustomerLoyalty {
             type_label: t.map(|t| t.label(lang).to_string()).unwrap_or_default(),
             advice: t.map(|t| t.advice(lang).to_string()).unwrap_or_default(),
@@ -317,9 +312,7 @@ impl App {
             .for_each_loyalty_profile(&filter.to_filter(), |r| {
                 let p = &r.profile;
                 let t = domain::loyalty::LoyaltyType::parse(&p.loyalty_type);
-                let reasons =
-                    serde_json::from_value::<Vec<domain::loyalty::Reason>>(p.reasons.clone())
-                        .unwrap_or_default();
+                let reasons = &p.reasons;
                 file.row(&[
                     r.external_id.clone(),
                     r.name.clone(),
@@ -339,7 +332,7 @@ impl App {
                     domain::loyalty::fixed(p.clv, 2),
                     domain::loyalty::fixed(r.total_spend, 2),
                     domain::loyalty::fixed(r.p_alive, 4),
-                    domain::loyalty::reasons_text(&reasons, lang, "; "),
+                    domain::loyalty::reasons_text(reasons, lang, "; "),
                 ]);
             })
             .await?;

@@ -86,7 +86,7 @@ impl Outcome {
             value_at_risk: self.value_at_risk,
             clv: self.clv,
             top20: self.top20,
-            reasons: serde_json::to_value(&self.reasons).unwrap_or_default(),
+            reasons: self.reasons.clone(),
         }
     }
 }
