@@ -26,14 +26,13 @@ pub struct BehaviourRow {
     pub last_purchase: String,
 }
 
-/// A customer's tags and contract (every customer, analysed or not).
+/// A customer's tags and contract (customers with either).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerFacts {
     pub customer_id: i64,
     pub tags: Vec<String>,
     pub contract_start: String,
     pub contract_end: String,
-    pub segment: String,
 }
 
 /// Purchase counts of one customer: all (not returns), on promotion, in the most used store.
@@ -197,7 +196,7 @@ impl Store {
     ) -> Result<u64> {
         let mut conn = self.pool.acquire().await?;
         let mut rows = sqlx::query(
-            "SELECT id, tags, contract_start, contract_end, segment FROM customers \
+            "SELECT id, tags, contract_start, contract_end FROM customers \
              WHERE tags <> '[]' OR contract_start <> ''",
         )
         .fetch(&mut *conn);
@@ -209,7 +208,6 @@ impl Store {
                 tags: serde_json::from_str(&get_s(&r, "tags")).unwrap_or_default(),
                 contract_start: get_s(&r, "contract_start"),
                 contract_end: get_s(&r, "contract_end"),
-                segment: get_s(&r, "segment"),
             });
         }
         Ok(n)
