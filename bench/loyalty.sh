@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CUSTOMERS=${CUSTOMERS:-1000000}
 ANSWERS=${ANSWERS:-200000}
-ALPHA=${ALPHA:-0.2}
+ALPHA=${ALPHA:-0.15}
 RUNS=${RUNS:-3}
 OUT=bench/out/loyalty
 mkdir -p "$OUT"

@@ -148,6 +148,9 @@ pub struct CustomerRecord {
     /// start, and its cancellation once cancelled.
     pub contract_start: Option<NaiveDate>,
     pub contract_end: Option<NaiveDate>,
+    /// What the customer spends a year in the company's category with every supplier, in minor
+    /// units (SPEC §5: share of wallet = their yearly spend here ÷ this).
+    pub category_spend: Option<i64>,
 }
 
 /// The raw text fields of a customer, as they come from a file row, a form or JSON.
@@ -176,6 +179,8 @@ pub struct CustomerFields {
     pub contract_start: String,
     /// … and when it was cancelled (empty while it runs).
     pub contract_end: String,
+    /// Yearly spend in the category with all suppliers (an amount, e.g. `12,000.00`).
+    pub category_spend: String,
 }
 
 pub const CONSENT_CHANNELS: [&str; 4] = ["email", "sms", "wechat", "phone"];
@@ -283,6 +288,14 @@ impl CustomerFields {
             ),
             _ => {}
         }
+        let category_spend = optional(&self.category_spend, |s| match parse_money(s)? {
+            v if v < 0 => Err(format!("'{}' is below zero", clip(s))),
+            v => Ok(v),
+        });
+        field(
+            "category_spend",
+            category_spend.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
         let preferences = parse_pairs(&self.preferences).map(|p| p.into_iter().collect());
         field(
             "preferences",
@@ -308,6 +321,7 @@ impl CustomerFields {
             preferences: preferences.unwrap(),
             contract_start: contract_start.unwrap(),
             contract_end: contract_end.unwrap(),
+            category_spend: category_spend.unwrap(),
         })
     }
 }
@@ -351,6 +365,7 @@ impl CustomerRecord {
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
             contract_end: self.contract_end.map(|d| d.to_string()).unwrap_or_default(),
+            category_spend: self.category_spend.map(format_money).unwrap_or_default(),
         }
     }
 }
@@ -714,9 +729,11 @@ mod tests {
             preferences: "座位=靠窗第二个; 早餐：豆浆油条".into(),
             contract_start: "2024-03-01".into(),
             contract_end: "2025-02-28".into(),
+            category_spend: "¥12,000.5".into(),
             ..Default::default()
         };
         let r = f.parse().unwrap();
+        assert_eq!(r.category_spend, Some(1_200_050));
         assert_eq!(r.contract_end, chrono::NaiveDate::from_ymd_opt(2025, 2, 28));
         assert_eq!(r.gender, Gender::Male);
         assert_eq!(r.tags, vec!["vip", "老客户"]);
@@ -738,6 +755,13 @@ mod tests {
         assert_eq!(field(f("", "2025-01-01")), "contract_end");
         assert_eq!(field(f("2025-13-01", "")), "contract_start");
         assert!(f("2025-01-01", "2025-01-01").parse().is_ok());
+        let spend = |s: &str| CustomerFields {
+            category_spend: s.into(),
+            ..f("", "")
+        };
+        assert_eq!(field(spend("-1")), "category_spend");
+        assert_eq!(field(spend("很多")), "category_spend");
+        assert_eq!(spend("").parse().unwrap().category_spend, None);
         assert!(f("2025-01-01", "").parse().is_ok());
     }
 

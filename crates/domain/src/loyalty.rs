@@ -422,21 +422,25 @@ fn push_digits(out: &mut String, mut n: u64, min_digits: usize) {
 /// threshold empty when there is none): under half their JSON's size over a million profiles.
 pub fn encode_reasons(reasons: &[Reason]) -> String {
     let mut out = String::with_capacity(24 * reasons.len());
+    encode_reasons_into(reasons, &mut out);
+    out
+}
+
+/// [`encode_reasons`] appended to `out`.
+pub fn encode_reasons_into(reasons: &[Reason], out: &mut String) {
+    use std::fmt::Write;
     for (i, r) in reasons.iter().enumerate() {
         if i > 0 {
             out.push(';');
         }
         out.push_str(r.signal.code());
-        out.push(':');
-        out.push_str(&r.value.to_string());
-        out.push(':');
+        let _ = write!(out, ":{}:", r.value);
         if let Some(t) = r.threshold {
-            out.push_str(&t.to_string());
+            let _ = write!(out, "{t}");
         }
         out.push(':');
         out.push(if r.holds { '1' } else { '0' });
     }
-    out
 }
 
 /// [`encode_reasons`]' text back (also a JSON array); unreadable parts are left out.

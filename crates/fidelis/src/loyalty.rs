@@ -173,11 +173,11 @@ pub async fn run(a: LoyaltyArgs, store: &StoreArgs) -> Result<()> {
                 (false, Encoding::Gb18030) => "csv-gb18030",
                 (false, Encoding::Utf8) => "csv",
             };
-            let d = app
-                .export_loyalty_customers(&actor, &SegmentFilter::default(), format)
+            app.loyalty_export(&actor, &SegmentFilter::default(), format, true)
                 .await
-                .map_err(app_err)?;
-            std::fs::write(&a.output, d.bytes)?;
+                .map_err(app_err)?
+                .finish_to(&a.output)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", a.output.display()))?;
             eprintln!(
                 "{} {id} ({t_run:.1} s; {} {:.1} s)",
                 say(

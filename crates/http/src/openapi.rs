@@ -255,7 +255,8 @@ pub fn spec() -> Value {
                     "referred_by": text("external id of the referring customer"), "tags": text("comma-separated"), "segment": text(""),
                     "consent": text("email, sms, wechat, phone"), "preferences": text("key=value; key=value"),
                     "contract_start": text("YYYY-MM-DD: a contract or membership started (contractual customers churn when they cancel)"),
-                    "contract_end": text("YYYY-MM-DD: its cancellation; empty while it runs; not before contract_start") } },
+                    "contract_end": text("YYYY-MM-DD: its cancellation; empty while it runs; not before contract_start"),
+                    "category_spend": text("What the customer spends a year in the category with every supplier (an amount, at least 0): share of wallet = their yearly spend here ÷ this") } },
                 "NewComplaint": { "type": "object", "required": ["channel", "severity", "situation"], "properties": {
                     "received_at": text("when the customer complained; default now; not in the future"), "channel": text("phone | counter | web | wechat | email | app | letter | other"),
                     "place": text("store or place, ≤ 200"), "customer_id": { "type": "integer" }, "customer": text("or the customer's external id"),

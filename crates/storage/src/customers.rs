@@ -30,6 +30,8 @@ pub struct Customer {
     pub preferences: BTreeMap<String, String>,
     pub contract_start: String,
     pub contract_end: String,
+    /// Yearly spend in the category with all suppliers (text amount; empty when unknown).
+    pub category_spend: String,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -37,7 +39,7 @@ pub struct Customer {
 
 const CUSTOMER_COLS: &str = "c.id, c.external_id, c.name, c.phone, c.email, c.gender, c.birthday, \
     c.important_dates, c.region, c.channel, r.external_id AS referred_by, c.tags, c.segment, c.consent, \
-    c.contract_start, c.contract_end, c.version, c.created_at, c.updated_at";
+    c.contract_start, c.contract_end, c.category_spend, c.version, c.created_at, c.updated_at";
 const CUSTOMER_FROM: &str = "customers c LEFT JOIN customers r ON r.id = c.referred_by_id";
 
 fn customer_from(row: &AnyRow) -> Customer {
@@ -59,6 +61,7 @@ fn customer_from(row: &AnyRow) -> Customer {
         preferences: BTreeMap::new(),
         contract_start: get_s(row, "contract_start"),
         contract_end: get_s(row, "contract_end"),
+        category_spend: get_s(row, "category_spend"),
         version: get_i(row, "version"),
         created_at: get_s(row, "created_at"),
         updated_at: get_s(row, "updated_at"),
@@ -85,7 +88,7 @@ pub fn phone_digits(phone: &str) -> String {
 }
 
 /// The column values of a customer record, in `WRITE_COLS` order, as the store keeps them.
-pub(crate) fn record_values(r: &CustomerRecord) -> [String; 14] {
+pub(crate) fn record_values(r: &CustomerRecord) -> [String; 15] {
     let phone = r
         .phone
         .as_ref()
@@ -116,10 +119,13 @@ pub(crate) fn record_values(r: &CustomerRecord) -> [String; 14] {
         serde_json::to_string(&r.consent).unwrap_or_default(),
         r.contract_start.map(|d| d.to_string()).unwrap_or_default(),
         r.contract_end.map(|d| d.to_string()).unwrap_or_default(),
+        r.category_spend
+            .map(domain::customers::format_money)
+            .unwrap_or_default(),
     ]
 }
 
-pub(crate) const WRITE_COLS: [&str; 14] = [
+pub(crate) const WRITE_COLS: [&str; 15] = [
     "name",
     "phone_digits",
     "phone",
@@ -134,6 +140,7 @@ pub(crate) const WRITE_COLS: [&str; 14] = [
     "consent",
     "contract_start",
     "contract_end",
+    "category_spend",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -1058,6 +1065,7 @@ impl Store {
                     ),
                     contract_start: c.contract_start,
                     contract_end: c.contract_end,
+                    category_spend: c.category_spend,
                 });
             }
         }

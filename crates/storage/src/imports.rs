@@ -216,7 +216,7 @@ pub struct CustomerImport {
 }
 
 /// Customer columns the file may omit (everything but external_id and name).
-pub const CUSTOMER_OPTIONAL: [&str; 14] = [
+pub const CUSTOMER_OPTIONAL: [&str; 15] = [
     "phone",
     "email",
     "gender",
@@ -231,6 +231,7 @@ pub const CUSTOMER_OPTIONAL: [&str; 14] = [
     "preferences",
     "contract_start",
     "contract_end",
+    "category_spend",
 ];
 
 pub const TRANSACTION_OPTIONAL: [&str; 7] = [
@@ -259,6 +260,7 @@ fn customer_store_cols(file_col: &str) -> &'static [&'static str] {
         "consent" => &["consent"],
         "contract_start" => &["contract_start"],
         "contract_end" => &["contract_end"],
+        "category_spend" => &["category_spend"],
         _ => &[],
     }
 }

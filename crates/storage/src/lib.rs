@@ -16,6 +16,7 @@ pub mod customers;
 pub mod imports;
 pub mod loyalty;
 mod migrations;
+mod packed;
 pub mod surveys;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -222,7 +223,7 @@ impl Store {
                             "PRAGMA synchronous = NORMAL",
                             "PRAGMA foreign_keys = ON",
                             "PRAGMA busy_timeout = 10000",
-                            "PRAGMA cache_size = -65536",
+                            CACHE_SIZE,
                             // Should the WAL ever grow past 256 MiB, it is cut back once
                             // checkpointed (below that it is reused: cutting costs ~200 ms).
                             "PRAGMA journal_size_limit = 268435456",
@@ -372,6 +373,9 @@ impl Store {
         Ok(())
     }
 }
+
+/// Each SQLite connection's page cache (64 MiB): the pages' working set stays in memory.
+pub(crate) const CACHE_SIZE: &str = "PRAGMA cache_size = -65536";
 
 impl Backend {
     /// The `n`-th (1-based) bind placeholder for a statement with many parameters. SQLite's

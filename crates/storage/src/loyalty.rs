@@ -1,15 +1,16 @@
 //! Loyalty management storage (SPEC.md §5): the evidence a classification reads — behaviour
-//! from the latest customer-value run and the transactions (promotion and store shares),
+//! from the latest customer-value run (with the promotion and store counts its scan gathered),
 //! attitude from submitted survey answers, complaints, referrals, tags and contracts — and the
 //! classification's results, one profile per customer replaced by each run, with the type it
 //! had before (movement between types), plus saved segments.
 
-use crate::{get_f, get_i, get_os, get_s, Result, Store, StoreError};
+use crate::{get_f, get_i, get_os, get_s, packed, Result, Store, StoreError};
+use chrono::NaiveDate;
+
+/// Customer ids per packed read (a few MB of text each).
+const PACKED_BLOCK: i64 = 50_000;
 use futures_util::TryStreamExt;
 use sqlx::Row;
-
-/// Customers per block of ids in the transaction scan.
-const BLOCK: i64 = 100_000;
 
 /// One analysed customer's behaviour and the customer fields a classification uses.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,26 +23,25 @@ pub struct BehaviourRow {
     pub p_alive: f64,
     pub clv: f64,
     pub total_spend: f64,
-    pub first_purchase: String,
-    pub last_purchase: String,
+    pub first_purchase: Option<NaiveDate>,
+    pub last_purchase: Option<NaiveDate>,
+    /// Zero purchases where the run predates the counts (then the mix is unknown).
+    pub mix: PurchaseMix,
 }
 
-/// A customer's tags and contract (customers with either).
+/// What a customer's record adds (customers with any of it).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerFacts {
     pub customer_id: i64,
-    pub tags: Vec<String>,
+    /// The customer carries one of the kinship tags asked for.
+    pub kinship: bool,
     pub contract_start: String,
     pub contract_end: String,
+    /// Yearly spend in the category with all suppliers, in yuan.
+    pub category_spend: Option<f64>,
 }
 
-/// Purchase counts of one customer: all (not returns), on promotion, in the most used store.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct PurchaseMix {
-    pub purchases: i64,
-    pub promoted: i64,
-    pub top_store: i64,
-}
+pub use crate::churn::PurchaseMix;
 
 /// A submitted, identified survey answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +93,22 @@ const PROFILE_COLS: &[&str] = &[
     "clv",
     "top20",
     "reasons",
+];
+
+/// The secondary indexes of `loyalty_profiles`, as migration 9 creates them.
+const PROFILE_INDEXES: [(&str, &str); 3] = [
+    (
+        "loyalty_profiles_value",
+        "CREATE INDEX loyalty_profiles_value ON loyalty_profiles(value_at_risk, customer_id)",
+    ),
+    (
+        "loyalty_profiles_type",
+        "CREATE INDEX loyalty_profiles_type ON loyalty_profiles(loyalty_type, value_at_risk, customer_id)",
+    ),
+    (
+        "loyalty_profiles_risk",
+        "CREATE INDEX loyalty_profiles_risk ON loyalty_profiles(churn_status, value_at_risk, customer_id)",
+    ),
 ];
 
 fn profile_from(r: &sqlx::any::AnyRow) -> Profile {
@@ -164,109 +180,114 @@ pub struct SavedSegment {
 }
 
 impl Store {
-    /// Every analysed customer's behaviour from the latest customer-value run.
-    pub async fn for_each_behaviour(&self, mut f: impl FnMut(BehaviourRow) + Send) -> Result<u64> {
-        let mut conn = self.pool.acquire().await?;
-        let mut rows = sqlx::query(
-            "SELECT customer_id, frequency, age, recency, p_alive, clv, total_spend, first_purchase, last_purchase FROM customer_values",
-        )
-        .fetch(&mut *conn);
-        let mut n = 0;
-        while let Some(r) = rows.try_next().await? {
-            n += 1;
-            f(BehaviourRow {
-                customer_id: get_i(&r, "customer_id"),
-                frequency: get_i(&r, "frequency"),
-                age: get_f(&r, "age"),
-                recency: get_f(&r, "recency"),
-                p_alive: get_f(&r, "p_alive"),
-                clv: get_f(&r, "clv"),
-                total_spend: get_f(&r, "total_spend"),
-                first_purchase: get_s(&r, "first_purchase"),
-                last_purchase: get_s(&r, "last_purchase"),
-            });
-        }
-        Ok(n)
-    }
-
-    /// Every customer with tags or a contract (the others have nothing to add).
-    pub async fn for_each_customer_facts(
+    /// A packed read of a whole table (see `packed`) over every block of customer ids, on one
+    /// connection with a small page cache meanwhile.
+    async fn scan_packed(
         &self,
-        mut f: impl FnMut(CustomerFacts) + Send,
+        sql: &str,
+        binds: &[&str],
+        f: impl FnMut(&[&str]) + Send,
     ) -> Result<u64> {
         let mut conn = self.pool.acquire().await?;
-        let mut rows = sqlx::query(
-            "SELECT id, tags, contract_start, contract_end FROM customers \
-             WHERE tags <> '[]' OR contract_start <> ''",
-        )
-        .fetch(&mut *conn);
-        let mut n = 0;
-        while let Some(r) = rows.try_next().await? {
-            n += 1;
-            f(CustomerFacts {
-                customer_id: get_i(&r, "id"),
-                tags: serde_json::from_str(&get_s(&r, "tags")).unwrap_or_default(),
-                contract_start: get_s(&r, "contract_start"),
-                contract_end: get_s(&r, "contract_end"),
-            });
-        }
-        Ok(n)
+        let max = self.max_customer_id(&mut conn).await?;
+        packed::scan_cache(&mut conn, self.backend, true).await?;
+        let r = packed::for_each_packed(&mut conn, sql, (0, max), PACKED_BLOCK, binds, f).await;
+        packed::scan_cache(&mut conn, self.backend, false).await?;
+        r
     }
 
-    /// Each customer's purchases (returns left out), how many on promotion and how many in their
-    /// most used store: one `GROUP BY customer, store` per block of customer ids.
-    pub async fn for_each_purchase_mix(
-        &self,
-        mut f: impl FnMut(i64, PurchaseMix) + Send,
-    ) -> Result<()> {
-        let mut conn = self.pool.acquire().await?;
-        let max_id: i64 = get_i(
+    /// The largest customer id (the packed reads go through the ids in blocks).
+    async fn max_customer_id(&self, conn: &mut sqlx::AnyConnection) -> Result<i64> {
+        Ok(get_i(
             &sqlx::query("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS m FROM customers")
                 .fetch_one(&mut *conn)
                 .await?,
             "m",
+        ))
+    }
+
+    /// Every analysed customer's behaviour from the latest customer-value run, by customer id.
+    pub async fn loyalty_behaviour(&self) -> Result<Vec<BehaviourRow>> {
+        let sql = packed::packed_select(
+            self.backend,
+            &[
+                "customer_id",
+                "frequency",
+                "age",
+                "recency",
+                "p_alive",
+                "clv",
+                "total_spend",
+                "first_purchase",
+                "last_purchase",
+                "purchases",
+                "promoted",
+                "top_store",
+            ],
+            "customer_values WHERE 1 = 1",
+            "customer_id",
+            1,
         );
-        let mut from = 0;
-        while from < max_id {
-            let to = from + BLOCK;
-            let mut rows = sqlx::query(
-                "SELECT customer_id, CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(promotion) AS BIGINT) AS p \
-                 FROM transactions WHERE customer_id > $1 AND customer_id <= $2 AND is_return = 0 \
-                 GROUP BY customer_id, store ORDER BY customer_id",
-            )
-            .bind(from)
-            .bind(to)
-            .fetch(&mut *conn);
-            let mut current: Option<(i64, PurchaseMix)> = None;
-            while let Some(r) = rows.try_next().await? {
-                let (id, n, p) = (get_i(&r, "customer_id"), get_i(&r, "n"), get_i(&r, "p"));
-                match &mut current {
-                    Some((c, mix)) if *c == id => {
-                        mix.purchases += n;
-                        mix.promoted += p;
-                        mix.top_store = mix.top_store.max(n);
-                    }
-                    _ => {
-                        if let Some((c, mix)) = current.take() {
-                            f(c, mix);
-                        }
-                        current = Some((
-                            id,
-                            PurchaseMix {
-                                purchases: n,
-                                promoted: p,
-                                top_store: n,
-                            },
-                        ));
-                    }
-                }
+        let mut out = Vec::new();
+        self.scan_packed(&sql, &[], |c| {
+            let f = |i: usize| packed::num(c[i]).unwrap_or_default();
+            out.push(BehaviourRow {
+                customer_id: packed::int(c[0]),
+                frequency: packed::int(c[1]),
+                age: f(2),
+                recency: f(3),
+                p_alive: f(4),
+                clv: f(5),
+                total_spend: f(6),
+                first_purchase: c[7].parse().ok(),
+                last_purchase: c[8].parse().ok(),
+                mix: PurchaseMix {
+                    purchases: packed::int(c[9]),
+                    promoted: packed::int(c[10]),
+                    top_store: packed::int(c[11]),
+                },
+            })
+        })
+        .await?;
+        out.sort_unstable_by_key(|b| b.customer_id);
+        Ok(out)
+    }
+
+    /// Every customer with one of `kinship_tags`, a contract or a category spend (the others
+    /// have nothing to add), by customer id.
+    pub async fn customer_facts(&self, kinship_tags: &[String]) -> Result<Vec<CustomerFacts>> {
+        let sql = packed::packed_select(
+            self.backend,
+            &[
+                "id",
+                "tags",
+                "contract_start",
+                "contract_end",
+                "category_spend",
+            ],
+            "customers WHERE (tags <> '[]' OR contract_start <> '' OR category_spend <> '')",
+            "id",
+            1,
+        );
+        let mut out = Vec::new();
+        self.scan_packed(&sql, &[], |c| {
+            let tags: Vec<String> = serde_json::from_str(c[1]).unwrap_or_default();
+            let kinship = tags.iter().any(|t| kinship_tags.contains(t));
+            if kinship || !c[2].is_empty() || !c[4].is_empty() {
+                out.push(CustomerFacts {
+                    customer_id: packed::int(c[0]),
+                    kinship,
+                    contract_start: c[2].to_string(),
+                    contract_end: c[3].to_string(),
+                    category_spend: domain::customers::parse_money(c[4])
+                        .ok()
+                        .map(|m| m as f64 / 100.0),
+                })
             }
-            if let Some((c, mix)) = current {
-                f(c, mix);
-            }
-            from = to;
-        }
-        Ok(())
+        })
+        .await?;
+        out.sort_unstable_by_key(|f| f.customer_id);
+        Ok(out)
     }
 
     /// How many customers each customer brought (those who brought anyone).
@@ -282,31 +303,32 @@ impl Store {
     }
 
     /// Every submitted answer of an identified customer since `since`, by customer and time.
-    pub async fn for_each_customer_answer(
-        &self,
-        since: &str,
-        mut f: impl FnMut(AnswerRow) + Send,
-    ) -> Result<u64> {
-        let mut conn = self.pool.acquire().await?;
-        let mut rows = sqlx::query(
-            "SELECT r.customer_id, w.survey_id, r.answers, r.submitted_at FROM survey_responses r \
-             JOIN survey_waves w ON w.id = r.wave_id \
-             WHERE r.status = 'submitted' AND r.customer_id IS NOT NULL AND r.submitted_at >= $1 \
-             ORDER BY r.customer_id, r.submitted_at",
-        )
-        .bind(since)
-        .fetch(&mut *conn);
-        let mut n = 0;
-        while let Some(r) = rows.try_next().await? {
-            n += 1;
-            f(AnswerRow {
-                customer_id: get_i(&r, "customer_id"),
-                survey_id: get_i(&r, "survey_id"),
-                answers: serde_json::from_str(&get_s(&r, "answers")).unwrap_or_default(),
-                submitted_at: get_s(&r, "submitted_at"),
-            });
-        }
-        Ok(n)
+    pub async fn customer_answers(&self, since: &str) -> Result<Vec<AnswerRow>> {
+        let sql = packed::packed_select(
+            self.backend,
+            &[
+                "r.customer_id",
+                "w.survey_id",
+                "r.answers",
+                "r.submitted_at",
+            ],
+            "survey_responses r JOIN survey_waves w ON w.id = r.wave_id \
+             WHERE r.status = 'submitted' AND r.submitted_at >= $1",
+            "r.customer_id",
+            2,
+        );
+        let mut out = Vec::new();
+        self.scan_packed(&sql, &[since], |c| {
+            out.push(AnswerRow {
+                customer_id: packed::int(c[0]),
+                survey_id: packed::int(c[1]),
+                answers: serde_json::from_str(c[2]).unwrap_or_default(),
+                submitted_at: c[3].to_string(),
+            })
+        })
+        .await?;
+        out.sort_by(|a, b| (a.customer_id, &a.submitted_at).cmp(&(b.customer_id, &b.submitted_at)));
+        Ok(out)
     }
 
     /// Identified customers' complaints received since `since`.
@@ -330,79 +352,112 @@ impl Store {
 
     /// Each customer's current loyalty type (to record movement when they are replaced).
     pub async fn loyalty_types(&self) -> Result<Vec<(i64, String)>> {
-        Ok(
-            sqlx::query("SELECT customer_id, loyalty_type FROM loyalty_profiles")
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map(|r| (get_i(r, "customer_id"), get_s(r, "loyalty_type")))
-                .collect(),
-        )
+        let sql = packed::packed_select(
+            self.backend,
+            &["customer_id", "loyalty_type"],
+            "loyalty_profiles WHERE 1 = 1",
+            "customer_id",
+            1,
+        );
+        let mut out = Vec::new();
+        self.scan_packed(&sql, &[], |c| {
+            out.push((packed::int(c[0]), c[1].to_string()))
+        })
+        .await?;
+        Ok(out)
     }
 
-    /// Replace every profile with the run's, and finish the run, in one transaction.
+    /// Replace every profile with the run's, and finish the run, in one transaction. The rows
+    /// go in as JSON batches; on SQLite the secondary indexes are dropped first and built once
+    /// at the end (a sort instead of a million random B-tree inserts; readers keep the old
+    /// snapshot meanwhile, and a failure rolls the drop back with the rest).
     pub async fn save_loyalty_profiles(
         &self,
         run_id: i64,
         summary: &serde_json::Value,
         profiles: &mut (dyn Iterator<Item = Profile> + Send),
     ) -> Result<u64> {
+        let started = std::time::Instant::now();
+        let phase = |what: &str| {
+            tracing::debug!(
+                secs = started.elapsed().as_secs_f64(),
+                "saving loyalty profiles: {what}"
+            )
+        };
         let mut tx = self.begin_write().await?;
+        let rebuild = self.backend == crate::Backend::Sqlite;
+        if rebuild {
+            for (name, _) in PROFILE_INDEXES {
+                sqlx::query(&format!("DROP INDEX {name}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         sqlx::query("DELETE FROM loyalty_profiles")
             .execute(&mut *tx)
             .await?;
-        let w = PROFILE_COLS.len();
-        let mut n = 0u64;
-        let mut batch: Vec<Profile> = Vec::with_capacity(1000);
-        loop {
-            batch.clear();
-            batch.extend((&mut *profiles).take(1000));
-            if batch.is_empty() {
-                break;
-            }
-            let mut sql = format!("WITH v({}) AS (VALUES ", PROFILE_COLS.join(", "));
-            for r in 0..batch.len() {
-                sql.push_str(if r > 0 { ",(" } else { "(" });
-                for (c, col) in PROFILE_COLS.iter().enumerate() {
-                    if c > 0 {
-                        sql.push(',');
-                    }
-                    let p = self.backend.placeholder(r * w + c + 1);
-                    // PostgreSQL types a VALUES column from its first row: say which are numbers.
-                    match *col {
-                        "attachment" | "value_at_risk" | "clv" => {
-                            sql.push_str(&format!("CAST({p} AS DOUBLE PRECISION)"))
-                        }
-                        "repeat_high" | "top20" | "customer_id" | "run_id" => {
-                            sql.push_str(&format!("CAST({p} AS BIGINT)"))
-                        }
-                        _ => sql.push_str(&p),
-                    }
+        phase("old profiles deleted");
+        // Column i of the JSON rows, typed.
+        let cast = |i: usize| {
+            let c = format!("j.value ->> {i}");
+            match PROFILE_COLS[i] {
+                "customer_id" | "run_id" | "repeat_high" | "top20" => {
+                    format!("CAST({c} AS BIGINT)")
                 }
-                sql.push(')');
+                "attachment" => format!("CAST({c} AS DOUBLE PRECISION)"),
+                "value_at_risk" | "clv" => format!("COALESCE(CAST({c} AS DOUBLE PRECISION), 0)"),
+                _ => c,
             }
-            sql.push_str(&format!(
-                ") INSERT INTO loyalty_profiles ({cols}) SELECT {cols} FROM v \
-                 WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = v.customer_id)",
-                cols = PROFILE_COLS.join(", ")
-            ));
-            let mut q = sqlx::query(&sql);
-            for p in &batch {
-                q = q
-                    .bind(p.customer_id)
-                    .bind(run_id)
-                    .bind(p.loyalty_type.as_str())
-                    .bind(p.previous_type.as_str())
-                    .bind(p.attachment)
-                    .bind(p.repeat_high.map(i64::from))
-                    .bind(p.churn_status.as_str())
-                    .bind(p.churn_rule.as_str())
-                    .bind(p.value_at_risk)
-                    .bind(p.clv)
-                    .bind(i64::from(p.top20))
-                    .bind(domain::loyalty::encode_reasons(&p.reasons));
+        };
+        let sql = format!(
+            "INSERT INTO loyalty_profiles ({cols}) SELECT {vals} FROM {from} \
+             WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = {id})",
+            cols = PROFILE_COLS.join(", "),
+            vals = (0..PROFILE_COLS.len())
+                .map(cast)
+                .collect::<Vec<_>>()
+                .join(", "),
+            from = packed::json_rows_from(self.backend),
+            id = cast(0),
+        );
+        let mut n = 0u64;
+        let mut rows = packed::JsonRows::default();
+        let mut reasons = String::new();
+        let mut more = true;
+        while more {
+            for p in (&mut *profiles).take(20_000) {
+                reasons.clear();
+                domain::loyalty::encode_reasons_into(&p.reasons, &mut reasons);
+                rows.row()
+                    .int(p.customer_id)
+                    .int(run_id)
+                    .text(p.loyalty_type.as_str())
+                    .text(p.previous_type.as_str())
+                    .float(p.attachment)
+                    .opt_int(p.repeat_high.map(i64::from))
+                    .text(p.churn_status.as_str())
+                    .text(p.churn_rule.as_str())
+                    .float(Some(p.value_at_risk))
+                    .float(Some(p.clv))
+                    .int(i64::from(p.top20))
+                    .text(&reasons)
+                    .end();
             }
-            n += q.execute(&mut *tx).await?.rows_affected();
+            more = rows.len() == 20_000;
+            if rows.len() > 0 {
+                n += sqlx::query(&sql)
+                    .bind(rows.take())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
+        }
+        phase("rows inserted");
+        if rebuild {
+            for (_, create) in PROFILE_INDEXES {
+                sqlx::query(create).execute(&mut *tx).await?;
+            }
+            phase("indexes built");
         }
         sqlx::query(
             "UPDATE analysis_runs SET status = 'done', summary = $1, customers = $2, finished_at = $3 WHERE id = $4",
@@ -414,6 +469,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        phase("committed");
         Ok(n)
     }
 
@@ -529,15 +585,95 @@ impl Store {
         Ok(n)
     }
 
+    /// Every profile matching `f` with its customer, in customer id order, read packed in
+    /// blocks (a whole-base export: a walk of the value index would visit the tables in random
+    /// order).
+    pub async fn for_each_loyalty_profile_by_customer(
+        &self,
+        f: &ProfileFilter,
+        mut each: impl FnMut(ProfileRow) + Send,
+    ) -> Result<u64> {
+        let (cond, binds) = filter_sql(f);
+        let mut cols: Vec<String> = PROFILE_COLS.iter().map(|c| format!("p.{c}")).collect();
+        cols.extend(
+            [
+                "c.external_id",
+                "free:c.name",
+                "free:c.segment",
+                "v.total_spend",
+                "v.p_alive",
+                "v.last_purchase",
+            ]
+            .map(String::from),
+        );
+        let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+        let sql = packed::packed_select(
+            self.backend,
+            &cols,
+            &format!(
+                "loyalty_profiles p JOIN customers c ON c.id = p.customer_id \
+                 LEFT JOIN customer_values v ON v.customer_id = p.customer_id WHERE {cond}"
+            ),
+            "p.customer_id",
+            binds.len() + 1,
+        );
+        let binds: Vec<&str> = binds.iter().map(String::as_str).collect();
+        let mut tx = crate::backup::begin_snapshot(self).await?;
+        let max = self.max_customer_id(&mut tx).await?;
+        packed::scan_cache(&mut tx, self.backend, true).await?;
+        let mut block: Vec<ProfileRow> = Vec::new();
+        let mut n = 0;
+        // One block at a time, sorted, then handed on.
+        let mut from = 0i64;
+        while from < max {
+            let to = (from + PACKED_BLOCK).min(max);
+            packed::for_each_packed(&mut tx, &sql, (from, to), PACKED_BLOCK, &binds, |c| {
+                let f = |i: usize| packed::num(c[i]);
+                block.push(ProfileRow {
+                    external_id: c[12].to_string(),
+                    name: c[13].to_string(),
+                    segment: c[14].to_string(),
+                    total_spend: f(15).unwrap_or_default(),
+                    p_alive: f(16).unwrap_or_default(),
+                    last_purchase: c[17].to_string(),
+                    profile: Profile {
+                        customer_id: packed::int(c[0]),
+                        run_id: packed::int(c[1]),
+                        loyalty_type: c[2].to_string(),
+                        previous_type: c[3].to_string(),
+                        attachment: f(4),
+                        repeat_high: f(5).map(|v| v != 0.0),
+                        churn_status: c[6].to_string(),
+                        churn_rule: c[7].to_string(),
+                        value_at_risk: f(8).unwrap_or_default(),
+                        clv: f(9).unwrap_or_default(),
+                        top20: packed::int(c[10]) != 0,
+                        reasons: domain::loyalty::decode_reasons(c[11]),
+                    },
+                })
+            })
+            .await?;
+            block.sort_unstable_by_key(|r| r.profile.customer_id);
+            n += block.len() as u64;
+            block.drain(..).for_each(&mut each);
+            from = to;
+        }
+        packed::scan_cache(&mut tx, self.backend, false).await?;
+        tx.rollback().await?;
+        Ok(n)
+    }
+
     /// Set contracts (customer, start, end or empty) in one transaction (the demo, tests).
-    pub async fn set_contracts(&self, contracts: &[(i64, String, String)]) -> Result<()> {
+    /// Memberships: (customer id, contract start, end, yearly category spend as text).
+    pub async fn set_contracts(&self, contracts: &[(i64, String, String, String)]) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        for (id, start, end) in contracts {
+        for (id, start, end, spend) in contracts {
             sqlx::query(
-                "UPDATE customers SET contract_start = $1, contract_end = $2 WHERE id = $3",
+                "UPDATE customers SET contract_start = $1, contract_end = $2, category_spend = $3 WHERE id = $4",
             )
             .bind(start.as_str())
             .bind(end.as_str())
+            .bind(spend.as_str())
             .bind(*id)
             .execute(&mut *tx)
             .await?;

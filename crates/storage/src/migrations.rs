@@ -415,6 +415,19 @@ CREATE TABLE saved_segments (
 )
 "#,
     ),
+    // The customer-value run keeps what its transaction scan saw besides the purchase days
+    // (transactions, on promotion, in the most used store), so a loyalty run does not scan the
+    // transactions again; a customer's total spend in the category (all suppliers, a year) gives
+    // the share of wallet where the company imports it.
+    (
+        10,
+        r#"
+ALTER TABLE customer_values ADD COLUMN purchases BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE customer_values ADD COLUMN promoted BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE customer_values ADD COLUMN top_store BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE customers ADD COLUMN category_spend TEXT NOT NULL DEFAULT ''
+"#,
+    ),
 ];
 
 /// Step 7's append-only history: no update, and no delete except by a whole-database restore

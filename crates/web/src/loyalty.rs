@@ -473,8 +473,8 @@ async fn render(app: &App, ctx: &WebCtx, q: &PageQuery, error: Option<String>) -
                 definition: format!(
                     "{} · n = {}",
                     lang.pick(
-                        "调查中回答的平均份额",
-                        "mean of the shares customers told us"
+                        "平均份额：客户在调查中回答的，或按导入的品类年消费计算（在本公司的年消费 ÷ 品类年消费）",
+                        "mean share: as customers told us in surveys, or from the imported yearly category spend (their yearly spend here ÷ category spend)"
                     ),
                     f["share_of_wallet"]["answered"]
                 ),

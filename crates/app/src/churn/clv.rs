@@ -25,6 +25,9 @@ pub struct Purchases {
     /// (customers who referred someone, all customers), when the source knows referrals (the
     /// store does, a transactions file does not).
     pub referrals: Option<(i64, i64)>,
+    /// Transactions on promotion and in the top store by customer index (the store's scan
+    /// counts them; empty for a file).
+    pub mix: Vec<storage::churn::PurchaseMix>,
 }
 
 /// Day number of a date or date-time text: the fixed ISO forms fast, anything else through

@@ -273,6 +273,7 @@ pub fn read_purchases(
         first_day: part.first_day,
         last_day: part.last_day,
         referrals: None,
+        mix: Vec::new(),
     })
 }
 

@@ -93,6 +93,26 @@ impl FileExport {
         }
     }
 
+    /// Finish and move the file to `dest` (copied where a rename cannot cross file systems).
+    pub fn finish_to(self, dest: &std::path::Path) -> Result<(), String> {
+        let FileExport {
+            path,
+            writer,
+            failure,
+            ..
+        } = self;
+        let r = match failure {
+            Some(e) => Err(e),
+            None => writer.finish().map_err(|e| e.to_string()).and_then(|_| {
+                std::fs::rename(&path, dest)
+                    .or_else(|_| std::fs::copy(&path, dest).map(|_| ()))
+                    .map_err(|e| e.to_string())
+            }),
+        };
+        let _ = std::fs::remove_file(&path);
+        r
+    }
+
     pub fn finish(self) -> Result<Download, String> {
         let FileExport {
             path,

@@ -16,7 +16,45 @@ use domain::access::Permission;
 use domain::ErrorCode;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use storage::churn::CustomerValueRow;
+use storage::churn::{CustomerValueRow, PurchaseMix};
+
+/// Each customer's transactions, on promotion and in their most used store, counted as the scan
+/// passes (a customer's rows come together).
+#[derive(Default)]
+struct MixTally {
+    mix: Vec<PurchaseMix>,
+    /// The current customer's transactions per store.
+    stores: Vec<(String, i64)>,
+}
+
+impl MixTally {
+    fn add(&mut self, customer: usize, store: &str, purchases: i64, promoted: i64) {
+        if customer >= self.mix.len() {
+            self.close();
+            self.mix.resize(customer + 1, PurchaseMix::default());
+        }
+        let m = &mut self.mix[customer];
+        m.purchases += purchases;
+        m.promoted += promoted;
+        match self.stores.iter_mut().find(|(s, _)| s == store) {
+            Some((_, n)) => *n += purchases,
+            None => self.stores.push((store.to_string(), purchases)),
+        }
+    }
+
+    /// The current customer is complete: keep their top store's count.
+    fn close(&mut self) {
+        if let Some(m) = self.mix.last_mut() {
+            m.top_store = self.stores.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        }
+        self.stores.clear();
+    }
+
+    fn finish(mut self) -> Vec<PurchaseMix> {
+        self.close();
+        self.mix
+    }
+}
 
 /// A progress callback that can go to another thread: (stage, done, total).
 pub type SharedProgress = Arc<dyn Fn(&str, u64, u64) + Send + Sync>;
@@ -48,6 +86,7 @@ pub fn options_json(o: &ClvOptions) -> Value {
 fn value_row(
     clv: &Clv,
     store_ids: &[i64],
+    mix: &[PurchaseMix],
     i: usize,
     v: &analytics::clv::CustomerValue,
 ) -> Option<CustomerValueRow> {
@@ -72,6 +111,7 @@ fn value_row(
         churned_inactivity: by_inactivity,
         first_purchase: day_to_date(i64::from(s.first_day)).to_string(),
         last_purchase: day_to_date(i64::from(s.last_day)).to_string(),
+        mix: mix.get(i).copied().unwrap_or_default(),
     })
 }
 
@@ -90,23 +130,30 @@ impl App {
         let mut ids = CustomerIds::new();
         let mut store_ids: Vec<i64> = Vec::new();
         let mut purchases: Vec<Purchase> = Vec::new();
+        let mut mix = MixTally::default();
         let (mut first_day, mut last_day) = (i64::MAX, i64::MIN);
         progress("reading", 0, 1);
         let rows = self
             .store
-            .for_each_purchase_day(&until, |customer, external_id, day, minor| {
-                if let Some(d) = day_of(day) {
-                    first_day = first_day.min(i64::from(d));
-                    last_day = last_day.max(i64::from(d));
-                    let index = ids.intern(external_id);
-                    if index as usize == store_ids.len() {
-                        store_ids.push(customer);
+            .for_each_purchase_day(&until, |p| {
+                let Some(d) = day_of(p.day) else { return };
+                first_day = first_day.min(i64::from(d));
+                last_day = last_day.max(i64::from(d));
+                let index = ids.intern(p.external_id);
+                if index as usize == store_ids.len() {
+                    store_ids.push(p.customer_id);
+                }
+                mix.add(index as usize, p.store, p.purchases, p.promoted);
+                // The same day in another store: one purchase day.
+                match purchases.last_mut() {
+                    Some(last) if last.customer == index && last.day == d => {
+                        last.amount += p.minor as f64 / 100.0
                     }
-                    purchases.push(Purchase {
+                    _ => purchases.push(Purchase {
                         customer: index,
                         day: d,
-                        amount: minor as f64 / 100.0,
-                    });
+                        amount: p.minor as f64 / 100.0,
+                    }),
                 }
             })
             .await?;
@@ -126,6 +173,7 @@ impl App {
             first_day: if first_day == i64::MAX { 0 } else { first_day },
             last_day: if last_day == i64::MIN { 0 } else { last_day },
             referrals: Some(self.store.referral_counts().await?),
+            mix: mix.finish(),
         };
         Ok((clv, purchases))
     }
@@ -170,7 +218,7 @@ impl App {
             if done.is_multiple_of(20_000) {
                 progress("saving", done, total);
             }
-            value_row(&clv, &p.store_ids, i, &v)
+            value_row(&clv, &p.store_ids, &p.mix, i, &v)
         });
         progress("saving", 0, total);
         self.store

@@ -104,6 +104,15 @@ pub const CUSTOMER_COLUMNS: &[(&str, &[&str])] = &[
             "退会日期",
         ],
     ),
+    (
+        "category_spend",
+        &[
+            "category_spend_yearly",
+            "wallet_total",
+            "品类年消费",
+            "品类总消费",
+        ],
+    ),
 ];
 
 pub const TRANSACTION_COLUMNS: &[(&str, &[&str])] = &[
@@ -356,6 +365,7 @@ fn parse_row(
             preferences: g(13).into(),
             contract_start: g(14).into(),
             contract_end: g(15).into(),
+            category_spend: g(16).into(),
         }
         .parse()
         .map(Rec::C)
@@ -748,6 +758,7 @@ impl App {
                                 c.preferences,
                                 c.contract_start,
                                 c.contract_end,
+                                c.category_spend,
                             ];
                             failure = w.write_row(&row).err();
                         }

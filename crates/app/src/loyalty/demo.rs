@@ -1,6 +1,8 @@
 //! The demo store's loyalty and churn management: staff among the customers (tagged 员工: kinship
-//! loyalty), annual membership cards (会员卡) for about one customer in eight, started over the last five years and cancelled as a shifted-beta-geometric
-//! process would (so the contract retention chart has a story), a classification after each of
+//! loyalty), annual membership cards (会员卡) for about one customer in eight, started over the
+//! last five years and cancelled as a shifted-beta-geometric process would (so the contract
+//! retention chart has a story), with the yearly category spend members register (share of
+//! wallet), a classification after each of
 //! the demo's customer-value runs (so there is movement between types), churn types confirmed
 //! by the manager for some lapsed customers, and win-back tasks — some done (won back, declined,
 //! unreachable), some open.
@@ -49,7 +51,10 @@ impl App {
                 }
                 year += 1;
             }
-            contracts.push((id, start.to_string(), end));
+            // Members tell the household's yearly grocery spend when they register (the share
+            // of wallet for those who never answer a survey).
+            let spend = domain::customers::format_money(rng.gen_range(30..300) * 10_000);
+            contracts.push((id, start.to_string(), end, spend));
         }
         self.store.set_contracts(&contracts).await?;
         // Some staff shop here too (kinship loyalty, 亲缘忠诚): one customer in sixty.

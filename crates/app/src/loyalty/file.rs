@@ -198,8 +198,9 @@ pub fn classify_files<R: Send>(
             p_alive: v.p_alive,
             clv: v.clv,
             total_spend: s.total_spend,
-            first_purchase: day_to_date(i64::from(s.first_day)).to_string(),
-            last_purchase: day_to_date(i64::from(s.last_calibration_day)).to_string(),
+            first_purchase: Some(day_to_date(i64::from(s.first_day))),
+            last_purchase: Some(day_to_date(i64::from(s.last_calibration_day))),
+            ..BehaviourRow::default()
         });
     }
     let mut attitudes = HashMap::new();

@@ -13,7 +13,7 @@ use domain::churn::{self, ChurnEvidence, Contract, Status};
 use domain::loyalty::{classify, Attitude, Behaviour, Evidence, LoyaltyType};
 use hashbrown::HashMap;
 use serde_json::{json, Value};
-use storage::loyalty::{BehaviourRow, CustomerFacts, Profile, PurchaseMix};
+use storage::loyalty::{BehaviourRow, CustomerFacts, Profile};
 
 /// A `YYYY-MM-DD…` text's date, parsed by hand (a million customers have two each).
 fn date(s: &str) -> Option<NaiveDate> {
@@ -33,7 +33,6 @@ fn date(s: &str) -> Option<NaiveDate> {
 #[derive(Default)]
 pub struct Inputs {
     pub behaviour: Vec<BehaviourRow>,
-    pub mix: HashMap<i64, PurchaseMix>,
     pub facts: HashMap<i64, CustomerFacts>,
     pub referrals: HashMap<i64, i64>,
     pub attitudes: HashMap<i64, AttitudeFacts>,
@@ -59,7 +58,8 @@ pub struct Outcome {
     pub spend: f64,
     pub reasons: Vec<domain::loyalty::Reason>,
     pub proposal: Option<churn::Proposal>,
-    /// (satisfaction, recommend, share of wallet) as answered.
+    /// (satisfaction, recommend, share of wallet) as answered (the share of wallet from the
+    /// imported category spend where the answers do not give it).
     pub attitude: (Option<f64>, Option<f64>, Option<f64>),
     /// Repeat purchases, for customers with purchases.
     pub repeat: Option<u32>,
@@ -113,8 +113,9 @@ impl<'a> Classifier<'a> {
             .behaviour
             .iter()
             .map(|b| {
-                let span =
-                    date(&b.first_purchase).map_or(1, |f| (inputs.as_of - f).num_days().max(1));
+                let span = b
+                    .first_purchase
+                    .map_or(1, |f| (inputs.as_of - f).num_days().max(1));
                 b.frequency as f64 / span as f64
             })
             .collect();
@@ -214,7 +215,7 @@ impl<'a> Classifier<'a> {
             .as_ref()
             .is_some_and(|c| c.end.is_empty() || c.end > self.today);
         let behaviour = b.map(|(b, pct)| {
-            let mix = inputs.mix.get(&id).copied().unwrap_or_default();
+            let mix = b.mix;
             let n = mix.purchases.max(1) as f64;
             Behaviour {
                 repeat_purchases: b.frequency.max(0) as u32,
@@ -225,6 +226,15 @@ impl<'a> Classifier<'a> {
                 purchases: mix.purchases.max(0) as u32,
             }
         });
+        // Share of wallet: as answered, else the yearly spend here over the imported category
+        // spend (spend since the first purchase, over at least one year).
+        let wallet = att.and_then(|a| a.wallet).or_else(|| {
+            let category = facts.and_then(|f| f.category_spend).filter(|c| *c > 0.0)?;
+            let (b, _) = b?;
+            let first = b.first_purchase?;
+            let years = ((inputs.as_of - first).num_days() as f64 / 365.0).max(1.0);
+            Some((b.total_spend / years / category).clamp(0.0, 1.0))
+        });
         let e = Evidence {
             attitude: att.map(|a| Attitude {
                 satisfaction: a.satisfaction,
@@ -234,19 +244,15 @@ impl<'a> Classifier<'a> {
             behaviour,
             severe_complaints: severe,
             referrals: inputs.referrals.get(&id).copied().unwrap_or(0).max(0) as u32,
-            share_of_wallet: att.and_then(|a| a.wallet),
-            kinship_tag: facts.is_some_and(|f| {
-                f.tags
-                    .iter()
-                    .any(|tag| t.kinship_tags.iter().any(|k| k == tag))
-            }),
+            share_of_wallet: wallet,
+            kinship_tag: facts.is_some_and(|f| f.kinship),
             member,
             obstacle,
         };
         let c = classify(&e, t);
         let activity = b.map(|(b, _)| {
-            let first = date(&b.first_purchase).unwrap_or(inputs.as_of);
-            let last = date(&b.last_purchase).unwrap_or(inputs.as_of);
+            let first = b.first_purchase.unwrap_or(inputs.as_of);
+            let last = b.last_purchase.unwrap_or(inputs.as_of);
             churn::Activity {
                 p_alive: b.p_alive,
                 repeat_purchases: b.frequency.max(0) as u32,
@@ -323,8 +329,8 @@ impl<'a> Classifier<'a> {
             spend,
             reasons: c.reasons,
             proposal,
-            attitude: att.map_or((None, None, None), |a| {
-                (a.satisfaction, a.recommend, a.wallet)
+            attitude: att.map_or((None, None, wallet), |a| {
+                (a.satisfaction, a.recommend, wallet)
             }),
             repeat: b.map(|(b, _)| b.frequency.max(0) as u32),
         }
@@ -645,20 +651,14 @@ impl App {
             .as_ref()
             .and_then(|r| r.summary["calibration_end"].as_str().and_then(date))
             .unwrap_or(today);
-        let mut behaviour = Vec::new();
-        self.store.for_each_behaviour(|b| behaviour.push(b)).await?;
-        let mut mix = HashMap::new();
-        self.store
-            .for_each_purchase_mix(|c, m| {
-                mix.insert(c, m);
-            })
-            .await?;
-        let mut facts = HashMap::new();
-        self.store
-            .for_each_customer_facts(|f| {
-                facts.insert(f.customer_id, f);
-            })
-            .await?;
+        let behaviour = self.store.loyalty_behaviour().await?;
+        let facts = self
+            .store
+            .customer_facts(&settings.loyalty.kinship_tags)
+            .await?
+            .into_iter()
+            .map(|f| (f.customer_id, f))
+            .collect();
         let referrals = self
             .store
             .referrals_by_customer()
@@ -677,10 +677,7 @@ impl App {
             })
             .collect();
         let since = (today - chrono::Duration::days(730)).to_string();
-        let mut answers = Vec::new();
-        self.store
-            .for_each_customer_answer(&since, |a| answers.push(a))
-            .await?;
+        let answers = self.store.customer_answers(&since).await?;
         let back = i64::from(settings.loyalty.lookback_days)
             .max(30 * i64::from(settings.churn.evidence_months));
         let mut complaints: HashMap<i64, Vec<(String, String, String)>> = HashMap::new();
@@ -697,7 +694,6 @@ impl App {
         }
         Ok(Inputs {
             behaviour,
-            mix,
             facts,
             referrals,
             attitudes: attitudes(answers, &keys),

@@ -14,13 +14,14 @@ use std::collections::HashMap;
 const BLOCK: i64 = 100_000;
 
 impl Store {
-    /// Every purchase day before `until` (a `YYYY-MM-DD` text, exclusive), in customer id then
-    /// day order, in one read snapshot: `f(customer id, external id, day, amount in minor
-    /// units)`.
+    /// Every customer's purchases before `until` (a `YYYY-MM-DD` text, exclusive) summed by
+    /// day and store, in customer id then day order, in one read snapshot (a customer's rows of
+    /// one day in several stores come together). Each block of customers is one `GROUP BY`
+    /// whose rows come back packed (see `packed`).
     pub async fn for_each_purchase_day(
         &self,
         until: &str,
-        mut f: impl FnMut(i64, &str, &str, i64) + Send,
+        mut f: impl FnMut(PurchaseDay) + Send,
     ) -> Result<u64> {
         let mut tx = crate::backup::begin_snapshot(self).await?;
         let max_id: i64 = get_i(
@@ -28,6 +29,16 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?,
             "m",
+        );
+        let sql = format!(
+            "SELECT {} AS x FROM (SELECT customer_id, substr(occurred_at, 1, 10) AS day, store, \
+             SUM(amount_minor) AS v, COUNT(*) AS n, SUM(promotion) AS p FROM transactions \
+             WHERE is_return = 0 AND occurred_at < $1 AND customer_id > $2 AND customer_id <= $3 \
+             GROUP BY customer_id, substr(occurred_at, 1, 10), store) t",
+            crate::packed::packed_agg(
+                self.backend,
+                &["customer_id", "day", "free:store", "v", "n", "p"]
+            )
         );
         let mut n = 0u64;
         let mut from = 0i64;
@@ -42,22 +53,32 @@ impl Store {
                     .iter()
                     .map(|r| (get_i(r, "id"), get_s(r, "external_id")))
                     .collect();
-            let rows = sqlx::query(
-                "SELECT customer_id, substr(occurred_at, 1, 10) AS day, CAST(SUM(amount_minor) AS BIGINT) AS v \
-                 FROM transactions \
-                 WHERE customer_id > $1 AND customer_id <= $2 AND is_return = 0 AND occurred_at < $3 \
-                 GROUP BY customer_id, substr(occurred_at, 1, 10) ORDER BY customer_id, day",
-            )
-            .bind(from)
-            .bind(to)
-            .bind(until)
-            .fetch_all(&mut *tx)
+            let mut rows: Vec<(i64, String, String, i64, i64, i64)> = Vec::new();
+            crate::packed::for_each_packed(&mut tx, &sql, (from, to), BLOCK, &[until], |c| {
+                let int = crate::packed::int;
+                rows.push((
+                    int(c[0]),
+                    c[1].into(),
+                    c[2].into(),
+                    int(c[3]),
+                    int(c[4]),
+                    int(c[5]),
+                ))
+            })
             .await?;
-            for row in &rows {
-                let customer = get_i(row, "customer_id");
-                if let Some(id) = ids.get(&customer) {
+            rows.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+            for (customer, day, store, minor, purchases, promoted) in &rows {
+                if let Some(id) = ids.get(customer) {
                     n += 1;
-                    f(customer, id, &get_s(row, "day"), get_i(row, "v"));
+                    f(PurchaseDay {
+                        customer_id: *customer,
+                        external_id: id,
+                        day,
+                        store,
+                        minor: *minor,
+                        purchases: *purchases,
+                        promoted: *promoted,
+                    });
                 }
             }
             from = to;
@@ -118,6 +139,31 @@ pub struct CustomerValueRow {
     pub churned_inactivity: bool,
     pub first_purchase: String,
     pub last_purchase: String,
+    /// The transactions behind the purchase days: how many, on promotion, in the most used store.
+    #[serde(flatten)]
+    pub mix: PurchaseMix,
+}
+
+/// Purchase counts of one customer: all (not returns), on promotion, in the most used store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct PurchaseMix {
+    pub purchases: i64,
+    pub promoted: i64,
+    pub top_store: i64,
+}
+
+/// One customer's purchases on one day in one store, as the customer-value scan reads them.
+#[derive(Debug, Clone, Copy)]
+pub struct PurchaseDay<'a> {
+    pub customer_id: i64,
+    pub external_id: &'a str,
+    /// `YYYY-MM-DD` (UTC).
+    pub day: &'a str,
+    pub store: &'a str,
+    /// Amount in minor units.
+    pub minor: i64,
+    pub purchases: i64,
+    pub promoted: i64,
 }
 
 const VALUE_COLS: &[&str] = &[
@@ -139,10 +185,13 @@ const VALUE_COLS: &[&str] = &[
     "churned_inactivity",
     "first_purchase",
     "last_purchase",
+    "purchases",
+    "promoted",
+    "top_store",
 ];
 
-/// Rows per multi-row INSERT (18 parameters each, under both backends' limits).
-const VALUE_BATCH: usize = 1_000;
+/// Rows per JSON batch of an insert.
+const VALUE_BATCH: usize = 20_000;
 
 /// Churn, value and referral by customer segment from the latest run.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -193,6 +242,11 @@ fn value_from(r: &sqlx::any::AnyRow) -> CustomerValueRow {
         churned_inactivity: get_i(r, "churned_inactivity") != 0,
         first_purchase: get_s(r, "first_purchase"),
         last_purchase: get_s(r, "last_purchase"),
+        mix: PurchaseMix {
+            purchases: get_i(r, "purchases"),
+            promoted: get_i(r, "promoted"),
+            top_store: get_i(r, "top_store"),
+        },
     }
 }
 
@@ -252,58 +306,66 @@ impl Store {
         sqlx::query("DELETE FROM customer_values")
             .execute(&mut *tx)
             .await?;
+        // The rows go in as JSON batches (see `packed`), column i typed by its name.
+        let cast = |i: usize| {
+            let c = format!("j.value ->> {i}");
+            match VALUE_COLS[i] {
+                "first_purchase" | "last_purchase" => c,
+                "recency" | "age" | "monetary" | "total_spend" | "p_alive"
+                | "expected_purchases" | "expected_spend" | "clv" => {
+                    format!("COALESCE(CAST({c} AS DOUBLE PRECISION), 0)")
+                }
+                _ => format!("CAST({c} AS BIGINT)"),
+            }
+        };
+        let sql = format!(
+            "INSERT INTO customer_values ({cols}) SELECT {vals} FROM {from} \
+             WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = {id})",
+            cols = VALUE_COLS.join(", "),
+            vals = (0..VALUE_COLS.len())
+                .map(cast)
+                .collect::<Vec<_>>()
+                .join(", "),
+            from = crate::packed::json_rows_from(self.backend),
+            id = cast(0),
+        );
         let mut n = 0u64;
-        let mut batch: Vec<CustomerValueRow> = Vec::with_capacity(VALUE_BATCH);
-        loop {
-            batch.clear();
-            batch.extend((&mut *values).take(VALUE_BATCH));
-            if batch.is_empty() {
-                break;
+        let mut rows = crate::packed::JsonRows::default();
+        let mut more = true;
+        while more {
+            for v in (&mut *values).take(VALUE_BATCH) {
+                rows.row()
+                    .int(v.customer_id)
+                    .int(id)
+                    .int(v.frequency)
+                    .float(Some(v.recency))
+                    .float(Some(v.age))
+                    .float(Some(v.monetary))
+                    .float(Some(v.total_spend))
+                    .int(v.rfm_r)
+                    .int(v.rfm_f)
+                    .int(v.rfm_m)
+                    .float(Some(v.p_alive))
+                    .float(Some(v.expected_purchases))
+                    .float(Some(v.expected_spend))
+                    .float(Some(v.clv))
+                    .int(i64::from(v.churned_p_alive))
+                    .int(i64::from(v.churned_inactivity))
+                    .text(&v.first_purchase)
+                    .text(&v.last_purchase)
+                    .int(v.mix.purchases)
+                    .int(v.mix.promoted)
+                    .int(v.mix.top_store)
+                    .end();
             }
-            // A named CTE: both backends accept `WITH v(columns) AS (VALUES …) INSERT …`.
-            let mut sql = format!("WITH v({}) AS (VALUES ", VALUE_COLS.join(", "));
-            let w = VALUE_COLS.len();
-            for r in 0..batch.len() {
-                if r > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                for c in 0..w {
-                    if c > 0 {
-                        sql.push(',');
-                    }
-                    sql.push_str(&self.backend.placeholder(r * w + c + 1));
-                }
-                sql.push(')');
+            more = rows.len() == VALUE_BATCH;
+            if rows.len() > 0 {
+                n += sqlx::query(&sql)
+                    .bind(rows.take())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             }
-            sql.push_str(&format!(
-                ") INSERT INTO customer_values ({cols}) SELECT {cols} FROM v \
-                 WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = v.customer_id)",
-                cols = VALUE_COLS.join(", ")
-            ));
-            let mut q = sqlx::query(&sql);
-            for v in &batch {
-                q = q
-                    .bind(v.customer_id)
-                    .bind(id)
-                    .bind(v.frequency)
-                    .bind(v.recency)
-                    .bind(v.age)
-                    .bind(v.monetary)
-                    .bind(v.total_spend)
-                    .bind(v.rfm_r)
-                    .bind(v.rfm_f)
-                    .bind(v.rfm_m)
-                    .bind(v.p_alive)
-                    .bind(v.expected_purchases)
-                    .bind(v.expected_spend)
-                    .bind(v.clv)
-                    .bind(i64::from(v.churned_p_alive))
-                    .bind(i64::from(v.churned_inactivity))
-                    .bind(v.first_purchase.as_str())
-                    .bind(v.last_purchase.as_str());
-            }
-            n += q.execute(&mut *tx).await?.rows_affected();
         }
         // Rates per segment from the values just saved, in the summary readers first see.
         let mut summary = summary.clone();
