@@ -177,6 +177,7 @@ impl App {
             .await?;
         self.demo_contracts().await?;
         self.demo_surveys().await?;
+        self.demo_staff().await?;
         self.demo_complaints().await?;
         self.demo_analyses().await?;
         Ok(Some(DemoInfo {

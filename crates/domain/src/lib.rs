@@ -31,6 +31,7 @@ macro_rules! coded {
 }
 
 pub mod access;
+pub mod care;
 pub mod churn;
 pub mod complaints;
 pub mod customers;

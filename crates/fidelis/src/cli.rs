@@ -102,10 +102,10 @@ enum Command {
     },
     /// Replace everything in the store with a backup file, in one transaction.
     Restore { file: PathBuf },
-    /// Customer-base analytics (RFM, BG/NBD, Gamma-Gamma, CLV) on a file or the store.
     /// Classify every customer's loyalty type (with reasons), churn status and value at risk:
     /// the store, or a purchases + answers file pair; writes the table (.csv or .xlsx).
     Loyalty(Box<crate::loyalty::LoyaltyArgs>),
+    /// Customer-base analytics (RFM, BG/NBD, Gamma-Gamma, CLV) on a file or the store.
     Analyze {
         #[command(subcommand)]
         command: crate::analyze::AnalyzeCommand,

@@ -31,6 +31,8 @@ struct ListQuery {
     channel: String,
     tag: String,
     segment: String,
+    /// A saved loyalty segment's id.
+    saved_segment: Option<i64>,
     page: Option<i64>,
     per_page: Option<i64>,
 }
@@ -46,6 +48,7 @@ async fn list(
         channel: q.channel,
         tag: q.tag,
         segment: q.segment,
+        loyalty: app.segment_customer_filter(&a, q.saved_segment).await?,
     };
     Ok(Json(
         app.list_customers(&a, &f, q.page.unwrap_or(1), q.per_page.unwrap_or(50))

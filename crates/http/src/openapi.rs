@@ -50,7 +50,7 @@ pub fn spec() -> Value {
             "/api/v1/customers": {
                 "get": op("List customers (search, filters, pagination); answers {items, total, page, per_page}", json!([
                     q("q", "search in name, phone, e-mail, external id"), q("region", "exact region"), q("channel", "exact acquisition channel"),
-                    q("tag", "has this tag"), q("segment", "exact segment"), q("page", "1-based page"), q("per_page", "1–500, default 50")
+                    q("tag", "has this tag"), q("segment", "exact segment"), q("saved_segment", "a saved loyalty segment's id: only its customers, by value at risk (needs analytics rights)"), q("page", "1-based page"), q("per_page", "1–500, default 50")
                 ]), None, ("200", "a page of customers")),
                 "post": op("Create a customer", json!([]), Some("CustomerFields"), ("201", "the customer"))
             },

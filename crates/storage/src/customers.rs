@@ -150,6 +150,9 @@ pub struct CustomerFilter {
     pub channel: String,
     pub tag: String,
     pub segment: String,
+    /// A saved loyalty segment's filter: only its customers, by value at risk (highest first)
+    /// as the Loyalty page lists them, straight from the profiles' indexes.
+    pub loyalty: Option<crate::loyalty::ProfileFilter>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -461,8 +464,11 @@ impl Store {
         let page = page.max(1);
         let per_page = per_page.clamp(1, 500);
         let q = f.q.trim().to_lowercase();
-        let only_text =
-            f.region.is_empty() && f.channel.is_empty() && f.tag.is_empty() && f.segment.is_empty();
+        let only_text = f.region.is_empty()
+            && f.channel.is_empty()
+            && f.tag.is_empty()
+            && f.segment.is_empty()
+            && f.loyalty.is_none();
         if only_text && self.backend == crate::Backend::Sqlite && q.chars().count() >= 3 {
             return self
                 .search_customers_fts(&q, page, per_page, known_total)
@@ -497,10 +503,21 @@ impl Store {
                 ),
             );
         }
+        if let Some(lf) = &f.loyalty {
+            conds.push(crate::loyalty::profile_condition(lf, &mut args));
+        }
         let where_ = if conds.is_empty() {
             String::new()
         } else {
             format!("WHERE {}", conds.join(" AND "))
+        };
+        // A saved segment: the profiles joined to their customers (`c`), walked by value.
+        let (from, order) = match f.loyalty {
+            Some(_) => (
+                "loyalty_profiles p JOIN customers c ON c.id = p.customer_id",
+                "p.value_at_risk DESC, p.customer_id DESC",
+            ),
+            None => ("customers c", ""),
         };
         // A text search on PostgreSQL counts up to a cap and pages in id order (the order
         // customers were added, as on SQLite): a common fragment ("138", a surname) matches a
@@ -512,11 +529,11 @@ impl Store {
             None => {
                 let count_sql = if search_pg {
                     format!(
-                        "SELECT COUNT(*) FROM (SELECT 1 FROM customers {where_} LIMIT {}) x",
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM {from} {where_} LIMIT {}) x",
                         SEARCH_COUNT_CAP + 1
                     )
                 } else {
-                    format!("SELECT COUNT(*) FROM customers {where_}")
+                    format!("SELECT COUNT(*) FROM {from} {where_}")
                 };
                 let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
                 for a in &args {
@@ -530,10 +547,14 @@ impl Store {
                 }
             }
         };
-        let order = if search_pg { "id" } else { "name, id" };
+        let order = match (f.loyalty.is_some(), search_pg) {
+            (true, _) => order,
+            (false, true) => "id",
+            (false, false) => "name, id",
+        };
         let list_sql = format!(
-            "SELECT id, external_id, name, phone, email, region, channel, segment, tags FROM customers {where_} \
-             ORDER BY {order} LIMIT {per_page} OFFSET {}",
+            "SELECT c.id, c.external_id, c.name, c.phone, c.email, c.region, c.channel, c.segment, c.tags \
+             FROM {from} {where_} ORDER BY {order} LIMIT {per_page} OFFSET {}",
             (page - 1) * per_page
         );
         let mut lq = sqlx::query(&list_sql);

@@ -33,6 +33,8 @@ struct ListQuery {
     region: String,
     channel: String,
     tag: String,
+    /// A saved loyalty segment's id.
+    saved_segment: Option<i64>,
     page: Option<i64>,
 }
 
@@ -46,6 +48,9 @@ struct ListPage {
     tag: String,
     regions: Vec<String>,
     channels: Vec<String>,
+    /// Saved loyalty segments (id, name) for those who may read analytics, and the chosen one.
+    segments: Vec<(i64, String)>,
+    saved_segment: i64,
     rows: Vec<CustomerSummary>,
     /// Customers on the page with an open high or critical complaint.
     severe: Vec<i64>,
@@ -92,12 +97,28 @@ fn enc(s: &str) -> String {
 }
 
 async fn list(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>) -> Response {
+    let loyalty = match app
+        .segment_customer_filter(actor(&ctx), q.saved_segment)
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => return error_page(&ctx, e),
+    };
+    let segments = if ctx.actor.role.can(Permission::ViewAnalytics) {
+        app.saved_segments(actor(&ctx))
+            .await
+            .map(|s| s.into_iter().map(|s| (s.id, s.name)).collect())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let f = CustomerFilter {
         q: q.q.clone(),
         region: q.region.clone(),
         channel: q.channel.clone(),
         tag: q.tag.clone(),
         segment: String::new(),
+        loyalty,
     };
     let page_no = q.page.unwrap_or(1).max(1);
     let result = app.list_customers(actor(&ctx), &f, page_no, PER_PAGE).await;
@@ -109,11 +130,14 @@ async fn list(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>) -
     let pages = ((p.total + PER_PAGE - 1) / PER_PAGE).max(1);
     let url = |n: i64| {
         format!(
-            "/customers?q={}&region={}&channel={}&tag={}&page={n}",
+            "/customers?q={}&region={}&channel={}&tag={}{}&page={n}",
             enc(&q.q),
             enc(&q.region),
             enc(&q.channel),
-            enc(&q.tag)
+            enc(&q.tag),
+            q.saved_segment
+                .map(|s| format!("&saved_segment={s}"))
+                .unwrap_or_default()
         )
     };
     page(ListPage {
@@ -124,6 +148,8 @@ async fn list(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>) -
         tag: q.tag.clone(),
         regions,
         channels,
+        segments,
+        saved_segment: q.saved_segment.unwrap_or(0),
         total: if p.total_capped {
             format!("{}+", p.total)
         } else {
@@ -232,6 +258,15 @@ struct ProfilePage {
     loyalty: Option<crate::winback::LoyaltyCard>,
     flash: Option<String>,
     error: Option<String>,
+}
+
+impl ProfilePage {
+    /// The imported yearly category spend with separators (¥12,000.00).
+    fn category_spend(&self) -> String {
+        domain::customers::parse_money(&self.c.category_spend)
+            .map(|m| crate::loyalty::money(m as f64 / 100.0))
+            .unwrap_or_else(|_| self.c.category_spend.clone())
+    }
 }
 
 /// A customer's values as the profile shows them.

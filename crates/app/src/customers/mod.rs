@@ -40,6 +40,10 @@ fn count_key(f: &CustomerFilter) -> String {
         &f.channel,
         &f.tag,
         &f.segment,
+        &f.loyalty
+            .as_ref()
+            .map(|l| format!("{l:?}"))
+            .unwrap_or_default(),
     ]
     .join("\u{1}")
 }

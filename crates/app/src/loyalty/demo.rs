@@ -1,5 +1,5 @@
-//! The demo store's loyalty and churn management: staff among the customers (tagged 员工: kinship
-//! loyalty), annual membership cards (会员卡) for about one customer in eight, started over the
+//! The demo store's loyalty and churn management: staff among the customers and the survey
+//! respondents (tagged 员工: kinship loyalty), annual membership cards (会员卡) for about one customer in eight, started over the
 //! last five years and cancelled as a shifted-beta-geometric process would (so the contract
 //! retention chart has a story), with the yearly category spend members register (share of
 //! wallet), a classification after each of
@@ -56,9 +56,17 @@ impl App {
             let spend = domain::customers::format_money(rng.gen_range(30..300) * 10_000);
             contracts.push((id, start.to_string(), end, spend));
         }
-        self.store.set_contracts(&contracts).await?;
-        // Some staff shop here too (kinship loyalty, 亲缘忠诚): one customer in sixty.
-        let staff: Vec<i64> = (1..=n).filter(|_| rng.gen_range(0..60) == 0).collect();
+        Ok(self.store.set_contracts(&contracts).await?)
+    }
+
+    /// Some staff and their families shop here too (kinship loyalty, 亲缘忠诚): one customer in
+    /// sixty, and one survey respondent in eight (so some of them have both kinds of evidence).
+    pub(crate) async fn demo_staff(&self) -> Result<(), AppError> {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(60);
+        let n = self.store.count("customers").await?;
+        let mut staff: Vec<i64> = (1..=n).filter(|_| rng.gen_range(0..60) == 0).collect();
+        let respondents = self.store.respondent_ids().await?;
+        staff.extend(respondents.into_iter().filter(|_| rng.gen_range(0..8) == 0));
         Ok(self.store.tag_untagged(&staff, "员工").await?)
     }
 

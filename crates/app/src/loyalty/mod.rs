@@ -252,6 +252,20 @@ impl App {
         Ok(serde_json::from_value(s.definition).unwrap_or_default())
     }
 
+    /// The customer-list filter of a saved segment (its customers, by value at risk).
+    pub async fn segment_customer_filter(
+        &self,
+        actor: &Actor,
+        id: Option<i64>,
+    ) -> Result<Option<ProfileFilter>, AppError> {
+        match id {
+            Some(id) => Ok(Some(
+                self.saved_segment_filter(actor, id).await?.to_filter(),
+            )),
+            None => Ok(None),
+        }
+    }
+
     /// Valuable customers at risk or gone without an open win-back task, by value at risk
     /// (total spend × the chance they are gone).
     pub async fn winback_candidates(

@@ -201,6 +201,71 @@ async fn loyalty_and_winback(t: &TestApp) {
         (Some("severe"), Some("fault"), Some("manager"))
     );
     assert_eq!(h[0]["cause"], "product");
+    // The same correction on the profile page: the form, a refusal shown on the profile (422,
+    // nothing stored), a correction kept with who made it; agents get no form and may not post.
+    let cookie = format!(
+        "fidelis_session={}",
+        super::web::sign_in(t, "manager").await.0
+    );
+    let profile = format!("/customers/{x}");
+    let html = super::web::page_html(t, &cookie, &profile).await;
+    let form = &html[html
+        .find("id=\"churn-type-form\"")
+        .expect("the churn-type form")..];
+    let (csrf, version) = (
+        super::web::hidden(&html, "csrf"),
+        super::web::hidden(form, "version"),
+    );
+    let post = |cookie: String, fields: Vec<(&'static str, String)>| {
+        t.http
+            .post(format!("{}{profile}/churn-type", t.base))
+            .header("cookie", cookie)
+            .form(&fields)
+            .send()
+    };
+    let fields = |cause: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("version", version.clone()),
+            ("churn_type", "fault".to_string()),
+            ("cause", cause.to_string()),
+            ("exit_reason", "嫌服务员态度差".to_string()),
+        ]
+    };
+    let r = post(cookie.clone(), fields("weather")).await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let refused = r.text().await.unwrap();
+    assert!(refused.contains("id=\"churn-type-form\""), "{refused}");
+    let (_, c) = get(t, "manager", &format!("/api/v1/customers/{x}/loyalty")).await;
+    assert_eq!(c["assessment"]["churn_type"], "fault");
+    let r = post(cookie.clone(), fields("management")).await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        format!("{profile}#loyalty").as_str()
+    );
+    let html = super::web::page_html(t, &cookie, &profile).await;
+    let confirmed = &html[html.find("id=\"churn-confirmed\"").unwrap()..];
+    assert!(
+        confirmed.contains("管理") || confirmed.contains("anagement"),
+        "{confirmed}"
+    );
+    assert!(html.contains("嫌服务员态度差"));
+    let (_, c) = get(t, "manager", &format!("/api/v1/customers/{x}/loyalty")).await;
+    let h = c["history"].as_array().unwrap();
+    assert_eq!(
+        (h.len(), h[1]["cause"].as_str(), h[1]["actor"].as_str()),
+        (2, Some("management"), Some("manager")),
+        "{c}"
+    );
+    let agent = format!(
+        "fidelis_session={}",
+        super::web::sign_in(t, "agent").await.0
+    );
+    let html = super::web::page_html(t, &agent, &profile).await;
+    assert!(!html.contains("id=\"churn-type-form\""));
+    let r = post(agent, fields("management")).await.unwrap();
+    assert_eq!(r.status().as_u16(), 403);
     // A rerun keeps the confirmed type.
     let (s, _) = json(
         t.post("manager", "/api/v1/loyalty/runs")
@@ -221,7 +286,7 @@ async fn loyalty_and_winback(t: &TestApp) {
             .iter()
             .any(|r| r["churn_type"] == "fault"
                 && r["confirmed"] == true
-                && r["cause"] == "product"),
+                && r["cause"] == "management"),
         "{b}"
     );
 
@@ -487,6 +552,53 @@ async fn loyalty_and_winback(t: &TestApp) {
         .unwrap()
         .iter()
         .all(|r| r["churn_status"] == "churned" && r["top20"] == true));
+    let in_segment: Vec<String> = b["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["external_id"].as_str().unwrap().to_string())
+        .collect();
+    // The same segment as a filter of the customer list: the same customers, in the same
+    // order (value at risk); agents may not read segments.
+    let (s, c) = get(
+        t,
+        "manager",
+        &format!("/api/v1/customers?saved_segment={seg}"),
+    )
+    .await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["total"].as_i64().unwrap(), b["total"].as_i64().unwrap());
+    let listed: Vec<String> = c["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["external_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, in_segment);
+    assert!(!listed.is_empty());
+    let (s, c) = get(
+        t,
+        "manager",
+        &format!("/api/v1/customers?saved_segment={seg}&region=__nowhere__"),
+    )
+    .await;
+    assert_eq!((s, c["total"].as_i64()), (200, Some(0)), "{c}");
+    let (s, _) = get(
+        t,
+        "agent",
+        &format!("/api/v1/customers?saved_segment={seg}"),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = get(t, "manager", "/api/v1/customers?saved_segment=999999").await;
+    assert_eq!(s, 404);
+    let cookie = format!(
+        "fidelis_session={}",
+        super::web::sign_in(t, "manager").await.0
+    );
+    let page = super::web::page_html(t, &cookie, &format!("/customers?saved_segment={seg}")).await;
+    assert!(page.contains("id=\"saved-segment\""), "{page}");
+    assert!(page.contains(&in_segment[0]));
 
     // Settings: checked, nothing saved when a field is out of range.
     let (s, mut settings) = get(t, "manager", "/api/v1/loyalty/settings").await;

@@ -20,7 +20,7 @@ fn cookie_value(r: &reqwest::Response, name: &str) -> Option<String> {
         })
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub fn hidden(html: &str, name: &str) -> String {
     let key = format!("name=\"{name}\" value=\"");
     let i = html
         .find(&key)
