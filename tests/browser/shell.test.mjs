@@ -123,8 +123,10 @@ test('import a file from the web: counts on success, every bad row on rejection'
   const upload = async (name, text) => {
     await page.selectOption('#import-kind', 'customers');
     await page.setInputFiles('#import-file', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+    const before = page.url();
     await page.click('#import-form button[type=submit]');
-    await page.waitForURL(/\/imports\?job=\d+/);
+    // A new job's page (the previous upload's page already matches the pattern).
+    await page.waitForURL((u) => /\/imports\?job=\d+/.test(u.href) && u.href !== before);
     await page.waitForSelector('#import-result');
     return (await page.textContent('#import-result')).trim();
   };

@@ -200,12 +200,32 @@ impl Config {
             let z_d = Gamma::new(self.spend.p, 1.0 / nu).expect("p, nu > 0");
             let mut week = rng.gen::<f64>() * self.acquisition_weeks;
             let mut purchases = Vec::new();
-            let buy = |week: f64, rng: &mut StdRng| SimPurchase {
+            // Habits, from a stream of their own (the purchases draw exactly as before): one
+            // customer in seven hunts deals (50–90 % of purchases on promotion, the others
+            // 15 %); two in five keep to a home store (85–100 % of visits, the others 30–70 %).
+            let mut habits = StdRng::seed_from_u64(
+                self.seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
+            let promo = if habits.gen_bool(1.0 / 7.0) {
+                habits.gen_range(0.5..0.9)
+            } else {
+                0.15
+            };
+            let home = *STORES.choose(&mut habits).unwrap();
+            let loyal_to_home = if habits.gen_bool(0.4) {
+                habits.gen_range(0.85..1.0)
+            } else {
+                habits.gen_range(0.3..0.7)
+            };
+            let mut buy = |week: f64, rng: &mut StdRng| SimPurchase {
                 week,
                 amount: (z_d.sample(rng) * 100.0).round().max(1.0) / 100.0,
-                promotion: rng.gen_bool(0.2),
+                promotion: rng.gen_bool(promo),
                 item: ITEMS.choose(rng).unwrap(),
-                store: STORES.choose(rng).unwrap(),
+                store: match STORES.choose(rng).unwrap() {
+                    _ if habits.gen_bool(loyal_to_home) => home,
+                    other => other,
+                },
             };
             purchases.push(buy(week, &mut rng));
             if lambda > 0.0 {

@@ -177,7 +177,7 @@ impl App {
             .await?;
         self.demo_contracts().await?;
         self.demo_surveys().await?;
-        self.demo_staff().await?;
+        self.demo_staff(true).await?;
         self.demo_complaints().await?;
         self.demo_analyses().await?;
         Ok(Some(DemoInfo {
@@ -214,6 +214,7 @@ impl App {
             self.run_loyalty(&actor).await?;
             if k == 0 {
                 self.demo_past_winback().await?;
+                self.demo_staff(false).await?;
             }
         }
         self.demo_open_winback().await?;

@@ -721,17 +721,43 @@ impl Store {
         Ok(())
     }
 
-    /// Customers who submitted a survey answer (the demo's staff among them).
-    pub async fn respondent_ids(&self) -> Result<Vec<i64>> {
+    /// Customers of one loyalty type, by id (the demo's staff among them).
+    pub async fn customers_of_type(&self, loyalty_type: &str) -> Result<Vec<i64>> {
         Ok(sqlx::query(
-            "SELECT DISTINCT customer_id FROM survey_responses \
-             WHERE status = 'submitted' AND customer_id IS NOT NULL ORDER BY customer_id",
+            "SELECT customer_id FROM loyalty_profiles WHERE loyalty_type = $1 ORDER BY customer_id",
         )
+        .bind(loyalty_type)
         .fetch_all(&self.pool)
         .await?
         .iter()
         .map(|r| get_i(r, "customer_id"))
         .collect())
+    }
+
+    /// Add a tag to customers (the demo's staff), keeping their other tags.
+    pub async fn add_tag(&self, ids: &[i64], tag: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for id in ids {
+            let Some(row) = sqlx::query("SELECT tags FROM customers WHERE id = $1")
+                .bind(*id)
+                .fetch_optional(&mut *tx)
+                .await?
+            else {
+                continue;
+            };
+            let mut tags: Vec<String> =
+                serde_json::from_str(&get_s(&row, "tags")).unwrap_or_default();
+            if !tags.iter().any(|t| t == tag) {
+                tags.push(tag.to_string());
+                sqlx::query("UPDATE customers SET tags = $1 WHERE id = $2")
+                    .bind(serde_json::to_string(&tags).unwrap_or_default())
+                    .bind(*id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Tag customers who have no tags yet (the demo's staff and their families).

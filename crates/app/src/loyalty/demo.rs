@@ -60,14 +60,23 @@ impl App {
     }
 
     /// Some staff and their families shop here too (kinship loyalty, 亲缘忠诚): one customer in
-    /// sixty, and one survey respondent in eight (so some of them have both kinds of evidence).
-    pub(crate) async fn demo_staff(&self) -> Result<(), AppError> {
+    /// sixty, and — after the first classification — a third of the regular buyers whose
+    /// attachment is low (staff buy here because they work here, whatever they think of it),
+    /// so the next classification finds kinship loyalty.
+    pub(crate) async fn demo_staff(&self, first: bool) -> Result<(), AppError> {
         let mut rng = rand::rngs::StdRng::seed_from_u64(60);
-        let n = self.store.count("customers").await?;
-        let mut staff: Vec<i64> = (1..=n).filter(|_| rng.gen_range(0..60) == 0).collect();
-        let respondents = self.store.respondent_ids().await?;
-        staff.extend(respondents.into_iter().filter(|_| rng.gen_range(0..8) == 0));
-        Ok(self.store.tag_untagged(&staff, "员工").await?)
+        if first {
+            let n = self.store.count("customers").await?;
+            let staff: Vec<i64> = (1..=n).filter(|_| rng.gen_range(0..60) == 0).collect();
+            return Ok(self.store.tag_untagged(&staff, "员工").await?);
+        }
+        let mut regulars = self.store.customers_of_type("spurious").await?;
+        regulars.extend(self.store.customers_of_type("inertia").await?);
+        let staff: Vec<i64> = regulars
+            .into_iter()
+            .filter(|_| rng.gen_range(0..3) == 0)
+            .collect();
+        Ok(self.store.add_tag(&staff, "员工").await?)
     }
 
     /// Twelve weeks ago (on the classification calibrated 13 weeks ago) the manager confirmed
