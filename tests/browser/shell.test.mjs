@@ -398,6 +398,8 @@ test('loyalty: a manager reads the types in Chinese, drills into one, sees a cus
     await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
   }
   await page.waitForSelector('#chart-types[data-ready="1"] canvas', { timeout: 10000 });
+  // The demo classified twice: the movement between types is drawn as a flow.
+  await page.waitForSelector('#chart-movement[data-ready="1"] canvas', { timeout: 10000 });
   assert.match(await page.textContent('h1'), /客户忠诚/);
   assert.match(await page.textContent('#fig-headline-churn'), /%/);
   const defs = await page.locator('.figure small').allInnerTexts();

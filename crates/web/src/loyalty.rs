@@ -613,11 +613,31 @@ async fn render(app: &App, ctx: &WebCtx, q: &PageQuery, error: Option<String>) -
             Some(json!({"name": t.label(lang), "value": v}))
         })
         .collect();
+    // Movement as a flow from the last classification's types to this one's (the two sides
+    // named apart: a flow chart cannot go back to where it came from).
+    let (before, now) = (
+        lang.pick("上次 · ", "Before · "),
+        lang.pick("本次 · ", "Now · "),
+    );
+    let mut nodes: Vec<String> = Vec::new();
+    for (a, b, _) in &movement {
+        for n in [format!("{before}{a}"), format!("{now}{b}")] {
+            if !nodes.contains(&n) {
+                nodes.push(n);
+            }
+        }
+    }
+    let flows: Vec<Value> = movement
+        .iter()
+        .map(|(a, b, n)| json!({"source": format!("{before}{a}"), "target": format!("{now}{b}"), "value": n}))
+        .collect();
     let charts = json!({
         "types": chart_types,
+        "movement": {"nodes": nodes.iter().map(|n| json!({"name": n})).collect::<Vec<_>>(), "links": flows},
         "contracts": c,
         "labels": {
             "mix": lang.pick("忠诚类型分布（客户数）", "Loyalty types (customers)"),
+            "movement": lang.pick("类型变动（客户数，前 20 种变动）", "Movement between types (customers, top 20 moves)"),
             "retention": lang.pick("签约客户按年留存：实际与 sBG 模型", "Contract customers still active by year: observed and sBG model"),
             "observed": lang.pick("实际", "Observed"),
             "model": lang.pick("sBG 模型", "sBG model"),

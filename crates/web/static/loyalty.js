@@ -1,5 +1,6 @@
 // Charts of the Loyalty and win-back pages, from data-charts (no inline script): the loyalty
-// type mix, contract retention (observed and the sBG model) and churn types by cause.
+// type mix, movement between types since the last classification, contract retention (observed
+// and the sBG model) and churn types by cause.
 (function () {
   var root = document.getElementById('loyalty-charts');
   if (!root || !window.echarts || !root.dataset.charts) return;
@@ -21,6 +22,18 @@
     chart('chart-types', L.mix, {
       tooltip: { trigger: 'item', formatter: '{b}: {c} ({d}%)' },
       series: [{ type: 'pie', radius: ['35%', '65%'], top: 30, data: d.types, label: { fontSize: 11 } }]
+    });
+  }
+  var m = d.movement || {};
+  if (m.links && m.links.length) {
+    chart('chart-movement', L.movement, {
+      animation: false,
+      tooltip: { trigger: 'item' },
+      series: [{ type: 'sankey', top: 35, bottom: 10, left: 10, right: 150, nodeGap: 8,
+        data: m.nodes, links: m.links, emphasis: { focus: 'adjacency' },
+        // Before on the left, now on the right: the labels drop the side's prefix.
+        label: { fontSize: 11, formatter: function (p) { return p.name.slice(p.name.indexOf(' · ') + 3); } },
+        lineStyle: { color: 'gradient', opacity: 0.35 } }]
     });
   }
   var c = d.contracts || {};
