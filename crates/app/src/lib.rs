@@ -5,6 +5,7 @@
 //! (`surveys`, `complaints`, `churn`, `loyalty`, `care`) get their modules with their issues.
 
 pub mod access;
+pub mod care;
 pub mod churn;
 pub mod complaints;
 pub mod customers;
@@ -80,6 +81,10 @@ pub struct App {
     /// Loyalty list counts by filter, with when each was taken (see `loyalty::COUNT_TTL`).
     pub(crate) loyalty_counts:
         Arc<std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, i64)>>>,
+    /// This server's own addresses (`host:port`), which a care webhook may not call.
+    pub own_hosts: Arc<std::sync::Mutex<Vec<String>>>,
+    /// The outbox's first retry delay in seconds (then doubling).
+    pub care_retry_secs: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl App {
@@ -99,6 +104,8 @@ impl App {
             overview_refreshing: Arc::default(),
             case_writes: Arc::default(),
             loyalty_counts: Arc::default(),
+            own_hosts: Arc::default(),
+            care_retry_secs: Arc::new(std::sync::atomic::AtomicI64::new(60)),
         }
     }
 

@@ -533,6 +533,20 @@ async fn serve(s: &StoreArgs, bind: &str, demo: bool, demo_size: usize) -> Resul
     );
     // Complaint service levels: warnings, breaches and escalations from the stored due times.
     app.start_complaint_timers(std::time::Duration::from_secs(30));
+    // Care rules: daily triggers swept every minute, the outbox drained every two seconds; a
+    // webhook may not call this server itself.
+    if let Ok(mut own) = app.own_hosts.lock() {
+        let addr = listener.local_addr()?;
+        own.extend([
+            addr.to_string(),
+            format!("localhost:{}", addr.port()),
+            format!("127.0.0.1:{}", addr.port()),
+        ]);
+    }
+    app.start_care(
+        std::time::Duration::from_secs(60),
+        std::time::Duration::from_secs(2),
+    );
     let router = http_api::router(app.clone()).merge(web::router(app.clone()));
     axum::serve(
         listener,

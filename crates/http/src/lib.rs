@@ -8,6 +8,7 @@
 // The OpenAPI document is one `json!` literal, deeper than the default macro recursion limit.
 #![recursion_limit = "256"]
 
+mod care;
 mod churn;
 mod complaints;
 mod customers;
@@ -82,6 +83,7 @@ pub fn router(app: App) -> Router {
         .nest(
             "/api/v1",
             customers::routes()
+                .merge(care::routes())
                 .merge(churn::routes())
                 .merge(complaints::routes())
                 .merge(imports::routes())

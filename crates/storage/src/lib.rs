@@ -10,6 +10,7 @@ pub mod audit;
 pub mod backup;
 pub mod bulk;
 mod bulk_pg;
+pub mod care;
 pub mod churn;
 pub mod complaints;
 pub mod customers;

@@ -428,6 +428,80 @@ ALTER TABLE customer_values ADD COLUMN top_store BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE customers ADD COLUMN category_spend TEXT NOT NULL DEFAULT ''
 "#,
     ),
+    // Care automation (issue 17): rules, their firings (one per rule and occurrence: the
+    // idempotency key), the durable outbox of e-mails and webhooks, care tasks and staff
+    // notifications.
+    (
+        11,
+        r#"
+ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN email_notifications BIGINT NOT NULL DEFAULT 1;
+CREATE TABLE care_rules (
+    id {ID},
+    name TEXT NOT NULL UNIQUE,
+    trigger_kind TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    swept_through TEXT NOT NULL DEFAULT '',
+    version BIGINT NOT NULL DEFAULT 1,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE care_firings (
+    id {ID},
+    rule_id BIGINT NOT NULL REFERENCES care_rules(id) ON DELETE CASCADE,
+    occurrence TEXT NOT NULL,
+    customer_id BIGINT REFERENCES customers(id) ON DELETE SET NULL,
+    dry_run BIGINT NOT NULL DEFAULT 0,
+    fired_at TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (rule_id, occurrence, dry_run)
+);
+CREATE INDEX care_firings_rule ON care_firings(rule_id, fired_at);
+CREATE INDEX care_firings_customer ON care_firings(customer_id, fired_at);
+CREATE TABLE outbox (
+    id {ID},
+    kind TEXT NOT NULL,
+    firing_id BIGINT REFERENCES care_firings(id) ON DELETE SET NULL,
+    target TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT NOT NULL DEFAULT '',
+    last_status BIGINT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+CREATE INDEX outbox_firing ON outbox(firing_id);
+CREATE TABLE care_tasks (
+    id {ID},
+    customer_id BIGINT REFERENCES customers(id) ON DELETE CASCADE,
+    firing_id BIGINT REFERENCES care_firings(id) ON DELETE SET NULL,
+    rule_id BIGINT,
+    assignee TEXT NOT NULL,
+    title TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'open',
+    created_at TEXT NOT NULL,
+    done_at TEXT,
+    done_by TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX care_tasks_assignee ON care_tasks(assignee, state, due_at);
+CREATE INDEX care_tasks_customer ON care_tasks(customer_id, id);
+CREATE TABLE notifications (
+    id {ID},
+    username TEXT NOT NULL,
+    text TEXT NOT NULL,
+    link TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    read_at TEXT
+);
+CREATE INDEX notifications_user ON notifications(username, read_at, id)
+"#,
+    ),
 ];
 
 /// Step 7's append-only history: no update, and no delete except by a whole-database restore
@@ -479,6 +553,11 @@ pub const TABLES: &[&str] = &[
     "churn_assessment_events",
     "winback_tasks",
     "saved_segments",
+    "care_rules",
+    "care_firings",
+    "outbox",
+    "care_tasks",
+    "notifications",
 ];
 
 pub(crate) fn ddl(backend: Backend, sql: &str) -> String {

@@ -77,6 +77,11 @@ pub struct AttitudeFacts {
     pub texts: Vec<(String, String)>,
 }
 
+/// The satisfaction (0–100) one answer gives: its satisfaction items (or CSAT) scaled.
+pub fn satisfaction_of(q: &Questionnaire, answers: &serde_json::Value) -> Option<f64> {
+    mean_scaled(answers, &SurveyKeys::of(q).satisfaction)
+}
+
 fn mean_scaled(a: &serde_json::Value, items: &[(String, f64, f64)]) -> Option<f64> {
     let mut sum = 0.0;
     let mut n = 0.0;

@@ -552,6 +552,14 @@ impl App {
         if !saved {
             return Err(link_error(ErrorCode::SurveyAlreadyAnswered, lang));
         }
+        // Care rules on low answers act now (a failure there never loses the answer).
+        if submit {
+            if let Some(s) = crate::loyalty::evidence::satisfaction_of(&q, &value) {
+                if let Err(e) = self.care_on_answer(inv.id, inv.customer_id, s).await {
+                    tracing::warn!("care rules on an answer: {e}");
+                }
+            }
+        }
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 mod analyze;
 mod api;
+mod care;
 mod churn;
 mod cli;
 mod complaints;

@@ -1,0 +1,488 @@
+//! Customer care automation (SPEC.md §6): rules staff write (a trigger, conditions on the
+//! customer, actions), found occurrences fired once each (`storage::care::fire`: the firing and
+//! its effects in one transaction, keyed by rule and occurrence), daily triggers swept for every
+//! company-local day since the last sweep (so downtime is caught up, never doubled), event
+//! triggers (a low answer) fired as the event happens, dry runs that record whom a rule would hit
+//! and change nothing else. E-mails and webhooks go through the outbox (`outbox`).
+
+pub mod outbox;
+
+use crate::{Actor, App, AppError};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use domain::access::Permission;
+use domain::care::{Action, Mode, Recipient, RuleSpec, Trigger};
+use domain::ErrorCode;
+use serde_json::json;
+use std::collections::BTreeMap;
+use storage::care::{Candidate, CandidateQuery, CareRule, Effect, Firing, FiringStats};
+
+/// Days a sweep catches up at most after downtime.
+const CATCH_UP_DAYS: i64 = 30;
+
+/// A rule with what its firings did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleView {
+    #[serde(flatten)]
+    pub rule: CareRule,
+    pub stats: FiringStats,
+}
+
+/// An occurrence a trigger found: its key, the customer, and the template values it adds.
+type Found = (String, Candidate, Vec<(&'static str, String)>);
+
+/// Someone a rule would hit (a dry run's answer).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Hit {
+    pub occurrence: String,
+    pub customer_id: i64,
+    pub external_id: String,
+    pub name: String,
+}
+
+fn store_err(e: storage::StoreError, lang: domain::Lang) -> AppError {
+    match e {
+        storage::StoreError::NotFound => AppError::not_found(lang, "care rule"),
+        e => e.into(),
+    }
+}
+
+fn say(lang: domain::Lang, zh: &str, en: &str) -> String {
+    lang.pick(zh, en).to_string()
+}
+
+/// Whether a candidate meets a rule's conditions.
+fn meets(c: &Candidate, spec: &RuleSpec) -> bool {
+    let k = &spec.conditions;
+    (k.segment.is_empty() || c.segment == k.segment)
+        && (k.tag.is_empty() || c.tags.contains(&k.tag))
+        && (k.channel.is_empty() || c.channel == k.channel)
+        && (k.region.is_empty() || c.region == k.region)
+        && k.min_clv.is_none_or(|m| c.clv.unwrap_or(0.0) >= m)
+}
+
+/// The template values of a candidate.
+fn values<'a>(
+    c: &Candidate,
+    spec: &'a RuleSpec,
+    extra: &[(&'a str, String)],
+) -> BTreeMap<&'a str, String> {
+    let mut v = BTreeMap::new();
+    v.insert("name", c.name.clone());
+    v.insert("customer_id", c.external_id.clone());
+    v.insert("days", spec.days.to_string());
+    v.insert("rule", spec.name.clone());
+    v.insert("link", format!("/customers/{}", c.customer_id));
+    v.insert("loyalty_type", c.loyalty_type.clone());
+    if let Some(p) = c.p_alive {
+        v.insert("p_alive", format!("{p:.2}"));
+    }
+    for (k, x) in extra {
+        v.insert(k, x.clone());
+    }
+    v
+}
+
+/// The effects of a rule's actions on one candidate.
+fn effects(
+    spec: &RuleSpec,
+    c: &Candidate,
+    vals: &BTreeMap<&str, String>,
+    now: DateTime<Utc>,
+    rule_id: i64,
+    occurrence: &str,
+) -> Vec<Effect> {
+    let r = |t: &str| domain::care::render(t, vals);
+    spec.actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Task {
+                assignee,
+                due_days,
+                title,
+            } => Some(Effect::Task {
+                assignee: assignee.clone(),
+                title: r(title),
+                due_at: domain::time::to_stored(now + Duration::days(i64::from(*due_days))),
+            }),
+            Action::Tag { tag } => Some(Effect::Tag(tag.clone())),
+            Action::Notify { username, text } => Some(Effect::Notify {
+                username: username.clone(),
+                text: r(text),
+                link: format!("/customers/{}", c.customer_id),
+            }),
+            Action::Email { to, subject, body } => {
+                let target = match to {
+                    Recipient::Customer if !c.email.is_empty() => c.email.clone(),
+                    Recipient::Customer => return None,
+                    Recipient::User { username } => format!("user:{username}"),
+                };
+                Some(Effect::Outbox {
+                    kind: "email".into(),
+                    target,
+                    payload: json!({"subject": r(subject), "body": r(body)}),
+                })
+            }
+            Action::Webhook { url, secret, shape } => Some(Effect::Outbox {
+                kind: "webhook".into(),
+                target: url.clone(),
+                payload: json!({
+                    "shape": shape.code(),
+                    "secret": secret,
+                    "event": {
+                        "rule_id": rule_id,
+                        "rule": spec.name,
+                        "trigger": spec.trigger.code(),
+                        "occurrence": occurrence,
+                        "customer": {"id": c.external_id, "name": c.name},
+                        "values": vals,
+                        "at": domain::time::to_stored(now),
+                    },
+                }),
+            }),
+        })
+        .collect()
+}
+
+impl App {
+    fn care_spec(rule: &CareRule) -> Option<RuleSpec> {
+        serde_json::from_value(rule.spec.clone()).ok()
+    }
+
+    /// This server's own addresses, which a webhook may not call.
+    fn own_hosts(&self) -> Vec<String> {
+        self.own_hosts.lock().map(|h| h.clone()).unwrap_or_default()
+    }
+
+    pub async fn care_rules(&self, actor: &Actor) -> Result<Vec<RuleView>, AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        let mut out = Vec::new();
+        for rule in self.store.care_rules().await? {
+            let stats = self.store.care_stats(rule.id).await?;
+            out.push(RuleView { rule, stats });
+        }
+        Ok(out)
+    }
+
+    pub async fn care_rule(&self, actor: &Actor, id: i64) -> Result<RuleView, AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        let rule = self
+            .store
+            .care_rule(id)
+            .await
+            .map_err(|e| store_err(e, actor.lang))?;
+        let stats = self.store.care_stats(id).await?;
+        Ok(RuleView { rule, stats })
+    }
+
+    /// The ready rules, in the reader's language, for the managers to start from.
+    pub fn care_templates(&self, actor: &Actor) -> Vec<RuleSpec> {
+        domain::care::templates(actor.lang, &actor.username)
+    }
+
+    async fn check_rule(&self, actor: &Actor, spec: &RuleSpec) -> Result<(), AppError> {
+        let mail = self.smtp_settings().await?.is_some();
+        spec.check(&self.own_hosts(), mail)
+            .map_err(|fields| AppError::invalid(actor.lang, fields))
+    }
+
+    pub async fn create_care_rule(&self, actor: &Actor, spec: &RuleSpec) -> Result<i64, AppError> {
+        actor.require(Permission::ManageCases)?;
+        self.check_rule(actor, spec).await?;
+        let value = serde_json::to_value(spec).map_err(AppError::internal)?;
+        self.store
+            .create_care_rule(
+                spec.name.trim(),
+                spec.trigger.code(),
+                spec.mode.code(),
+                &value,
+                &actor.username,
+            )
+            .await
+            .map_err(|e| match e {
+                storage::StoreError::Duplicate(_) => AppError::field(
+                    actor.lang,
+                    "name",
+                    say(actor.lang, "已有同名规则", "a rule of that name exists"),
+                ),
+                e => e.into(),
+            })
+    }
+
+    pub async fn update_care_rule(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        spec: &RuleSpec,
+    ) -> Result<i64, AppError> {
+        actor.require(Permission::ManageCases)?;
+        self.check_rule(actor, spec).await?;
+        let value = serde_json::to_value(spec).map_err(AppError::internal)?;
+        self.store
+            .update_care_rule(
+                id,
+                version,
+                spec.name.trim(),
+                spec.mode.code(),
+                &value,
+                &actor.username,
+            )
+            .await
+            .map_err(|e| store_err(e, actor.lang))
+    }
+
+    pub async fn delete_care_rule(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
+        actor.require(Permission::ManageCases)?;
+        self.store
+            .delete_care_rule(id, &actor.username)
+            .await
+            .map_err(|e| store_err(e, actor.lang))
+    }
+
+    /// The company's offset from UTC (its service-hours setting), in minutes.
+    async fn company_offset(&self) -> i32 {
+        self.complaint_settings()
+            .await
+            .map(|s| s.hours.utc_offset_minutes)
+            .unwrap_or(480)
+    }
+
+    /// Candidates of a daily trigger on company-local `day`.
+    async fn daily_candidates(
+        &self,
+        spec: &RuleSpec,
+        day: NaiveDate,
+        offset: i32,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Found>, AppError> {
+        let limit = i64::from(spec.daily_limit) * 4 + 100;
+        let start = |d: NaiveDate| {
+            domain::time::to_stored(
+                d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+                    - Duration::minutes(offset.into()),
+            )
+        };
+        let days = i64::from(spec.days);
+        let q = match spec.trigger {
+            Trigger::LapsedDate => CandidateQuery::Dates {
+                mmdd: day.format("-%m-%d").to_string(),
+                lapsed_before: (day - Duration::days(days)).to_string(),
+            },
+            Trigger::ComplaintResolved => {
+                let d = day - Duration::days(days);
+                CandidateQuery::Resolved {
+                    from: start(d),
+                    to: start(d + Duration::days(1)),
+                }
+            }
+            Trigger::EnteredSegment => CandidateQuery::Top20,
+            Trigger::ValueAtRisk => CandidateQuery::AtRisk {
+                below: spec.threshold,
+            },
+            Trigger::LoyaltyChanged => CandidateQuery::TypeChanged,
+            Trigger::SlaBreach => CandidateQuery::Breached {
+                now: domain::time::to_stored(now),
+            },
+            Trigger::LowAnswer => return Ok(Vec::new()),
+        };
+        let quarter = format!(
+            "{}-q{}",
+            chrono::Datelike::year(&day),
+            (chrono::Datelike::month(&day) - 1) / 3 + 1
+        );
+        let mmdd = day.format("-%m-%d").to_string();
+        let mut out = Vec::new();
+        for c in self.store.care_candidates(&q, limit).await? {
+            let id = c.customer_id;
+            let (occurrence, extra): (String, Vec<(&'static str, String)>) = match spec.trigger {
+                Trigger::LapsedDate => {
+                    let label = if c.birthday.ends_with(&mmdd) {
+                        Some("生日".to_string())
+                    } else {
+                        c.important_dates
+                            .iter()
+                            .find(|(_, d)| d.ends_with(&mmdd))
+                            .map(|(k, _)| k.clone())
+                    };
+                    let Some(label) = label else { continue };
+                    (format!("customer:{id}:{day}"), vec![("date_label", label)])
+                }
+                Trigger::ComplaintResolved | Trigger::SlaBreach => (
+                    format!("complaint:{}", c.about),
+                    vec![("complaint_id", c.about.to_string())],
+                ),
+                Trigger::EnteredSegment => (format!("customer:{id}"), vec![]),
+                Trigger::ValueAtRisk => (format!("customer:{id}:{quarter}"), vec![]),
+                Trigger::LoyaltyChanged => (format!("customer:{id}:run:{}", c.about), vec![]),
+                Trigger::LowAnswer => continue,
+            };
+            out.push((occurrence, c, extra));
+        }
+        Ok(out)
+    }
+
+    /// Whom a rule would hit today (nothing is recorded or changed).
+    pub async fn dry_run_care_rule(&self, actor: &Actor, id: i64) -> Result<Vec<Hit>, AppError> {
+        let view = self.care_rule(actor, id).await?;
+        let spec = Self::care_spec(&view.rule)
+            .ok_or_else(|| AppError::new(ErrorCode::Internal, actor.lang))?;
+        let offset = self.company_offset().await;
+        let now = Utc::now();
+        let today = domain::time::wall_clock(now, offset).date();
+        Ok(self
+            .daily_candidates(&spec, today, offset, now)
+            .await?
+            .into_iter()
+            .filter(|(_, c, _)| meets(c, &spec))
+            .take(spec.daily_limit as usize)
+            .map(|(occurrence, c, _)| Hit {
+                occurrence,
+                customer_id: c.customer_id,
+                external_id: c.external_id,
+                name: c.name,
+            })
+            .collect())
+    }
+
+    /// Fire a rule for its candidates, within its daily limit; returns how many fired.
+    async fn fire_candidates(
+        &self,
+        rule: &CareRule,
+        spec: &RuleSpec,
+        found: Vec<Found>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, AppError> {
+        let dry = spec.mode == Mode::DryRun;
+        let since = domain::time::to_stored(now - Duration::days(1));
+        let mut left = i64::from(spec.daily_limit)
+            - self.store.care_firings_since(rule.id, &since, dry).await?;
+        let mut fired = 0;
+        for (occurrence, c, extra) in found.into_iter().filter(|(_, c, _)| meets(c, spec)) {
+            if left <= 0 {
+                tracing::warn!(rule = rule.id, "care rule reached its daily limit");
+                break;
+            }
+            let vals = values(&c, spec, &extra);
+            let f = Firing {
+                rule_id: rule.id,
+                occurrence: occurrence.clone(),
+                customer_id: Some(c.customer_id),
+                dry_run: dry,
+                detail: json!({"customer": c.external_id, "name": c.name}),
+                effects: effects(spec, &c, &vals, now, rule.id, &occurrence),
+            };
+            if self.store.fire(&f).await?.is_some() {
+                fired += 1;
+                left -= 1;
+            }
+        }
+        Ok(fired)
+    }
+
+    /// Sweep the daily triggers of every rule that is on or in dry run: each company-local day
+    /// since the rule was last swept (at most [`CATCH_UP_DAYS`]) through today. Returns the
+    /// number of firings.
+    pub async fn sweep_care(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
+        let offset = self.company_offset().await;
+        let today = domain::time::wall_clock(now, offset).date();
+        let mut fired = 0;
+        for rule in self.store.care_rules().await? {
+            let Some(spec) = Self::care_spec(&rule) else {
+                continue;
+            };
+            if spec.mode == Mode::Off || spec.trigger == Trigger::LowAnswer {
+                continue;
+            }
+            let from = NaiveDate::parse_from_str(&rule.swept_through, "%Y-%m-%d")
+                .map(|d| d + Duration::days(1))
+                .unwrap_or(today)
+                .max(today - Duration::days(CATCH_UP_DAYS));
+            let mut day = from;
+            while day <= today {
+                let found = self.daily_candidates(&spec, day, offset, now).await?;
+                fired += self.fire_candidates(&rule, &spec, found, now).await?;
+                day += Duration::days(1);
+            }
+            // Today stays open: later changes today (a complaint resolved) still count.
+            self.store
+                .set_care_swept(rule.id, &(today - Duration::days(1)).to_string())
+                .await?;
+        }
+        Ok(fired)
+    }
+
+    /// A submitted survey answer (through invitation `invitation_id`): the low-answer rules look
+    /// at it, once per invitation.
+    pub async fn care_on_answer(
+        &self,
+        invitation_id: i64,
+        customer_id: i64,
+        satisfaction: f64,
+    ) -> Result<usize, AppError> {
+        let Some(c) = self.store.care_candidate(customer_id).await? else {
+            return Ok(0);
+        };
+        let now = Utc::now();
+        let mut fired = 0;
+        for rule in self.store.care_rules().await? {
+            let Some(spec) = Self::care_spec(&rule) else {
+                continue;
+            };
+            if spec.mode == Mode::Off
+                || spec.trigger != Trigger::LowAnswer
+                || satisfaction >= spec.threshold
+            {
+                continue;
+            }
+            let found = vec![(
+                format!("answer:{invitation_id}"),
+                c.clone(),
+                vec![("score", format!("{satisfaction:.0}"))],
+            )];
+            fired += self.fire_candidates(&rule, &spec, found, now).await?;
+        }
+        Ok(fired)
+    }
+
+    /// The outbox, newest first, without the webhooks' secrets.
+    pub async fn care_outbox(
+        &self,
+        actor: &Actor,
+        firing: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<storage::care::OutboxItem>, AppError> {
+        actor.require(Permission::ManageCases)?;
+        let mut items = self.store.outbox(firing, limit.clamp(1, 1000)).await?;
+        for i in &mut items {
+            if let Some(p) = i.payload.as_object_mut() {
+                p.remove("secret");
+            }
+        }
+        Ok(items)
+    }
+
+    /// Care tasks: the actor's own (an agent, or `mine`), everyone's, or one customer's.
+    pub async fn care_tasks(
+        &self,
+        actor: &Actor,
+        mine: bool,
+        customer: Option<i64>,
+    ) -> Result<Vec<storage::care::CareTask>, AppError> {
+        actor.require(Permission::ViewCases)?;
+        let only =
+            (mine || !actor.role.can(Permission::ViewAllCases)).then_some(actor.username.as_str());
+        Ok(self.store.care_tasks(only, customer, 200).await?)
+    }
+
+    /// The actor's notifications (newest first) and how many are unread.
+    pub async fn notifications(
+        &self,
+        actor: &Actor,
+    ) -> Result<(Vec<storage::care::Notification>, i64), AppError> {
+        Ok(self.store.notifications(&actor.username, 50).await?)
+    }
+
+    pub async fn read_notifications(&self, actor: &Actor) -> Result<u64, AppError> {
+        Ok(self.store.mark_notifications_read(&actor.username).await?)
+    }
+}

@@ -1,0 +1,275 @@
+//! Care automation over HTTP on SQLite and PostgreSQL, against a real SMTP receiver and a real
+//! webhook receiver started here on loopback: rules are checked (roles, placeholders), a low
+//! survey answer fires a rule once — a task, a notification, a signed webhook (refused twice,
+//! delivered on the third try, every try logged) and an e-mail that arrives once — while a
+//! dry-run rule records whom it would hit and changes nothing.
+
+use super::harness::{json, TestApp};
+use crate::both;
+use serde_json::{json as j, Value};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A webhook receiver: the n-th POST gets `plan[n]` (then 200); keeps (signature, body).
+async fn webhook_receiver(plan: Vec<u16>) -> (String, Received) {
+    let got: Received = Arc::default();
+    let g = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let g = g.clone();
+                let plan = plan.clone();
+                async move {
+                    let mut v = g.lock().unwrap();
+                    let sig = headers
+                        .get("x-fidelis-signature")
+                        .and_then(|h| h.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string();
+                    let status = plan.get(v.len()).copied().unwrap_or(200);
+                    v.push((sig, body.to_vec()));
+                    axum::http::StatusCode::from_u16(status).unwrap()
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+/// A minimal SMTP server: accepts every message and keeps (recipients, data).
+async fn smtp_receiver() -> (u16, Received) {
+    let got: Received = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let g = got.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let g = g.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                let _ = w.write_all(b"220 test ESMTP\r\n").await;
+                let (mut rcpt, mut data, mut in_data) = (String::new(), Vec::new(), false);
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            g.lock().unwrap().push((rcpt.clone(), data.clone()));
+                            let _ = w.write_all(b"250 queued\r\n").await;
+                        } else {
+                            data.extend_from_slice(line.as_bytes());
+                            data.push(b'\n');
+                        }
+                        continue;
+                    }
+                    let up = line.to_ascii_uppercase();
+                    let reply: &[u8] = if up.starts_with("EHLO") || up.starts_with("HELO") {
+                        b"250 test\r\n"
+                    } else if up.starts_with("RCPT TO") {
+                        rcpt.push_str(&line[8..]);
+                        b"250 ok\r\n"
+                    } else if up.starts_with("DATA") {
+                        in_data = true;
+                        data.clear();
+                        b"354 go on\r\n"
+                    } else if up.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    let _ = w.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, got)
+}
+
+async fn get(t: &TestApp, role: &str, path: &str) -> (u16, Value) {
+    json(t.get(role, path).send().await.unwrap()).await
+}
+
+async fn send(r: reqwest::RequestBuilder, body: Value) -> (u16, Value) {
+    json(r.json(&body).send().await.unwrap()).await
+}
+
+async fn care_rules_fire_once(t: &TestApp) {
+    // Customers with e-mail addresses, a CSAT survey and a wave of personal links.
+    let mut csv = String::from("external_id,name,email,segment\n");
+    for i in 1..=4 {
+        csv.push_str(&format!("C{i},客户{i},c{i}@example.cn,gold\n"));
+    }
+    let (s, b) = json(
+        t.post("analyst", "/api/v1/imports/customers?wait=true")
+            .body(csv)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, survey) = send(
+        t.post("analyst", "/api/v1/surveys"),
+        j!({"name": "Store CSAT", "template": "csat"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{survey}");
+    let sid = survey["id"].as_i64().unwrap();
+    let (s, wave) = send(
+        t.post("manager", &format!("/api/v1/surveys/{sid}/waves")),
+        j!({"name": "W1", "size": 4}),
+    )
+    .await;
+    assert_eq!(s, 201, "{wave}");
+    let (_, links) = get(
+        t,
+        "manager",
+        &format!("/api/v1/surveys/waves/{}/links", wave["id"]),
+    )
+    .await;
+    let link = links["items"][0].clone();
+    let token = link["path"].as_str().unwrap().trim_start_matches("/s/");
+    let email = link["email"].as_str().unwrap().to_string();
+
+    // SMTP at the local receiver; the webhook receiver refuses twice.
+    let (port, mails) = smtp_receiver().await;
+    let (hook, hooks) = webhook_receiver(vec![500, 500]).await;
+    let (s, b) = send(
+        t.put("admin", "/api/v1/care/smtp"),
+        j!({"host": "127.0.0.1", "port": port, "security": "none", "from": "客服 <care@example.cn>"}),
+    )
+    .await;
+    assert_eq!(s, 204, "{b}");
+
+    // Rules: agents may not write them; a misspelt placeholder is refused naming the field.
+    let secret = "s3cret-s3cret-s3cret";
+    let rule = j!({
+        "name": "低满意度回访", "trigger": "low_answer", "threshold": 40.0, "mode": "on",
+        "daily_limit": 100,
+        "actions": [
+            {"type": "task", "assignee": "manager", "due_days": 1, "title": "联系 {{name}}（{{score}} 分）"},
+            {"type": "notify", "username": "manager", "text": "{{name}} 的满意度只有 {{score}}"},
+            {"type": "webhook", "url": hook, "secret": secret, "shape": "json"},
+            {"type": "email", "to": {"type": "customer"}, "subject": "{{name}}，抱歉让您失望了", "body": "我们会尽快联系您。"}
+        ]
+    });
+    let (s, _) = send(t.post("agent", "/api/v1/care/rules"), rule.clone()).await;
+    assert_eq!(s, 403);
+    let mut bad = rule.clone();
+    bad["actions"][0]["title"] = j!("联系 {{nmae}}");
+    let (s, b) = send(t.post("manager", "/api/v1/care/rules"), bad).await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(
+        b["error"]["details"]["fields"][0]["field"], "actions[0].title",
+        "{b}"
+    );
+    let (s, r) = send(t.post("manager", "/api/v1/care/rules"), rule).await;
+    assert_eq!(s, 201, "{r}");
+    let rid = r["id"].as_i64().unwrap();
+    // A dry-run twin: it records whom it would hit, and acts on nobody.
+    let dry = j!({
+        "name": "试运行", "trigger": "low_answer", "threshold": 60.0, "mode": "dry_run",
+        "daily_limit": 100,
+        "actions": [{"type": "task", "assignee": "manager", "due_days": 1, "title": "不应出现"}]
+    });
+    let (s, d) = send(t.post("manager", "/api/v1/care/rules"), dry).await;
+    assert_eq!(s, 201, "{d}");
+    let did = d["id"].as_i64().unwrap();
+
+    // A low answer through the customer's link fires both rules, once.
+    let (s, b) = json(
+        t.http
+            .post(format!("{}/api/v1/public/surveys/{token}", t.base))
+            .json(&j!({"answers": {"CSAT": 1}, "submit": true}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 204, "{b}");
+    let fired_again = t.app.care_on_answer(0, 0, 0.0).await.unwrap_or_default();
+    assert_eq!(fired_again, 0, "no customer, no firing");
+    let (_, tasks) = get(t, "manager", "/api/v1/care/tasks").await;
+    let tasks = tasks["items"].as_array().unwrap().clone();
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert!(
+        tasks[0]["title"].as_str().unwrap().contains("0 分"),
+        "{tasks:?}"
+    );
+    let (_, n) = get(t, "manager", "/api/v1/notifications").await;
+    assert_eq!(n["unread"], 1, "{n}");
+    let (_, v) = get(t, "manager", &format!("/api/v1/care/rules/{did}")).await;
+    assert_eq!(
+        (v["stats"]["dry_run"].as_i64(), v["stats"]["fired"].as_i64()),
+        (Some(1), Some(0)),
+        "{v}"
+    );
+
+    // The sender: the webhook on its third try, the e-mail once; every try in the log.
+    t.app
+        .care_retry_secs
+        .store(0, std::sync::atomic::Ordering::Relaxed);
+    let (s, b) = send(t.post("manager", "/api/v1/care/sweep"), j!({})).await;
+    assert_eq!(s, 200, "{b}");
+    let got = hooks.lock().unwrap().clone();
+    assert_eq!(got.len(), 3, "refused twice, then delivered");
+    for (sig, body) in &got {
+        assert_eq!(sig, &app::care::outbox::sign(secret, body));
+        let event: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(event["trigger"], "low_answer");
+        assert_eq!(event["values"]["score"], "0");
+    }
+    let (_, log) = get(t, "manager", "/api/v1/care/outbox").await;
+    let items = log["items"].as_array().unwrap();
+    let webhook = items.iter().find(|i| i["kind"] == "webhook").unwrap();
+    assert_eq!(
+        (
+            webhook["status"].as_str(),
+            webhook["attempts"].as_i64(),
+            webhook["last_status"].as_i64()
+        ),
+        (Some("sent"), Some(3), Some(200)),
+        "{webhook}"
+    );
+    assert!(
+        webhook["payload"].get("secret").is_none(),
+        "secrets stay in the store"
+    );
+    let mail = items.iter().find(|i| i["kind"] == "email").unwrap();
+    assert_eq!(mail["status"], "sent", "{mail}");
+    let mails = mails.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].0.contains(&email), "{:?}", mails[0].0);
+    // Draining again sends nothing more.
+    let (_, b) = send(t.post("manager", "/api/v1/care/sweep"), j!({})).await;
+    assert_eq!(b["sent"], 0, "{b}");
+    assert_eq!(hooks.lock().unwrap().len(), 3);
+    let (_, v) = get(t, "manager", &format!("/api/v1/care/rules/{rid}")).await;
+    assert_eq!(
+        (
+            v["stats"]["fired"].as_i64(),
+            v["stats"]["messages_sent"].as_i64()
+        ),
+        (Some(1), Some(2)),
+        "{v}"
+    );
+    let (s, dr) = get(t, "manager", &format!("/api/v1/care/rules/{rid}/dry-run")).await;
+    assert_eq!(
+        (s, dr["total"].as_i64()),
+        (200, Some(0)),
+        "an event rule has no daily hits"
+    );
+    let (s, _) = get(t, "agent", "/api/v1/care/outbox").await;
+    assert_eq!(s, 403);
+}
+both!(care_rules_fire_once);

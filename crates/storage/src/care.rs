@@ -1,0 +1,770 @@
+//! Care automation storage (SPEC.md §6): the rules, one firing per rule and occurrence (the
+//! unique key makes a firing happen once however often the sweep or the event runs), what a
+//! firing does to the store — care tasks, tags, notifications and outbox messages — written in
+//! the firing's own transaction, and the outbox the sender drains (durable: a message is in the
+//! table before anything tries to send it).
+
+use crate::{get_i, get_os, get_s, Result, Store, StoreError};
+use domain::time::now_stored;
+
+/// A stored rule: the spec as JSON (`domain::care::RuleSpec`) and what the sweep has covered.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CareRule {
+    pub id: i64,
+    pub name: String,
+    pub trigger: String,
+    pub mode: String,
+    pub spec: serde_json::Value,
+    /// The last day (`YYYY-MM-DD`, company time) the daily sweep evaluated for this rule.
+    pub swept_through: String,
+    pub version: i64,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+fn rule_from(r: &sqlx::any::AnyRow) -> CareRule {
+    CareRule {
+        id: get_i(r, "id"),
+        name: get_s(r, "name"),
+        trigger: get_s(r, "trigger_kind"),
+        mode: get_s(r, "mode"),
+        spec: serde_json::from_str(&get_s(r, "spec")).unwrap_or_default(),
+        swept_through: get_s(r, "swept_through"),
+        version: get_i(r, "version"),
+        created_by: get_s(r, "created_by"),
+        created_at: get_s(r, "created_at"),
+        updated_at: get_s(r, "updated_at"),
+    }
+}
+
+/// One occurrence a rule hit, with what to do about it.
+#[derive(Debug, Clone, Default)]
+pub struct Firing {
+    pub rule_id: i64,
+    /// What makes the occurrence unique for the rule (`customer:42:2026-12-07`, `response:9`).
+    pub occurrence: String,
+    pub customer_id: Option<i64>,
+    pub dry_run: bool,
+    pub detail: serde_json::Value,
+    pub effects: Vec<Effect>,
+}
+
+/// What a firing changes, all in its transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Task {
+        assignee: String,
+        title: String,
+        due_at: String,
+    },
+    Tag(String),
+    Notify {
+        username: String,
+        text: String,
+        link: String,
+    },
+    /// A message for the sender: kind (`email`, `webhook`), target (address, URL), payload.
+    Outbox {
+        kind: String,
+        target: String,
+        payload: serde_json::Value,
+    },
+}
+
+/// A message waiting in (or gone through) the outbox.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub kind: String,
+    pub firing_id: Option<i64>,
+    pub target: String,
+    pub payload: serde_json::Value,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    pub last_error: String,
+    pub last_status: Option<i64>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
+
+fn outbox_from(r: &sqlx::any::AnyRow) -> OutboxItem {
+    OutboxItem {
+        id: get_i(r, "id"),
+        kind: get_s(r, "kind"),
+        firing_id: sqlx::Row::try_get::<Option<i64>, _>(r, "firing_id")
+            .ok()
+            .flatten(),
+        target: get_s(r, "target"),
+        payload: serde_json::from_str(&get_s(r, "payload")).unwrap_or_default(),
+        status: get_s(r, "status"),
+        attempts: get_i(r, "attempts"),
+        next_attempt_at: get_s(r, "next_attempt_at"),
+        last_error: get_s(r, "last_error"),
+        last_status: sqlx::Row::try_get::<Option<i64>, _>(r, "last_status")
+            .ok()
+            .flatten(),
+        created_at: get_s(r, "created_at"),
+        sent_at: get_os(r, "sent_at"),
+    }
+}
+
+/// What came of one attempt to send an outbox message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attempt {
+    Sent {
+        status: Option<i64>,
+    },
+    Retry {
+        status: Option<i64>,
+        error: String,
+        at: String,
+    },
+    Failed {
+        status: Option<i64>,
+        error: String,
+    },
+}
+
+/// A rule's firings and what came of them.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct FiringStats {
+    pub fired: i64,
+    pub dry_run: i64,
+    pub messages_sent: i64,
+    pub messages_failed: i64,
+    pub messages_pending: i64,
+    pub tasks_done: i64,
+    pub tasks_open: i64,
+}
+
+impl Store {
+    pub async fn care_rules(&self) -> Result<Vec<CareRule>> {
+        Ok(sqlx::query("SELECT * FROM care_rules ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(rule_from)
+            .collect())
+    }
+
+    pub async fn care_rule(&self, id: i64) -> Result<CareRule> {
+        sqlx::query("SELECT * FROM care_rules WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(rule_from)
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn create_care_rule(
+        &self,
+        name: &str,
+        trigger: &str,
+        mode: &str,
+        spec: &serde_json::Value,
+        actor: &str,
+    ) -> Result<i64> {
+        let now = now_stored();
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO care_rules (name, trigger_kind, mode, spec, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(name)
+        .bind(trigger)
+        .bind(mode)
+        .bind(spec.to_string())
+        .bind(actor)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from_db)?;
+        crate::audit::write(&mut tx, actor, "create", "care_rule", &id.to_string(), name).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Replace a rule's spec at `version` (stale: a version conflict).
+    pub async fn update_care_rule(
+        &self,
+        id: i64,
+        version: i64,
+        name: &str,
+        mode: &str,
+        spec: &serde_json::Value,
+        actor: &str,
+    ) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE care_rules SET name = $1, mode = $2, spec = $3, trigger_kind = $4, \
+             version = version + 1, updated_at = $5 WHERE id = $6 AND version = $7",
+        )
+        .bind(name)
+        .bind(mode)
+        .bind(spec.to_string())
+        .bind(spec["trigger"].as_str().unwrap_or_default())
+        .bind(now_stored())
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_db)?
+        .rows_affected();
+        if n == 0 {
+            return Err(Store::version_refusal(&mut tx, "care_rules", id).await?);
+        }
+        crate::audit::write(&mut tx, actor, "update", "care_rule", &id.to_string(), mode).await?;
+        tx.commit().await?;
+        Ok(version + 1)
+    }
+
+    pub async fn delete_care_rule(&self, id: i64, actor: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("DELETE FROM care_rules WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        crate::audit::write(&mut tx, actor, "delete", "care_rule", &id.to_string(), "").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Record that the daily sweep covered `day` for a rule.
+    pub async fn set_care_swept(&self, id: i64, day: &str) -> Result<()> {
+        sqlx::query("UPDATE care_rules SET swept_through = $1 WHERE id = $2")
+            .bind(day)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Firings of a rule since `since` (live or dry run): the daily limit counts them.
+    pub async fn care_firings_since(
+        &self,
+        rule_id: i64,
+        since: &str,
+        dry_run: bool,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM care_firings WHERE rule_id = $1 AND fired_at >= $2 AND dry_run = $3",
+        )
+        .bind(rule_id)
+        .bind(since)
+        .bind(i64::from(dry_run))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Fire once: the firing and every effect in one transaction, or nothing when the rule
+    /// already fired for this occurrence (then `None`). Returns the firing's id.
+    pub async fn fire(&self, f: &Firing) -> Result<Option<i64>> {
+        let now = now_stored();
+        let mut tx = self.begin_write().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO care_firings (rule_id, occurrence, customer_id, dry_run, fired_at, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (rule_id, occurrence, dry_run) DO NOTHING RETURNING id",
+        )
+        .bind(f.rule_id)
+        .bind(&f.occurrence)
+        .bind(f.customer_id)
+        .bind(i64::from(f.dry_run))
+        .bind(&now)
+        .bind(f.detail.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        for e in f.effects.iter().filter(|_| !f.dry_run) {
+            match e {
+                Effect::Task {
+                    assignee,
+                    title,
+                    due_at,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO care_tasks (customer_id, firing_id, rule_id, assignee, title, due_at, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(f.customer_id)
+                    .bind(id)
+                    .bind(f.rule_id)
+                    .bind(assignee)
+                    .bind(title)
+                    .bind(due_at)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Effect::Tag(tag) => {
+                    let Some(c) = f.customer_id else { continue };
+                    let tags: Option<String> =
+                        sqlx::query_scalar("SELECT tags FROM customers WHERE id = $1")
+                            .bind(c)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let mut list: Vec<String> = tags
+                        .and_then(|t| serde_json::from_str(&t).ok())
+                        .unwrap_or_default();
+                    if !list.iter().any(|t| t == tag) {
+                        list.push(tag.clone());
+                        sqlx::query("UPDATE customers SET tags = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+                            .bind(serde_json::to_string(&list).unwrap_or_default())
+                            .bind(&now)
+                            .bind(c)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                Effect::Notify {
+                    username,
+                    text,
+                    link,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO notifications (username, text, link, created_at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(username)
+                    .bind(text)
+                    .bind(link)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Effect::Outbox {
+                    kind,
+                    target,
+                    payload,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO outbox (kind, firing_id, target, payload, next_attempt_at, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $5)",
+                    )
+                    .bind(kind)
+                    .bind(id)
+                    .bind(target)
+                    .bind(payload.to_string())
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    /// Messages due now, oldest first, marked as being sent (a process that dies meanwhile
+    /// leaves them `sending`: [`Store::requeue_sending`] puts them back at the next start).
+    pub async fn claim_outbox(&self, now: &str, limit: i64) -> Result<Vec<OutboxItem>> {
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(
+            "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let items: Vec<OutboxItem> = rows.iter().map(outbox_from).collect();
+        for i in &items {
+            sqlx::query("UPDATE outbox SET status = 'sending' WHERE id = $1")
+                .bind(i.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(items)
+    }
+
+    /// After a crash: messages left `sending` go back to the queue.
+    pub async fn requeue_sending(&self) -> Result<u64> {
+        Ok(
+            sqlx::query("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    /// The outcome of one attempt: sent (with the receiver's status), or not (status, error)
+    /// with another try at `retry_at` or, without one, failed for good.
+    pub async fn outbox_attempt(&self, id: i64, outcome: Attempt) -> Result<()> {
+        let q = match &outcome {
+            Attempt::Sent { status } => sqlx::query(
+                "UPDATE outbox SET status = 'sent', attempts = attempts + 1, last_status = $1, \
+                 last_error = '', sent_at = $2 WHERE id = $3",
+            )
+            .bind(*status)
+            .bind(now_stored())
+            .bind(id),
+            Attempt::Retry { status, error, at } => sqlx::query(
+                "UPDATE outbox SET status = 'pending', attempts = attempts + 1, last_status = $1, \
+                 last_error = $2, next_attempt_at = $3 WHERE id = $4",
+            )
+            .bind(*status)
+            .bind(error.clone())
+            .bind(at.clone())
+            .bind(id),
+            Attempt::Failed { status, error } => sqlx::query(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_status = $1, \
+                 last_error = $2 WHERE id = $3",
+            )
+            .bind(*status)
+            .bind(error.clone())
+            .bind(id),
+        };
+        q.execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The outbox, newest first (optionally one firing's messages).
+    pub async fn outbox(&self, firing_id: Option<i64>, limit: i64) -> Result<Vec<OutboxItem>> {
+        let rows = match firing_id {
+            Some(f) => {
+                sqlx::query("SELECT * FROM outbox WHERE firing_id = $1 ORDER BY id DESC LIMIT $2")
+                    .bind(f)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT * FROM outbox ORDER BY id DESC LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        Ok(rows.iter().map(outbox_from).collect())
+    }
+
+    /// What a rule's firings did.
+    pub async fn care_stats(&self, rule_id: i64) -> Result<FiringStats> {
+        let r = sqlx::query(
+            "SELECT \
+               CAST((SELECT COUNT(*) FROM care_firings WHERE rule_id = $1 AND dry_run = 0) AS BIGINT) AS fired, \
+               CAST((SELECT COUNT(*) FROM care_firings WHERE rule_id = $1 AND dry_run = 1) AS BIGINT) AS dry, \
+               CAST((SELECT COUNT(*) FROM outbox o JOIN care_firings f ON f.id = o.firing_id WHERE f.rule_id = $1 AND o.status = 'sent') AS BIGINT) AS sent, \
+               CAST((SELECT COUNT(*) FROM outbox o JOIN care_firings f ON f.id = o.firing_id WHERE f.rule_id = $1 AND o.status = 'failed') AS BIGINT) AS failed, \
+               CAST((SELECT COUNT(*) FROM outbox o JOIN care_firings f ON f.id = o.firing_id WHERE f.rule_id = $1 AND o.status IN ('pending', 'sending')) AS BIGINT) AS pending, \
+               CAST((SELECT COUNT(*) FROM care_tasks WHERE rule_id = $1 AND state = 'done') AS BIGINT) AS done, \
+               CAST((SELECT COUNT(*) FROM care_tasks WHERE rule_id = $1 AND state = 'open') AS BIGINT) AS open",
+        )
+        .bind(rule_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(FiringStats {
+            fired: get_i(&r, "fired"),
+            dry_run: get_i(&r, "dry"),
+            messages_sent: get_i(&r, "sent"),
+            messages_failed: get_i(&r, "failed"),
+            messages_pending: get_i(&r, "pending"),
+            tasks_done: get_i(&r, "done"),
+            tasks_open: get_i(&r, "open"),
+        })
+    }
+
+    /// A rule's latest firings: (id, occurrence, customer id, dry run, fired at, detail).
+    pub async fn care_firings(
+        &self,
+        rule_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, Option<i64>, bool, String, serde_json::Value)>> {
+        Ok(sqlx::query(
+            "SELECT id, occurrence, customer_id, dry_run, fired_at, detail FROM care_firings \
+             WHERE rule_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(rule_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            (
+                get_i(r, "id"),
+                get_s(r, "occurrence"),
+                sqlx::Row::try_get::<Option<i64>, _>(r, "customer_id")
+                    .ok()
+                    .flatten(),
+                get_i(r, "dry_run") != 0,
+                get_s(r, "fired_at"),
+                serde_json::from_str(&get_s(r, "detail")).unwrap_or_default(),
+            )
+        })
+        .collect())
+    }
+
+    /// Care tasks: (id, customer id, assignee, title, due at, state) of an assignee or a
+    /// customer, newest first.
+    pub async fn care_tasks(
+        &self,
+        assignee: Option<&str>,
+        customer_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<CareTask>> {
+        let (cond, v) = match (assignee, customer_id) {
+            (Some(a), _) => ("assignee = $1", a.to_string()),
+            (None, Some(c)) => ("customer_id = CAST($1 AS BIGINT)", c.to_string()),
+            (None, None) => ("$1 = $1", String::new()),
+        };
+        Ok(sqlx::query(&format!(
+            "SELECT * FROM care_tasks WHERE {cond} ORDER BY state DESC, due_at, id LIMIT $2"
+        ))
+        .bind(v)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| CareTask {
+            id: get_i(r, "id"),
+            customer_id: sqlx::Row::try_get::<Option<i64>, _>(r, "customer_id")
+                .ok()
+                .flatten(),
+            rule_id: sqlx::Row::try_get::<Option<i64>, _>(r, "rule_id")
+                .ok()
+                .flatten(),
+            assignee: get_s(r, "assignee"),
+            title: get_s(r, "title"),
+            due_at: get_s(r, "due_at"),
+            state: get_s(r, "state"),
+            created_at: get_s(r, "created_at"),
+        })
+        .collect())
+    }
+
+    /// A user's e-mail address (for e-mails to staff), if the user exists.
+    pub async fn user_email(&self, username: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT email FROM users WHERE username = $1 AND active = 1")
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// A user's notifications, newest first, and how many are unread.
+    pub async fn notifications(
+        &self,
+        username: &str,
+        limit: i64,
+    ) -> Result<(Vec<Notification>, i64)> {
+        let unread: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM notifications WHERE username = $1 AND read_at IS NULL",
+        )
+        .bind(username)
+        .fetch_one(&self.pool)
+        .await?;
+        let items = sqlx::query(
+            "SELECT * FROM notifications WHERE username = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(username)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Notification {
+            id: get_i(r, "id"),
+            text: get_s(r, "text"),
+            link: get_s(r, "link"),
+            created_at: get_s(r, "created_at"),
+            read: get_os(r, "read_at").is_some(),
+        })
+        .collect();
+        Ok((items, unread))
+    }
+
+    pub async fn mark_notifications_read(&self, username: &str) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE notifications SET read_at = $1 WHERE username = $2 AND read_at IS NULL",
+        )
+        .bind(now_stored())
+        .bind(username)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+}
+
+/// A care task as lists show it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CareTask {
+    pub id: i64,
+    pub customer_id: Option<i64>,
+    pub rule_id: Option<i64>,
+    pub assignee: String,
+    pub title: String,
+    pub due_at: String,
+    pub state: String,
+    pub created_at: String,
+}
+
+/// A staff notification.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Notification {
+    pub id: i64,
+    pub text: String,
+    pub link: String,
+    pub created_at: String,
+    pub read: bool,
+}
+
+/// Whom a daily trigger looks at (company-local days already turned into stored UTC text).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CandidateQuery {
+    /// Birthday or an important date on `mmdd` (`-MM-DD`), last purchase before `lapsed_before`.
+    Dates { mmdd: String, lapsed_before: String },
+    /// Complaints resolved in `[from, to)`.
+    Resolved { from: String, to: String },
+    /// The top 20 % by spend in the latest classification.
+    Top20,
+    /// P(alive) below `below` in the latest customer-value run, most valuable first.
+    AtRisk { below: f64 },
+    /// Customers whose loyalty type changed in the latest classification.
+    TypeChanged,
+    /// Open complaints past their resolution deadline at `now`.
+    Breached { now: String },
+}
+
+/// A customer a trigger found, with what conditions and templates read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Candidate {
+    pub customer_id: i64,
+    pub external_id: String,
+    pub name: String,
+    pub email: String,
+    pub segment: String,
+    pub channel: String,
+    pub region: String,
+    pub tags: Vec<String>,
+    pub birthday: String,
+    pub important_dates: std::collections::BTreeMap<String, String>,
+    pub clv: Option<f64>,
+    pub p_alive: Option<f64>,
+    pub loyalty_type: String,
+    /// The complaint (resolved, breached) or classification run the occurrence is about.
+    pub about: i64,
+}
+
+fn candidate_from(r: &sqlx::any::AnyRow) -> Candidate {
+    let f = |c: &str| sqlx::Row::try_get::<Option<f64>, _>(r, c).ok().flatten();
+    Candidate {
+        customer_id: get_i(r, "id"),
+        external_id: get_s(r, "external_id"),
+        name: get_s(r, "name"),
+        email: get_s(r, "email"),
+        segment: get_s(r, "segment"),
+        channel: get_s(r, "channel"),
+        region: get_s(r, "region"),
+        tags: serde_json::from_str(&get_s(r, "tags")).unwrap_or_default(),
+        birthday: get_s(r, "birthday"),
+        important_dates: serde_json::from_str(&get_s(r, "important_dates")).unwrap_or_default(),
+        clv: f("clv"),
+        p_alive: f("p_alive"),
+        loyalty_type: get_s(r, "loyalty_type"),
+        about: get_i(r, "about"),
+    }
+}
+
+const CANDIDATE_COLS: &str =
+    "c.id, c.external_id, c.name, c.email, c.segment, c.channel, c.region, \
+    c.tags, c.birthday, c.important_dates, v.clv, v.p_alive, p.loyalty_type";
+
+impl Store {
+    /// Candidates of a daily trigger (at most `limit`).
+    pub async fn care_candidates(&self, q: &CandidateQuery, limit: i64) -> Result<Vec<Candidate>> {
+        let base = format!(
+            "SELECT {CANDIDATE_COLS}, {{about}} AS about FROM customers c \
+             LEFT JOIN customer_values v ON v.customer_id = c.id \
+             LEFT JOIN loyalty_profiles p ON p.customer_id = c.id"
+        );
+        let (sql, binds): (String, Vec<String>) = match q {
+            CandidateQuery::Dates {
+                mmdd,
+                lapsed_before,
+            } => (
+                format!(
+                    "{} WHERE (c.birthday LIKE $1 OR c.important_dates LIKE $2) \
+                     AND v.last_purchase < $3 ORDER BY c.id LIMIT {limit}",
+                    base.replace("{about}", "0")
+                ),
+                vec![
+                    format!("%{mmdd}"),
+                    format!("%{mmdd}\"%"),
+                    lapsed_before.clone(),
+                ],
+            ),
+            CandidateQuery::Resolved { from, to } => (
+                format!(
+                    "{} JOIN complaints k ON k.customer_id = c.id \
+                     WHERE k.resolved_at >= $1 AND k.resolved_at < $2 ORDER BY k.id LIMIT {limit}",
+                    base.replace("{about}", "k.id")
+                ),
+                vec![from.clone(), to.clone()],
+            ),
+            CandidateQuery::Top20 => (
+                format!(
+                    "{} WHERE p.top20 = 1 ORDER BY p.value_at_risk DESC, c.id LIMIT {limit}",
+                    base.replace("{about}", "0")
+                ),
+                vec![],
+            ),
+            CandidateQuery::AtRisk { below } => (
+                format!(
+                    "{} WHERE v.p_alive < {} ORDER BY v.clv DESC, c.id LIMIT {limit}",
+                    base.replace("{about}", "v.run_id"),
+                    if below.is_finite() { *below } else { 0.0 }
+                ),
+                vec![],
+            ),
+            CandidateQuery::TypeChanged => (
+                format!(
+                    "{} WHERE p.previous_type <> '' AND p.previous_type <> p.loyalty_type \
+                     ORDER BY p.value_at_risk DESC, c.id LIMIT {limit}",
+                    base.replace("{about}", "p.run_id")
+                ),
+                vec![],
+            ),
+            CandidateQuery::Breached { now } => (
+                format!(
+                    "{} JOIN complaints k ON k.customer_id = c.id \
+                     WHERE k.resolved_at IS NULL AND k.state NOT IN ('closed', 'resolved') \
+                     AND k.resolve_due_at < $1 ORDER BY k.id LIMIT {limit}",
+                    base.replace("{about}", "k.id")
+                ),
+                vec![now.clone()],
+            ),
+        };
+        let mut query = sqlx::query(&sql);
+        for b in &binds {
+            query = query.bind(b.clone());
+        }
+        Ok(query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(candidate_from)
+            .collect())
+    }
+
+    /// One customer as a candidate (an event about them: an answer, a complaint step).
+    pub async fn care_candidate(&self, customer_id: i64) -> Result<Option<Candidate>> {
+        let sql = format!(
+            "SELECT {CANDIDATE_COLS}, 0 AS about FROM customers c \
+             LEFT JOIN customer_values v ON v.customer_id = c.id \
+             LEFT JOIN loyalty_profiles p ON p.customer_id = c.id WHERE c.id = $1"
+        );
+        Ok(sqlx::query(&sql)
+            .bind(customer_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(candidate_from))
+    }
+}
