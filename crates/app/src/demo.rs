@@ -218,6 +218,7 @@ impl App {
             }
         }
         self.demo_open_winback().await?;
+        self.demo_care().await?;
         Ok(())
     }
 }

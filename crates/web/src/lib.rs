@@ -6,6 +6,7 @@
 //! "coming" page until its issue lands.
 
 mod auth;
+mod care;
 mod churn;
 mod complaint_settings;
 mod complaints;
@@ -82,6 +83,7 @@ pub fn router(app: App) -> Router {
         .route("/logout", post(auth::logout))
         .route("/lang", post(auth::switch_lang))
         .route("/static/{file}", get(asset))
+        .merge(care::routes())
         .merge(churn::routes())
         .merge(complaints::routes())
         .merge(customers::routes())
@@ -91,11 +93,12 @@ pub fn router(app: App) -> Router {
         .merge(winback::routes())
         .merge(surveys::routes())
         .merge(users::routes());
-    for (href, key) in AREAS
-        .iter()
-        .skip(1)
-        .filter(|(href, _)| !matches!(*href, "/churn" | "/surveys" | "/complaints" | "/loyalty"))
-    {
+    for (href, key) in AREAS.iter().skip(1).filter(|(href, _)| {
+        !matches!(
+            *href,
+            "/churn" | "/surveys" | "/complaints" | "/loyalty" | "/care"
+        )
+    }) {
         let key: &'static str = key;
         r = r.route(
             href,

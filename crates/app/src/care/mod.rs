@@ -5,6 +5,7 @@
 //! triggers (a low answer) fired as the event happens, dry runs that record whom a rule would hit
 //! and change nothing else. E-mails and webhooks go through the outbox (`outbox`).
 
+mod demo;
 pub mod outbox;
 
 use crate::{Actor, App, AppError};
@@ -484,5 +485,46 @@ impl App {
 
     pub async fn read_notifications(&self, actor: &Actor) -> Result<u64, AppError> {
         Ok(self.store.mark_notifications_read(&actor.username).await?)
+    }
+
+    /// Add the `index`-th ready rule (in dry run); its name says which.
+    pub async fn add_care_template(&self, actor: &Actor, index: usize) -> Result<i64, AppError> {
+        let spec = self
+            .care_templates(actor)
+            .into_iter()
+            .nth(index)
+            .ok_or_else(|| AppError::not_found(actor.lang, "care rule template"))?;
+        self.create_care_rule(actor, &spec).await
+    }
+
+    /// Switch a rule off, to a dry run, or on (at `version`).
+    pub async fn set_care_mode(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        mode: &str,
+    ) -> Result<i64, AppError> {
+        let view = self.care_rule(actor, id).await?;
+        let mut spec = Self::care_spec(&view.rule)
+            .ok_or_else(|| AppError::new(ErrorCode::Internal, actor.lang))?;
+        spec.mode = Mode::parse(mode).ok_or_else(|| {
+            AppError::field(
+                actor.lang,
+                "mode",
+                say(actor.lang, "停用、试运行或启用", "off, dry_run or on"),
+            )
+        })?;
+        self.update_care_rule(actor, id, version, &spec).await
+    }
+
+    /// A rule's latest firings.
+    pub async fn care_firings(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<Vec<(i64, String, Option<i64>, bool, String, serde_json::Value)>, AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        Ok(self.store.care_firings(id, 50).await?)
     }
 }

@@ -271,5 +271,68 @@ async fn care_rules_fire_once(t: &TestApp) {
     );
     let (s, _) = get(t, "agent", "/api/v1/care/outbox").await;
     assert_eq!(s, 403);
+
+    // The pages: the bell counts, a template added in one click starts as a dry run, its page
+    // says what it does and switches it on; agents see their tasks, not the rules.
+    let cookie = format!(
+        "fidelis_session={}",
+        super::web::sign_in(t, "manager").await.0
+    );
+    let html = super::web::page_html(t, &cookie, "/notifications/count").await;
+    assert!(html.contains("bell-count") && html.contains('1'), "{html}");
+    let html = super::web::page_html(t, &cookie, "/care").await;
+    assert!(
+        html.contains("低满意度回访") && html.contains("id=\"care-outbox\""),
+        "{html}"
+    );
+    let csrf = super::web::hidden(&html, "csrf");
+    let r = t
+        .http
+        .post(format!("{}/care/templates", t.base))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("index", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let rule_page = r.headers()["location"].to_str().unwrap().to_string();
+    let html = super::web::page_html(t, &cookie, &rule_page).await;
+    assert!(html.contains("id=\"rule-summary\""), "{html}");
+    assert!(html.contains("value=\"dry_run\" selected"), "{html}");
+    let version = super::web::hidden(&html, "version");
+    let r = t
+        .http
+        .post(format!("{}{rule_page}/mode", t.base))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("version", &version),
+            ("mode", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let html = super::web::page_html(t, &cookie, &rule_page).await;
+    assert!(html.contains("value=\"on\" selected"), "{html}");
+    // The same template again: refused on the page (a rule of that name exists).
+    let r = t
+        .http
+        .post(format!("{}/care/templates", t.base))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("index", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let agent = format!(
+        "fidelis_session={}",
+        super::web::sign_in(t, "agent").await.0
+    );
+    let html = super::web::page_html(t, &agent, "/care").await;
+    assert!(
+        !html.contains("id=\"care-rules\"") && html.contains("care"),
+        "{html}"
+    );
 }
 both!(care_rules_fire_once);
