@@ -7,6 +7,7 @@
 use super::harness::{json, TestApp};
 use crate::both;
 use serde_json::{json as j, Value};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -42,8 +43,9 @@ async fn webhook_receiver(plan: Vec<u16>) -> (String, Received) {
     (url, got)
 }
 
-/// A minimal SMTP server: accepts every message and keeps (recipients, data).
-async fn smtp_receiver() -> (u16, Received) {
+/// A minimal SMTP server: accepts every message and keeps (recipients, data); while `hang` is
+/// set it accepts connections and never answers (a server that stalls mid-send).
+async fn smtp_receiver_with(hang: Arc<std::sync::atomic::AtomicBool>) -> (u16, Received) {
     let got: Received = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -53,6 +55,13 @@ async fn smtp_receiver() -> (u16, Received) {
             let Ok((sock, _)) = listener.accept().await else {
                 return;
             };
+            if hang.load(std::sync::atomic::Ordering::SeqCst) {
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+                    drop(sock);
+                });
+                continue;
+            }
             let g = g.clone();
             tokio::spawn(async move {
                 let (r, mut w) = sock.into_split();
@@ -93,6 +102,10 @@ async fn smtp_receiver() -> (u16, Received) {
         }
     });
     (port, got)
+}
+
+async fn smtp_receiver() -> (u16, Received) {
+    smtp_receiver_with(Arc::default()).await
 }
 
 async fn get(t: &TestApp, role: &str, path: &str) -> (u16, Value) {
@@ -336,3 +349,88 @@ async fn care_rules_fire_once(t: &TestApp) {
     );
 }
 both!(care_rules_fire_once);
+
+/// The server killed (SIGKILL) while an e-mail is being sent, then started again: the message
+/// goes out exactly once and the firing's task exists once.
+async fn killed_sender_sends_once(t: &TestApp) {
+    let hang = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (port, mails) = smtp_receiver_with(hang.clone()).await;
+    let (s, b) = send(
+        t.put("admin", "/api/v1/care/smtp"),
+        j!({"host": "127.0.0.1", "port": port, "security": "none", "from": "care@example.cn"}),
+    )
+    .await;
+    assert_eq!(s, 204, "{b}");
+    let (s, b) = json(
+        t.post("analyst", "/api/v1/imports/customers?wait=true")
+            .body("external_id,name,email\nK1,客户甲,k1@example.cn\n")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = send(
+        t.post("manager", "/api/v1/care/rules"),
+        j!({"name": "回访", "trigger": "low_answer", "threshold": 50.0, "mode": "on", "daily_limit": 10,
+            "actions": [{"type": "task", "assignee": "agent", "due_days": 1, "title": "回访 {{name}}"},
+                        {"type": "email", "to": {"type": "customer"}, "subject": "抱歉", "body": "我们会联系您"}]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    // The event, recorded by this (test) server, which sends nothing itself.
+    let customer = t.app.store.customer_id_by_external("K1").await.unwrap();
+    assert_eq!(t.app.care_on_answer(7, customer, 10.0).await.unwrap(), 1);
+    let status = || async {
+        t.app.store.outbox(None, 10).await.unwrap()[0]
+            .status
+            .clone()
+    };
+    assert_eq!(status().await, "pending");
+    let serve = || {
+        Command::new(env!("CARGO_BIN_EXE_fidelis"))
+            .args(["--database-url", &t.url, "serve", "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let wait_for = |want: &'static str| async move {
+        for _ in 0..150 {
+            if status().await == want {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the message never became {want}");
+    };
+    // The server picks the message up and stalls on the SMTP server: killed there.
+    let mut server = serve();
+    wait_for("sending").await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(mails.lock().unwrap().is_empty());
+    // Started again with the SMTP server answering: sent once.
+    hang.store(false, std::sync::atomic::Ordering::SeqCst);
+    let mut server = serve();
+    wait_for("sent").await;
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(mails.lock().unwrap().len(), 1, "exactly one e-mail");
+    assert_eq!(
+        t.app
+            .store
+            .care_tasks(Some("agent"), None, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        t.app.care_on_answer(7, customer, 10.0).await.unwrap(),
+        0,
+        "fired once"
+    );
+}
+both!(killed_sender_sends_once);
