@@ -131,6 +131,42 @@ pub fn spec() -> Value {
             "/api/v1/loyalty/segments/{id}": {
                 "delete": op("Delete a saved segment", json!([id_param()]), None, ("204", "deleted"))
             },
+            "/api/v1/care/rules": {
+                "get": op("Care rules with what each did (fired, dry-run hits, messages sent/failed/queued, tasks open/done)", json!([]), None, ("200", "{items}")),
+                "post": op("Create a care rule (managers); every field is checked, unknown placeholders and webhooks to this server refused", json!([]), Some("CareRule"), ("201", "the rule"))
+            },
+            "/api/v1/care/rules/{id}": {
+                "get": op("A care rule and its stats", json!([id_param()]), None, ("200", "the rule")),
+                "put": op("Replace a rule at its version (mode off | dry_run | on)", json!([id_param()]), Some("CareRuleUpdate"), ("200", "the rule")),
+                "delete": op("Delete a rule (its firings go with it)", json!([id_param()]), None, ("204", "deleted"))
+            },
+            "/api/v1/care/rules/{id}/dry-run": {
+                "get": op("Whom the rule would hit today (nothing is recorded)", json!([id_param()]), None, ("200", "{total, items}"))
+            },
+            "/api/v1/care/templates": {
+                "get": op("The ready rules, in the reader's language", json!([]), None, ("200", "{items}"))
+            },
+            "/api/v1/care/sweep": {
+                "post": op("Sweep the daily triggers now and send what is due (the server does both by itself every minute and every two seconds)", json!([]), None, ("200", "{fired, sent}"))
+            },
+            "/api/v1/care/outbox": {
+                "get": op("The delivery log of e-mails and webhooks, newest first (secrets left out)", json!([q("firing", "one firing's messages"), q("limit", "1–1000, default 100")]), None, ("200", "{items}"))
+            },
+            "/api/v1/care/smtp": {
+                "put": op("SMTP settings (administrators)", json!([]), Some("Smtp"), ("204", "saved"))
+            },
+            "/api/v1/care/smtp/test": {
+                "post": op("Send a test e-mail", json!([]), Some("TestMail"), ("200", "{sent}"))
+            },
+            "/api/v1/care/tasks": {
+                "get": op("Care tasks: one's own (agents, or mine=true), everyone's, or a customer's", json!([q("mine", "true: only mine"), q("customer", "a customer's store id")]), None, ("200", "{items}"))
+            },
+            "/api/v1/notifications": {
+                "get": op("The signed-in user's notifications and how many are unread", json!([]), None, ("200", "{unread, items}"))
+            },
+            "/api/v1/notifications/read": {
+                "post": op("Mark all of one's notifications read", json!([]), None, ("200", "{read}"))
+            },
             "/api/v1/customers/{id}/loyalty": {
                 "get": op("A customer's loyalty type with reasons and advice, churn assessment with its history, and win-back tasks", json!([id_param()]), None, ("200", "{profile, type_label, advice, reasons, partial, assessment, history, tasks}"))
             },
@@ -292,6 +328,19 @@ pub fn spec() -> Value {
                 "LoyaltySettings": { "type": "object", "required": ["loyalty", "churn"], "properties": {
                     "loyalty": { "type": "object", "description": "attachment_high (1–100, default 70), attachment_low (below it: dissatisfied, default 50), complaint_penalty (points per severe complaint, 15), min_repeat (2), rate_percentile (0–1, 0.5), p_alive_min (0.5), promo_share (0.6), store_share (0.9), wallet_premium (0.5), promoter (0–10, 9), sole_supplier (false), kinship_tags ([员工, 员工亲属, staff]), lookback_days (180)" },
                     "churn": { "type": "object", "description": "definition (p_alive | inactivity), p_alive_threshold (0.5), at_risk_threshold (0.7), inactivity_multiple (3), one_time_days (365), evidence_months (6), satisfaction_drop (20), competitor_words, natural_words, winback_days (90), contact_days (2), causes ([{code, zh, en}])" } } },
+                "CareRule": { "type": "object", "required": ["name", "trigger", "actions", "mode", "daily_limit"], "properties": {
+                    "name": text("1–100 characters, unique"),
+                    "trigger": text("lapsed_date | complaint_resolved | low_answer | value_at_risk | entered_segment | sla_breach | loyalty_changed"),
+                    "days": { "type": "integer", "description": "the trigger's N days (lapsed_date: absence; complaint_resolved: days after)" },
+                    "threshold": { "type": "number", "description": "low_answer: satisfaction 0–100; value_at_risk: P(alive) 0–1" },
+                    "conditions": { "type": "object", "properties": { "segment": text(""), "tag": text(""), "channel": text(""), "region": text(""), "min_clv": { "type": "number" } } },
+                    "actions": { "type": "array", "items": { "type": "object", "description": "{type: task, assignee, due_days, title} | {type: email, to: {type: customer} | {type: user, username}, subject, body} | {type: webhook, url, secret (16–200), shape: json | wecom | dingtalk} | {type: tag, tag} | {type: notify, username, text}; templates may use {{name}}, {{customer_id}}, {{date_label}}, {{days}}, {{score}}, {{complaint_id}}, {{loyalty_type}}, {{p_alive}}, {{link}}, {{rule}}" } },
+                    "mode": text("off | dry_run | on"),
+                    "daily_limit": { "type": "integer", "description": "firings a day at most, 1–10000" } } },
+                "CareRuleUpdate": { "type": "object", "required": ["version"], "description": "a CareRule plus the version it replaces", "properties": { "version": { "type": "integer" } } },
+                "Smtp": { "type": "object", "required": ["host", "port", "security", "from"], "properties": { "host": text(""), "port": { "type": "integer" },
+                    "security": text("none | starttls | tls"), "username": text(""), "password": text("or leave empty and name an environment variable in password_env"), "password_env": text(""), "from": text("客服 <care@example.cn>") } },
+                "TestMail": { "type": "object", "required": ["to"], "properties": { "to": text("an address") } },
                 "SavedSegment": { "type": "object", "required": ["name"], "properties": { "name": text("1–100 characters, unique"),
                     "filter": { "type": "object", "properties": { "type": text("loyalty type code"), "status": text("churn statuses, comma-separated"), "segment": text(""), "top20": { "type": "boolean" } } } } },
                 "ChurnType": { "type": "object", "required": ["churn_type"], "properties": { "version": { "type": "integer", "description": "the assessment's version; omit when there is none" },
