@@ -463,3 +463,64 @@ test('loyalty: a manager reads the types in Chinese, drills into one, sees a cus
   await a.close();
   assert.deepEqual(errors, []);
 });
+
+test('care: a manager switches the low-answer rule on in Chinese; a low answer through a survey link brings a notification and a task', async () => {
+  const errors = [];
+  const ctx = await browser.newContext({ locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', 'manager');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/customers/);
+  if ((await page.getAttribute('html', 'lang')) !== 'zh-CN') {
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+  }
+  await page.click('nav.areas a[href="/care"]');
+  await page.waitForURL(/\/care$/);
+  // The demo's ready rules run as dry runs; the low-answer one is switched on.
+  await page.click('#care-rules a:has-text("低满意度回答提醒")');
+  await page.waitForURL(/\/care\/rules\/\d+$/);
+  assert.ok((await page.textContent('#rule-summary')).includes('满意度 < 40'));
+  await page.selectOption('#rule-mode select[name=mode]', 'on');
+  await page.click('#rule-mode-save');
+  await page.waitForURL(/\/care\/rules\/\d+$/);
+  assert.equal(await page.$eval('#rule-mode select[name=mode]', (s) => s.value), 'on');
+  await shot(page, 'care-rule');
+
+  // A wave of the demo's satisfaction survey; one customer answers with the lowest scores.
+  await page.click('nav.areas a[href="/surveys"]');
+  await page.waitForURL(/\/surveys$/);
+  await page.click('text=Annual satisfaction survey');
+  await page.waitForURL(/\/surveys\/\d+$/);
+  const surveyUrl = page.url();
+  await page.fill('#wave-form input[name=name]', '关怀测试');
+  await page.fill('#wave-form input[name=size]', '5');
+  await page.click('#wave-create');
+  await page.waitForURL(surveyUrl);
+  const row = page.locator('#waves tbody tr', { hasText: '关怀测试' });
+  const href = await row.locator('a[href$="links?format=csv"]').getAttribute('href');
+  const csv = await (await page.request.get(base + href)).text();
+  const link = csv.trim().split('\n')[1].split(',')[4];
+  const form = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  await form.goto(link);
+  for (const q of await form.locator('fieldset.q:has(.scale)').all()) {
+    await q.locator('label').first().click();
+  }
+  await form.click('#form-submit');
+  await form.waitForSelector('#form-message[data-code="thanks"]');
+
+  // The manager sees the bell's count, the notification and the care task.
+  await page.goto(base + '/care');
+  await page.waitForSelector('#bell-count');
+  assert.ok(Number(await page.textContent('#bell-count')) >= 1);
+  assert.ok((await page.locator('#care-tasks li').count()) >= 1, 'the care task');
+  await shot(page, 'care');
+  await page.click('#bell');
+  await page.waitForURL(/\/notifications$/);
+  assert.match(await page.textContent('#notifications'), /满意度只有/);
+  await ctx.close();
+  assert.deepEqual(errors, []);
+});
