@@ -425,17 +425,7 @@ impl Store {
                 _ => c,
             }
         };
-        let sql = format!(
-            "INSERT INTO {table} ({cols}) SELECT {vals} FROM {from} \
-             WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = {id})",
-            cols = PROFILE_COLS.join(", "),
-            vals = (0..PROFILE_COLS.len())
-                .map(cast)
-                .collect::<Vec<_>>()
-                .join(", "),
-            from = packed::json_rows_from(self.backend),
-            id = cast(0),
-        );
+        let sql = packed::json_insert(self.backend, table, PROFILE_COLS, cast);
         let mut n = 0u64;
         let mut rows = packed::JsonRows::default();
         let mut reasons = String::new();

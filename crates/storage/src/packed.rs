@@ -228,6 +228,25 @@ pub(crate) fn json_rows_from(backend: Backend) -> &'static str {
     }
 }
 
+/// `INSERT INTO table (cols) SELECT …` of the JSON rows bound as `$1` ([`JsonRows`]), column
+/// `i` read as `cast(i)`, rows of customers deleted meanwhile left out (column 0 is the
+/// customer id).
+pub(crate) fn json_insert(
+    backend: Backend,
+    table: &str,
+    cols: &[&str],
+    cast: impl Fn(usize) -> String,
+) -> String {
+    format!(
+        "INSERT INTO {table} ({}) SELECT {} FROM {} \
+         WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = {})",
+        cols.join(", "),
+        (0..cols.len()).map(&cast).collect::<Vec<_>>().join(", "),
+        json_rows_from(backend),
+        cast(0)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

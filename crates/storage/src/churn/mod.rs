@@ -318,17 +318,7 @@ impl Store {
                 _ => format!("CAST({c} AS BIGINT)"),
             }
         };
-        let sql = format!(
-            "INSERT INTO customer_values ({cols}) SELECT {vals} FROM {from} \
-             WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = {id})",
-            cols = VALUE_COLS.join(", "),
-            vals = (0..VALUE_COLS.len())
-                .map(cast)
-                .collect::<Vec<_>>()
-                .join(", "),
-            from = crate::packed::json_rows_from(self.backend),
-            id = cast(0),
-        );
+        let sql = crate::packed::json_insert(self.backend, "customer_values", VALUE_COLS, cast);
         let mut n = 0u64;
         let mut rows = crate::packed::JsonRows::default();
         let mut more = true;
