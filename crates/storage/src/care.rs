@@ -127,11 +127,18 @@ pub enum Attempt {
     },
 }
 
-/// A rule's firings and what came of them.
+/// Days after a firing in which a purchase counts as "bought again".
+pub const BOUGHT_AGAIN_DAYS: i64 = 30;
+
+/// A rule's firings and what came of them. "Bought again": customers with a purchase (not a
+/// return) within [`BOUGHT_AGAIN_DAYS`] after the firing — for those the rule acted on, and for
+/// those a dry run only recorded (the comparable group nobody touched).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct FiringStats {
     pub fired: i64,
     pub dry_run: i64,
+    pub bought_again: i64,
+    pub dry_run_bought_again: i64,
     pub messages_sent: i64,
     pub messages_failed: i64,
     pub messages_pending: i64,
@@ -269,14 +276,17 @@ impl Store {
         let now = now_stored();
         let mut tx = self.begin_write().await?;
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO care_firings (rule_id, occurrence, customer_id, dry_run, fired_at, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (rule_id, occurrence, dry_run) DO NOTHING RETURNING id",
+            "INSERT INTO care_firings (rule_id, occurrence, customer_id, dry_run, fired_at, window_end, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (rule_id, occurrence, dry_run) DO NOTHING RETURNING id",
         )
         .bind(f.rule_id)
         .bind(&f.occurrence)
         .bind(f.customer_id)
         .bind(i64::from(f.dry_run))
         .bind(&now)
+        .bind(domain::time::to_stored(
+            chrono::Utc::now() + chrono::Duration::days(BOUGHT_AGAIN_DAYS),
+        ))
         .bind(f.detail.to_string())
         .fetch_optional(&mut *tx)
         .await?;
@@ -455,7 +465,13 @@ impl Store {
                CAST((SELECT COUNT(*) FROM outbox o JOIN care_firings f ON f.id = o.firing_id WHERE f.rule_id = $1 AND o.status = 'failed') AS BIGINT) AS failed, \
                CAST((SELECT COUNT(*) FROM outbox o JOIN care_firings f ON f.id = o.firing_id WHERE f.rule_id = $1 AND o.status IN ('pending', 'sending')) AS BIGINT) AS pending, \
                CAST((SELECT COUNT(*) FROM care_tasks WHERE rule_id = $1 AND state = 'done') AS BIGINT) AS done, \
-               CAST((SELECT COUNT(*) FROM care_tasks WHERE rule_id = $1 AND state = 'open') AS BIGINT) AS open",
+               CAST((SELECT COUNT(*) FROM care_tasks WHERE rule_id = $1 AND state = 'open') AS BIGINT) AS open, \
+               CAST((SELECT COUNT(*) FROM care_firings f WHERE f.rule_id = $1 AND f.dry_run = 0 AND EXISTS \
+                 (SELECT 1 FROM transactions t WHERE t.customer_id = f.customer_id AND t.is_return = 0 \
+                  AND t.occurred_at > f.fired_at AND t.occurred_at <= f.window_end)) AS BIGINT) AS again, \
+               CAST((SELECT COUNT(*) FROM care_firings f WHERE f.rule_id = $1 AND f.dry_run = 1 AND EXISTS \
+                 (SELECT 1 FROM transactions t WHERE t.customer_id = f.customer_id AND t.is_return = 0 \
+                  AND t.occurred_at > f.fired_at AND t.occurred_at <= f.window_end)) AS BIGINT) AS dry_again",
         )
         .bind(rule_id)
         .fetch_one(&self.pool)
@@ -468,6 +484,8 @@ impl Store {
             messages_pending: get_i(&r, "pending"),
             tasks_done: get_i(&r, "done"),
             tasks_open: get_i(&r, "open"),
+            bought_again: get_i(&r, "again"),
+            dry_run_bought_again: get_i(&r, "dry_again"),
         })
     }
 

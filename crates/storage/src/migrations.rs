@@ -455,6 +455,8 @@ CREATE TABLE care_firings (
     customer_id BIGINT REFERENCES customers(id) ON DELETE SET NULL,
     dry_run BIGINT NOT NULL DEFAULT 0,
     fired_at TEXT NOT NULL,
+    -- The end of the window in which a purchase counts as "bought again" (fired_at + 30 days).
+    window_end TEXT NOT NULL DEFAULT '',
     detail TEXT NOT NULL DEFAULT '{}',
     UNIQUE (rule_id, occurrence, dry_run)
 );

@@ -40,6 +40,8 @@ pub struct RuleRow {
     pub pending: i64,
     pub tasks_open: i64,
     pub tasks_done: i64,
+    pub bought_again: i64,
+    pub dry_bought_again: i64,
 }
 
 pub struct MessageRow {
@@ -124,6 +126,8 @@ async fn render(app: &App, ctx: &WebCtx, error: Option<String>) -> Response {
                     pending: v.stats.messages_pending,
                     tasks_open: v.stats.tasks_open,
                     tasks_done: v.stats.tasks_done,
+                    bought_again: v.stats.bought_again,
+                    dry_bought_again: v.stats.dry_run_bought_again,
                 }
             })
             .collect(),

@@ -276,6 +276,28 @@ async fn care_rules_fire_once(t: &TestApp) {
         (Some(1), Some(2)),
         "{v}"
     );
+    // The customer buys again after the firing: counted for the rule (the dry-run twin's
+    // record counts them too: the same customer).
+    let at = (chrono::Utc::now() + chrono::Duration::minutes(2))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let (s, b) = send(
+        t.post("agent", "/api/v1/transactions"),
+        j!({"external_id": "T-CARE-1", "customer_id": link["external_id"], "occurred_at": at, "amount": "88.00"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let (_, v) = get(t, "manager", &format!("/api/v1/care/rules/{rid}")).await;
+    assert_eq!(v["stats"]["bought_again"], 1, "{v}");
+    let (_, v) = get(t, "manager", &format!("/api/v1/care/rules/{did}")).await;
+    assert_eq!(
+        (
+            v["stats"]["bought_again"].as_i64(),
+            v["stats"]["dry_run_bought_again"].as_i64()
+        ),
+        (Some(0), Some(1)),
+        "{v}"
+    );
     let (s, dr) = get(t, "manager", &format!("/api/v1/care/rules/{rid}/dry-run")).await;
     assert_eq!(
         (s, dr["total"].as_i64()),
