@@ -112,6 +112,9 @@ pub struct Step<'a> {
     pub task: Option<NewTask<'a>>,
     /// Mark the case's open tasks done with the step's note (the follow-up visit happened).
     pub finish_tasks: bool,
+    /// Staff notifications (user, text) written with the step (service-level warnings and
+    /// breaches for the assignee and the team's manager).
+    pub notify: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -483,6 +486,17 @@ impl Store {
             .bind(t.kind)
             .bind(t.assignee)
             .bind(&t.due_at)
+            .bind(s.at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (user, text) in &s.notify {
+            sqlx::query(
+                "INSERT INTO notifications (username, text, link, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(user)
+            .bind(text)
+            .bind(format!("/complaints/{id}"))
             .bind(s.at)
             .execute(&mut *tx)
             .await?;

@@ -717,6 +717,7 @@ impl App {
                     customer_id: c.customer_id,
                     task,
                     finish_tasks: matches!(action, Action::FollowUp { .. }),
+                    notify: Vec::new(),
                 },
             )
             .await
@@ -862,6 +863,19 @@ impl App {
                 });
                 let next = timers_of(&c, &done).next();
                 let mut step = same_state_step(&c, &at, "system", kind, &note, changes);
+                // The assignee hears of every warning and breach, the team's manager of
+                // breaches (in the staff member's own words: both languages, as the history).
+                let text = format!(
+                    "#{} {}: {note}",
+                    c.id,
+                    c.situation.chars().take(40).collect::<String>()
+                );
+                if !c.assignee.is_empty() {
+                    step.notify.push((c.assignee.clone(), text.clone()));
+                }
+                if breach && !escalated_to.is_empty() && escalated_to != c.assignee {
+                    step.notify.push((escalated_to.clone(), text));
+                }
                 step.timers_done = &done;
                 step.next_timer_at = next;
                 step.escalated_to = &escalated_to;
@@ -1107,6 +1121,7 @@ fn same_state_step<'a>(
         customer_id: c.customer_id,
         task: None,
         finish_tasks: false,
+        notify: Vec::new(),
     }
 }
 

@@ -535,6 +535,20 @@ async fn timers_fire_after_a_restart(t: &TestApp) {
     assert!(c["complaint"]["next_timer_at"].is_null());
     let (_, l) = get(t, "manager", "/api/v1/complaints?escalated=1").await;
     assert_eq!(l["total"], 1);
+    // The escalation reaches the team's manager as a notification, once, with the case's link;
+    // the assignee (here: the agent who recorded it) hears of it too, if assigned.
+    let (_, n) = get(t, "manager", "/api/v1/notifications").await;
+    assert_eq!(n["unread"], 1, "{n}");
+    assert_eq!(n["items"][0]["link"], format!("/complaints/{id}"));
+    assert!(
+        n["items"][0]["text"].as_str().unwrap().contains("食品安全"),
+        "{n}"
+    );
+    let assignee = c["complaint"]["assignee"].as_str().unwrap_or("");
+    if !assignee.is_empty() && assignee != "manager" {
+        let (_, n) = get(t, assignee, "/api/v1/notifications").await;
+        assert_eq!(n["unread"], 1, "{n}");
+    }
     again.store.close().await;
 }
 both!(timers_fire_after_a_restart);
