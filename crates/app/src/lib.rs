@@ -85,6 +85,8 @@ pub struct App {
     pub own_hosts: Arc<std::sync::Mutex<Vec<String>>>,
     /// The outbox's first retry delay in seconds (then doubling).
     pub care_retry_secs: Arc<std::sync::atomic::AtomicI64>,
+    /// The SMTP transport (a pool of connections) for the settings it was built from.
+    pub(crate) smtp: Arc<std::sync::Mutex<Option<care::outbox::Mailer>>>,
 }
 
 impl App {
@@ -106,6 +108,7 @@ impl App {
             loyalty_counts: Arc::default(),
             own_hosts: Arc::default(),
             care_retry_secs: Arc::new(std::sync::atomic::AtomicI64::new(60)),
+            smtp: Arc::default(),
         }
     }
 

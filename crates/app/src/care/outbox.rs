@@ -8,12 +8,20 @@ use crate::{Actor, App, AppError};
 use chrono::{Duration, Utc};
 use domain::access::Permission;
 use hmac::{Hmac, Mac};
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use storage::care::{Attempt, OutboxItem};
 
+/// A built SMTP transport and the settings it was built from.
+pub type Mailer = (SmtpSettings, AsyncSmtpTransport<Tokio1Executor>);
+
 /// Tries per message before it is marked failed.
 pub const MAX_ATTEMPTS: i64 = 6;
+
+/// Messages being sent at once (each SMTP exchange waits on the network far more than on us;
+/// most SMTP servers accept this many connections from one client).
+pub const IN_FLIGHT: usize = 8;
 
 /// Where e-mail goes out. The password may be given here or (better) in the environment
 /// variable named by `password_env`.
@@ -95,21 +103,15 @@ impl App {
         Ok(self.store.set_setting(SMTP_KEY, &v).await?)
     }
 
-    /// Send one e-mail now (the outbox and the "send a test e-mail" button).
-    pub async fn send_email(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
-        use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-        let s = self
-            .smtp_settings()
-            .await
-            .map_err(|e| e.message)?
-            .ok_or("e-mail is not set up (SMTP)")?;
-        let msg = Message::builder()
-            .from(s.from.parse().map_err(|e| format!("from: {e}"))?)
-            .to(to.parse().map_err(|e| format!("to: {e}"))?)
-            .subject(subject)
-            .header(lettre::message::header::ContentType::TEXT_PLAIN)
-            .body(body.to_string())
-            .map_err(|e| e.to_string())?;
+    /// The transport for the current settings: built once and kept (its pool reuses
+    /// connections), rebuilt when the settings change.
+    fn mailer(&self, s: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        let mut cached = self.smtp.lock().map_err(|e| e.to_string())?;
+        if let Some((settings, transport)) = cached.as_ref() {
+            if settings == s {
+                return Ok(transport.clone());
+            }
+        }
         let builder = match s.security.as_str() {
             "tls" => {
                 AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host).map_err(|e| e.to_string())?
@@ -133,8 +135,27 @@ impl App {
                     password,
                 ));
         }
-        builder
-            .build()
+        let transport = builder.build();
+        *cached = Some((s.clone(), transport.clone()));
+        Ok(transport)
+    }
+
+    /// Send one e-mail now (the outbox and the "send a test e-mail" button).
+    pub async fn send_email(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+        use lettre::{AsyncTransport, Message};
+        let s = self
+            .smtp_settings()
+            .await
+            .map_err(|e| e.message)?
+            .ok_or("e-mail is not set up (SMTP)")?;
+        let msg = Message::builder()
+            .from(s.from.parse().map_err(|e| format!("from: {e}"))?)
+            .to(to.parse().map_err(|e| format!("to: {e}"))?)
+            .subject(subject)
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(body.to_string())
+            .map_err(|e| e.to_string())?;
+        self.mailer(&s)?
             .send(msg)
             .await
             .map(|_| ())
@@ -205,36 +226,44 @@ impl App {
         }
     }
 
-    /// Send what is due; returns how many were sent.
+    /// Send what is due, [`IN_FLIGHT`] messages at a time; returns how many were sent.
     pub async fn drain_outbox(&self) -> Result<usize, AppError> {
+        use futures_util::StreamExt;
         let mut sent = 0;
         loop {
             let now = Utc::now();
             let due = self
                 .store
-                .claim_outbox(&domain::time::to_stored(now), 50)
+                .claim_outbox(&domain::time::to_stored(now), 200)
                 .await?;
             if due.is_empty() {
                 return Ok(sent);
             }
-            for item in due {
-                let attempt = match self.deliver(&item).await {
-                    Ok(status) => {
-                        sent += 1;
-                        Attempt::Sent { status }
-                    }
-                    Err((status, error)) if item.attempts + 1 < MAX_ATTEMPTS => Attempt::Retry {
-                        status,
-                        error,
-                        at: domain::time::to_stored(
-                            now + Duration::seconds(
-                                self.retry_base_secs() << item.attempts.min(10),
-                            ),
-                        ),
-                    },
-                    Err((status, error)) => Attempt::Failed { status, error },
-                };
-                self.store.outbox_attempt(item.id, attempt).await?;
+            let mut attempts = futures_util::stream::iter(due)
+                .map(|item| async move {
+                    let attempt = match self.deliver(&item).await {
+                        Ok(status) => Attempt::Sent { status },
+                        Err((status, error)) if item.attempts + 1 < MAX_ATTEMPTS => {
+                            Attempt::Retry {
+                                status,
+                                error,
+                                at: domain::time::to_stored(
+                                    now + Duration::seconds(
+                                        self.retry_base_secs() << item.attempts.min(10),
+                                    ),
+                                ),
+                            }
+                        }
+                        Err((status, error)) => Attempt::Failed { status, error },
+                    };
+                    (item.id, attempt)
+                })
+                .buffer_unordered(IN_FLIGHT);
+            while let Some((id, attempt)) = attempts.next().await {
+                if matches!(attempt, Attempt::Sent { .. }) {
+                    sent += 1;
+                }
+                self.store.outbox_attempt(id, attempt).await?;
             }
         }
     }
