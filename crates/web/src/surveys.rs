@@ -32,6 +32,7 @@ pub fn routes() -> Router<App> {
         .route("/surveys/{id}/questionnaire", post(replace_questionnaire))
         .route("/surveys/waves/{id}", get(wave_page))
         .route("/surveys/waves/{id}/close", post(close_wave))
+        .route("/surveys/waves/{id}/reminded", post(mark_reminded))
         .route("/surveys/waves/{id}/links", get(links_export))
         .route("/surveys/waves/{id}/export", get(results_export))
         .route("/surveys/waves/{id}/plans", post(create_plan))
@@ -574,13 +575,29 @@ async fn close_wave(
     }
 }
 
+/// The user says the reminders went out: the unanswered invitations are marked reminded.
+async fn mark_reminded(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    match app.mark_wave_reminded(actor(&ctx), id).await {
+        Ok(_) => Redirect::to(&format!("/surveys/waves/{id}")).into_response(),
+        Err(e) => error_page(&ctx, e),
+    }
+}
+
 #[derive(Deserialize)]
 struct FormatQuery {
     #[serde(default)]
     format: String,
     #[serde(default)]
     table: String,
-    /// `1`: only the links not yet answered, recorded as reminded.
+    /// `1`: only the links not yet answered (nothing is marked).
     #[serde(default)]
     remind: String,
     /// Bootstrap resamples for the paths' intervals (0: none).

@@ -341,9 +341,25 @@ impl App {
             .collect())
     }
 
+    /// Record the wave's open, unanswered invitations as reminded now (after the reminders
+    /// went out); returns how many.
+    pub async fn mark_wave_reminded(&self, actor: &Actor, wave_id: i64) -> Result<usize, AppError> {
+        let now = domain::time::now_stored();
+        let ids: Vec<i64> = self
+            .wave_links(actor, wave_id)
+            .await?
+            .into_iter()
+            .filter(|l| l.invitation.status != "submitted" && l.invitation.expires_at > now)
+            .map(|l| l.invitation.id)
+            .collect();
+        self.store.mark_reminded(&ids).await?;
+        Ok(ids.len())
+    }
+
     /// The links of a wave as a file (CSV, CSV in GB18030, xlsx) under `base` (the public
     /// address of this server). `reminders`: only the invitations not yet answered (and still
-    /// open), recorded as reminded now — the list to send a reminder to.
+    /// open) — the list to send a reminder to. Downloading changes nothing: marking them as
+    /// reminded is [`App::mark_wave_reminded`], when the user says the reminders went out.
     pub async fn export_wave_links(
         &self,
         actor: &Actor,
@@ -361,10 +377,6 @@ impl App {
                 !reminders || (l.invitation.status != "submitted" && l.invitation.expires_at > now)
             })
             .collect();
-        if reminders {
-            let ids: Vec<i64> = links.iter().map(|l| l.invitation.id).collect();
-            self.store.mark_reminded(&ids).await?;
-        }
         let rows: Vec<Vec<String>> = links
             .into_iter()
             .map(|l| {

@@ -481,6 +481,56 @@ async fn public_form_page(t: &TestApp) {
         csv.contains(&format!("{}/s/", t.base.trim_start_matches("http://"))),
         "{csv}"
     );
+    // The reminder list (the unanswered links) marks nothing when downloaded, however often;
+    // the user's "mark them as reminded" does.
+    let get_csv = |q: &'static str| {
+        let cookie = cookie.clone();
+        async move {
+            t.http
+                .get(format!(
+                    "{}/surveys/waves/{wid}/links?format=csv{q}",
+                    t.base
+                ))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let reminded = |csv: &str| {
+        let head: Vec<&str> = csv
+            .lines()
+            .next()
+            .unwrap()
+            .trim_start_matches('\u{feff}')
+            .split(',')
+            .collect();
+        let col = head.iter().position(|h| *h == "reminded_at").unwrap();
+        csv.lines()
+            .skip(1)
+            .filter(|l| !l.split(',').nth(col).unwrap_or("").is_empty())
+            .count()
+    };
+    let list = get_csv("&remind=1").await;
+    let open = list.lines().count() - 1;
+    assert!(open >= 1, "{list}");
+    get_csv("&remind=1").await;
+    assert_eq!(reminded(&get_csv("").await), 0, "downloads mark nothing");
+    let html = super::web::page_html(t, &cookie, &format!("/surveys/waves/{wid}")).await;
+    let csrf = super::web::hidden(&html, "csrf");
+    let r = t
+        .http
+        .post(format!("{}/surveys/waves/{wid}/reminded", t.base))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(reminded(&get_csv("").await), open);
 }
 
 /// The signed time an open form was shown, from its page.
