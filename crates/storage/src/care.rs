@@ -527,34 +527,43 @@ impl Store {
         customer_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<CareTask>> {
-        let (cond, v) = match (assignee, customer_id) {
-            (Some(a), _) => ("assignee = $1", a.to_string()),
-            (None, Some(c)) => ("customer_id = CAST($1 AS BIGINT)", c.to_string()),
-            (None, None) => ("$1 = $1", String::new()),
-        };
-        Ok(sqlx::query(&format!(
-            "SELECT * FROM care_tasks WHERE {cond} ORDER BY state DESC, due_at, id LIMIT $2"
-        ))
-        .bind(v)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| CareTask {
-            id: get_i(r, "id"),
-            customer_id: sqlx::Row::try_get::<Option<i64>, _>(r, "customer_id")
-                .ok()
-                .flatten(),
-            rule_id: sqlx::Row::try_get::<Option<i64>, _>(r, "rule_id")
-                .ok()
-                .flatten(),
-            assignee: get_s(r, "assignee"),
-            title: get_s(r, "title"),
-            due_at: get_s(r, "due_at"),
-            state: get_s(r, "state"),
-            created_at: get_s(r, "created_at"),
-        })
-        .collect())
+        let mut conds = vec!["1 = 1".to_string()];
+        let mut binds: Vec<String> = Vec::new();
+        if let Some(a) = assignee {
+            binds.push(a.to_string());
+            conds.push(format!("assignee = ${}", binds.len()));
+        }
+        if let Some(c) = customer_id {
+            binds.push(c.to_string());
+            conds.push(format!("customer_id = CAST(${} AS BIGINT)", binds.len()));
+        }
+        let sql = format!(
+            "SELECT * FROM care_tasks WHERE {} ORDER BY state DESC, due_at, id LIMIT {}",
+            conds.join(" AND "),
+            limit.clamp(1, 1000)
+        );
+        let mut q = sqlx::query(&sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        Ok(q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| CareTask {
+                id: get_i(r, "id"),
+                customer_id: sqlx::Row::try_get::<Option<i64>, _>(r, "customer_id")
+                    .ok()
+                    .flatten(),
+                rule_id: sqlx::Row::try_get::<Option<i64>, _>(r, "rule_id")
+                    .ok()
+                    .flatten(),
+                assignee: get_s(r, "assignee"),
+                title: get_s(r, "title"),
+                due_at: get_s(r, "due_at"),
+                state: get_s(r, "state"),
+                created_at: get_s(r, "created_at"),
+            })
+            .collect())
     }
 
     /// A user's e-mail address (for e-mails to staff), if the user exists.

@@ -256,6 +256,8 @@ struct ProfilePage {
     severe_complaint: bool,
     /// Loyalty type, churn status and type, win-back tasks.
     loyalty: Option<crate::winback::LoyaltyCard>,
+    /// Care tasks the care rules made for this customer.
+    care_tasks: Vec<storage::care::CareTask>,
     flash: Option<String>,
     error: Option<String>,
 }
@@ -431,9 +433,14 @@ pub(crate) async fn render_profile(
         .await
         .is_ok_and(|v| !v.is_empty());
     let loyalty = crate::winback::loyalty_card(app, ctx, id).await;
+    let care_tasks = app
+        .customer_care_tasks(actor(ctx), id)
+        .await
+        .unwrap_or_default();
     page(ProfilePage {
         severe_complaint,
         loyalty,
+        care_tasks,
         l: Layout::new(ctx, "area.customers"),
         gender: lang.t(&format!("gender.{}", p.customer.gender)),
         consent,

@@ -475,6 +475,16 @@ impl App {
         Ok(self.store.care_tasks(only, customer, 200).await?)
     }
 
+    /// A customer's care tasks, whoever works them (the profile shows them).
+    pub async fn customer_care_tasks(
+        &self,
+        actor: &Actor,
+        customer_id: i64,
+    ) -> Result<Vec<storage::care::CareTask>, AppError> {
+        actor.require(Permission::ViewCustomers)?;
+        Ok(self.store.care_tasks(None, Some(customer_id), 50).await?)
+    }
+
     /// The actor's notifications (newest first) and how many are unread.
     pub async fn notifications(
         &self,

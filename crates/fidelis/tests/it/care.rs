@@ -221,6 +221,30 @@ async fn care_rules_fire_once(t: &TestApp) {
     );
     let (_, n) = get(t, "manager", "/api/v1/notifications").await;
     assert_eq!(n["unread"], 1, "{n}");
+    let customer = t
+        .app
+        .store
+        .customer_id_by_external(link["external_id"].as_str().unwrap())
+        .await
+        .unwrap();
+    let (s, ct) = get(
+        t,
+        "agent",
+        &format!("/api/v1/care/tasks?customer={customer}"),
+    )
+    .await;
+    assert_eq!(
+        (s, ct["items"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "an agent's own only"
+    );
+    let (_, ct) = get(
+        t,
+        "manager",
+        &format!("/api/v1/care/tasks?customer={customer}"),
+    )
+    .await;
+    assert_eq!(ct["items"].as_array().map(Vec::len), Some(1), "{ct}");
     let (_, v) = get(t, "manager", &format!("/api/v1/care/rules/{did}")).await;
     assert_eq!(
         (v["stats"]["dry_run"].as_i64(), v["stats"]["fired"].as_i64()),
