@@ -29,6 +29,7 @@ pub fn routes() -> Router<App> {
         .route("/surveys/{id}/waves", post(create_wave))
         .route("/surveys/waves/{id}", get(results))
         .route("/surveys/waves/{id}/links", get(links))
+        .route("/surveys/waves/{id}/email", axum::routing::post(email_wave))
         .route("/surveys/waves/{id}/export", get(export))
         .route("/surveys/waves/{id}/close", post(close))
         .route("/surveys/waves/{id}/plans", post(create_plan))
@@ -112,6 +113,37 @@ async fn links(
     let items = app.wave_links(&a, id).await?;
     let total = items.len();
     Ok(Json(json!({ "items": items, "total": total })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EmailWave {
+    /// Only a reminder to those who have not answered yet.
+    reminders: bool,
+}
+
+/// E-mail the wave's links (or reminders) through the outbox; the links point at
+/// `FIDELIS_PUBLIC_URL`, else at the host this request came to.
+async fn email_wave(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+    Json(body): Json<EmailWave>,
+) -> Result<impl IntoResponse, ApiError> {
+    let base = std::env::var("FIDELIS_PUBLIC_URL").unwrap_or_else(|_| {
+        format!(
+            "http://{}",
+            headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost")
+        )
+    });
+    let r = app
+        .email_wave(&a, id, base.trim_end_matches('/'), body.reminders)
+        .await?;
+    Ok(Json(r))
 }
 
 #[derive(Deserialize, Default)]

@@ -394,6 +394,79 @@ impl Store {
         Ok(items)
     }
 
+    /// Queue e-mails that are not a firing's, each once per `ref` (a second call with the same
+    /// ref queues nothing): (ref, address, payload). Returns how many were queued.
+    pub async fn enqueue_mail(
+        &self,
+        mails: &[(String, String, serde_json::Value)],
+    ) -> Result<usize> {
+        let now = now_stored();
+        let mut tx = self.begin_write().await?;
+        let mut n = 0;
+        for (r, to, payload) in mails {
+            n += sqlx::query(
+                "INSERT INTO outbox (kind, target, payload, next_attempt_at, created_at, ref) \
+                 SELECT 'email', $1, $2, $3, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE ref = $4)",
+            )
+            .bind(to)
+            .bind(payload.to_string())
+            .bind(&now)
+            .bind(r)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected() as usize;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The status of the messages whose ref starts with `prefix`, by ref.
+    pub async fn mail_status(
+        &self,
+        prefix: &str,
+    ) -> Result<std::collections::HashMap<String, String>> {
+        Ok(
+            sqlx::query("SELECT ref, status FROM outbox WHERE ref LIKE $1")
+                .bind(format!("{prefix}%"))
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| (get_s(r, "ref"), get_s(r, "status")))
+                .collect(),
+        )
+    }
+
+    /// The customer opted out of e-mail: `email` leaves their consent.
+    pub async fn drop_email_consent(&self, customer_id: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let consent: Option<String> =
+            sqlx::query_scalar("SELECT consent FROM customers WHERE id = $1")
+                .bind(customer_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let mut list: Vec<String> = consent
+            .and_then(|c| serde_json::from_str(&c).ok())
+            .unwrap_or_default();
+        list.retain(|c| c != "email");
+        sqlx::query("UPDATE customers SET consent = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+            .bind(serde_json::to_string(&list).unwrap_or_default())
+            .bind(now_stored())
+            .bind(customer_id)
+            .execute(&mut *tx)
+            .await?;
+        crate::audit::write(
+            &mut tx,
+            "customer",
+            "opt_out",
+            "customer",
+            &customer_id.to_string(),
+            "email",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// After a crash: messages left `sending` go back to the queue.
     pub async fn requeue_sending(&self) -> Result<u64> {
         Ok(
@@ -675,6 +748,8 @@ pub struct Candidate {
     pub clv: Option<f64>,
     pub p_alive: Option<f64>,
     pub loyalty_type: String,
+    /// Channels the customer agreed to be contacted on (e-mail needs `email`).
+    pub consent: Vec<String>,
     /// The complaint (resolved, breached) or classification run the occurrence is about.
     pub about: i64,
 }
@@ -695,13 +770,14 @@ fn candidate_from(r: &sqlx::any::AnyRow) -> Candidate {
         clv: f("clv"),
         p_alive: f("p_alive"),
         loyalty_type: get_s(r, "loyalty_type"),
+        consent: serde_json::from_str(&get_s(r, "consent")).unwrap_or_default(),
         about: get_i(r, "about"),
     }
 }
 
 const CANDIDATE_COLS: &str =
     "c.id, c.external_id, c.name, c.email, c.segment, c.channel, c.region, \
-    c.tags, c.birthday, c.important_dates, v.clv, v.p_alive, p.loyalty_type";
+    c.tags, c.birthday, c.important_dates, c.consent, v.clv, v.p_alive, p.loyalty_type";
 
 impl Store {
     /// Candidates of a daily trigger (at most `limit`).

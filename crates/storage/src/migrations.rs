@@ -474,9 +474,12 @@ CREATE TABLE outbox (
     last_error TEXT NOT NULL DEFAULT '',
     last_status BIGINT,
     created_at TEXT NOT NULL,
-    sent_at TEXT
+    sent_at TEXT,
+    -- What a message is about when it is not a firing's (a survey invitation: invite:WAVE:ID).
+    ref TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+CREATE UNIQUE INDEX outbox_ref ON outbox(ref) WHERE ref <> '';
 CREATE INDEX outbox_firing ON outbox(firing_id);
 CREATE TABLE care_tasks (
     id {ID},

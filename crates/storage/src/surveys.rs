@@ -74,6 +74,9 @@ pub struct InvitationRow {
     pub name: String,
     pub phone: String,
     pub email: String,
+    /// Channels the customer agreed to be contacted on.
+    #[serde(skip)]
+    pub consent: Vec<String>,
     pub expires_at: String,
     /// `sent`, `opened`, `started` or `submitted`.
     pub status: String,
@@ -490,7 +493,7 @@ impl Store {
     /// A wave's invitations with the customers' contact fields, in id order.
     pub async fn invitations(&self, wave_id: i64) -> Result<Vec<InvitationRow>> {
         Ok(sqlx::query(
-            "SELECT i.id, i.customer_id, i.expires_at, i.reminded_at, c.external_id, c.name, c.phone, c.email, \
+            "SELECT i.id, i.customer_id, i.expires_at, i.reminded_at, c.external_id, c.name, c.phone, c.email, c.consent, \
              COALESCE(r.status, CASE WHEN i.opened_at IS NULL THEN 'sent' ELSE 'opened' END) AS status \
              FROM survey_invitations i JOIN customers c ON c.id = i.customer_id \
              LEFT JOIN survey_responses r ON r.invitation_id = i.id \
@@ -507,6 +510,7 @@ impl Store {
             name: get_s(r, "name"),
             phone: get_s(r, "phone"),
             email: get_s(r, "email"),
+            consent: serde_json::from_str(&get_s(r, "consent")).unwrap_or_default(),
             expires_at: get_s(r, "expires_at"),
             status: get_s(r, "status"),
             reminded_at: get_os(r, "reminded_at"),

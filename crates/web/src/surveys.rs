@@ -33,6 +33,8 @@ pub fn routes() -> Router<App> {
         .route("/surveys/waves/{id}", get(wave_page))
         .route("/surveys/waves/{id}/close", post(close_wave))
         .route("/surveys/waves/{id}/reminded", post(mark_reminded))
+        .route("/surveys/waves/{id}/email", post(email_wave))
+        .route("/s/{token}/unsubscribe", get(unsubscribe))
         .route("/surveys/waves/{id}/links", get(links_export))
         .route("/surveys/waves/{id}/export", get(results_export))
         .route("/surveys/waves/{id}/plans", post(create_plan))
@@ -575,6 +577,56 @@ async fn close_wave(
     }
 }
 
+#[derive(Deserialize)]
+struct EmailForm {
+    csrf: String,
+    #[serde(default)]
+    reminders: String,
+}
+
+/// E-mail the links (or reminders) from the wave's page; the result comes back as a notice.
+async fn email_wave(
+    State(app): State<App>,
+    ctx: WebCtx,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<EmailForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    match app
+        .email_wave(actor(&ctx), id, &public_base(&headers), f.reminders == "1")
+        .await
+    {
+        Ok(r) => Redirect::to(&format!(
+            "/surveys/waves/{id}?emailed={}&already={}&no_address={}&no_consent={}",
+            r.queued, r.already, r.no_address, r.no_consent
+        ))
+        .into_response(),
+        Err(e) => error_page(&ctx, e),
+    }
+}
+
+/// The opt-out link of an invitation e-mail.
+async fn unsubscribe(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = public_lang(&headers, &q);
+    match app.unsubscribe(&token, lang).await {
+        Ok(()) => axum::response::Html(format!(
+            "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Fidelis</title><link rel=\"stylesheet\" href=\"/static/app.css\"><main><p class=\"card\" id=\"unsubscribed\">{}</p></main></html>",
+            lang.code(),
+            lang.pick("您已退订，我们不会再给您发送邮件。", "You are unsubscribed: we will not e-mail you again.")
+        ))
+        .into_response(),
+        Err(e) => public_error(lang, e),
+    }
+}
+
 /// The user says the reminders went out: the unanswered invitations are marked reminded.
 async fn mark_reminded(
     State(app): State<App>,
@@ -603,6 +655,14 @@ struct FormatQuery {
     /// Bootstrap resamples for the paths' intervals (0: none).
     #[serde(default)]
     bootstrap: usize,
+    /// After e-mailing the links: queued, sent before, without an address, without consent.
+    emailed: Option<usize>,
+    #[serde(default)]
+    already: usize,
+    #[serde(default)]
+    no_address: usize,
+    #[serde(default)]
+    no_consent: usize,
 }
 
 /// The base of public links: `FIDELIS_PUBLIC_URL`, else this request's host.
@@ -665,6 +725,8 @@ struct WavePage {
     can_manage: bool,
     charts: String,
     error: Option<String>,
+    /// What e-mailing the links did.
+    notice: Option<String>,
 }
 
 impl WavePage {
@@ -709,7 +771,20 @@ async fn wave_page(
     Query(q): Query<FormatQuery>,
 ) -> Response {
     let base = public_base(&headers);
-    wave_view(app, ctx, id, None, &base, q.bootstrap).await
+    let lang = ctx.actor.lang;
+    let notice = q.emailed.map(|n| {
+        format!(
+            "{} {n} · {} {} · {} {} · {} {}",
+            lang.pick("已排队发送的邮件", "e-mails queued"),
+            lang.pick("此前已发送", "sent before"),
+            q.already,
+            lang.pick("无邮箱", "no address"),
+            q.no_address,
+            lang.pick("未同意邮件联系", "no e-mail consent"),
+            q.no_consent
+        )
+    });
+    wave_view(app, ctx, id, None, &base, q.bootstrap, notice).await
 }
 
 async fn wave_view(
@@ -719,6 +794,7 @@ async fn wave_view(
     error: Option<String>,
     base: &str,
     bootstrap: usize,
+    notice: Option<String>,
 ) -> Response {
     let r = match app.wave_results_with(actor(&ctx), id, bootstrap).await {
         Ok(r) => r,
@@ -760,6 +836,7 @@ async fn wave_view(
         survey,
         r,
         error,
+        notice,
     })
 }
 
@@ -798,7 +875,7 @@ async fn create_plan(
         .await;
     match answer(&ctx, r, |p| format!("/surveys/{}", p.survey_id)) {
         Answer::Page(r) => r,
-        Answer::Again(m) => wave_view(app, ctx, id, Some(m), &public_base(&headers), 0).await,
+        Answer::Again(m) => wave_view(app, ctx, id, Some(m), &public_base(&headers), 0, None).await,
     }
 }
 

@@ -113,7 +113,11 @@ fn effects(
             }),
             Action::Email { to, subject, body } => {
                 let target = match to {
-                    Recipient::Customer if !c.email.is_empty() => c.email.clone(),
+                    Recipient::Customer
+                        if !c.email.is_empty() && c.consent.iter().any(|x| x == "email") =>
+                    {
+                        c.email.clone()
+                    }
                     Recipient::Customer => return None,
                     Recipient::User { username } => format!("user:{username}"),
                 };

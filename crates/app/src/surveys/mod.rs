@@ -71,6 +71,16 @@ pub struct SurveyDetail {
     pub plans: Vec<ActionPlan>,
 }
 
+/// What e-mailing a wave did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EmailedWave {
+    pub queued: usize,
+    /// Sent before (each invitation is e-mailed once; a reminder once a day).
+    pub already: usize,
+    pub no_address: usize,
+    pub no_consent: usize,
+}
+
 /// One invitation with its personal link (a path: `/s/{token}`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Link {
@@ -339,6 +349,100 @@ impl App {
                 invitation: i,
             })
             .collect())
+    }
+
+    /// E-mail a wave's personal links (or, with `reminders`, a reminder to those who have not
+    /// answered an open link yet) through the outbox: once per invitation (and per reminder
+    /// round of the day), only to customers with an address who agreed to e-mail, each with an
+    /// opt-out link. Reminders mark the invitations reminded.
+    pub async fn email_wave(
+        &self,
+        actor: &Actor,
+        wave_id: i64,
+        base: &str,
+        reminders: bool,
+    ) -> Result<EmailedWave, AppError> {
+        actor.require(Permission::ManageSurveys)?;
+        let lang = actor.lang;
+        if self.smtp_settings().await?.is_none() {
+            return Err(AppError::field(
+                lang,
+                "smtp",
+                lang.pick("尚未设置邮件（SMTP）", "e-mail (SMTP) is not set up"),
+            ));
+        }
+        let now = domain::time::now_stored();
+        let today = &now[..10];
+        let title = self
+            .store
+            .wave(wave_id)
+            .await
+            .ok()
+            .map(|w| w.name)
+            .unwrap_or_default();
+        let mut out = EmailedWave::default();
+        let mut mails = Vec::new();
+        let mut reminded = Vec::new();
+        for l in self.wave_links(actor, wave_id).await? {
+            let i = &l.invitation;
+            if reminders && (i.status == "submitted" || i.expires_at <= now) {
+                continue;
+            }
+            if i.email.is_empty() {
+                out.no_address += 1;
+                continue;
+            }
+            if !i.consent.iter().any(|c| c == "email") {
+                out.no_consent += 1;
+                continue;
+            }
+            let link = format!("{base}{}", l.path);
+            let optout = format!("{base}{}/unsubscribe", l.path);
+            let (r, subject) = if reminders {
+                (
+                    format!("remind:{wave_id}:{}:{today}", i.id),
+                    format!("提醒：{title} / Reminder: {title}"),
+                )
+            } else {
+                (
+                    format!("invite:{wave_id}:{}", i.id),
+                    format!("{title} · 邀请您参与调查 / Your opinion, please"),
+                )
+            };
+            let body = format!(
+                "{name}，您好！\n\n请花几分钟告诉我们您的感受：\n{link}\n链接仅供您本人使用，有效期至 {until}。\n\nDear {name}, please tell us how we did: {link}\n\n不想再收到邮件？/ No more e-mail: {optout}\n",
+                name = i.name,
+                until = i.expires_at.get(..10).unwrap_or(""),
+            );
+            mails.push((
+                r,
+                i.email.clone(),
+                serde_json::json!({"subject": subject, "body": body}),
+            ));
+            reminded.push(i.id);
+        }
+        out.queued = self.store.enqueue_mail(&mails).await?;
+        out.already = mails.len() - out.queued;
+        if reminders {
+            self.store.mark_reminded(&reminded).await?;
+        }
+        Ok(out)
+    }
+
+    /// The opt-out link of an invitation e-mail: the customer's consent loses `email` (the link
+    /// works whatever became of the survey).
+    pub async fn unsubscribe(&self, token: &str, lang: Lang) -> Result<(), AppError> {
+        let invalid = || link_error(ErrorCode::SurveyLinkInvalid, lang);
+        let id = links::claimed_id(token).ok_or_else(invalid)?;
+        let inv = self.store.invitation(id).await.map_err(|e| match e {
+            storage::StoreError::NotFound => invalid(),
+            other => AppError::from(other),
+        })?;
+        let secret = links::secret(&self.store).await?;
+        if !links::verify(&secret, token, &inv) {
+            return Err(invalid());
+        }
+        Ok(self.store.drop_email_consent(inv.customer_id).await?)
     }
 
     /// Record the wave's open, unanswered invitations as reminded now (after the reminders

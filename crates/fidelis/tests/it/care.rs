@@ -108,6 +108,29 @@ async fn smtp_receiver() -> (u16, Received) {
     smtp_receiver_with(Arc::default()).await
 }
 
+/// A MIME body's base64 (line breaks ignored).
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
+    for v in s.bytes().filter_map(val) {
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
 async fn get(t: &TestApp, role: &str, path: &str) -> (u16, Value) {
     json(t.get(role, path).send().await.unwrap()).await
 }
@@ -118,9 +141,9 @@ async fn send(r: reqwest::RequestBuilder, body: Value) -> (u16, Value) {
 
 async fn care_rules_fire_once(t: &TestApp) {
     // Customers with e-mail addresses, a CSAT survey and a wave of personal links.
-    let mut csv = String::from("external_id,name,email,segment\n");
+    let mut csv = String::from("external_id,name,email,segment,consent\n");
     for i in 1..=4 {
-        csv.push_str(&format!("C{i},客户{i},c{i}@example.cn,gold\n"));
+        csv.push_str(&format!("C{i},客户{i},c{i}@example.cn,gold,email\n"));
     }
     let (s, b) = json(
         t.post("analyst", "/api/v1/imports/customers?wait=true")
@@ -409,7 +432,7 @@ async fn killed_sender_sends_once(t: &TestApp) {
     assert_eq!(s, 204, "{b}");
     let (s, b) = json(
         t.post("analyst", "/api/v1/imports/customers?wait=true")
-            .body("external_id,name,email\nK1,客户甲,k1@example.cn\n")
+            .body("external_id,name,email,consent\nK1,客户甲,k1@example.cn,email\n")
             .send()
             .await
             .unwrap(),
@@ -480,3 +503,110 @@ async fn killed_sender_sends_once(t: &TestApp) {
     );
 }
 both!(killed_sender_sends_once);
+
+/// A wave's links e-mailed by the app: once per invitation, only with an address and e-mail
+/// consent, with an opt-out link the app honours; a reminder only to those who have not answered.
+async fn survey_links_by_email(t: &TestApp) {
+    let csv = "external_id,name,email,consent\nE1,甲,e1@example.cn,email\nE2,乙,e2@example.cn,email\nE3,丙,e3@example.cn,\"email, sms\"\nE4,丁,e4@example.cn,sms\nE5,戊,,email\n";
+    let (s, b) = json(
+        t.post("analyst", "/api/v1/imports/customers?wait=true")
+            .body(csv)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let (_, survey) = send(
+        t.post("analyst", "/api/v1/surveys"),
+        j!({"name": "门店满意度", "template": "csat"}),
+    )
+    .await;
+    let (s, wave) = send(
+        t.post(
+            "manager",
+            &format!("/api/v1/surveys/{}/waves", survey["id"]),
+        ),
+        j!({"name": "12 月", "size": 5}),
+    )
+    .await;
+    assert_eq!(s, 201, "{wave}");
+    let email = format!("/api/v1/surveys/waves/{}/email", wave["id"]);
+    // Without SMTP: refused, nothing queued.
+    let (s, b) = send(t.post("manager", &email), j!({})).await;
+    assert_eq!(s, 422, "{b}");
+    let (port, mails) = smtp_receiver().await;
+    let (s, _) = send(
+        t.put("admin", "/api/v1/care/smtp"),
+        j!({"host": "127.0.0.1", "port": port, "security": "none", "from": "调查 <survey@example.cn>"}),
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (s, _) = send(t.post("agent", &email), j!({})).await;
+    assert_eq!(s, 403);
+    let (s, b) = send(t.post("manager", &email), j!({})).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        (
+            b["queued"].as_u64(),
+            b["no_consent"].as_u64(),
+            b["no_address"].as_u64()
+        ),
+        (Some(3), Some(1), Some(1)),
+        "{b}"
+    );
+    let (_, b) = send(t.post("manager", &email), j!({})).await;
+    assert_eq!(
+        (b["queued"].as_u64(), b["already"].as_u64()),
+        (Some(0), Some(3)),
+        "once each"
+    );
+    send(t.post("manager", "/api/v1/care/sweep"), j!({})).await;
+    let sent = mails.lock().unwrap().clone();
+    assert_eq!(sent.len(), 3);
+    // The opt-out link of E1's mail; E2 answers; the reminder goes to E3 alone.
+    let body_of = |who: &str| {
+        let (_, data) = sent.iter().find(|(to, _)| to.contains(who)).unwrap();
+        let text = String::from_utf8_lossy(data).to_string();
+        let (_, body) = text.split_once("\n\n").unwrap();
+        String::from_utf8(base64_decode(body)).unwrap()
+    };
+    let e1 = body_of("e1@");
+    let optout = e1
+        .split_whitespace()
+        .find(|w| w.contains("/unsubscribe"))
+        .unwrap_or_else(|| panic!("{e1}"))
+        .trim_end_matches(['.', ','])
+        .to_string();
+    let r = t.http.get(&optout).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{optout}");
+    assert!(r.text().await.unwrap().contains("unsubscribed"));
+    let e2 = body_of("e2@");
+    let link = e2
+        .split_whitespace()
+        .find(|w| w.contains("/s/") && !w.contains("unsubscribe"))
+        .unwrap()
+        .to_string();
+    let token = link.rsplit("/s/").next().unwrap();
+    let (s, b) = json(
+        t.http
+            .post(format!("{}/api/v1/public/surveys/{token}", t.base))
+            .json(&j!({"answers": {"CSAT": 5}, "submit": true}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 204, "{b}");
+    let (_, b) = send(t.post("manager", &email), j!({"reminders": true})).await;
+    assert_eq!(
+        (b["queued"].as_u64(), b["no_consent"].as_u64()),
+        (Some(1), Some(2)),
+        "only E3: E1 opted out, E4 never agreed, E2 answered: {b}"
+    );
+    send(t.post("manager", "/api/v1/care/sweep"), j!({})).await;
+    let sent = mails.lock().unwrap().clone();
+    assert_eq!(sent.len(), 4);
+    assert!(sent[3].0.contains("e3@"), "{:?}", sent[3].0);
+}
+both!(survey_links_by_email);
