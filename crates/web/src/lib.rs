@@ -13,6 +13,7 @@ mod complaints;
 mod customers;
 mod imports;
 mod loyalty;
+mod loyalty_actions;
 mod loyalty_settings;
 mod surveys;
 mod users;

@@ -5,14 +5,14 @@
 //! type, status or segment with their reasons, exported, saved as a segment, or turned into
 //! win-back tasks in bulk.
 
-use crate::{actor, answer, download, error_page, page, Answer, Layout, WebCtx};
+use crate::{actor, error_page, page, Layout, WebCtx};
 use app::loyalty::SegmentFilter;
 use app::App;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use domain::access::Permission;
 use domain::churn::Status;
 use domain::loyalty::{LoyaltyType, Reason};
@@ -20,14 +20,20 @@ use domain::Lang;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::loyalty_actions as actions;
+pub(crate) use crate::loyalty_actions::form_urlencoded_pairs;
+
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/loyalty", get(loyalty_page))
-        .route("/loyalty/runs", post(run))
-        .route("/loyalty/export", get(export))
-        .route("/loyalty/segments", post(save_segment))
-        .route("/loyalty/segments/{id}/delete", post(delete_segment))
-        .route("/loyalty/winback", post(create_tasks))
+        .route("/loyalty/runs", post(actions::run))
+        .route("/loyalty/export", get(actions::export))
+        .route("/loyalty/segments", post(actions::save_segment))
+        .route(
+            "/loyalty/segments/{id}/delete",
+            post(actions::delete_segment),
+        )
+        .route("/loyalty/winback", post(actions::create_tasks))
 }
 
 /// Money with thousands separators and the currency: ¥55,679.78.
@@ -145,19 +151,19 @@ impl LoyaltyPage {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct PageQuery {
+pub(crate) struct PageQuery {
     #[serde(rename = "type")]
-    loyalty_type: String,
-    status: String,
-    segment: String,
-    top20: Option<String>,
-    saved: Option<i64>,
-    page: Option<i64>,
-    format: String,
+    pub(crate) loyalty_type: String,
+    pub(crate) status: String,
+    pub(crate) segment: String,
+    pub(crate) top20: Option<String>,
+    pub(crate) saved: Option<i64>,
+    pub(crate) page: Option<i64>,
+    pub(crate) format: String,
 }
 
 impl PageQuery {
-    fn filter(&self) -> SegmentFilter {
+    pub(crate) fn filter(&self) -> SegmentFilter {
         SegmentFilter {
             loyalty_type: self.loyalty_type.trim().to_string(),
             status: self.status.trim().to_string(),
@@ -220,7 +226,12 @@ async fn loyalty_page(State(app): State<App>, ctx: WebCtx, Query(q): Query<PageQ
     render(&app, &ctx, &q, None).await
 }
 
-async fn render(app: &App, ctx: &WebCtx, q: &PageQuery, error: Option<String>) -> Response {
+pub(crate) async fn render(
+    app: &App,
+    ctx: &WebCtx,
+    q: &PageQuery,
+    error: Option<String>,
+) -> Response {
     let a = actor(ctx);
     let lang = a.lang;
     if let Err(e) = a.require(Permission::ViewAnalytics) {
@@ -698,144 +709,6 @@ async fn render(app: &App, ctx: &WebCtx, q: &PageQuery, error: Option<String>) -
         charts,
         error,
     })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CsrfForm {
-    csrf: String,
-}
-
-async fn run(State(app): State<App>, ctx: WebCtx, Form(f): Form<CsrfForm>) -> Response {
-    let r = async {
-        ctx.check_csrf(&f.csrf)?;
-        app.run_loyalty(actor(&ctx)).await
-    }
-    .await;
-    match answer(&ctx, r, |_| "/loyalty".into()) {
-        Answer::Page(r) => r,
-        Answer::Again(m) => render(&app, &ctx, &PageQuery::default(), Some(m)).await,
-    }
-}
-
-async fn export(State(app): State<App>, ctx: WebCtx, Query(q): Query<PageQuery>) -> Response {
-    match app
-        .export_loyalty_customers(actor(&ctx), &q.filter(), &q.format)
-        .await
-    {
-        Ok(d) => download(d),
-        Err(e) => error_page(&ctx, e),
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SegmentForm {
-    csrf: String,
-    name: String,
-    #[serde(rename = "type")]
-    loyalty_type: String,
-    status: String,
-    segment: String,
-    top20: String,
-}
-
-async fn save_segment(State(app): State<App>, ctx: WebCtx, Form(f): Form<SegmentForm>) -> Response {
-    let filter = SegmentFilter {
-        loyalty_type: f.loyalty_type.clone(),
-        status: f.status.clone(),
-        segment: f.segment.clone(),
-        top20: f.top20 == "1",
-    };
-    let r = async {
-        ctx.check_csrf(&f.csrf)?;
-        app.save_segment(actor(&ctx), &f.name, &filter).await
-    }
-    .await;
-    match answer(&ctx, r, |id| format!("/loyalty?saved={id}")) {
-        Answer::Page(r) => r,
-        Answer::Again(m) => {
-            let q = PageQuery {
-                loyalty_type: filter.loyalty_type,
-                status: filter.status,
-                segment: filter.segment,
-                top20: filter.top20.then(|| "1".into()),
-                ..PageQuery::default()
-            };
-            render(&app, &ctx, &q, Some(m)).await
-        }
-    }
-}
-
-async fn delete_segment(
-    State(app): State<App>,
-    ctx: WebCtx,
-    Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    let r = async {
-        ctx.check_csrf(&f.csrf)?;
-        app.delete_segment(actor(&ctx), id).await
-    }
-    .await;
-    match answer(&ctx, r, |_| "/loyalty".into()) {
-        Answer::Page(r) => r,
-        Answer::Again(m) => render(&app, &ctx, &PageQuery::default(), Some(m)).await,
-    }
-}
-
-/// The list's ticked customers (`customer` repeated) as win-back tasks.
-async fn create_tasks(State(app): State<App>, ctx: WebCtx, body: axum::body::Bytes) -> Response {
-    let mut csrf = String::new();
-    let mut req = app::churn::winback::CreateTasks::default();
-    let mut back = String::from("/loyalty");
-    let mut bad_id = None;
-    for (k, v) in form_urlencoded_pairs(&body) {
-        match k.as_str() {
-            "csrf" => csrf = v,
-            "customer" => match v.parse() {
-                Ok(id) => req.customer_ids.push(id),
-                Err(_) => bad_id = Some(v),
-            },
-            "assignee" => req.assignee = v,
-            "due_date" => req.due_date = v,
-            "back"
-                if ["/loyalty", "/churn/", "/customers/"]
-                    .iter()
-                    .any(|p| v.starts_with(p))
-                    && !v.contains("//") =>
-            {
-                back = v
-            }
-            _ => {}
-        }
-    }
-    let r = async {
-        ctx.check_csrf(&csrf)?;
-        if let Some(v) = bad_id {
-            return Err(app::AppError::field(
-                ctx.actor.lang,
-                "customer",
-                format!("'{v}'"),
-            ));
-        }
-        app.create_winback_tasks(actor(&ctx), &req).await
-    }
-    .await;
-    let to = if back.starts_with("/customers/") {
-        back
-    } else {
-        "/churn/winback".into()
-    };
-    match answer(&ctx, r, |_| to) {
-        Answer::Page(r) => r,
-        Answer::Again(m) => render(&app, &ctx, &PageQuery::default(), Some(m)).await,
-    }
-}
-
-/// `application/x-www-form-urlencoded` pairs, keeping repeated keys.
-pub(crate) fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
 }
 
 #[cfg(test)]
