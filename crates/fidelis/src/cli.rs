@@ -542,6 +542,20 @@ async fn serve(s: &StoreArgs, bind: &str, demo: bool, demo_size: usize) -> Resul
             format!("localhost:{}", addr.port()),
             format!("127.0.0.1:{}", addr.port()),
         ]);
+        // And the public address links are made with, when one is set.
+        if let Ok(public) = std::env::var("FIDELIS_PUBLIC_URL") {
+            let host = public
+                .split("://")
+                .nth(1)
+                .unwrap_or(&public)
+                .split('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            if !host.is_empty() {
+                own.push(host);
+            }
+        }
     }
     app.start_care(
         std::time::Duration::from_secs(60),
