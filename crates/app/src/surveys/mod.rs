@@ -87,6 +87,9 @@ pub struct Link {
     #[serde(flatten)]
     pub invitation: InvitationRow,
     pub path: String,
+    /// The invitation e-mail's delivery (`pending`, `sending`, `sent`, `failed`; empty when the
+    /// link was not e-mailed).
+    pub email_status: String,
 }
 
 /// What the public form shows.
@@ -339,6 +342,10 @@ impl App {
     pub async fn wave_links(&self, actor: &Actor, wave_id: i64) -> Result<Vec<Link>, AppError> {
         actor.require(Permission::ManageSurveys)?;
         let secret = links::secret(&self.store).await?;
+        let mail = self
+            .store
+            .mail_status(&format!("invite:{wave_id}:"))
+            .await?;
         Ok(self
             .store
             .invitations(wave_id)
@@ -346,6 +353,10 @@ impl App {
             .into_iter()
             .map(|i| Link {
                 path: format!("/s/{}", links::token(&secret, i.id, wave_id, i.customer_id)),
+                email_status: mail
+                    .get(&format!("invite:{wave_id}:{}", i.id))
+                    .cloned()
+                    .unwrap_or_default(),
                 invitation: i,
             })
             .collect())
@@ -493,6 +504,7 @@ impl App {
                     l.invitation.expires_at,
                     l.invitation.status,
                     l.invitation.reminded_at.unwrap_or_default(),
+                    l.email_status,
                 ]
             })
             .collect();
@@ -510,6 +522,7 @@ impl App {
                 "expires_at",
                 "status",
                 "reminded_at",
+                "email_status",
             ],
             &[],
             &rows,

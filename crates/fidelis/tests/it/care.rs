@@ -564,6 +564,32 @@ async fn survey_links_by_email(t: &TestApp) {
     send(t.post("manager", "/api/v1/care/sweep"), j!({})).await;
     let sent = mails.lock().unwrap().clone();
     assert_eq!(sent.len(), 3);
+    // Each invitee's delivery, in the wave's links.
+    let (_, links) = get(
+        t,
+        "manager",
+        &format!("/api/v1/surveys/waves/{}/links", wave["id"]),
+    )
+    .await;
+    let status: Vec<(String, String)> = links["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["external_id"].as_str().unwrap().to_string(),
+                l["email_status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (who, st) in &status {
+        let want = if ["E1", "E2", "E3"].contains(&who.as_str()) {
+            "sent"
+        } else {
+            ""
+        };
+        assert_eq!(st, want, "{who}: {status:?}");
+    }
     // The opt-out link of E1's mail; E2 answers; the reminder goes to E3 alone.
     let body_of = |who: &str| {
         let (_, data) = sent.iter().find(|(to, _)| to.contains(who)).unwrap();
