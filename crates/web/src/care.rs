@@ -19,6 +19,7 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/care", get(care_page))
         .route("/care/templates", post(add_template))
+        .route("/care/rules", post(create_rule))
         .route("/care/rules/{id}", get(rule_page))
         .route("/care/rules/{id}/mode", post(set_mode))
         .route("/care/rules/{id}/delete", post(delete))
@@ -65,6 +66,8 @@ struct CarePage {
     can_view: bool,
     mail: bool,
     error: String,
+    triggers: Vec<(&'static str, &'static str)>,
+    placeholders: String,
 }
 
 impl CarePage {
@@ -151,6 +154,15 @@ async fn render(app: &App, ctx: &WebCtx, error: Option<String>) -> Response {
         tasks: app.care_tasks(a, true, None).await.unwrap_or_default(),
         can_manage,
         can_view,
+        triggers: Trigger::ALL
+            .iter()
+            .map(|t| (t.code(), t.label(lang)))
+            .collect(),
+        placeholders: domain::care::PLACEHOLDERS
+            .iter()
+            .map(|(p, zh, en)| format!("{{{{{p}}}}} {}", lang.pick(zh, en)))
+            .collect::<Vec<_>>()
+            .join(" · "),
         mail: app.smtp_settings().await.ok().flatten().is_some(),
         error: error.unwrap_or_default(),
     };
@@ -182,6 +194,123 @@ async fn add_template(
 fn refused(mut r: Response) -> Response {
     *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     r
+}
+
+/// A new rule from the page's form: the trigger with its N or threshold, the conditions, and
+/// one action (the form's `action` says which fields count).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RuleForm {
+    csrf: String,
+    name: String,
+    trigger: String,
+    days: String,
+    threshold: String,
+    segment: String,
+    tag: String,
+    channel: String,
+    region: String,
+    min_clv: String,
+    mode: String,
+    daily_limit: String,
+    action: String,
+    assignee: String,
+    due_days: String,
+    text: String,
+    url: String,
+    secret: String,
+    shape: String,
+    subject: String,
+}
+
+impl RuleForm {
+    /// The spec, or the fields that are not numbers / codes.
+    fn spec(&self) -> Result<RuleSpec, Vec<domain::FieldError>> {
+        let mut errs = Vec::new();
+        let mut num = |field: &str, v: &str, default: f64| -> f64 {
+            let v = v.trim();
+            if v.is_empty() {
+                return default;
+            }
+            v.parse::<f64>().unwrap_or_else(|_| {
+                errs.push(domain::FieldError::new(field, "a number"));
+                default
+            })
+        };
+        let days = num("days", &self.days, 0.0);
+        let threshold = num("threshold", &self.threshold, 0.0);
+        let daily_limit = num("daily_limit", &self.daily_limit, 200.0);
+        let due_days = num("due_days", &self.due_days, 1.0);
+        let min_clv = (!self.min_clv.trim().is_empty()).then(|| num("min_clv", &self.min_clv, 0.0));
+        let trigger = Trigger::parse(&self.trigger);
+        if trigger.is_none() {
+            errs.push(domain::FieldError::new("trigger", "choose a trigger"));
+        }
+        let text = self.text.clone();
+        let action = match self.action.as_str() {
+            "task" => Some(Action::Task {
+                assignee: self.assignee.trim().to_string(),
+                due_days: due_days.max(0.0) as u32,
+                title: text,
+            }),
+            "notify" => Some(Action::Notify {
+                username: self.assignee.trim().to_string(),
+                text,
+            }),
+            "tag" => Some(Action::Tag {
+                tag: text.trim().to_string(),
+            }),
+            "email" => Some(Action::Email {
+                to: Recipient::Customer,
+                subject: self.subject.clone(),
+                body: text,
+            }),
+            "webhook" => Some(Action::Webhook {
+                url: self.url.trim().to_string(),
+                secret: self.secret.clone(),
+                shape: domain::care::WebhookShape::parse(&self.shape)
+                    .unwrap_or(domain::care::WebhookShape::Json),
+            }),
+            _ => {
+                errs.push(domain::FieldError::new("action", "choose an action"));
+                None
+            }
+        };
+        if !errs.is_empty() {
+            return Err(errs);
+        }
+        Ok(RuleSpec {
+            name: self.name.clone(),
+            trigger: trigger.unwrap_or(Trigger::LowAnswer),
+            days: days.max(0.0).min(u32::MAX as f64) as u32,
+            threshold,
+            conditions: domain::care::Conditions {
+                segment: self.segment.trim().to_string(),
+                tag: self.tag.trim().to_string(),
+                channel: self.channel.trim().to_string(),
+                region: self.region.trim().to_string(),
+                min_clv,
+            },
+            actions: action.into_iter().collect(),
+            mode: Mode::parse(&self.mode).unwrap_or(Mode::DryRun),
+            daily_limit: daily_limit.max(0.0).min(u32::MAX as f64) as u32,
+        })
+    }
+}
+
+async fn create_rule(State(app): State<App>, ctx: WebCtx, Form(f): Form<RuleForm>) -> Response {
+    let r = async {
+        ctx.check_csrf(&f.csrf)?;
+        let spec = f
+            .spec()
+            .map_err(|fields| app::AppError::invalid(ctx.actor.lang, fields))?;
+        app.create_care_rule(actor(&ctx), &spec).await
+    }
+    .await;
+    match answer(&ctx, r, |id| format!("/care/rules/{id}")) {
+        Answer::Page(r) => r,
+        Answer::Again(m) => refused(render(&app, &ctx, Some(m)).await),
+    }
 }
 
 #[derive(Deserialize)]

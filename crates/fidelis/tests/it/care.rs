@@ -407,6 +407,48 @@ async fn care_rules_fire_once(t: &TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 422);
+    // A rule written on the page: a misspelt placeholder comes back on the page (422), then
+    // the corrected one is saved as a dry run.
+    let form = |title: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", "老客户生日问候".to_string()),
+            ("trigger", "lapsed_date".to_string()),
+            ("days", "365".to_string()),
+            ("action", "task".to_string()),
+            ("assignee", "agent".to_string()),
+            ("due_days", "2".to_string()),
+            ("text", title.to_string()),
+            ("daily_limit", "50".to_string()),
+            ("mode", "dry_run".to_string()),
+        ]
+    };
+    let r = t
+        .http
+        .post(format!("{}/care/rules", t.base))
+        .header("cookie", &cookie)
+        .form(&form("问候 {{nmae}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("nmae"));
+    let r = t
+        .http
+        .post(format!("{}/care/rules", t.base))
+        .header("cookie", &cookie)
+        .form(&form("给 {{name}} 送上{{date_label}}祝福"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let page = r.headers()["location"].to_str().unwrap().to_string();
+    let html = super::web::page_html(t, &cookie, &page).await;
+    assert!(
+        html.contains("老客户生日问候") && html.contains("365"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"dry_run\" selected"), "{html}");
     let agent = format!(
         "fidelis_session={}",
         super::web::sign_in(t, "agent").await.0
