@@ -89,6 +89,11 @@ pub struct App {
     pub(crate) smtp: Arc<std::sync::Mutex<Option<care::outbox::Mailer>>>,
 }
 
+/// A message in the reader's language, owned (for error reasons and labels).
+pub(crate) fn say(lang: domain::Lang, zh: &str, en: &str) -> String {
+    lang.pick(zh, en).to_string()
+}
+
 impl App {
     pub fn new(store: Store) -> App {
         App {

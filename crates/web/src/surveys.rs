@@ -568,12 +568,18 @@ async fn close_wave(
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Err(e) = ctx.check_csrf(&f.csrf) {
-        return error_page(&ctx, e);
-    }
-    match app.close_wave(actor(&ctx), id).await {
-        Ok(()) => Redirect::to(&format!("/surveys/waves/{id}")).into_response(),
-        Err(e) => error_page(&ctx, e),
+    let r = match ctx.check_csrf(&f.csrf) {
+        Ok(()) => app.close_wave(actor(&ctx), id).await,
+        Err(e) => Err(e),
+    };
+    back_to_wave(&ctx, id, r)
+}
+
+/// After a step on a wave from its page: the wave again, or the error page.
+fn back_to_wave<T>(ctx: &WebCtx, id: i64, r: Result<T, app::AppError>) -> Response {
+    match r {
+        Ok(_) => Redirect::to(&format!("/surveys/waves/{id}")).into_response(),
+        Err(e) => error_page(ctx, e),
     }
 }
 
@@ -634,13 +640,11 @@ async fn mark_reminded(
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Err(e) = ctx.check_csrf(&f.csrf) {
-        return error_page(&ctx, e);
-    }
-    match app.mark_wave_reminded(actor(&ctx), id).await {
-        Ok(_) => Redirect::to(&format!("/surveys/waves/{id}")).into_response(),
-        Err(e) => error_page(&ctx, e),
-    }
+    let r = match ctx.check_csrf(&f.csrf) {
+        Ok(()) => app.mark_wave_reminded(actor(&ctx), id).await,
+        Err(e) => Err(e),
+    };
+    back_to_wave(&ctx, id, r)
 }
 
 #[derive(Deserialize)]

@@ -8,6 +8,7 @@
 mod demo;
 pub mod outbox;
 
+use crate::say;
 use crate::{Actor, App, AppError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::access::Permission;
@@ -45,10 +46,6 @@ fn store_err(e: storage::StoreError, lang: domain::Lang) -> AppError {
         storage::StoreError::NotFound => AppError::not_found(lang, "care rule"),
         e => e.into(),
     }
-}
-
-fn say(lang: domain::Lang, zh: &str, en: &str) -> String {
-    lang.pick(zh, en).to_string()
 }
 
 /// Whether a candidate meets a rule's conditions.

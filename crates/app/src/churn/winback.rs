@@ -6,18 +6,15 @@
 //! who bought again within N days, per type, cause and agent.
 
 use crate::error::AppError;
+use crate::say;
 use crate::{Actor, App};
 use domain::access::Permission;
 use domain::churn::{ChurnType, Outcome, TaskState, WinbackStep};
-use domain::{FieldError, Lang};
+use domain::FieldError;
 use serde::{Deserialize, Serialize};
 use storage::churn::winback::{
     Assessment, NewWinbackTask, TaskFilter, TypeCauseCount, WinbackTask, WinbackUpdate,
 };
-
-fn say(lang: Lang, zh: &str, en: &str) -> String {
-    lang.pick(zh, en).to_string()
-}
 
 fn text_ok(t: &str, max: usize) -> bool {
     t.chars().count() <= max

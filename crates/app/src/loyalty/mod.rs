@@ -11,9 +11,10 @@ pub mod file;
 pub mod run;
 
 use crate::error::AppError;
+use crate::say;
 use crate::{Actor, App};
 use domain::access::Permission;
-use domain::{FieldError, Lang};
+use domain::FieldError;
 use storage::churn::AnalysisRun;
 use storage::loyalty::{MixRow, Profile, ProfileFilter, ProfileRow, SavedSegment};
 
@@ -29,10 +30,6 @@ const COUNT_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 pub struct LoyaltySettings {
     pub loyalty: domain::loyalty::Thresholds,
     pub churn: domain::churn::Settings,
-}
-
-fn say(lang: Lang, zh: &str, en: &str) -> String {
-    lang.pick(zh, en).to_string()
 }
 
 /// A customer's loyalty as the profile and the API show it.
