@@ -125,6 +125,8 @@ impl App {
         let url = storage::resolve_url(database_url, data_dir)?;
         let store = Store::connect(&url).await?;
         store.migrate().await?;
-        Ok(App::new(store))
+        let app = App::new(store);
+        app.ensure_follow_up_rule().await?;
+        Ok(app)
     }
 }

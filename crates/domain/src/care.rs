@@ -103,6 +103,9 @@ pub struct Conditions {
     pub region: String,
     /// Customer lifetime value (latest analysis) at least this, in yuan.
     pub min_clv: Option<f64>,
+    /// A saved loyalty segment (its id) the customer must be in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved_segment: Option<i64>,
 }
 
 /// A rule as staff write it.
@@ -122,6 +125,21 @@ pub struct RuleSpec {
     pub mode: Mode,
     /// Firings per day at most (a mistake cannot reach a million customers).
     pub daily_limit: u32,
+}
+
+/// A user name that stands for whoever works the complaint an occurrence is about (its
+/// assignee, or whoever resolved it): complaint triggers only.
+pub const AGENT: &str = "{{agent}}";
+
+/// Days after a resolution that the built-in follow-up visit is due (the seeds' 回访: three
+/// days after the complaint is resolved).
+pub const FOLLOW_UP_DAYS: u32 = 3;
+
+impl Trigger {
+    /// Whether an occurrence of this trigger is about a complaint.
+    pub fn about_complaint(self) -> bool {
+        matches!(self, Trigger::ComplaintResolved | Trigger::SlaBreach)
+    }
 }
 
 /// Most firings a rule may allow per day.
@@ -303,9 +321,15 @@ impl RuleSpec {
         }
         for (i, a) in self.actions.iter().enumerate() {
             let f = |k: &str| format!("actions[{i}].{k}");
+            let complaint = self.trigger.about_complaint();
             let user = |u: &str, k: &str, errs: &mut Vec<FieldError>| {
                 if u.trim().is_empty() || u.chars().count() > 100 {
                     errs.push(FieldError::new(f(k), "a user name"));
+                } else if u.trim() == AGENT && !complaint {
+                    errs.push(FieldError::new(
+                        f(k),
+                        "{{agent}} (the case's agent) is for complaint triggers only",
+                    ));
                 }
             };
             match a {
@@ -408,15 +432,16 @@ pub fn templates(lang: Lang, manager: &str) -> Vec<RuleSpec> {
                 "Follow-up three days after a complaint is resolved",
             ),
             Trigger::ComplaintResolved,
-            3,
+            FOLLOW_UP_DAYS,
             0.0,
-            vec![task(
-                p(
+            vec![Action::Task {
+                assignee: AGENT.into(),
+                due_days: 1,
+                title: p(
                     "回访 {{name}}（投诉 #{{complaint_id}}）",
                     "Call {{name}} back (complaint #{{complaint_id}})",
                 ),
-                2,
-            )],
+            }],
         ),
         rule(
             p("低满意度回答提醒", "Alert on a low satisfaction answer"),
@@ -492,6 +517,19 @@ pub fn templates(lang: Lang, manager: &str) -> Vec<RuleSpec> {
     ]
 }
 
+/// The rule every company starts with, switched on: the follow-up visit to whoever worked a
+/// complaint, [`FOLLOW_UP_DAYS`] days after its resolution (the one mechanism that schedules
+/// follow-up visits; change its N or its task on the Care page).
+pub fn follow_up_rule(lang: Lang) -> RuleSpec {
+    let mut r = templates(lang, AGENT)
+        .into_iter()
+        .find(|t| t.trigger == Trigger::ComplaintResolved)
+        .expect("a follow-up template");
+    r.mode = Mode::On;
+    r.daily_limit = MAX_DAILY_LIMIT;
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -506,7 +544,23 @@ mod tests {
             for t in templates(lang, "manager") {
                 assert_eq!(t.check(&[], false), Ok(()), "{}", t.name);
             }
+            let f = follow_up_rule(lang);
+            assert_eq!(f.check(&[], false), Ok(()));
+            assert_eq!((f.mode, f.days), (Mode::On, FOLLOW_UP_DAYS));
         }
+    }
+
+    #[test]
+    fn the_case_agent_stands_in_only_for_complaint_triggers() {
+        let mut r = rule();
+        r.actions = vec![Action::Notify {
+            username: AGENT.into(),
+            text: "x".into(),
+        }];
+        let e = r.check(&[], false).unwrap_err();
+        assert_eq!(e[0].field, "actions[0].username");
+        r.trigger = Trigger::SlaBreach;
+        assert!(r.check(&[], false).is_ok());
     }
 
     #[test]

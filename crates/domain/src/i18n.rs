@@ -197,7 +197,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("complaint.due_soon", "Due soon", "即将超时"),
     ("complaint.escalated_to", "escalated to", "已升级至"),
     ("complaint.extra_workdays", "Extra workdays (调休)", "调休上班日"),
-    ("complaint.follow_up_days", "Follow-up visit after (days)", "回访时间（解决后天数）"),
+    ("complaint.follow_up_by_rule", "The follow-up visit is a task that the care rule \"follow-up N days after a complaint is resolved\" gives the case's agent; change its N or its task under Care.", "回访由关怀规则“投诉解决 N 天后回访”安排给处理该投诉的员工；在“客户关怀”中修改天数或任务。"),
     ("complaint.follow_up_result", "Result of the follow-up visit", "回访结果"),
     ("complaint.history", "History (kept for good)", "处理记录（永久保存）"),
     ("complaint.holidays", "Holidays", "节假日"),

@@ -27,6 +27,7 @@ pub fn routes() -> Router<App> {
         .route("/care/smtp", axum::routing::put(set_smtp))
         .route("/care/smtp/test", post(test_mail))
         .route("/care/tasks", get(tasks))
+        .route("/care/tasks/{id}/close", post(close_task))
         .route("/notifications", get(notifications))
         .route("/notifications/read", post(read_all))
 }
@@ -170,6 +171,24 @@ async fn tasks(
 ) -> Result<impl IntoResponse, ApiError> {
     let items = app.care_tasks(&a, q.mine, q.customer).await?;
     Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+struct CloseTask {
+    state: String,
+    #[serde(default)]
+    result: String,
+}
+
+async fn close_task(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    Json(b): Json<CloseTask>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(
+        app.close_care_task(&a, id, &b.state, &b.result).await?,
+    ))
 }
 
 async fn notifications(

@@ -161,6 +161,9 @@ pub fn spec() -> Value {
             "/api/v1/care/tasks": {
                 "get": op("Care tasks: one's own (agents, or mine=true), everyone's, or a customer's", json!([q("mine", "true: only mine"), q("customer", "a customer's store id")]), None, ("200", "{items}"))
             },
+            "/api/v1/care/tasks/{id}/close": {
+                "post": op("Close a care task: done (with what came of it) or dismissed; by its assignee or a manager. A complaint's follow-up visit is done by the case's follow_up step instead", json!([id_param()]), Some("CloseTask"), ("200", "the task"))
+            },
             "/api/v1/notifications": {
                 "get": op("The signed-in user's notifications and how many are unread", json!([]), None, ("200", "{unread, items}"))
             },
@@ -340,6 +343,7 @@ pub fn spec() -> Value {
                 "CareRuleUpdate": { "type": "object", "required": ["version"], "description": "a CareRule plus the version it replaces", "properties": { "version": { "type": "integer" } } },
                 "Smtp": { "type": "object", "required": ["host", "port", "security", "from"], "properties": { "host": text(""), "port": { "type": "integer" },
                     "security": text("none | starttls | tls"), "username": text(""), "password": text("or leave empty and name an environment variable in password_env"), "password_env": text(""), "from": text("客服 <care@example.cn>") } },
+                "CloseTask": { "type": "object", "required": ["state"], "properties": { "state": { "type": "string", "enum": ["done", "dismissed"] }, "result": { "type": "string", "maxLength": 2000 } } },
                 "TestMail": { "type": "object", "required": ["to"], "properties": { "to": text("an address") } },
                 "SavedSegment": { "type": "object", "required": ["name"], "properties": { "name": text("1–100 characters, unique"),
                     "filter": { "type": "object", "properties": { "type": text("loyalty type code"), "status": text("churn statuses, comma-separated"), "segment": text(""), "top20": { "type": "boolean" } } } } },

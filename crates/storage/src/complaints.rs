@@ -109,19 +109,11 @@ pub struct Step<'a> {
     pub team_id: Option<i64>,
     pub escalated_to: &'a str,
     pub customer_id: Option<i64>,
-    pub task: Option<NewTask<'a>>,
     /// Mark the case's open tasks done with the step's note (the follow-up visit happened).
     pub finish_tasks: bool,
     /// Staff notifications (user, text) written with the step (service-level warnings and
     /// breaches for the assignee and the team's manager).
     pub notify: Vec<(String, String)>,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewTask<'a> {
-    pub kind: &'a str,
-    pub assignee: &'a str,
-    pub due_at: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -223,6 +215,10 @@ fn event_of(r: &AnyRow) -> Event {
         changes: serde_json::from_str(&get_s(r, "changes")).unwrap_or_default(),
     }
 }
+
+/// A complaint's task as lists read it: the care task with its case's customer and state.
+const TASK_COLS: &str = "k.id, k.complaint_id, k.kind, k.assignee, k.due_at, k.done_at, k.result, \
+    k.created_at, COALESCE(cu.name, c.caller) AS customer_name, c.state";
 
 fn task_of(r: &AnyRow) -> Task {
     Task {
@@ -470,23 +466,13 @@ impl Store {
         .await?;
         if s.finish_tasks {
             sqlx::query(
-                "UPDATE complaint_tasks SET done_at = $2, result = $3 WHERE complaint_id = $1 AND done_at IS NULL",
+                "UPDATE care_tasks SET state = 'done', done_at = $2, done_by = $3, result = $4 \
+                 WHERE complaint_id = $1 AND state = 'open'",
             )
             .bind(id)
             .bind(s.at)
+            .bind(s.actor)
             .bind(s.note)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let Some(t) = &s.task {
-            sqlx::query(
-                "INSERT INTO complaint_tasks (complaint_id, kind, assignee, due_at, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(id)
-            .bind(t.kind)
-            .bind(t.assignee)
-            .bind(&t.due_at)
-            .bind(s.at)
             .execute(&mut *tx)
             .await?;
         }
@@ -532,7 +518,7 @@ impl Store {
         open_only: bool,
     ) -> Result<Vec<Task>> {
         // Bound, not written into the text: one prepared statement serves every case.
-        let mut conds = Vec::new();
+        let mut conds = vec!["k.complaint_id IS NOT NULL".to_string()];
         if assignee.is_some() {
             conds.push("k.assignee = $1".to_string());
         }
@@ -543,17 +529,13 @@ impl Store {
             ));
         }
         if open_only {
-            conds.push("k.done_at IS NULL".into());
+            conds.push("k.state = 'open'".into());
         }
-        let cond = if conds.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", conds.join(" AND "))
-        };
+        let cond = format!(" WHERE {}", conds.join(" AND "));
         let sql = format!(
-            "SELECT k.*, COALESCE(cu.name, c.caller) AS customer_name, c.state FROM complaint_tasks k \
+            "SELECT {TASK_COLS} FROM care_tasks k \
              JOIN complaints c ON c.id = k.complaint_id LEFT JOIN customers cu ON cu.id = c.customer_id{cond} \
-             ORDER BY (k.done_at IS NULL) DESC, k.due_at, k.id LIMIT 500"
+             ORDER BY (k.state = 'open') DESC, k.due_at, k.id LIMIT 500"
         );
         let mut q = sqlx::query(&sql);
         if let Some(a) = assignee {
@@ -566,10 +548,11 @@ impl Store {
     }
 
     pub async fn complaint_task(&self, id: i64) -> Result<Task> {
-        sqlx::query(
-            "SELECT k.*, COALESCE(cu.name, c.caller) AS customer_name, c.state FROM complaint_tasks k \
-             JOIN complaints c ON c.id = k.complaint_id LEFT JOIN customers cu ON cu.id = c.customer_id WHERE k.id = $1",
-        )
+        sqlx::query(&format!(
+            "SELECT {TASK_COLS} FROM care_tasks k \
+             JOIN complaints c ON c.id = k.complaint_id LEFT JOIN customers cu ON cu.id = c.customer_id \
+             WHERE k.id = $1 AND k.complaint_id IS NOT NULL"
+        ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?
@@ -578,13 +561,21 @@ impl Store {
     }
 
     /// Mark a task done with its result (once).
-    pub async fn finish_complaint_task(&self, id: i64, result: &str, at: &str) -> Result<bool> {
+    pub async fn finish_complaint_task(
+        &self,
+        id: i64,
+        result: &str,
+        at: &str,
+        by: &str,
+    ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE complaint_tasks SET done_at = $2, result = $3 WHERE id = $1 AND done_at IS NULL",
+            "UPDATE care_tasks SET state = 'done', done_at = $2, result = $3, done_by = $4 \
+             WHERE id = $1 AND state = 'open' AND complaint_id IS NOT NULL",
         )
         .bind(id)
         .bind(at)
         .bind(result)
+        .bind(by)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)

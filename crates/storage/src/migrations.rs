@@ -507,6 +507,23 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_user ON notifications(username, read_at, id)
 "#,
     ),
+    // One mechanism for tasks (issue 17): the complaint follow-up visit is a care task, made by
+    // the care rule "follow-up N days after a complaint is resolved"; the complaint's own task
+    // table moves into care_tasks (linked to its case, with the visit's result) and goes.
+    (
+        12,
+        r#"
+ALTER TABLE care_tasks ADD COLUMN complaint_id BIGINT REFERENCES complaints(id) ON DELETE CASCADE;
+ALTER TABLE care_tasks ADD COLUMN kind TEXT NOT NULL DEFAULT 'care';
+ALTER TABLE care_tasks ADD COLUMN result TEXT NOT NULL DEFAULT '';
+INSERT INTO care_tasks (customer_id, complaint_id, kind, assignee, title, due_at, state, created_at, done_at, result)
+  SELECT k.customer_id, t.complaint_id, t.kind, t.assignee, '回访 / Follow-up #' || t.complaint_id, t.due_at,
+         CASE WHEN t.done_at IS NULL THEN 'open' ELSE 'done' END, t.created_at, t.done_at, t.result
+  FROM complaint_tasks t JOIN complaints k ON k.id = t.complaint_id ORDER BY t.id;
+DROP TABLE complaint_tasks;
+CREATE INDEX care_tasks_complaint ON care_tasks(complaint_id, state)
+"#,
+    ),
 ];
 
 /// Step 7's append-only history: no update, and no delete except by a whole-database restore
@@ -552,7 +569,6 @@ pub const TABLES: &[&str] = &[
     "team_members",
     "complaints",
     "complaint_events",
-    "complaint_tasks",
     "loyalty_profiles",
     "churn_assessments",
     "churn_assessment_events",

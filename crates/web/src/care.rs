@@ -3,6 +3,7 @@
 //! page — what it does in words, whom it would hit today, its latest firings — the delivery log
 //! of e-mails and webhooks, the signed-in user's care tasks, and the notification bell.
 
+use crate::care_form::{RuleFormParts, RuleFormView};
 use crate::{actor, answer, error_page, page, Answer, Layout, WebCtx};
 use app::App;
 use askama::Template;
@@ -14,13 +15,15 @@ use domain::access::Permission;
 use domain::care::{Action, Mode, Recipient, RuleSpec, Trigger};
 use domain::Lang;
 use serde::Deserialize;
+use std::collections::HashMap;
 
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/care", get(care_page))
         .route("/care/templates", post(add_template))
         .route("/care/rules", post(create_rule))
-        .route("/care/rules/{id}", get(rule_page))
+        .route("/care/rules/{id}", get(rule_page).post(update_rule))
+        .route("/care/tasks/{id}/close", post(close_task))
         .route("/care/rules/{id}/mode", post(set_mode))
         .route("/care/rules/{id}/delete", post(delete))
         .route("/notifications", get(notifications_page))
@@ -66,18 +69,43 @@ struct CarePage {
     can_view: bool,
     mail: bool,
     error: String,
-    triggers: Vec<(&'static str, &'static str)>,
-    placeholders: String,
+    rf: RuleFormParts,
+    clock: crate::Clock,
 }
 
 impl CarePage {
     fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.l.lang.pick(zh, en)
     }
-}
-
-fn when(s: &str) -> String {
-    s.get(..16).unwrap_or(s).replace('T', " ")
+    fn is_open(&self, s: &str) -> bool {
+        s == "open"
+    }
+    fn task_state(&self, s: &str) -> &'static str {
+        let l = self.l.lang;
+        match s {
+            "open" => l.pick("待办", "Open"),
+            "done" => l.pick("已完成", "Done"),
+            "dismissed" => l.pick("已忽略", "Dismissed"),
+            _ => "—",
+        }
+    }
+    fn kind_label(&self, k: &str) -> &'static str {
+        match k {
+            "email" => self.l.lang.pick("邮件", "E-mail"),
+            "webhook" => "Webhook",
+            _ => "—",
+        }
+    }
+    fn status_label(&self, s: &str) -> &'static str {
+        let l = self.l.lang;
+        match s {
+            "pending" => l.pick("待发送", "Queued"),
+            "sending" => l.pick("发送中", "Sending"),
+            "sent" => l.pick("已送达", "Sent"),
+            "failed" => l.pick("失败", "Failed"),
+            _ => "—",
+        }
+    }
 }
 
 fn modes(lang: Lang) -> Vec<(&'static str, &'static str)> {
@@ -88,10 +116,15 @@ fn modes(lang: Lang) -> Vec<(&'static str, &'static str)> {
 }
 
 async fn care_page(State(app): State<App>, ctx: WebCtx) -> Response {
-    render(&app, &ctx, None).await
+    render(&app, &ctx, None, None).await
 }
 
-async fn render(app: &App, ctx: &WebCtx, error: Option<String>) -> Response {
+async fn render(
+    app: &App,
+    ctx: &WebCtx,
+    error: Option<String>,
+    form: Option<RuleFormView>,
+) -> Response {
     let a = actor(ctx);
     let lang = a.lang;
     // Agents see their care tasks; the rules are for those who read analyses.
@@ -148,21 +181,20 @@ async fn render(app: &App, ctx: &WebCtx, error: Option<String>) -> Response {
                 status: m.status,
                 attempts: m.attempts,
                 error: m.last_error,
-                at: when(m.sent_at.as_deref().unwrap_or(&m.created_at)),
+                at: m.sent_at.unwrap_or(m.created_at),
             })
             .collect(),
         tasks: app.care_tasks(a, true, None).await.unwrap_or_default(),
         can_manage,
         can_view,
-        triggers: Trigger::ALL
-            .iter()
-            .map(|t| (t.code(), t.label(lang)))
-            .collect(),
-        placeholders: domain::care::PLACEHOLDERS
-            .iter()
-            .map(|(p, zh, en)| format!("{{{{{p}}}}} {}", lang.pick(zh, en)))
-            .collect::<Vec<_>>()
-            .join(" · "),
+        rf: RuleFormParts::new(
+            lang,
+            form.unwrap_or_default(),
+            "/care/rules".into(),
+            0,
+            segments(app, ctx).await,
+        ),
+        clock: crate::Clock::of(app).await,
         mail: app.smtp_settings().await.ok().flatten().is_some(),
         error: error.unwrap_or_default(),
     };
@@ -187,7 +219,7 @@ async fn add_template(
     .await;
     match answer(&ctx, r, |id| format!("/care/rules/{id}")) {
         Answer::Page(r) => r,
-        Answer::Again(m) => refused(render(&app, &ctx, Some(m)).await),
+        Answer::Again(m) => refused(render(&app, &ctx, Some(m), None).await),
     }
 }
 
@@ -196,120 +228,78 @@ fn refused(mut r: Response) -> Response {
     r
 }
 
-/// A new rule from the page's form: the trigger with its N or threshold, the conditions, and
-/// one action (the form's `action` says which fields count).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RuleForm {
-    csrf: String,
-    name: String,
-    trigger: String,
-    days: String,
-    threshold: String,
-    segment: String,
-    tag: String,
-    channel: String,
-    region: String,
-    min_clv: String,
-    mode: String,
-    daily_limit: String,
-    action: String,
-    assignee: String,
-    due_days: String,
-    text: String,
-    url: String,
-    secret: String,
-    shape: String,
-    subject: String,
+/// The saved loyalty segments a rule may require (id, name).
+async fn segments(app: &App, ctx: &WebCtx) -> Vec<(i64, String)> {
+    app.saved_segments(actor(ctx))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect()
 }
 
-impl RuleForm {
-    /// The spec, or the fields that are not numbers / codes.
-    fn spec(&self) -> Result<RuleSpec, Vec<domain::FieldError>> {
-        let mut errs = Vec::new();
-        let mut num = |field: &str, v: &str, default: f64| -> f64 {
-            let v = v.trim();
-            if v.is_empty() {
-                return default;
-            }
-            v.parse::<f64>().unwrap_or_else(|_| {
-                errs.push(domain::FieldError::new(field, "a number"));
-                default
-            })
-        };
-        let days = num("days", &self.days, 0.0);
-        let threshold = num("threshold", &self.threshold, 0.0);
-        let daily_limit = num("daily_limit", &self.daily_limit, 200.0);
-        let due_days = num("due_days", &self.due_days, 1.0);
-        let min_clv = (!self.min_clv.trim().is_empty()).then(|| num("min_clv", &self.min_clv, 0.0));
-        let trigger = Trigger::parse(&self.trigger);
-        if trigger.is_none() {
-            errs.push(domain::FieldError::new("trigger", "choose a trigger"));
-        }
-        let text = self.text.clone();
-        let action = match self.action.as_str() {
-            "task" => Some(Action::Task {
-                assignee: self.assignee.trim().to_string(),
-                due_days: due_days.max(0.0) as u32,
-                title: text,
-            }),
-            "notify" => Some(Action::Notify {
-                username: self.assignee.trim().to_string(),
-                text,
-            }),
-            "tag" => Some(Action::Tag {
-                tag: text.trim().to_string(),
-            }),
-            "email" => Some(Action::Email {
-                to: Recipient::Customer,
-                subject: self.subject.clone(),
-                body: text,
-            }),
-            "webhook" => Some(Action::Webhook {
-                url: self.url.trim().to_string(),
-                secret: self.secret.clone(),
-                shape: domain::care::WebhookShape::parse(&self.shape)
-                    .unwrap_or(domain::care::WebhookShape::Json),
-            }),
-            _ => {
-                errs.push(domain::FieldError::new("action", "choose an action"));
-                None
-            }
-        };
-        if !errs.is_empty() {
-            return Err(errs);
-        }
-        Ok(RuleSpec {
-            name: self.name.clone(),
-            trigger: trigger.unwrap_or(Trigger::LowAnswer),
-            days: days.max(0.0).min(u32::MAX as f64) as u32,
-            threshold,
-            conditions: domain::care::Conditions {
-                segment: self.segment.trim().to_string(),
-                tag: self.tag.trim().to_string(),
-                channel: self.channel.trim().to_string(),
-                region: self.region.trim().to_string(),
-                min_clv,
-            },
-            actions: action.into_iter().collect(),
-            mode: Mode::parse(&self.mode).unwrap_or(Mode::DryRun),
-            daily_limit: daily_limit.max(0.0).min(u32::MAX as f64) as u32,
+/// The webhook secrets a rule keeps, by action (a changed rule keeps those left empty).
+fn secrets(spec: &RuleSpec) -> Vec<Option<String>> {
+    spec.actions
+        .iter()
+        .map(|a| match a {
+            Action::Webhook { secret, .. } => Some(secret.clone()),
+            _ => None,
         })
-    }
+        .collect()
 }
 
-async fn create_rule(State(app): State<App>, ctx: WebCtx, Form(f): Form<RuleForm>) -> Response {
+async fn create_rule(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Form(posted): Form<Vec<(String, String)>>,
+) -> Response {
+    let posted: HashMap<String, String> = posted.into_iter().collect();
+    let view = RuleFormView::posted(&posted);
     let r = async {
-        ctx.check_csrf(&f.csrf)?;
-        let spec = f
-            .spec()
+        ctx.check_csrf(posted.get("csrf").map_or("", |s| s.as_str()))?;
+        let spec = view
+            .spec(&posted, &[], ctx.actor.lang)
             .map_err(|fields| app::AppError::invalid(ctx.actor.lang, fields))?;
         app.create_care_rule(actor(&ctx), &spec).await
     }
     .await;
     match answer(&ctx, r, |id| format!("/care/rules/{id}")) {
         Answer::Page(r) => r,
-        Answer::Again(m) => refused(render(&app, &ctx, Some(m)).await),
+        Answer::Again(m) => refused(render(&app, &ctx, Some(m), Some(view)).await),
+    }
+}
+
+async fn update_rule(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(posted): Form<Vec<(String, String)>>,
+) -> Response {
+    let posted: HashMap<String, String> = posted.into_iter().collect();
+    let view = RuleFormView::posted(&posted);
+    let r = async {
+        ctx.check_csrf(posted.get("csrf").map_or("", |s| s.as_str()))?;
+        let a = actor(&ctx);
+        let stored = app.care_rule(a, id).await?;
+        let old: Option<RuleSpec> = serde_json::from_value(stored.rule.spec).ok();
+        let spec = view
+            .spec(
+                &posted,
+                &old.as_ref().map(secrets).unwrap_or_default(),
+                a.lang,
+            )
+            .map_err(|fields| app::AppError::invalid(a.lang, fields))?;
+        let version = posted
+            .get("version")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(stored.rule.version);
+        app.update_care_rule(a, id, version, &spec).await
+    }
+    .await;
+    match answer(&ctx, r, |_| format!("/care/rules/{id}")) {
+        Answer::Page(r) => r,
+        Answer::Again(m) => refused(render_rule(&app, &ctx, id, Some(m), Some(view)).await),
     }
 }
 
@@ -333,7 +323,7 @@ async fn set_mode(
     .await;
     match answer(&ctx, r, |_| format!("/care/rules/{id}")) {
         Answer::Page(r) => r,
-        Answer::Again(m) => refused(render_rule(&app, &ctx, id, Some(m)).await),
+        Answer::Again(m) => refused(render_rule(&app, &ctx, id, Some(m), None).await),
     }
 }
 
@@ -355,7 +345,7 @@ async fn delete(
     .await;
     match answer(&ctx, r, |_| "/care".to_string()) {
         Answer::Page(r) => r,
-        Answer::Again(m) => refused(render(&app, &ctx, Some(m)).await),
+        Answer::Again(m) => refused(render(&app, &ctx, Some(m), None).await),
     }
 }
 
@@ -373,6 +363,7 @@ struct RulePage {
     firings: Vec<(String, String, bool, String)>,
     can_manage: bool,
     error: String,
+    rf: RuleFormParts,
 }
 
 impl RulePage {
@@ -385,7 +376,7 @@ impl RulePage {
 }
 
 /// A rule in words, line by line.
-fn describe(s: &RuleSpec, lang: Lang) -> Vec<String> {
+fn describe(s: &RuleSpec, lang: Lang, segment: &dyn Fn(i64) -> String) -> Vec<String> {
     let p = |zh: &str, en: &str| lang.pick(zh, en).to_string();
     let mut out = vec![format!(
         "{}: {}",
@@ -425,6 +416,13 @@ fn describe(s: &RuleSpec, lang: Lang) -> Vec<String> {
     if let Some(m) = k.min_clv {
         out.push(format!("CLV ≥ {}", crate::loyalty::money(m)));
     }
+    if let Some(id) = k.saved_segment {
+        out.push(format!(
+            "{}: {}",
+            p("已保存的客户群", "Saved segment"),
+            segment(id)
+        ));
+    }
     for a in &s.actions {
         out.push(match a {
             Action::Task {
@@ -463,10 +461,16 @@ fn describe(s: &RuleSpec, lang: Lang) -> Vec<String> {
 }
 
 async fn rule_page(State(app): State<App>, ctx: WebCtx, Path(id): Path<i64>) -> Response {
-    render_rule(&app, &ctx, id, None).await
+    render_rule(&app, &ctx, id, None, None).await
 }
 
-async fn render_rule(app: &App, ctx: &WebCtx, id: i64, error: Option<String>) -> Response {
+async fn render_rule(
+    app: &App,
+    ctx: &WebCtx,
+    id: i64,
+    error: Option<String>,
+    form: Option<RuleFormView>,
+) -> Response {
     let a = actor(ctx);
     let lang = a.lang;
     let view = match app.care_rule(a, id).await {
@@ -475,6 +479,7 @@ async fn render_rule(app: &App, ctx: &WebCtx, id: i64, error: Option<String>) ->
     };
     let spec: Option<RuleSpec> = serde_json::from_value(view.rule.spec.clone()).ok();
     let hits = app.dry_run_care_rule(a, id).await.unwrap_or_default();
+    let clock = crate::Clock::of(app).await;
     let firings = app
         .care_firings(a, id)
         .await
@@ -482,7 +487,7 @@ async fn render_rule(app: &App, ctx: &WebCtx, id: i64, error: Option<String>) ->
         .into_iter()
         .map(|(_, occ, _, dry, at, detail)| {
             (
-                when(&at),
+                clock.show(&at),
                 format!(
                     "{} {}",
                     detail["name"].as_str().unwrap_or(""),
@@ -493,6 +498,18 @@ async fn render_rule(app: &App, ctx: &WebCtx, id: i64, error: Option<String>) ->
             )
         })
         .collect();
+    let segments = segments(app, ctx).await;
+    let named = |id: i64| {
+        segments
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map_or_else(|| format!("#{id}"), |(_, n)| n.clone())
+    };
+    let summary = spec
+        .as_ref()
+        .map(|s| describe(s, lang, &named))
+        .unwrap_or_default();
+    let form = form.or_else(|| spec.as_ref().map(RuleFormView::of));
     page(RulePage {
         l: Layout::new(ctx, "area.care"),
         id,
@@ -500,12 +517,45 @@ async fn render_rule(app: &App, ctx: &WebCtx, id: i64, error: Option<String>) ->
         name: view.rule.name,
         mode: view.rule.mode,
         modes: modes(lang),
-        summary: spec.map(|s| describe(&s, lang)).unwrap_or_default(),
+        summary,
+        rf: RuleFormParts::new(
+            lang,
+            form.unwrap_or_default(),
+            format!("/care/rules/{id}"),
+            view.rule.version,
+            segments,
+        ),
         hits,
         firings,
         can_manage: a.role.can(Permission::ManageCases),
         error: error.unwrap_or_default(),
     })
+}
+
+#[derive(Deserialize)]
+struct CloseForm {
+    csrf: String,
+    state: String,
+    #[serde(default)]
+    result: String,
+}
+
+async fn close_task(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<CloseForm>,
+) -> Response {
+    let r = async {
+        ctx.check_csrf(&f.csrf)?;
+        app.close_care_task(actor(&ctx), id, &f.state, &f.result)
+            .await
+    }
+    .await;
+    match answer(&ctx, r, |_| "/care#care-tasks".to_string()) {
+        Answer::Page(r) => r,
+        Answer::Again(m) => refused(render(&app, &ctx, Some(m), None).await),
+    }
 }
 
 #[derive(Template)]

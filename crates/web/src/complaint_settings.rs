@@ -95,7 +95,6 @@ fn stored_value(s: &Settings, key: &str) -> String {
         "close" => s.hours.close.format("%H:%M").to_string(),
         "holidays" => dates(&s.hours.holidays),
         "extra_workdays" => dates(&s.hours.extra_workdays),
-        "follow_up_days" => s.follow_up_days.to_string(),
         "recovery_days" => s.recovery_days.to_string(),
         k => {
             if let Some(sev) = k.strip_prefix("ack_").and_then(Severity::parse) {
@@ -195,7 +194,6 @@ fn settings_of(
             0
         })
     };
-    let follow_up_days = days_field("follow_up_days");
     let recovery_days = days_field("recovery_days");
     let sub_causes = Cause::ALL
         .iter()
@@ -225,7 +223,6 @@ fn settings_of(
             holidays,
             extra_workdays,
         },
-        follow_up_days,
         recovery_days,
         sub_causes,
     })
@@ -366,7 +363,6 @@ mod tests {
             "close",
             "holidays",
             "extra_workdays",
-            "follow_up_days",
             "recovery_days",
         ] {
             form.insert(k.into(), stored_value(&s, k));
@@ -384,7 +380,7 @@ mod tests {
         let back = settings_of(&form, &s.hours.weekdays, Lang::En).expect("reads back");
         assert_eq!(back.hours, s.hours);
         assert_eq!(back.service_levels, s.service_levels);
-        assert_eq!(back.follow_up_days, s.follow_up_days);
+        assert_eq!(back.recovery_days, s.recovery_days);
         assert_eq!(
             back.sub_causes
                 .iter()
@@ -402,7 +398,7 @@ mod tests {
             ("close", "18:00"),
             ("holidays", "2026-10-01, 2026-13-01"),
             ("ack_low", "-1"),
-            ("follow_up_days", "three"),
+            ("recovery_days", "three"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -414,7 +410,7 @@ mod tests {
             "2026-13-01",
             "ack_low:",
             "resolve_low:",
-            "follow_up_days:",
+            "recovery_days:",
         ] {
             assert!(e.contains(field), "{field} in {e}");
         }

@@ -4,9 +4,9 @@
 //! and a case page with its timers, the form of each step it may take next, its history and
 //! its follow-up tasks. Free text is shown escaped (askama), never as markup.
 
-use crate::{actor, answer, error_page, page, Answer, Layout, WebCtx};
+use crate::{actor, answer, error_page, page, Answer, Clock, Layout, WebCtx};
 use app::complaints::measures::Overview;
-use app::complaints::{CaseView, ComplaintInput, Settings};
+use app::complaints::{CaseView, ComplaintInput};
 use app::{App, AppError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -265,29 +265,6 @@ async fn create(State(app): State<App>, ctx: WebCtx, Form(f): Form<ComplaintForm
     match answer(&ctx, r, |c| format!("/complaints/{}", c.complaint.id)) {
         Answer::Page(r) => r,
         Answer::Again(m) => list(app, ctx, ListQuery::default(), Some(m), f).await,
-    }
-}
-
-/// The company's clock (the business hours' UTC offset): the pages show times on it, as the
-/// agents read them off the wall, and name the zone.
-#[derive(Clone, Copy)]
-struct Clock(i32);
-
-impl Clock {
-    async fn of(app: &App) -> Clock {
-        Clock(
-            app.complaint_settings()
-                .await
-                .map_or(Settings::default().hours.utc_offset_minutes, |s| {
-                    s.hours.utc_offset_minutes
-                }),
-        )
-    }
-    fn show(&self, t: &str) -> String {
-        domain::time::local_minutes(t, self.0)
-    }
-    fn zone(&self) -> String {
-        domain::time::offset_label(self.0)
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod auth;
 mod care;
+mod care_form;
 mod churn;
 mod complaint_settings;
 mod complaints;
@@ -233,4 +234,28 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
         body,
     )
         .into_response()
+}
+
+/// The company's clock (the business hours' UTC offset): the pages show times on it, as the
+/// agents read them off the wall, and name the zone.
+#[derive(Clone, Copy)]
+pub(crate) struct Clock(pub(crate) i32);
+
+impl Clock {
+    pub(crate) async fn of(app: &App) -> Clock {
+        Clock(
+            app.complaint_settings().await.map_or(
+                app::complaints::Settings::default()
+                    .hours
+                    .utc_offset_minutes,
+                |s| s.hours.utc_offset_minutes,
+            ),
+        )
+    }
+    pub(crate) fn show(&self, t: &str) -> String {
+        domain::time::local_minutes(t, self.0)
+    }
+    pub(crate) fn zone(&self) -> String {
+        domain::time::offset_label(self.0)
+    }
 }

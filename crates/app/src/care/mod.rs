@@ -18,6 +18,13 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use storage::care::{Candidate, CandidateQuery, CareRule, Effect, Firing, FiringStats};
 
+/// Days after a resolution that the built-in follow-up visit is due.
+pub const FOLLOW_UP_DAYS: i64 = domain::care::FOLLOW_UP_DAYS as i64;
+
+/// The settings key that records the built-in follow-up rule was made (once: a company that
+/// deletes it does not get it back).
+const FOLLOW_UP_RULE_KEY: &str = "care.follow_up_rule";
+
 /// Days a sweep catches up at most after downtime.
 const CATCH_UP_DAYS: i64 = 30;
 
@@ -48,14 +55,59 @@ fn store_err(e: storage::StoreError, lang: domain::Lang) -> AppError {
     }
 }
 
+/// A rule's saved-segment condition as read: none, the segment's filter, or a segment that is
+/// gone (no one meets it).
+#[derive(Debug, Clone, PartialEq)]
+enum SavedCondition {
+    None,
+    Filter(crate::loyalty::SegmentFilter),
+    Gone,
+}
+
+impl SavedCondition {
+    fn holds(&self, c: &Candidate) -> bool {
+        match self {
+            SavedCondition::None => true,
+            SavedCondition::Gone => false,
+            SavedCondition::Filter(f) => {
+                (f.loyalty_type.is_empty() || c.loyalty_type == f.loyalty_type)
+                    && (f.segment.is_empty() || c.segment == f.segment)
+                    && (!f.top20 || c.top20)
+                    && (f.status.trim().is_empty()
+                        || f.status.split(',').any(|s| s.trim() == c.churn_status))
+            }
+        }
+    }
+}
+
 /// Whether a candidate meets a rule's conditions.
-fn meets(c: &Candidate, spec: &RuleSpec) -> bool {
+fn meets(c: &Candidate, spec: &RuleSpec, saved: &SavedCondition) -> bool {
     let k = &spec.conditions;
-    (k.segment.is_empty() || c.segment == k.segment)
+    saved.holds(c)
+        && (k.segment.is_empty() || c.segment == k.segment)
         && (k.tag.is_empty() || c.tags.contains(&k.tag))
         && (k.channel.is_empty() || c.channel == k.channel)
         && (k.region.is_empty() || c.region == k.region)
         && k.min_clv.is_none_or(|m| c.clv.unwrap_or(0.0) >= m)
+}
+
+/// The page an occurrence is about: the complaint, or the customer.
+fn link(c: &Candidate, spec: &RuleSpec) -> String {
+    if spec.trigger.about_complaint() {
+        format!("/complaints/{}", c.about)
+    } else {
+        format!("/customers/{}", c.customer_id)
+    }
+}
+
+/// A rule's user name for a candidate: [`domain::care::AGENT`] is whoever works the complaint
+/// (none: the action is skipped).
+fn user_for(name: &str, c: &Candidate) -> Option<String> {
+    if name.trim() == domain::care::AGENT {
+        (!c.agent.is_empty()).then(|| c.agent.clone())
+    } else {
+        Some(name.trim().to_string())
+    }
 }
 
 /// The template values of a candidate.
@@ -69,7 +121,7 @@ fn values<'a>(
     v.insert("customer_id", c.external_id.clone());
     v.insert("days", spec.days.to_string());
     v.insert("rule", spec.name.clone());
-    v.insert("link", format!("/customers/{}", c.customer_id));
+    v.insert("link", link(c, spec));
     v.insert("loyalty_type", c.loyalty_type.clone());
     if let Some(p) = c.p_alive {
         v.insert("p_alive", format!("{p:.2}"));
@@ -98,15 +150,22 @@ fn effects(
                 due_days,
                 title,
             } => Some(Effect::Task {
-                assignee: assignee.clone(),
+                assignee: user_for(assignee, c)?,
                 title: r(title),
                 due_at: domain::time::to_stored(now + Duration::days(i64::from(*due_days))),
+                complaint_id: spec.trigger.about_complaint().then_some(c.about),
+                kind: if spec.trigger == Trigger::ComplaintResolved {
+                    "follow_up"
+                } else {
+                    "care"
+                }
+                .into(),
             }),
             Action::Tag { tag } => Some(Effect::Tag(tag.clone())),
             Action::Notify { username, text } => Some(Effect::Notify {
-                username: username.clone(),
+                username: user_for(username, c)?,
                 text: r(text),
-                link: format!("/customers/{}", c.customer_id),
+                link: link(c, spec),
             }),
             Action::Email { to, subject, body } => {
                 let target = match to {
@@ -116,7 +175,7 @@ fn effects(
                         c.email.clone()
                     }
                     Recipient::Customer => return None,
-                    Recipient::User { username } => format!("user:{username}"),
+                    Recipient::User { username } => format!("user:{}", user_for(username, c)?),
                 };
                 Some(Effect::Outbox {
                     kind: "email".into(),
@@ -148,6 +207,20 @@ fn effects(
 impl App {
     fn care_spec(rule: &CareRule) -> Option<RuleSpec> {
         serde_json::from_value(rule.spec.clone()).ok()
+    }
+
+    /// A rule's saved-segment condition.
+    async fn saved_condition(&self, spec: &RuleSpec) -> Result<SavedCondition, AppError> {
+        let Some(id) = spec.conditions.saved_segment else {
+            return Ok(SavedCondition::None);
+        };
+        match self.store.saved_segment(id).await {
+            Ok(s) => Ok(SavedCondition::Filter(
+                serde_json::from_value(s.definition).unwrap_or_default(),
+            )),
+            Err(storage::StoreError::NotFound) => Ok(SavedCondition::Gone),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// This server's own addresses, which a webhook may not call.
@@ -183,8 +256,25 @@ impl App {
 
     async fn check_rule(&self, actor: &Actor, spec: &RuleSpec) -> Result<(), AppError> {
         let mail = self.smtp_settings().await?.is_some();
-        spec.check(&self.own_hosts(), mail)
-            .map_err(|fields| AppError::invalid(actor.lang, fields))
+        let mut errs = spec
+            .check(&self.own_hosts(), mail)
+            .err()
+            .unwrap_or_default();
+        if self.saved_condition(spec).await? == SavedCondition::Gone {
+            errs.push(domain::FieldError::new(
+                "conditions.saved_segment",
+                say(
+                    actor.lang,
+                    "没有这个已保存的客户群",
+                    "no such saved segment",
+                ),
+            ));
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::invalid(actor.lang, errs))
+        }
     }
 
     pub async fn create_care_rule(&self, actor: &Actor, spec: &RuleSpec) -> Result<i64, AppError> {
@@ -239,6 +329,50 @@ impl App {
             .delete_care_rule(id, &actor.username)
             .await
             .map_err(|e| store_err(e, actor.lang))
+    }
+
+    /// Make the built-in follow-up rule the first time the store is opened (in the company's
+    /// language, zh-CN; an older store's follow-up days carry over).
+    pub async fn ensure_follow_up_rule(&self) -> Result<(), AppError> {
+        if self.store.setting(FOLLOW_UP_RULE_KEY).await?.is_some() {
+            return Ok(());
+        }
+        let mut spec = domain::care::follow_up_rule(domain::Lang::ZhCn);
+        if let Some(days) = self
+            .store
+            .setting("complaints")
+            .await?
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["follow_up_days"].as_u64())
+            .filter(|d| (1..=365).contains(d))
+        {
+            spec.days = days as u32;
+        }
+        if self
+            .store
+            .setting_or_init(FOLLOW_UP_RULE_KEY, || "pending".into())
+            .await?
+            != "pending"
+        {
+            return Ok(());
+        }
+        let value = serde_json::to_value(&spec).map_err(AppError::internal)?;
+        match self
+            .store
+            .create_care_rule(
+                &spec.name,
+                spec.trigger.code(),
+                spec.mode.code(),
+                &value,
+                "system",
+            )
+            .await
+        {
+            Ok(_) | Err(storage::StoreError::Duplicate(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.store.set_setting(FOLLOW_UP_RULE_KEY, "made").await?;
+        Ok(())
     }
 
     /// The company's offset from UTC (its service-hours setting), in minutes.
@@ -331,11 +465,12 @@ impl App {
         let offset = self.company_offset().await;
         let now = Utc::now();
         let today = domain::time::wall_clock(now, offset).date();
+        let saved = self.saved_condition(&spec).await?;
         Ok(self
             .daily_candidates(&spec, today, offset, now)
             .await?
             .into_iter()
-            .filter(|(_, c, _)| meets(c, &spec))
+            .filter(|(_, c, _)| meets(c, &spec, &saved))
             .take(spec.daily_limit as usize)
             .map(|(occurrence, c, _)| Hit {
                 occurrence,
@@ -359,7 +494,8 @@ impl App {
         let mut left = i64::from(spec.daily_limit)
             - self.store.care_firings_since(rule.id, &since, dry).await?;
         let mut fired = 0;
-        for (occurrence, c, extra) in found.into_iter().filter(|(_, c, _)| meets(c, spec)) {
+        let saved = self.saved_condition(spec).await?;
+        for (occurrence, c, extra) in found.into_iter().filter(|(_, c, _)| meets(c, spec, &saved)) {
             if left <= 0 {
                 tracing::warn!(rule = rule.id, "care rule reached its daily limit");
                 break;
@@ -368,7 +504,7 @@ impl App {
             let f = Firing {
                 rule_id: rule.id,
                 occurrence: occurrence.clone(),
-                customer_id: Some(c.customer_id),
+                customer_id: (c.customer_id > 0).then_some(c.customer_id),
                 dry_run: dry,
                 detail: json!({"customer": c.external_id, "name": c.name}),
                 effects: effects(spec, &c, &vals, now, rule.id, &occurrence),
@@ -474,6 +610,69 @@ impl App {
         let only =
             (mine || !actor.role.can(Permission::ViewAllCases)).then_some(actor.username.as_str());
         Ok(self.store.care_tasks(only, customer, 200).await?)
+    }
+
+    /// Close a care task: `done` (with what came of it) or `dismissed`, by its assignee or a
+    /// manager. A complaint's follow-up visit is done on its case instead.
+    pub async fn close_care_task(
+        &self,
+        actor: &Actor,
+        id: i64,
+        state: &str,
+        result: &str,
+    ) -> Result<storage::care::CareTask, AppError> {
+        actor.require(Permission::EditCases)?;
+        let lang = actor.lang;
+        let task = self
+            .store
+            .care_task(id)
+            .await
+            .map_err(|_| AppError::not_found(lang, &format!("task {id}")))?;
+        if task.assignee != actor.username && !actor.role.can(Permission::ManageCases) {
+            return Err(AppError::forbidden(lang, Permission::ManageCases));
+        }
+        if !matches!(state, "done" | "dismissed") {
+            return Err(AppError::field(
+                lang,
+                "state",
+                say(lang, "完成或忽略", "done or dismissed"),
+            ));
+        }
+        if result.chars().count() > 2000 || result.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(AppError::field(
+                lang,
+                "result",
+                say(
+                    lang,
+                    "最多 2000 个字符，不含控制字符",
+                    "at most 2,000 characters, no control characters",
+                ),
+            ));
+        }
+        if let Some(c) = task.complaint_id {
+            return Err(AppError::field(
+                lang,
+                "task",
+                match lang {
+                    domain::Lang::ZhCn => format!("回访任务在投诉 #{c} 的处理页上以“回访”步骤完成"),
+                    domain::Lang::En => format!(
+                        "a follow-up visit is done with the follow-up step on complaint #{c}"
+                    ),
+                },
+            ));
+        }
+        if !self
+            .store
+            .close_care_task(id, state, result.trim(), &actor.username)
+            .await?
+        {
+            return Err(AppError::field(
+                lang,
+                "task",
+                say(lang, "该任务已关闭", "the task is closed already"),
+            ));
+        }
+        Ok(self.store.care_task(id).await?)
     }
 
     /// A customer's care tasks, whoever works them (the profile shows them).

@@ -292,7 +292,7 @@ impl App {
                     2 => gap(&mut rng, 30, 48 * 60),
                     3 => gap(&mut rng, 60, 96 * 60),
                     4 => {
-                        Duration::days(settings.follow_up_days)
+                        Duration::days(crate::care::FOLLOW_UP_DAYS)
                             + Duration::hours(rng.gen_range(0..48))
                     }
                     _ => Duration::hours(rng.gen_range(2..72)),

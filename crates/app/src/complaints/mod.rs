@@ -20,7 +20,7 @@ use domain::time::{parse_instant, to_stored};
 use domain::{ErrorCode, FieldError, Lang};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use storage::complaints::{Complaint, Event, Filter, NewComplaint, NewTask, Step, Task, Team};
+use storage::complaints::{Complaint, Event, Filter, NewComplaint, Step, Task, Team};
 
 /// How long a list's count of cases is reused; changes made through this process drop it.
 pub const COUNT_TTL: std::time::Duration = std::time::Duration::from_secs(10);
@@ -28,14 +28,13 @@ pub const COUNT_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 /// The settings key of [`Settings`].
 const SETTINGS_KEY: &str = "complaints";
 
-/// How complaints are handled here: service levels per severity, business hours, when the
-/// follow-up visit is due, the recovery window, and the sub-causes offered per cause.
+/// How complaints are handled here: service levels per severity, business hours, the recovery
+/// window, and the sub-causes offered per cause. (The follow-up visit is a care rule's task:
+/// `app::care`, trigger "complaint resolved N days ago".)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     pub service_levels: Vec<ServiceLevel>,
     pub hours: BusinessHours,
-    /// Calendar days after resolution that the follow-up visit is due.
-    pub follow_up_days: i64,
     /// Days after resolution within which a purchase counts as the complainant coming back.
     pub recovery_days: i64,
     pub sub_causes: Vec<(Cause, Vec<String>)>,
@@ -47,7 +46,6 @@ impl Default for Settings {
         Settings {
             service_levels: rules::default_service_levels(),
             hours: BusinessHours::default(),
-            follow_up_days: 3,
             recovery_days: 90,
             sub_causes: vec![
                 (
@@ -143,10 +141,7 @@ impl Settings {
                 }
             }
         }
-        for (field, v) in [
-            ("follow_up_days", self.follow_up_days),
-            ("recovery_days", self.recovery_days),
-        ] {
+        for (field, v) in [("recovery_days", self.recovery_days)] {
             if !(1..=365).contains(&v) {
                 errors.push(FieldError::new(
                     field,
@@ -671,17 +666,6 @@ impl App {
         } else {
             None
         };
-        // On resolution the follow-up visit is scheduled for the case's agent.
-        let task_assignee = if c.assignee.is_empty() {
-            by.to_string()
-        } else {
-            c.assignee.clone()
-        };
-        let task = matches!(action, Action::Resolve { .. }).then(|| NewTask {
-            kind: "follow_up",
-            assignee: &task_assignee,
-            due_at: to_stored(now + Duration::days(settings.follow_up_days)),
-        });
         let changes = serde_json::Value::Object(
             applied
                 .changed
@@ -715,7 +699,6 @@ impl App {
                     team_id: c.team_id,
                     escalated_to: &c.escalated_to,
                     customer_id: c.customer_id,
-                    task,
                     finish_tasks: matches!(action, Action::FollowUp { .. }),
                     notify: Vec::new(),
                 },
@@ -944,7 +927,12 @@ impl App {
         self.visible_case(actor, t.complaint_id).await?;
         if !self
             .store
-            .finish_complaint_task(task_id, result.trim(), &domain::time::now_stored())
+            .finish_complaint_task(
+                task_id,
+                result.trim(),
+                &domain::time::now_stored(),
+                &actor.username,
+            )
             .await?
         {
             return Err(AppError::field(
@@ -1119,7 +1107,6 @@ fn same_state_step<'a>(
         team_id: c.team_id,
         escalated_to: &c.escalated_to,
         customer_id: c.customer_id,
-        task: None,
         finish_tasks: false,
         notify: Vec::new(),
     }

@@ -268,6 +268,29 @@ async fn care_rules_fire_once(t: &TestApp) {
     )
     .await;
     assert_eq!(ct["items"].as_array().map(Vec::len), Some(1), "{ct}");
+    // The task is closed by its assignee (or a manager), once, with what came of it.
+    let tid = tasks[0]["id"].as_i64().unwrap();
+    let close = |who: &'static str, body: Value| {
+        send(
+            t.post(who, &format!("/api/v1/care/tasks/{tid}/close")),
+            body,
+        )
+    };
+    assert_eq!(close("agent", j!({"state": "done"})).await.0, 403);
+    assert_eq!(close("manager", j!({"state": "later"})).await.0, 422);
+    let (s, done) = close("manager", j!({"state": "done", "result": "已致电道歉"})).await;
+    assert_eq!((s, done["state"].as_str()), (200, Some("done")), "{done}");
+    assert_eq!(
+        (done["result"].as_str(), done["done_by"].as_str()),
+        (Some("已致电道歉"), Some("manager"))
+    );
+    assert_eq!(
+        close("manager", j!({"state": "dismissed"})).await.0,
+        422,
+        "closed already"
+    );
+    let (_, v) = get(t, "manager", &format!("/api/v1/care/rules/{rid}")).await;
+    assert_eq!(v["stats"]["tasks_done"].as_i64(), Some(1), "{v}");
     let (_, v) = get(t, "manager", &format!("/api/v1/care/rules/{did}")).await;
     assert_eq!(
         (v["stats"]["dry_run"].as_i64(), v["stats"]["fired"].as_i64()),
@@ -372,7 +395,7 @@ async fn care_rules_fire_once(t: &TestApp) {
         .http
         .post(format!("{}/care/templates", t.base))
         .header("cookie", &cookie)
-        .form(&[("csrf", csrf.as_str()), ("index", "1")])
+        .form(&[("csrf", csrf.as_str()), ("index", "3")])
         .send()
         .await
         .unwrap();
@@ -402,6 +425,16 @@ async fn care_rules_fire_once(t: &TestApp) {
         .http
         .post(format!("{}/care/templates", t.base))
         .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("index", "3")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    // The follow-up template too: the built-in follow-up rule has its name.
+    let r = t
+        .http
+        .post(format!("{}/care/templates", t.base))
+        .header("cookie", &cookie)
         .form(&[("csrf", csrf.as_str()), ("index", "1")])
         .send()
         .await
@@ -415,10 +448,10 @@ async fn care_rules_fire_once(t: &TestApp) {
             ("name", "老客户生日问候".to_string()),
             ("trigger", "lapsed_date".to_string()),
             ("days", "365".to_string()),
-            ("action", "task".to_string()),
-            ("assignee", "agent".to_string()),
-            ("due_days", "2".to_string()),
-            ("text", title.to_string()),
+            ("a0_kind", "task".to_string()),
+            ("a0_user", "agent".to_string()),
+            ("a0_due_days", "2".to_string()),
+            ("a0_text", title.to_string()),
             ("daily_limit", "50".to_string()),
             ("mode", "dry_run".to_string()),
         ]
@@ -449,6 +482,79 @@ async fn care_rules_fire_once(t: &TestApp) {
         "{html}"
     );
     assert!(html.contains("value=\"dry_run\" selected"), "{html}");
+    // Changed on its page: a second action and a saved segment; a segment that does not exist
+    // is named on the page and nothing changes; the typed values come back on the form.
+    let version = super::web::hidden(&html, "version");
+    let mut edit = form("给 {{name}} 送上{{date_label}}祝福");
+    edit.extend([
+        ("version", version.clone()),
+        ("a1_kind", "tag".to_string()),
+        ("a1_text", "生日关怀".to_string()),
+        ("saved_segment", "999".to_string()),
+        ("name", "老客户生日问候（改）".to_string()),
+    ]);
+    let r = t
+        .http
+        .post(format!("{}{page}", t.base))
+        .header("cookie", &cookie)
+        .form(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("conditions.saved_segment") && html.contains("生日关怀"),
+        "{html}"
+    );
+    let (s, seg) = send(
+        t.post("manager", "/api/v1/loyalty/segments"),
+        j!({"name": "流失风险客户", "filter": {"status": "at_risk"}}),
+    )
+    .await;
+    assert_eq!(s, 201, "{seg}");
+    let seg_id = seg["id"].as_i64().unwrap().to_string();
+    for f in edit.iter_mut().filter(|f| f.0 == "saved_segment") {
+        f.1 = seg_id.clone();
+    }
+    let r = t
+        .http
+        .post(format!("{}{page}", t.base))
+        .header("cookie", &cookie)
+        .form(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let rid2 = page.rsplit('/').next().unwrap();
+    let (_, v) = get(t, "manager", &format!("/api/v1/care/rules/{rid2}")).await;
+    assert_eq!(v["name"], "老客户生日问候（改）", "{v}");
+    assert_eq!(
+        v["version"].as_i64(),
+        Some(version.parse::<i64>().unwrap() + 1)
+    );
+    let spec = &v["spec"];
+    assert_eq!(spec["actions"].as_array().map(Vec::len), Some(2), "{v}");
+    assert_eq!(spec["actions"][1], j!({"type": "tag", "tag": "生日关怀"}));
+    assert_eq!(
+        spec["conditions"]["saved_segment"].as_i64(),
+        seg["id"].as_i64()
+    );
+    let html = super::web::page_html(t, &cookie, &page).await;
+    assert!(
+        html.contains("流失风险客户"),
+        "the summary names the segment: {html}"
+    );
+    // The old version again: a conflict, said on the page.
+    let r = t
+        .http
+        .post(format!("{}{page}", t.base))
+        .header("cookie", &cookie)
+        .form(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
     let agent = format!(
         "fidelis_session={}",
         super::web::sign_in(t, "agent").await.0

@@ -132,14 +132,48 @@ async fn complaint_full_path(t: &TestApp) {
     ];
     let mut version = c["complaint"]["version"].as_i64().unwrap();
     let mut last = Value::Null;
+    let mut follow_up = Value::Null;
     for body in steps {
         let mut b = body.clone();
         b["version"] = json!(version);
         let (s, r) = step(t, "agent", id, b).await;
         assert_eq!(s, 200, "{body}: {r}");
         version = r["complaint"]["version"].as_i64().unwrap();
+        if body["action"] == "resolve" {
+            // The follow-up visit is the built-in care rule's task: nothing on resolution, the
+            // agent's task on the third day after it (company time), once however often swept.
+            assert_eq!(r["tasks"], json!([]), "{r}");
+            let now = chrono::Utc::now();
+            assert_eq!(
+                t.app
+                    .sweep_care(now + chrono::Duration::days(2))
+                    .await
+                    .unwrap(),
+                0
+            );
+            for _ in 0..2 {
+                t.app
+                    .sweep_care(now + chrono::Duration::days(3))
+                    .await
+                    .unwrap();
+            }
+            let (_, v) = get(t, "agent", &format!("/api/v1/complaints/{id}")).await;
+            follow_up = v["tasks"].clone();
+        }
         last = r;
     }
+    let tasks = follow_up.as_array().unwrap();
+    assert_eq!(tasks.len(), 1, "{follow_up}");
+    assert_eq!(
+        (tasks[0]["kind"].as_str(), tasks[0]["assignee"].as_str()),
+        (Some("follow_up"), Some("agent"))
+    );
+    let due = domain::time::parse_instant(tasks[0]["due_at"].as_str().unwrap()).unwrap();
+    let hours = (due - chrono::Utc::now()).num_hours();
+    assert!(
+        (94..=96).contains(&hours),
+        "due a day after the third day: {hours} h"
+    );
     // Resolved: the customer was invited to the post-complaint survey; their answer counts
     // in the complainant satisfaction.
     let link = last["survey_link"]
@@ -193,18 +227,9 @@ async fn complaint_full_path(t: &TestApp) {
         events[0]["note"], c["situation"],
         "the text kept as written"
     );
-    // The follow-up visit was scheduled on resolution, for the agent, three days out.
-    let tasks = last["tasks"].as_array().unwrap();
-    assert_eq!(tasks.len(), 1, "{last}");
-    assert_eq!(
-        (tasks[0]["kind"].as_str(), tasks[0]["assignee"].as_str()),
-        (Some("follow_up"), Some("agent"))
-    );
-    let due = domain::time::parse_instant(tasks[0]["due_at"].as_str().unwrap()).unwrap();
-    let days = (due - chrono::Utc::now()).num_hours();
-    assert!((70..=72).contains(&days), "{days} h");
     // The follow-up step recorded the visit on the task; the open task list is empty again,
     // and a done task cannot be done twice.
+    let tasks = last["tasks"].as_array().unwrap();
     assert_eq!(tasks[0]["result"], "顾客表示满意");
     assert!(tasks[0]["done_at"].is_string());
     let (s, mine) = get(t, "agent", "/api/v1/complaints/tasks?mine=1").await;
@@ -705,7 +730,6 @@ async fn settings_page(t: &TestApp) {
         ("close", "18:00"),
         ("holidays", "2026-10-01\n2026-13-01"),
         ("extra_workdays", ""),
-        ("follow_up_days", "5"),
         ("recovery_days", "60"),
         ("sub_product", "质量 quality\n<b>包装</b>"),
     ]
@@ -775,7 +799,6 @@ async fn settings_page(t: &TestApp) {
         after["hours"]["holidays"],
         json!(["2026-10-01", "2026-10-02"])
     );
-    assert_eq!(after["follow_up_days"], 5);
     assert_eq!(after["recovery_days"], 60);
     let high = after["service_levels"]
         .as_array()
@@ -813,11 +836,11 @@ async fn settings_page(t: &TestApp) {
     let (s, _, html) = call(a_cookie.clone(), None).await;
     assert_eq!(s, 200);
     assert!(html.contains("disabled") && !html.contains("settings-save"));
-    let theirs = with(&form, &[("csrf", &a_csrf), ("follow_up_days", "9")]);
+    let theirs = with(&form, &[("csrf", &a_csrf), ("recovery_days", "9")]);
     assert_eq!(call(a_cookie, Some(theirs)).await.0, 403);
     assert_eq!(
-        get(t, "manager", "/api/v1/complaints/settings").await.1["follow_up_days"],
-        5
+        get(t, "manager", "/api/v1/complaints/settings").await.1["recovery_days"],
+        60
     );
 }
 both!(settings_page);

@@ -37,10 +37,15 @@ pub struct Candidate {
     pub clv: Option<f64>,
     pub p_alive: Option<f64>,
     pub loyalty_type: String,
+    /// The churn status and top-20 % flag of the latest loyalty classification.
+    pub churn_status: String,
+    pub top20: bool,
     /// Channels the customer agreed to be contacted on (e-mail needs `email`).
     pub consent: Vec<String>,
     /// The complaint (resolved, breached) or classification run the occurrence is about.
     pub about: i64,
+    /// Who works the complaint the occurrence is about: its assignee, or whoever resolved it.
+    pub agent: String,
 }
 
 fn candidate_from(r: &sqlx::any::AnyRow) -> Candidate {
@@ -59,22 +64,36 @@ fn candidate_from(r: &sqlx::any::AnyRow) -> Candidate {
         clv: f("clv"),
         p_alive: f("p_alive"),
         loyalty_type: get_s(r, "loyalty_type"),
+        churn_status: get_s(r, "churn_status"),
+        top20: get_i(r, "top20") == 1,
         consent: serde_json::from_str(&get_s(r, "consent")).unwrap_or_default(),
         about: get_i(r, "about"),
+        agent: get_s(r, "agent"),
     }
 }
 
-const CANDIDATE_COLS: &str =
-    "c.id, c.external_id, c.name, c.email, c.segment, c.channel, c.region, \
-    c.tags, c.birthday, c.important_dates, c.consent, v.clv, v.p_alive, p.loyalty_type";
+const CANDIDATE_COLS: &str = "c.id, c.external_id, c.email, c.segment, c.channel, c.region, \
+    c.tags, c.birthday, c.important_dates, c.consent, v.clv, v.p_alive, p.loyalty_type, \
+    p.churn_status, p.top20";
+
+/// The customer's value and loyalty profile beside a candidate.
+const CANDIDATE_JOINS: &str = "LEFT JOIN customer_values v ON v.customer_id = c.id \
+    LEFT JOIN loyalty_profiles p ON p.customer_id = c.id";
 
 impl Store {
     /// Candidates of a daily trigger (at most `limit`).
     pub async fn care_candidates(&self, q: &CandidateQuery, limit: i64) -> Result<Vec<Candidate>> {
         let base = format!(
-            "SELECT {CANDIDATE_COLS}, {{about}} AS about FROM customers c \
-             LEFT JOIN customer_values v ON v.customer_id = c.id \
-             LEFT JOIN loyalty_profiles p ON p.customer_id = c.id"
+            "SELECT {CANDIDATE_COLS}, c.name, {{about}} AS about, '' AS agent \
+             FROM customers c {CANDIDATE_JOINS}"
+        );
+        // A complaint's occurrence: the case with its customer if it has one (a caller who was
+        // never linked still gets the follow-up), and who works it.
+        let cases = format!(
+            "SELECT {CANDIDATE_COLS}, COALESCE(c.name, k.caller) AS name, k.id AS about, \
+             COALESCE(NULLIF(k.assignee, ''), (SELECT e.actor FROM complaint_events e \
+               WHERE e.complaint_id = k.id AND e.kind = 'resolve' ORDER BY e.id DESC LIMIT 1), '') AS agent \
+             FROM complaints k LEFT JOIN customers c ON c.id = k.customer_id {CANDIDATE_JOINS}"
         );
         let (sql, binds): (String, Vec<String>) = match q {
             CandidateQuery::Dates {
@@ -93,10 +112,11 @@ impl Store {
                 ],
             ),
             CandidateQuery::Resolved { from, to } => (
+                // Still resolved: a reopened case waits for its new resolution, a case already
+                // followed up or closed needs no visit.
                 format!(
-                    "{} JOIN complaints k ON k.customer_id = c.id \
-                     WHERE k.resolved_at >= $1 AND k.resolved_at < $2 ORDER BY k.id LIMIT {limit}",
-                    base.replace("{about}", "k.id")
+                    "{cases} WHERE k.resolved_at >= $1 AND k.resolved_at < $2 \
+                     AND k.state = 'resolved' ORDER BY k.id LIMIT {limit}"
                 ),
                 vec![from.clone(), to.clone()],
             ),
@@ -125,10 +145,8 @@ impl Store {
             ),
             CandidateQuery::Breached { now } => (
                 format!(
-                    "{} JOIN complaints k ON k.customer_id = c.id \
-                     WHERE k.resolved_at IS NULL AND k.state NOT IN ('closed', 'resolved') \
-                     AND k.resolve_due_at < $1 ORDER BY k.id LIMIT {limit}",
-                    base.replace("{about}", "k.id")
+                    "{cases} WHERE k.resolved_at IS NULL AND k.state NOT IN ('closed', 'resolved') \
+                     AND k.resolve_due_at < $1 ORDER BY k.id LIMIT {limit}"
                 ),
                 vec![now.clone()],
             ),
@@ -148,9 +166,8 @@ impl Store {
     /// One customer as a candidate (an event about them: an answer, a complaint step).
     pub async fn care_candidate(&self, customer_id: i64) -> Result<Option<Candidate>> {
         let sql = format!(
-            "SELECT {CANDIDATE_COLS}, 0 AS about FROM customers c \
-             LEFT JOIN customer_values v ON v.customer_id = c.id \
-             LEFT JOIN loyalty_profiles p ON p.customer_id = c.id WHERE c.id = $1"
+            "SELECT {CANDIDATE_COLS}, c.name, 0 AS about, '' AS agent \
+             FROM customers c {CANDIDATE_JOINS} WHERE c.id = $1"
         );
         Ok(sqlx::query(&sql)
             .bind(customer_id)

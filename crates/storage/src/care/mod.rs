@@ -61,6 +61,10 @@ pub enum Effect {
         assignee: String,
         title: String,
         due_at: String,
+        /// The complaint the task is about (its follow-up visit), and the task's kind
+        /// (`care`, `follow_up`).
+        complaint_id: Option<i64>,
+        kind: String,
     },
     Tag(String),
     Notify {
@@ -303,10 +307,12 @@ impl Store {
                     assignee,
                     title,
                     due_at,
+                    complaint_id,
+                    kind,
                 } => {
                     sqlx::query(
-                        "INSERT INTO care_tasks (customer_id, firing_id, rule_id, assignee, title, due_at, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        "INSERT INTO care_tasks (customer_id, firing_id, rule_id, assignee, title, due_at, created_at, complaint_id, kind) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     )
                     .bind(f.customer_id)
                     .bind(id)
@@ -315,6 +321,8 @@ impl Store {
                     .bind(title)
                     .bind(due_at)
                     .bind(&now)
+                    .bind(complaint_id)
+                    .bind(kind)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -626,21 +634,43 @@ impl Store {
         Ok(q.fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| CareTask {
-                id: get_i(r, "id"),
-                customer_id: sqlx::Row::try_get::<Option<i64>, _>(r, "customer_id")
-                    .ok()
-                    .flatten(),
-                rule_id: sqlx::Row::try_get::<Option<i64>, _>(r, "rule_id")
-                    .ok()
-                    .flatten(),
-                assignee: get_s(r, "assignee"),
-                title: get_s(r, "title"),
-                due_at: get_s(r, "due_at"),
-                state: get_s(r, "state"),
-                created_at: get_s(r, "created_at"),
-            })
+            .map(care_task_of)
             .collect())
+    }
+
+    /// A care task, by id.
+    pub async fn care_task(&self, id: i64) -> Result<CareTask> {
+        let sql = "SELECT * FROM care_tasks WHERE id = $1";
+        let row = sqlx::query(sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(care_task_of(&row))
+    }
+
+    /// Close an open care task that is not a complaint's follow-up visit (that one is done by
+    /// the case's follow-up step): `done` with what came of it, or `dismissed`. False if it
+    /// was not open.
+    pub async fn close_care_task(
+        &self,
+        id: i64,
+        state: &str,
+        result: &str,
+        by: &str,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE care_tasks SET state = $2, result = $3, done_by = $4, done_at = $5 \
+             WHERE id = $1 AND state = 'open' AND complaint_id IS NULL",
+        )
+        .bind(id)
+        .bind(state)
+        .bind(result)
+        .bind(by)
+        .bind(now_stored())
+        .execute(&self.pool)
+        .await?;
+        Ok(n.rows_affected() == 1)
     }
 
     /// A user's e-mail address (for e-mails to staff), if the user exists.
@@ -702,11 +732,43 @@ pub struct CareTask {
     pub id: i64,
     pub customer_id: Option<i64>,
     pub rule_id: Option<i64>,
+    /// The complaint a follow-up visit is about (done by the case's follow-up step).
+    pub complaint_id: Option<i64>,
+    /// `care` or `follow_up`.
+    pub kind: String,
     pub assignee: String,
     pub title: String,
     pub due_at: String,
+    /// `open`, `done` or `dismissed`.
     pub state: String,
     pub created_at: String,
+    pub done_at: Option<String>,
+    pub done_by: String,
+    pub result: String,
+}
+
+fn care_task_of(r: &sqlx::any::AnyRow) -> CareTask {
+    CareTask {
+        id: get_i(r, "id"),
+        customer_id: sqlx::Row::try_get::<Option<i64>, _>(r, "customer_id")
+            .ok()
+            .flatten(),
+        rule_id: sqlx::Row::try_get::<Option<i64>, _>(r, "rule_id")
+            .ok()
+            .flatten(),
+        complaint_id: sqlx::Row::try_get::<Option<i64>, _>(r, "complaint_id")
+            .ok()
+            .flatten(),
+        kind: get_s(r, "kind"),
+        assignee: get_s(r, "assignee"),
+        title: get_s(r, "title"),
+        due_at: get_s(r, "due_at"),
+        state: get_s(r, "state"),
+        created_at: get_s(r, "created_at"),
+        done_at: get_os(r, "done_at"),
+        done_by: get_s(r, "done_by"),
+        result: get_s(r, "result"),
+    }
 }
 
 /// A staff notification.
