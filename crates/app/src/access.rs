@@ -228,6 +228,45 @@ impl App {
         Ok(actor_of(&user))
     }
 
+    /// The signed-in user as stored (their e-mail and notification preference).
+    pub async fn me(&self, actor: &Actor) -> Result<User, AppError> {
+        self.store
+            .user_by_name(&actor.username)
+            .await
+            .map_err(|_| AppError::not_found(actor.lang, "user"))
+    }
+
+    /// A user's e-mail address and whether their notifications also go there by e-mail: one's
+    /// own, or anyone's for an administrator. An empty address means none.
+    pub async fn set_user_contact(
+        &self,
+        actor: &Actor,
+        username: &str,
+        email: &str,
+        email_notifications: bool,
+    ) -> Result<User, AppError> {
+        let lang = actor.lang;
+        if username != actor.username {
+            actor.require(Permission::ManageUsers)?;
+        }
+        let email = email.trim();
+        if !email.is_empty() && domain::customers::Email::parse(email).is_err() {
+            return Err(AppError::field(
+                lang,
+                "email",
+                crate::say(lang, "不是有效的邮件地址", "not an e-mail address"),
+            ));
+        }
+        self.store
+            .set_user_contact(username, email, email_notifications, &actor.username)
+            .await
+            .map_err(|e| match e {
+                storage::StoreError::NotFound => AppError::not_found(lang, "user"),
+                e => e.into(),
+            })?;
+        Ok(self.store.user_by_name(username).await?)
+    }
+
     pub async fn set_language(&self, actor: &Actor, lang: Lang) -> Result<(), AppError> {
         if let Some(id) = actor.user_id {
             self.store.set_user_lang(id, lang).await?;

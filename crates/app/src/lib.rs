@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod jobs;
 pub mod loyalty;
+pub mod secrets;
 pub mod surveys;
 
 pub use error::AppError;
@@ -83,6 +84,12 @@ pub struct App {
         Arc<std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, i64)>>>,
     /// This server's own addresses (`host:port`), which a care webhook may not call.
     pub own_hosts: Arc<std::sync::Mutex<Vec<String>>>,
+    /// The address people reach this server at (`FIDELIS_PUBLIC_URL`, or where it listens):
+    /// links in staff e-mails start with it.
+    pub public_url: Arc<std::sync::RwLock<String>>,
+    /// The key secrets at rest are sealed with (`secrets`); none until the store is opened
+    /// from a data directory.
+    pub secrets: Option<secrets::SecretKey>,
     /// The outbox's first retry delay in seconds (then doubling).
     pub care_retry_secs: Arc<std::sync::atomic::AtomicI64>,
     /// The SMTP transport (a pool of connections) for the settings it was built from.
@@ -112,6 +119,8 @@ impl App {
             case_writes: Arc::default(),
             loyalty_counts: Arc::default(),
             own_hosts: Arc::default(),
+            public_url: Arc::default(),
+            secrets: None,
             care_retry_secs: Arc::new(std::sync::atomic::AtomicI64::new(60)),
             smtp: Arc::default(),
         }
@@ -125,7 +134,8 @@ impl App {
         let url = storage::resolve_url(database_url, data_dir)?;
         let store = Store::connect(&url).await?;
         store.migrate().await?;
-        let app = App::new(store);
+        let mut app = App::new(store);
+        app.secrets = Some(secrets::SecretKey::load(data_dir).map_err(AppError::internal)?);
         app.ensure_follow_up_rule().await?;
         Ok(app)
     }

@@ -542,6 +542,9 @@ async fn serve(s: &StoreArgs, bind: &str, demo: bool, demo_size: usize) -> Resul
             format!("localhost:{}", addr.port()),
             format!("127.0.0.1:{}", addr.port()),
         ]);
+        if let Ok(mut url) = app.public_url.write() {
+            *url = std::env::var("FIDELIS_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
+        }
         // And the public address links are made with, when one is set.
         if let Ok(public) = std::env::var("FIDELIS_PUBLIC_URL") {
             let host = public

@@ -5,7 +5,7 @@
 use crate::error::{Json, Path, Query};
 use crate::{ApiActor, ApiError};
 use app::care::outbox::SmtpSettings;
-use app::{App, AppError};
+use app::App;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -24,7 +24,7 @@ pub fn routes() -> Router<App> {
         .route("/care/templates", get(templates))
         .route("/care/sweep", post(sweep))
         .route("/care/outbox", get(outbox))
-        .route("/care/smtp", axum::routing::put(set_smtp))
+        .route("/care/smtp", get(smtp).put(set_smtp))
         .route("/care/smtp/test", post(test_mail))
         .route("/care/tasks", get(tasks))
         .route("/care/tasks/{id}/close", post(close_task))
@@ -127,6 +127,13 @@ async fn outbox(
     Ok(Json(json!({ "items": items })))
 }
 
+async fn smtp(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(app.smtp_shown(&a).await?))
+}
+
 async fn set_smtp(
     State(app): State<App>,
     ApiActor(a): ApiActor,
@@ -146,14 +153,7 @@ async fn test_mail(
     ApiActor(a): ApiActor,
     Json(t): Json<TestMail>,
 ) -> Result<impl IntoResponse, ApiError> {
-    a.require(Permission::ManageUsers)?;
-    app.send_email(
-        &t.to,
-        "Fidelis 测试邮件 / test e-mail",
-        "SMTP works. 邮件设置正确。",
-    )
-    .await
-    .map_err(|e| AppError::field(a.lang, "smtp", e))?;
+    app.send_test_email(&a, &t.to).await?;
     Ok(Json(json!({ "sent": true })))
 }
 

@@ -153,13 +153,20 @@ pub fn spec() -> Value {
                 "get": op("The delivery log of e-mails and webhooks, newest first (secrets left out)", json!([q("firing", "one firing's messages"), q("limit", "1–1000, default 100")]), None, ("200", "{items}"))
             },
             "/api/v1/care/smtp": {
-                "put": op("SMTP settings (administrators)", json!([]), Some("Smtp"), ("204", "saved"))
+                "get": op("The SMTP settings without the password (administrators; null: not set up)", json!([]), None, ("200", "{host, port, security, username, password_env, from, password_stored}")),
+                "put": op("SMTP settings (administrators). A password given here is stored sealed with the server's key and never shown; left empty, the stored one is kept; password_env names an environment variable to take it from instead", json!([]), Some("Smtp"), ("204", "saved"))
             },
             "/api/v1/care/smtp/test": {
                 "post": op("Send a test e-mail", json!([]), Some("TestMail"), ("200", "{sent}"))
             },
             "/api/v1/care/tasks": {
                 "get": op("Care tasks: one's own (agents, or mine=true), everyone's, or a customer's", json!([q("mine", "true: only mine"), q("customer", "a customer's store id")]), None, ("200", "{items}"))
+            },
+            "/api/v1/me/contact": {
+                "put": op("One's own e-mail address (empty: none) and whether one's notifications also go there by e-mail", json!([]), Some("Contact"), ("200", "the user"))
+            },
+            "/api/v1/users/{username}/contact": {
+                "put": op("A user's e-mail address and e-mail notification preference (administrators)", json!([{ "name": "username", "in": "path", "required": true, "schema": { "type": "string" } }]), Some("Contact"), ("200", "the user"))
             },
             "/api/v1/care/tasks/{id}/close": {
                 "post": op("Close a care task: done (with what came of it) or dismissed; by its assignee or a manager. A complaint's follow-up visit is done by the case's follow_up step instead", json!([id_param()]), Some("CloseTask"), ("200", "the task"))
@@ -343,6 +350,7 @@ pub fn spec() -> Value {
                 "CareRuleUpdate": { "type": "object", "required": ["version"], "description": "a CareRule plus the version it replaces", "properties": { "version": { "type": "integer" } } },
                 "Smtp": { "type": "object", "required": ["host", "port", "security", "from"], "properties": { "host": text(""), "port": { "type": "integer" },
                     "security": text("none | starttls | tls"), "username": text(""), "password": text("or leave empty and name an environment variable in password_env"), "password_env": text(""), "from": text("客服 <care@example.cn>") } },
+                "Contact": { "type": "object", "properties": { "email": { "type": "string", "description": "an address, or empty for none" }, "email_notifications": { "type": "boolean", "default": true } } },
                 "CloseTask": { "type": "object", "required": ["state"], "properties": { "state": { "type": "string", "enum": ["done", "dismissed"] }, "result": { "type": "string", "maxLength": 2000 } } },
                 "TestMail": { "type": "object", "required": ["to"], "properties": { "to": text("an address") } },
                 "SavedSegment": { "type": "object", "required": ["name"], "properties": { "name": text("1–100 characters, unique"),

@@ -15,12 +15,60 @@ use serde_json::json;
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/me", get(me))
+        .route("/me/contact", axum::routing::put(my_contact))
         .route("/users", get(list).post(create))
+        .route(
+            "/users/{username}/contact",
+            axum::routing::put(user_contact),
+        )
         .route("/audit", get(audit))
 }
 
-async fn me(ApiActor(a): ApiActor) -> impl IntoResponse {
-    Json(json!({ "username": a.username, "role": a.role, "lang": a.lang }))
+async fn me(State(app): State<App>, ApiActor(a): ApiActor) -> impl IntoResponse {
+    let (email, notify) = app
+        .me(&a)
+        .await
+        .map_or((String::new(), false), |u| (u.email, u.email_notifications));
+    Json(json!({
+        "username": a.username, "role": a.role, "lang": a.lang,
+        "email": email, "email_notifications": notify,
+    }))
+}
+
+#[derive(Deserialize)]
+struct Contact {
+    #[serde(default)]
+    email: String,
+    #[serde(default = "yes")]
+    email_notifications: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn my_contact(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Json(c): Json<Contact>,
+) -> Result<impl IntoResponse, ApiError> {
+    let name = a.username.clone();
+    Ok(Json(
+        app.set_user_contact(&a, &name, &c.email, c.email_notifications)
+            .await?,
+    ))
+}
+
+async fn user_contact(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    crate::error::Path(username): crate::error::Path<String>,
+    Json(c): Json<Contact>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(
+        app.set_user_contact(&a, &username, &c.email, c.email_notifications)
+            .await?,
+    ))
 }
 
 async fn list(

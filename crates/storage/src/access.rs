@@ -19,6 +19,9 @@ pub struct User {
     pub lang_chosen: bool,
     pub active: bool,
     pub created_at: String,
+    /// Where the user's e-mail goes (staff e-mails and, if they want, their notifications).
+    pub email: String,
+    pub email_notifications: bool,
 }
 
 fn user_from(row: &AnyRow) -> User {
@@ -31,10 +34,13 @@ fn user_from(row: &AnyRow) -> User {
         lang_chosen: Lang::parse(&get_s(row, "lang")).is_some(),
         active: get_i(row, "active") != 0,
         created_at: get_s(row, "created_at"),
+        email: get_s(row, "email"),
+        email_notifications: get_i(row, "email_notifications") != 0,
     }
 }
 
-const USER_COLS: &str = "id, username, password_hash, role, lang, active, created_at";
+const USER_COLS: &str =
+    "id, username, password_hash, role, lang, active, created_at, email, email_notifications";
 
 /// A signed-in web session, with the CSRF token its forms must carry.
 #[derive(Debug, Clone)]
@@ -96,6 +102,39 @@ impl Store {
         Ok(())
     }
 
+    /// A user's e-mail address and whether their notifications also go there.
+    pub async fn set_user_contact(
+        &self,
+        username: &str,
+        email: &str,
+        email_notifications: bool,
+        actor: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE users SET email = $2, email_notifications = $3 WHERE username = $1",
+        )
+        .bind(username)
+        .bind(email)
+        .bind(i64::from(email_notifications))
+        .execute(&mut *tx)
+        .await?;
+        if n.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        crate::audit::write(
+            &mut tx,
+            actor,
+            "update",
+            "user",
+            username,
+            &format!("email={email} notifications={email_notifications}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn set_user_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
@@ -127,7 +166,7 @@ impl Store {
 
     pub async fn session(&self, token_hash: &str) -> Result<Session> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.password_hash, u.role, u.lang, u.active, u.created_at, s.csrf \
+            "SELECT u.id, u.username, u.password_hash, u.role, u.lang, u.active, u.created_at, u.email, u.email_notifications, s.csrf \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
         )
@@ -165,7 +204,7 @@ impl Store {
 
     pub async fn user_by_token(&self, token_hash: &str) -> Result<User> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.password_hash, u.role, u.lang, u.active, u.created_at \
+            "SELECT u.id, u.username, u.password_hash, u.role, u.lang, u.active, u.created_at, u.email, u.email_notifications \
              FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.active = 1",
         )
         .bind(token_hash)

@@ -477,15 +477,7 @@ impl Store {
             .await?;
         }
         for (user, text) in &s.notify {
-            sqlx::query(
-                "INSERT INTO notifications (username, text, link, created_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(user)
-            .bind(text)
-            .bind(format!("/complaints/{id}"))
-            .bind(s.at)
-            .execute(&mut *tx)
-            .await?;
+            crate::care::notify(&mut tx, user, text, &format!("/complaints/{id}"), s.at).await?;
         }
         tx.commit().await?;
         self.complaint(id).await

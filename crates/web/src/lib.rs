@@ -8,6 +8,7 @@
 mod auth;
 mod care;
 mod care_form;
+mod care_settings;
 mod churn;
 mod complaint_settings;
 mod complaints;
@@ -86,6 +87,7 @@ pub fn router(app: App) -> Router {
         .route("/lang", post(auth::switch_lang))
         .route("/static/{file}", get(asset))
         .merge(care::routes())
+        .merge(care_settings::routes())
         .merge(churn::routes())
         .merge(complaints::routes())
         .merge(customers::routes())

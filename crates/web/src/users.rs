@@ -3,29 +3,36 @@
 use crate::{actor, error_page, page, Layout, WebCtx};
 use app::App;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use domain::access::Role;
 use serde::Deserialize;
 
 pub fn routes() -> Router<App> {
-    Router::new().route("/admin/users", get(list).post(add))
+    Router::new()
+        .route("/admin/users", get(list).post(add))
+        .route("/admin/users/{name}/contact", post(user_contact))
+        .route("/account", get(account))
+        .route("/account/contact", post(my_contact))
 }
 
 #[derive(Template)]
 #[template(path = "users.html")]
 struct UsersPage {
     l: Layout,
-    users: Vec<(String, &'static str, String)>,
+    /// Name, role, created (company time), e-mail, notifications by e-mail.
+    users: Vec<(String, &'static str, String, String, bool)>,
     roles: Vec<(&'static str, &'static str)>,
     flash: Option<String>,
     error: Option<String>,
+    zone: String,
 }
 
 async fn render(app: &App, ctx: &WebCtx, flash: Option<String>, error: Option<String>) -> Response {
     let lang = ctx.actor.lang;
+    let clock = crate::Clock::of(app).await;
     match app.users(actor(ctx)).await {
         Ok(users) => page(UsersPage {
             l: Layout::new(ctx, ""),
@@ -35,10 +42,13 @@ async fn render(app: &App, ctx: &WebCtx, flash: Option<String>, error: Option<St
                     (
                         u.username,
                         lang.t(&format!("role.{}", u.role.as_str())),
-                        u.created_at,
+                        clock.show(&u.created_at),
+                        u.email,
+                        u.email_notifications,
                     )
                 })
                 .collect(),
+            zone: clock.zone(),
             roles: Role::ALL
                 .iter()
                 .map(|r| (r.as_str(), lang.t(&format!("role.{}", r.as_str()))))
@@ -86,5 +96,108 @@ async fn add(State(app): State<App>, ctx: WebCtx, Form(f): Form<AddForm>) -> Res
         }
         Err(e) if e.code == domain::ErrorCode::Forbidden => error_page(&ctx, e),
         Err(e) => render(&app, &ctx, None, Some(e.localized(ctx.actor.lang).message)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ContactForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    email_notifications: Option<String>,
+}
+
+async fn user_contact(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(name): Path<String>,
+    Form(f): Form<ContactForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let lang = ctx.actor.lang;
+    match app
+        .set_user_contact(
+            actor(&ctx),
+            &name,
+            &f.email,
+            f.email_notifications.is_some(),
+        )
+        .await
+    {
+        Ok(u) => {
+            let done = format!("{} {}", lang.pick("已保存", "Saved"), u.username);
+            render(&app, &ctx, Some(done), None).await
+        }
+        Err(e) if e.code == domain::ErrorCode::Forbidden => error_page(&ctx, e),
+        Err(e) => render(&app, &ctx, None, Some(e.localized(lang).message)).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    l: Layout,
+    email: String,
+    email_notifications: bool,
+    mail: bool,
+    flash: Option<String>,
+    error: Option<String>,
+}
+
+async fn render_account(
+    app: &App,
+    ctx: &WebCtx,
+    flash: Option<String>,
+    error: Option<String>,
+    typed: Option<String>,
+) -> Response {
+    match app.me(actor(ctx)).await {
+        Ok(u) => page(AccountPage {
+            l: Layout::new(ctx, ""),
+            email: typed.unwrap_or(u.email),
+            email_notifications: u.email_notifications,
+            mail: app.smtp_settings().await.ok().flatten().is_some(),
+            flash,
+            error,
+        }),
+        Err(e) => error_page(ctx, e),
+    }
+}
+
+async fn account(State(app): State<App>, ctx: WebCtx) -> Response {
+    render_account(&app, &ctx, None, None, None).await
+}
+
+async fn my_contact(State(app): State<App>, ctx: WebCtx, Form(f): Form<ContactForm>) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let lang = ctx.actor.lang;
+    let me = ctx.actor.username.clone();
+    match app
+        .set_user_contact(actor(&ctx), &me, &f.email, f.email_notifications.is_some())
+        .await
+    {
+        Ok(_) => {
+            let done = lang.pick("已保存", "Saved").to_string();
+            render_account(&app, &ctx, Some(done), None, None).await
+        }
+        Err(e) => {
+            let mut r = render_account(
+                &app,
+                &ctx,
+                None,
+                Some(e.localized(lang).message),
+                Some(f.email),
+            )
+            .await;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
     }
 }

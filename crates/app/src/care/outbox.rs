@@ -23,8 +23,9 @@ pub const MAX_ATTEMPTS: i64 = 6;
 /// most SMTP servers accept this many connections from one client).
 pub const IN_FLIGHT: usize = 8;
 
-/// Where e-mail goes out. The password may be given here or (better) in the environment
-/// variable named by `password_env`.
+/// Where e-mail goes out. The password is taken from the environment variable named by
+/// `password_env`, or given here: then it is stored sealed (`password_sealed`, see `secrets`)
+/// and never shown again; left empty on a change, the stored one is kept.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SmtpSettings {
@@ -36,9 +37,22 @@ pub struct SmtpSettings {
     pub password: String,
     pub password_env: String,
     pub from: String,
+    /// The password as stored, sealed with the server's key.
+    pub password_sealed: String,
 }
 
-const SMTP_KEY: &str = "care.smtp";
+impl SmtpSettings {
+    /// The settings as others may see them: no password, sealed or not.
+    pub fn shown(&self) -> Value {
+        json!({
+            "host": self.host, "port": self.port, "security": self.security,
+            "username": self.username, "password_env": self.password_env, "from": self.from,
+            "password_stored": !self.password_sealed.is_empty() || !self.password.is_empty(),
+        })
+    }
+}
+
+use storage::care::SMTP_KEY;
 
 /// The signature header of a webhook: hex HMAC-SHA256 of the exact body under the secret.
 pub const SIGNATURE_HEADER: &str = "X-Fidelis-Signature";
@@ -99,7 +113,25 @@ impl App {
         if !fields.is_empty() {
             return Err(AppError::invalid(actor.lang, fields));
         }
-        let v = serde_json::to_string(s).map_err(AppError::internal)?;
+        let mut stored = s.clone();
+        stored.password.clear();
+        stored.password_sealed =
+            match (&self.secrets, s.password.is_empty()) {
+                (_, true) if s.password_env.is_empty() => self
+                    .smtp_settings()
+                    .await?
+                    .map(|old| old.password_sealed)
+                    .unwrap_or_default(),
+                (_, true) => String::new(),
+                (Some(key), false) => key.seal(&s.password),
+                (None, false) => return Err(AppError::internal(
+                    "no key to seal the password with: give it in the environment (password_env)",
+                )),
+            };
+        let v = serde_json::to_string(&stored).map_err(AppError::internal)?;
+        self.store
+            .audit(&actor.username, "update", "settings", SMTP_KEY, &s.host)
+            .await?;
         Ok(self.store.set_setting(SMTP_KEY, &v).await?)
     }
 
@@ -120,10 +152,15 @@ impl App {
                 .map_err(|e| e.to_string())?,
             _ => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
         };
-        let password = if s.password_env.is_empty() {
-            s.password.clone()
-        } else {
+        let password = if !s.password_env.is_empty() {
             std::env::var(&s.password_env).unwrap_or_default()
+        } else if !s.password_sealed.is_empty() {
+            self.secrets
+                .as_ref()
+                .and_then(|k| k.open(&s.password_sealed))
+                .ok_or("the stored SMTP password cannot be opened with this server's key")?
+        } else {
+            s.password.clone()
         };
         let mut builder = builder
             .port(s.port)
@@ -138,6 +175,27 @@ impl App {
         let transport = builder.build();
         *cached = Some((s.clone(), transport.clone()));
         Ok(transport)
+    }
+
+    /// The SMTP settings without the password (administrators).
+    pub async fn smtp_shown(&self, actor: &Actor) -> Result<Value, AppError> {
+        actor.require(Permission::ManageUsers)?;
+        Ok(self
+            .smtp_settings()
+            .await?
+            .map_or(Value::Null, |s| s.shown()))
+    }
+
+    /// The "send a test e-mail" button: one e-mail to `to` now, or why it could not go.
+    pub async fn send_test_email(&self, actor: &Actor, to: &str) -> Result<(), AppError> {
+        actor.require(Permission::ManageUsers)?;
+        self.send_email(
+            to.trim(),
+            "Fidelis 测试邮件 / test e-mail",
+            "邮件设置正确，Fidelis 可以发出邮件了。\nSMTP works: Fidelis can send e-mail.",
+        )
+        .await
+        .map_err(|e| AppError::field(actor.lang, "smtp", e))
     }
 
     /// Send one e-mail now (the outbox and the "send a test e-mail" button).
@@ -213,10 +271,24 @@ impl App {
                     .email_address(&item.target)
                     .await
                     .map_err(|e| (None, e))?;
+                // A staff notification links to its page, on the server's public address.
+                let mut body = item.payload["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let link = item.payload["link"].as_str().unwrap_or_default();
+                let base = self
+                    .public_url
+                    .read()
+                    .map(|b| b.clone())
+                    .unwrap_or_default();
+                if !link.is_empty() && !base.is_empty() {
+                    body.push_str(&format!("\n\n{}{link}", base.trim_end_matches('/')));
+                }
                 self.send_email(
                     &to,
                     item.payload["subject"].as_str().unwrap_or_default(),
-                    item.payload["body"].as_str().unwrap_or_default(),
+                    &body,
                 )
                 .await
                 .map(|_| None)

@@ -80,6 +80,49 @@ pub enum Effect {
     },
 }
 
+/// The settings key of the SMTP settings (e-mail is set up when it is there).
+pub const SMTP_KEY: &str = "care.smtp";
+
+/// A staff notification, in the transaction of what caused it; and, for a user who gave an
+/// e-mail address and wants notifications by e-mail (and when e-mail is set up), the same
+/// notification as an e-mail in the outbox.
+pub(crate) async fn notify(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    username: &str,
+    text: &str,
+    link: &str,
+    at: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (username, text, link, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(username)
+    .bind(text)
+    .bind(link)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    let subject: String = text.chars().take(60).collect();
+    let payload = serde_json::json!({
+        "subject": format!("Fidelis · {subject}"),
+        "body": text,
+        "link": link,
+    });
+    sqlx::query(
+        "INSERT INTO outbox (kind, target, payload, next_attempt_at, created_at) \
+         SELECT 'email', 'user:' || u.username, $2, $3, $3 FROM users u \
+         WHERE u.username = $1 AND u.active = 1 AND u.email <> '' AND u.email_notifications = 1 \
+         AND EXISTS (SELECT 1 FROM settings WHERE key = $4)",
+    )
+    .bind(username)
+    .bind(payload.to_string())
+    .bind(at)
+    .bind(SMTP_KEY)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A message waiting in (or gone through) the outbox.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OutboxItem {
@@ -350,17 +393,7 @@ impl Store {
                     username,
                     text,
                     link,
-                } => {
-                    sqlx::query(
-                        "INSERT INTO notifications (username, text, link, created_at) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(username)
-                    .bind(text)
-                    .bind(link)
-                    .bind(&now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                } => notify(&mut tx, username, text, link, &now).await?,
                 Effect::Outbox {
                     kind,
                     target,
