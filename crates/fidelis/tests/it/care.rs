@@ -953,3 +953,100 @@ async fn staff_notifications_by_email(t: &TestApp) {
     assert_eq!(n["unread"], 1, "{n}");
 }
 both!(staff_notifications_by_email);
+
+/// The follow-up rule's day is the company's: with the clock at UTC-5, a complaint resolved
+/// now fires on the third local day after — not one second before that day starts, at its
+/// first second, and once however many sweeps follow; after days of downtime the sweep catches
+/// up (a rule swept long ago still finds it) without a second firing.
+async fn follow_up_day_in_company_time(t: &TestApp) {
+    let (s, mut settings) = get(t, "manager", "/api/v1/complaints/settings").await;
+    assert_eq!(s, 200);
+    settings["hours"]["utc_offset_minutes"] = j!(-300);
+    let (s, b) = send(t.put("manager", "/api/v1/complaints/settings"), settings).await;
+    assert_eq!(s, 200, "{b}");
+    let (s, c) = super::complaints::create(
+        t,
+        "agent",
+        j!({"channel": "phone", "caller": "李女士", "situation": "发票开错", "severity": "low"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    let id = c["complaint"]["id"].as_i64().unwrap();
+    let mut version = c["complaint"]["version"].as_i64().unwrap();
+    for body in [
+        j!({"action": "acknowledge", "note": "已致歉"}),
+        j!({"action": "analyse", "cause": "service", "justified": true}),
+        j!({"action": "propose", "solution": "重开发票"}),
+        j!({"action": "resolve", "accepted": true}),
+    ] {
+        let mut b = body.clone();
+        b["version"] = j!(version);
+        let (s, r) = super::complaints::step(t, "agent", id, b).await;
+        assert_eq!(s, 200, "{r}");
+        version = r["complaint"]["version"].as_i64().unwrap();
+    }
+    let (_, v) = get(t, "agent", &format!("/api/v1/complaints/{id}")).await;
+    let resolved =
+        domain::time::parse_instant(v["complaint"]["resolved_at"].as_str().unwrap()).unwrap();
+    // The first instant of the third local day after the resolution's local day.
+    let local_day = domain::time::wall_clock(resolved, -300).date();
+    let third = (local_day + chrono::Duration::days(3))
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        + chrono::Duration::minutes(300);
+    let tasks = |v: &Value| v["tasks"].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        t.app
+            .sweep_care(third - chrono::Duration::seconds(1))
+            .await
+            .unwrap(),
+        0,
+        "the day before, at its last second"
+    );
+    assert_eq!(
+        t.app.sweep_care(third).await.unwrap(),
+        1,
+        "its first second"
+    );
+    for later in [1, 30] {
+        t.app
+            .sweep_care(third + chrono::Duration::minutes(later))
+            .await
+            .unwrap();
+    }
+    // Days of downtime after a sweep long ago: the catch-up passes the day again, no second task.
+    let rules = t.app.store.care_rules().await.unwrap();
+    let follow = rules
+        .iter()
+        .find(|r| r.trigger == "complaint_resolved")
+        .expect("the built-in rule");
+    t.app
+        .store
+        .set_care_swept(
+            follow.id,
+            &(local_day - chrono::Duration::days(1)).to_string(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        t.app
+            .sweep_care(third + chrono::Duration::days(5))
+            .await
+            .unwrap(),
+        0
+    );
+    let (_, v) = get(t, "agent", &format!("/api/v1/complaints/{id}")).await;
+    assert_eq!(tasks(&v), 1, "{v}");
+    assert_eq!(v["tasks"][0]["assignee"], "agent");
+    // The follow-up visit is done on the case, not as a care task.
+    let tid = v["tasks"][0]["id"].as_i64().unwrap();
+    let (s, e) = send(
+        t.post("agent", &format!("/api/v1/care/tasks/{tid}/close")),
+        j!({"state": "done"}),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    assert!(e.to_string().contains(&format!("#{id}")), "{e}");
+}
+both!(follow_up_day_in_company_time);

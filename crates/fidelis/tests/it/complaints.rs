@@ -26,7 +26,7 @@ async fn get(t: &TestApp, role: &str, path: &str) -> (u16, Value) {
     json(t.get(role, path).send().await.unwrap()).await
 }
 
-async fn create(t: &TestApp, role: &str, body: Value) -> (u16, Value) {
+pub(super) async fn create(t: &TestApp, role: &str, body: Value) -> (u16, Value) {
     json(
         t.post(role, "/api/v1/complaints")
             .json(&body)
@@ -37,7 +37,7 @@ async fn create(t: &TestApp, role: &str, body: Value) -> (u16, Value) {
     .await
 }
 
-async fn step(t: &TestApp, role: &str, id: i64, body: Value) -> (u16, Value) {
+pub(super) async fn step(t: &TestApp, role: &str, id: i64, body: Value) -> (u16, Value) {
     json(
         t.post(role, &format!("/api/v1/complaints/{id}/steps"))
             .json(&body)
