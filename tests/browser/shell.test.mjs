@@ -339,13 +339,16 @@ test('complaints: an agent records a complaint in Chinese and takes it through e
     await form.locator('button[type=submit]').click();
     await page.waitForURL(caseUrl);
     await page.waitForSelector(`#case-state:has-text("${states[k]}")`);
+    if (action === 'resolve') {
+      assert.match(await page.textContent('#follow-up-planned'), /\d{4}-\d\d-\d\d/, 'the follow-up visit is planned by the care rule');
+    }
   }
   assert.equal(await page.locator('#history tbody tr').count(), 7, 'received and six steps in the history');
   const history = await page.locator('#history').innerText();
   assert.match(history, /compensation_offered: 50\.00/, 'money in yuan, not fen');
   assert.match(await page.locator('#history thead').innerText(), /UTC\+8/, 'times on the company clock, zone named');
   assert.doesNotMatch(history, /resolved_at: \d{4}-\d\d-\d\dT/, 'no stored UTC instants');
-  assert.equal(await page.locator('#tasks li').count(), 1, 'a follow-up visit was scheduled');
+  assert.equal(await page.locator('#follow-up-planned').count(), 0, 'visited: nothing planned any more');
   await shot(page, 'complaint-case');
   await ctx.close();
 
@@ -488,6 +491,16 @@ test('care: a manager switches the low-answer rule on in Chinese; a low answer t
   await page.click('#rule-mode-save');
   await page.waitForURL(/\/care\/rules\/\d+$/);
   assert.equal(await page.$eval('#rule-mode select[name=mode]', (s) => s.value), 'on');
+  // Changed on its page: a higher threshold and a second action that tags the customer.
+  await page.click('#rule-edit summary');
+  await page.fill('#rule-form input[name=threshold]', '50');
+  await page.selectOption('#action-2 select[name=a2_kind]', 'tag');
+  await page.fill('#action-2 textarea[name=a2_text]', '低分关怀');
+  await page.click('#rule-form-save');
+  await page.waitForURL(/\/care\/rules\/\d+$/);
+  const summary = await page.textContent('#rule-summary');
+  assert.ok(summary.includes('满意度 < 50') && summary.includes('低分关怀'), summary);
+  assert.equal(await page.$eval('#rule-mode select[name=mode]', (s) => s.value), 'on', 'still on');
   await shot(page, 'care-rule');
 
   // A wave of the demo's satisfaction survey; one customer answers with the lowest scores.
@@ -516,7 +529,7 @@ test('care: a manager switches the low-answer rule on in Chinese; a low answer t
   await page.goto(base + '/care');
   await page.waitForSelector('#bell-count');
   assert.ok(Number(await page.textContent('#bell-count')) >= 1);
-  assert.ok((await page.locator('#care-tasks li').count()) >= 1, 'the care task');
+  assert.ok((await page.locator('#care-tasks tbody tr').count()) >= 1, 'the care task');
   await shot(page, 'care');
   await page.click('#bell');
   await page.waitForURL(/\/notifications$/);

@@ -62,7 +62,8 @@ pub struct MessageRow {
 struct CarePage {
     l: Layout,
     rules: Vec<RuleRow>,
-    templates: Vec<(usize, String, &'static str)>,
+    /// Index, name, trigger, and whether a rule of that name exists already.
+    templates: Vec<(usize, String, &'static str, bool)>,
     messages: Vec<MessageRow>,
     tasks: Vec<storage::care::CareTask>,
     can_manage: bool,
@@ -71,6 +72,8 @@ struct CarePage {
     error: String,
     rf: RuleFormParts,
     clock: crate::Clock,
+    /// The new-rule form starts open (it came back refused).
+    open_form: bool,
 }
 
 impl CarePage {
@@ -143,6 +146,8 @@ async fn render(
     } else {
         Vec::new()
     };
+    let names: Vec<String> = rules.iter().map(|v| v.rule.name.clone()).collect();
+    let open_form = form.is_some();
     let page_ = CarePage {
         l: Layout::new(ctx, "area.care"),
         rules: rules
@@ -171,7 +176,10 @@ async fn render(
             .care_templates(a)
             .into_iter()
             .enumerate()
-            .map(|(i, t)| (i, t.name, t.trigger.label(lang)))
+            .map(|(i, t)| {
+                let added = names.contains(&t.name);
+                (i, t.name, t.trigger.label(lang), added)
+            })
             .collect(),
         messages: messages
             .into_iter()
@@ -195,6 +203,7 @@ async fn render(
             segments(app, ctx).await,
         ),
         clock: crate::Clock::of(app).await,
+        open_form,
         mail: app.smtp_settings().await.ok().flatten().is_some(),
         error: error.unwrap_or_default(),
     };
@@ -378,6 +387,13 @@ impl RulePage {
 /// A rule in words, line by line.
 fn describe(s: &RuleSpec, lang: Lang, segment: &dyn Fn(i64) -> String) -> Vec<String> {
     let p = |zh: &str, en: &str| lang.pick(zh, en).to_string();
+    let who = |u: &str| {
+        if u.trim() == domain::care::AGENT {
+            p("处理该投诉的员工", "whoever works the complaint")
+        } else {
+            u.to_string()
+        }
+    };
     let mut out = vec![format!(
         "{}: {}",
         p("触发", "Trigger"),
@@ -430,8 +446,9 @@ fn describe(s: &RuleSpec, lang: Lang, segment: &dyn Fn(i64) -> String) -> Vec<St
                 due_days,
                 title,
             } => format!(
-                "{} {assignee}: “{title}”, {} {due_days} {}",
+                "{} {}: “{title}”, {} {due_days} {}",
                 p("任务给", "Task for"),
+                who(assignee),
                 p("期限", "due in"),
                 p("天", "days")
             ),
@@ -440,7 +457,7 @@ fn describe(s: &RuleSpec, lang: Lang, segment: &dyn Fn(i64) -> String) -> Vec<St
                 p("发邮件给", "E-mail to"),
                 match to {
                     Recipient::Customer => p("客户", "the customer"),
-                    Recipient::User { username } => username.clone(),
+                    Recipient::User { username } => who(username),
                 }
             ),
             Action::Webhook { url, shape, .. } => {
@@ -448,7 +465,7 @@ fn describe(s: &RuleSpec, lang: Lang, segment: &dyn Fn(i64) -> String) -> Vec<St
             }
             Action::Tag { tag } => format!("{} “{tag}”", p("加标签", "Tag")),
             Action::Notify { username, text } => {
-                format!("{} {username}: “{text}”", p("通知", "Notify"))
+                format!("{} {}: “{text}”", p("通知", "Notify"), who(username))
             }
         });
     }

@@ -375,6 +375,33 @@ impl App {
         Ok(())
     }
 
+    /// The first switched-on follow-up rule's day for a complaint resolved at `resolved_at`
+    /// (company-local `YYYY-MM-DD`) and the rule's name.
+    pub(crate) async fn planned_follow_up(
+        &self,
+        resolved_at: Option<&str>,
+    ) -> Result<Option<(String, String)>, AppError> {
+        let Some(at) = resolved_at.and_then(|t| domain::time::parse_instant(t).ok()) else {
+            return Ok(None);
+        };
+        let offset = self.company_offset().await;
+        let day = domain::time::wall_clock(at, offset).date();
+        Ok(self
+            .store
+            .care_rules()
+            .await?
+            .iter()
+            .filter_map(|r| Some((r, Self::care_spec(r)?)))
+            .filter(|(_, s)| s.trigger == Trigger::ComplaintResolved && s.mode == Mode::On)
+            .map(|(r, s)| {
+                (
+                    (day + Duration::days(i64::from(s.days))).to_string(),
+                    r.name.clone(),
+                )
+            })
+            .min())
+    }
+
     /// The company's offset from UTC (its service-hours setting), in minutes.
     async fn company_offset(&self) -> i32 {
         self.complaint_settings()
@@ -481,14 +508,15 @@ impl App {
             .collect())
     }
 
-    /// Fire a rule for its candidates, within its daily limit; returns how many fired.
+    /// Fire a rule for its candidates, within its daily limit; returns how many fired and
+    /// whether the limit stopped it.
     async fn fire_candidates(
         &self,
         rule: &CareRule,
         spec: &RuleSpec,
         found: Vec<Found>,
         now: DateTime<Utc>,
-    ) -> Result<usize, AppError> {
+    ) -> Result<(usize, bool), AppError> {
         let dry = spec.mode == Mode::DryRun;
         let since = domain::time::to_stored(now - Duration::days(1));
         let mut left = i64::from(spec.daily_limit)
@@ -497,8 +525,7 @@ impl App {
         let saved = self.saved_condition(spec).await?;
         for (occurrence, c, extra) in found.into_iter().filter(|(_, c, _)| meets(c, spec, &saved)) {
             if left <= 0 {
-                tracing::warn!(rule = rule.id, "care rule reached its daily limit");
-                break;
+                return Ok((fired, true));
             }
             let vals = values(&c, spec, &extra);
             let f = Firing {
@@ -514,7 +541,7 @@ impl App {
                 left -= 1;
             }
         }
-        Ok(fired)
+        Ok((fired, false))
     }
 
     /// Sweep the daily triggers of every rule that is on or in dry run: each company-local day
@@ -538,7 +565,14 @@ impl App {
             let mut day = from;
             while day <= today {
                 let found = self.daily_candidates(&spec, day, offset, now).await?;
-                fired += self.fire_candidates(&rule, &spec, found, now).await?;
+                let (n, limited) = self.fire_candidates(&rule, &spec, found, now).await?;
+                fired += n;
+                if limited {
+                    // The limit counts the last 24 hours: the days still to catch up would be
+                    // refused too.
+                    tracing::warn!(rule = rule.id, %day, "care rule reached its daily limit");
+                    break;
+                }
                 day += Duration::days(1);
             }
             // Today stays open: later changes today (a complaint resolved) still count.
@@ -577,7 +611,11 @@ impl App {
                 c.clone(),
                 vec![("score", format!("{satisfaction:.0}"))],
             )];
-            fired += self.fire_candidates(&rule, &spec, found, now).await?;
+            let (n, limited) = self.fire_candidates(&rule, &spec, found, now).await?;
+            if limited {
+                tracing::warn!(rule = rule.id, "care rule reached its daily limit");
+            }
+            fired += n;
         }
         Ok(fired)
     }

@@ -213,6 +213,9 @@ pub struct CaseView {
     pub resolve_timer: Option<rules::Timer>,
     /// The customer's post-complaint survey link (path), once the case is resolved.
     pub survey_link: Option<String>,
+    /// While the case is resolved and its follow-up task is not made yet: the company-local
+    /// day a care rule will make it, and the rule's name.
+    pub follow_up_planned: Option<(String, String)>,
 }
 
 fn state_of(c: &Complaint) -> State {
@@ -514,8 +517,14 @@ impl App {
             (Some(customer), true) => self.post_complaint_link(customer).await?,
             _ => None,
         };
+        let follow_up_planned = if state == State::Resolved && tasks.is_empty() {
+            self.planned_follow_up(c.resolved_at.as_deref()).await?
+        } else {
+            None
+        };
         Ok(CaseView {
             survey_link,
+            follow_up_planned,
             complaint: c,
             events,
             tasks,
