@@ -1,6 +1,7 @@
 mod analyze;
 mod api;
 mod care;
+mod care_staff;
 mod churn;
 mod cli;
 mod complaints;
