@@ -62,12 +62,20 @@ async function shot(page, name) {
 
 test('sign in, list, search, profile, switch language', async () => {
   const page = await browser.newPage({ locale: 'en-US' });
-  await page.goto(base + '/customers');
+  await page.goto(base + '/');
   assert.match(page.url(), /\/login/);
   await shot(page, 'login');
   await page.fill('input[name=username]', 'admin');
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
+  // Signed in, the manager lands on the home page: what needs attention, then the company.
+  await page.waitForSelector('#attention');
+  for (const id of ['chart-complaints', 'chart-clv', 'chart-pareto']) {
+    await page.waitForSelector(`#${id}[data-ready="1"] canvas`, { timeout: 10000 });
+  }
+  assert.match(await page.textContent('#home-as-of'), /UTC\+8/, 'the figures say when, on the company clock');
+  await shot(page, 'home');
+  await page.click('nav.areas a[href="/customers"]');
   await page.waitForURL(/\/customers/);
   const total = Number(await page.textContent('#total'));
   assert.ok(total >= 400, `the demo has customers (${total})`);
@@ -116,6 +124,8 @@ test('import a file from the web: counts on success, every bad row on rejection'
   await page.fill('input[name=username]', 'admin');
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
+  await page.waitForSelector('#attention');
+  await page.click('nav.areas a[href="/customers"]');
   await page.waitForURL(/\/customers/);
   await page.click('#import-link');
   await page.waitForURL(/\/imports$/);
@@ -154,7 +164,7 @@ test('churn page: the demo analysis in charts, a new run followed live, the valu
   await page.fill('input[name=username]', 'analyst');
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
-  await page.waitForURL(/\/customers/);
+  await page.waitForSelector('#attention');
   await page.click('nav.areas a[href="/churn"]');
   await page.waitForURL(/\/churn$/);
 
@@ -213,7 +223,7 @@ test('surveys: the demo wave in charts, a wave sent from the form, the public fo
   await page.fill('input[name=username]', 'manager');
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
-  await page.waitForURL(/\/customers/);
+  await page.waitForSelector('#attention');
   await page.click('nav.areas a[href="/surveys"]');
   await page.waitForURL(/\/surveys$/);
 
@@ -309,7 +319,7 @@ test('complaints: an agent records a complaint in Chinese and takes it through e
   await page.fill('input[name=username]', 'agent');
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
-  await page.waitForURL(/\/customers/);
+  await page.waitForSelector('#attention');
   await page.click('nav.areas a[href="/complaints"]');
   await page.waitForURL(/\/complaints/);
   const situation = '收银员态度很差，我排队等了半小时 <img src=x onerror=alert(1)>';
@@ -359,7 +369,7 @@ test('complaints: an agent records a complaint in Chinese and takes it through e
   await m.fill('input[name=username]', 'manager');
   await m.fill('input[name=password]', password);
   await m.click('button[type=submit]');
-  await m.waitForURL(/\/customers/);
+  await m.waitForSelector('#attention');
   await m.goto(base + '/complaints?view=all');
   for (const id of ['chart-causes', 'chart-first-response', 'chart-resolution']) {
     await m.waitForSelector(`#${id}[data-ready="1"] canvas`, { timeout: 10000 });
@@ -392,7 +402,7 @@ test('loyalty: a manager reads the types in Chinese, drills into one, sees a cus
   await page.fill('input[name=username]', 'manager');
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
-  await page.waitForURL(/\/customers/);
+  await page.waitForSelector('#attention');
   await page.click('nav.areas a[href="/loyalty"]');
   await page.waitForURL(/\/loyalty/);
   // The manager may have chosen English in an earlier test: switch to Chinese.
@@ -447,7 +457,7 @@ test('loyalty: a manager reads the types in Chinese, drills into one, sees a cus
   await a.fill('input[name=username]', 'agent');
   await a.fill('input[name=password]', password);
   await a.click('button[type=submit]');
-  await a.waitForURL(/\/customers/);
+  await a.waitForSelector('#attention');
   await a.goto(base + '/churn/winback');
   const task = a.locator('#winback-tasks tbody tr', { hasText: name }).first();
   await task.locator('a').first().click();
@@ -476,7 +486,7 @@ test('care: a manager switches the low-answer rule on in Chinese; a low answer t
   await page.fill('input[name=username]', 'manager');
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
-  await page.waitForURL(/\/customers/);
+  await page.waitForSelector('#attention');
   if ((await page.getAttribute('html', 'lang')) !== 'zh-CN') {
     await page.click('#lang-switch');
     await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');

@@ -11,6 +11,7 @@ pub mod complaints;
 pub mod customers;
 pub mod demo;
 pub mod error;
+pub mod home;
 pub mod jobs;
 pub mod loyalty;
 pub mod secrets;
@@ -90,6 +91,9 @@ pub struct App {
     /// The key secrets at rest are sealed with (`secrets`); none until the store is opened
     /// from a data directory.
     pub secrets: Option<secrets::SecretKey>,
+    /// The home page's computed figures, by period and segment (`home`).
+    pub home_cache: Arc<home::HomeCache>,
+    segments_cache: Arc<home::SegmentsCache>,
     /// The outbox's first retry delay in seconds (then doubling).
     pub care_retry_secs: Arc<std::sync::atomic::AtomicI64>,
     /// The SMTP transport (a pool of connections) for the settings it was built from.
@@ -121,6 +125,8 @@ impl App {
             own_hosts: Arc::default(),
             public_url: Arc::default(),
             secrets: None,
+            home_cache: Arc::default(),
+            segments_cache: Arc::default(),
             care_retry_secs: Arc::new(std::sync::atomic::AtomicI64::new(60)),
             smtp: Arc::default(),
         }

@@ -14,6 +14,7 @@ pub mod care;
 pub mod churn;
 pub mod complaints;
 pub mod customers;
+pub mod home;
 pub mod imports;
 pub mod loyalty;
 mod migrations;

@@ -148,7 +148,7 @@ fn safe_next(next: &str) -> String {
     {
         next.to_string()
     } else {
-        "/customers".to_string()
+        "/".to_string()
     }
 }
 
@@ -272,7 +272,7 @@ pub async fn switch_lang(
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
         .map(|p| safe_next(&p))
-        .unwrap_or_else(|| "/customers".into());
+        .unwrap_or_else(|| "/".into());
     let mut r = Redirect::to(&back).into_response();
     r.headers_mut().append(
         header::SET_COOKIE,

@@ -13,6 +13,7 @@ mod churn;
 mod complaint_settings;
 mod complaints;
 mod customers;
+mod home;
 mod imports;
 mod loyalty;
 mod loyalty_actions;
@@ -81,11 +82,11 @@ impl Layout {
 
 pub fn router(app: App) -> Router {
     let mut r = Router::new()
-        .route("/", get(|| async { Redirect::to("/customers") }))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/lang", post(auth::switch_lang))
         .route("/static/{file}", get(asset))
+        .merge(home::routes())
         .merge(care::routes())
         .merge(care_settings::routes())
         .merge(churn::routes())
@@ -213,6 +214,7 @@ static SURVEYS_JS: &[u8] = include_bytes!("../static/surveys.js");
 static FORM_JS: &[u8] = include_bytes!("../static/survey_form.js");
 static COMPLAINTS_JS: &[u8] = include_bytes!("../static/complaints.js");
 static LOYALTY_JS: &[u8] = include_bytes!("../static/loyalty.js");
+static HOME_JS: &[u8] = include_bytes!("../static/home.js");
 
 async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, ctype) = match file.as_str() {
@@ -225,6 +227,7 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
         "survey_form.js" => (FORM_JS, "text/javascript"),
         "complaints.js" => (COMPLAINTS_JS, "text/javascript"),
         "loyalty.js" => (LOYALTY_JS, "text/javascript"),
+        "home.js" => (HOME_JS, "text/javascript"),
         "app.css" => (CSS, "text/css"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };

@@ -313,6 +313,12 @@ impl App {
         self.overview_at(now, false).await
     }
 
+    /// The overview now for another page (the home page keeps its own copy): recovery counts
+    /// reused while fresh, the overview's own cache left alone.
+    pub(crate) async fn overview_for_home(&self) -> Result<Overview, AppError> {
+        self.overview_at(Utc::now(), true).await
+    }
+
     /// The overview at `now`; with `reuse`, recovery counts younger than `RECOVERY_TTL` (for
     /// the same window) are taken as they are.
     async fn overview_at(&self, now: DateTime<Utc>, reuse: bool) -> Result<Overview, AppError> {

@@ -6,6 +6,7 @@ mod churn;
 mod cli;
 mod complaints;
 mod harness;
+mod home;
 mod imports;
 mod loyalty;
 mod pls;

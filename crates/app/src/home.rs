@@ -1,0 +1,466 @@
+//! The home page's figures (SPEC.md §7): for a period and a customer segment, satisfaction by
+//! wave (CSI, CSAT, NPS, the last change and whether it is significant), the period's
+//! complaints with their deadline breaches, the complaint recovery rate, the headline churn and
+//! retention with their trend over classifications, the loyalty-type mix, the CLV distribution
+//! and Pareto curve of the latest analysis, and action plans open and overdue — each with what
+//! it measures and as of when. Computed once and kept for [`FRESH_FOR`] (the page says "as of"),
+//! never recomputed on every page load; what needs attention now is read live, per user.
+
+use crate::surveys::results::Est;
+use crate::{Actor, App, AppError};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use domain::access::Permission;
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// How long computed figures are shown before they are computed again.
+pub const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Waves on the satisfaction trend at most.
+const WAVES: usize = 6;
+
+/// The period a home page shows: `[from, to)` in company-local days.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// `month`, `quarter`, `year` (the current one, company time) or `custom` from..=to.
+    pub fn parse(
+        kind: &str,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Option<Period> {
+        let first = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1);
+        let (y, m) = (today.year(), today.month());
+        let next_month = |y: i32, m: u32| {
+            if m == 12 {
+                first(y + 1, 1)
+            } else {
+                first(y, m + 1)
+            }
+        };
+        match kind {
+            "" | "month" => Some(Period {
+                from: first(y, m)?,
+                to: next_month(y, m)?,
+            }),
+            "quarter" => {
+                let q = (m - 1) / 3 * 3 + 1;
+                Some(Period {
+                    from: first(y, q)?,
+                    to: next_month(y, q + 2)?,
+                })
+            }
+            "year" => Some(Period {
+                from: first(y, 1)?,
+                to: first(y + 1, 1)?,
+            }),
+            "custom" => {
+                let (f, t) = (from?, to?);
+                (f <= t && (t - f).num_days() <= 3660).then(|| Period {
+                    from: f,
+                    to: t + Duration::days(1),
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One wave on the satisfaction trend.
+#[derive(Debug, Clone, Serialize)]
+pub struct WavePoint {
+    pub survey: String,
+    pub wave: String,
+    pub wave_id: i64,
+    pub created_at: String,
+    pub responses: usize,
+    pub csi: Option<f64>,
+    pub csat: Option<Est>,
+    pub nps: Option<Est>,
+}
+
+/// The change of a measure from the wave before to the last one, and whether it is larger than
+/// chance (the two 95 % intervals' standard errors, |z| > 1.96).
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub diff: f64,
+    pub significant: bool,
+}
+
+fn change(a: &Option<Est>, b: &Option<Est>) -> Option<Change> {
+    let (a, b) = (a.as_ref()?, b.as_ref()?);
+    let se = |e: &Est| (e.upper - e.lower) / (2.0 * 1.959_964);
+    let s = (se(a).powi(2) + se(b).powi(2)).sqrt();
+    let diff = b.value - a.value;
+    Some(Change {
+        diff,
+        significant: s > 0.0 && (diff / s).abs() > 1.959_964,
+    })
+}
+
+/// The headline churn of one classification.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChurnPoint {
+    pub as_of: String,
+    pub churn_rate: f64,
+    pub retention_rate: f64,
+}
+
+/// Everything the home page shows that is computed, for one period and segment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Home {
+    /// When these figures were computed (stored UTC).
+    pub as_of: String,
+    pub period: Period,
+    pub segment: String,
+    pub satisfaction: Vec<WavePoint>,
+    pub csat_change: Option<Change>,
+    pub nps_change: Option<Change>,
+    pub complaints: storage::home::PeriodComplaints,
+    /// Complaints received per company-local month of the period (`YYYY-MM`, count).
+    pub complaints_by_month: Vec<(String, i64)>,
+    /// The complaint overview's recovery rate (complainants who bought again within its
+    /// window), as of its own computation.
+    pub recovery: crate::complaints::measures::Rate,
+    pub recovery_days: i64,
+    /// The headline churn over the latest classifications, oldest first.
+    pub churn: Vec<ChurnPoint>,
+    pub churn_definition: Value,
+    /// (loyalty type, customers) of the latest classification.
+    pub loyalty_mix: Vec<(String, i64)>,
+    /// The latest CLV analysis: its day, CLV histogram and Pareto curves.
+    pub clv_as_of: String,
+    pub clv_distribution: Value,
+    pub pareto: Value,
+    /// Action plans not done, and those past their due day.
+    pub plans_open: i64,
+    pub plans_overdue: i64,
+}
+
+/// The cache of computed home figures, by period and segment.
+pub type HomeCache =
+    std::sync::Mutex<std::collections::HashMap<(Period, String), (std::time::Instant, Arc<Home>)>>;
+
+/// The customer segments, with when they were read.
+pub type SegmentsCache = std::sync::Mutex<Option<(std::time::Instant, Vec<String>)>>;
+
+impl App {
+    /// The company's today (its service-hours clock).
+    pub async fn company_today(&self) -> NaiveDate {
+        let offset = self
+            .complaint_settings()
+            .await
+            .map(|s| s.hours.utc_offset_minutes)
+            .unwrap_or(480);
+        domain::time::wall_clock(Utc::now(), offset).date()
+    }
+
+    /// The home figures for a period and segment: kept ones if fresh, else computed now.
+    pub async fn home(
+        &self,
+        actor: &Actor,
+        period: Period,
+        segment: &str,
+    ) -> Result<Arc<Home>, AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        let key = (period.clone(), segment.to_string());
+        if let Some((at, h)) = self
+            .home_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+        {
+            if at.elapsed() < FRESH_FOR {
+                return Ok(h);
+            }
+        }
+        let h = Arc::new(self.compute_home(actor, period, segment).await?);
+        if let Ok(mut c) = self.home_cache.lock() {
+            if c.len() > 64 {
+                c.clear();
+            }
+            c.insert(key, (std::time::Instant::now(), h.clone()));
+        }
+        Ok(h)
+    }
+
+    async fn compute_home(
+        &self,
+        actor: &Actor,
+        period: Period,
+        segment: &str,
+    ) -> Result<Home, AppError> {
+        let now = Utc::now();
+        let offset = self
+            .complaint_settings()
+            .await
+            .map(|s| s.hours.utc_offset_minutes)
+            .unwrap_or(480);
+        let instant = |d: NaiveDate| -> DateTime<Utc> {
+            d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - Duration::minutes(offset.into())
+        };
+        let (from, to) = (instant(period.from), instant(period.to));
+        let stored = domain::time::to_stored;
+        let seg = (!segment.is_empty()).then_some(segment);
+
+        // Satisfaction: the latest waves with answers made before the period's end.
+        let mut waves = Vec::new();
+        for (survey, ws) in self.surveys(actor).await? {
+            for w in ws {
+                if w.submitted > 0 && !w.pretest && w.created_at < stored(to) {
+                    waves.push((survey.name.clone(), w));
+                }
+            }
+        }
+        waves.sort_by(|a, b| a.1.created_at.cmp(&b.1.created_at));
+        let mut satisfaction = Vec::new();
+        for (survey, w) in waves.into_iter().rev().take(WAVES).rev() {
+            let r = self.wave_results(actor, w.id).await?;
+            let pick = |kind: &str| -> Option<Est> {
+                match seg {
+                    Some(s) => r
+                        .by_segment
+                        .iter()
+                        .find(|g| g.group == s)
+                        .and_then(|g| g.measures.iter().find(|m| m.1 == kind))
+                        .map(|m| m.2),
+                    None => r
+                        .measures
+                        .iter()
+                        .find(|m| m.kind == kind)
+                        .map(|m| m.estimate),
+                }
+            };
+            satisfaction.push(WavePoint {
+                survey,
+                wave: w.name.clone(),
+                wave_id: w.id,
+                created_at: w.created_at.clone(),
+                responses: r.responses,
+                csi: if seg.is_none() {
+                    r.model.as_ref().and_then(|m| m.csi)
+                } else {
+                    None
+                },
+                csat: pick("csat"),
+                nps: pick("nps"),
+            });
+        }
+        // The change between the last two waves that measured it.
+        let last_two = |f: fn(&WavePoint) -> Option<Est>| {
+            let had: Vec<Option<Est>> =
+                satisfaction.iter().map(f).filter(Option::is_some).collect();
+            let n = had.len();
+            (n >= 2).then(|| change(&had[n - 2], &had[n - 1])).flatten()
+        };
+        let csat_change = last_two(|w| w.csat);
+        let nps_change = last_two(|w| w.nps);
+
+        // Complaints of the period, by company-local month.
+        let complaints = self
+            .store
+            .period_complaints(&stored(from), &stored(to), &stored(now), seg)
+            .await?;
+        let mut by_month: Vec<(String, i64)> = Vec::new();
+        let mut m = NaiveDate::from_ymd_opt(period.from.year(), period.from.month(), 1)
+            .unwrap_or(period.from);
+        while m < period.to {
+            by_month.push((m.format("%Y-%m").to_string(), 0));
+            m = m + chrono::Months::new(1);
+        }
+        for t in &complaints.received_at {
+            if let Ok(t) = domain::time::parse_instant(t) {
+                let month = domain::time::wall_clock(t, offset)
+                    .format("%Y-%m")
+                    .to_string();
+                if let Some(e) = by_month.iter_mut().find(|e| e.0 == month) {
+                    e.1 += 1;
+                }
+            }
+        }
+        let overview = self.overview_for_home().await?;
+
+        // Churn: the headline of the latest classifications, oldest first.
+        let mut churn = Vec::new();
+        let mut churn_definition = Value::Null;
+        for run in self
+            .store
+            .analysis_runs(crate::loyalty::LOYALTY_RUN, 12)
+            .await?
+            .into_iter()
+            .rev()
+        {
+            if run.status != "done" {
+                continue;
+            }
+            let Ok(full) = self.store.analysis_run(run.id).await else {
+                continue;
+            };
+            let s = &full.summary;
+            if let (Some(c), Some(r)) = (
+                s["headline"]["churn_rate"].as_f64(),
+                s["headline"]["retention_rate"].as_f64(),
+            ) {
+                churn.push(ChurnPoint {
+                    as_of: s["as_of"].as_str().unwrap_or("").to_string(),
+                    churn_rate: c,
+                    retention_rate: r,
+                });
+                churn_definition = s["churn_settings"].clone();
+            }
+        }
+        let mut loyalty_mix: Vec<(String, i64)> = Vec::new();
+        for row in self.loyalty_mix(actor).await? {
+            match loyalty_mix.iter_mut().find(|e| e.0 == row.loyalty_type) {
+                Some(e) => e.1 += row.customers,
+                None => loyalty_mix.push((row.loyalty_type, row.customers)),
+            }
+        }
+        loyalty_mix.sort_by_key(|e| std::cmp::Reverse(e.1));
+        let clv = self.latest_clv(actor).await?;
+        let (clv_as_of, clv_distribution, pareto) = match &clv {
+            Some(run) => (
+                run.summary["calibration_end"]
+                    .as_str()
+                    .or(run.summary["churn"]["as_of"].as_str())
+                    .unwrap_or("")
+                    .to_string(),
+                run.summary["distributions"]["clv"].clone(),
+                run.summary["pareto"].clone(),
+            ),
+            None => (String::new(), Value::Null, Value::Null),
+        };
+        let today = domain::time::wall_clock(now, offset).date().to_string();
+        let (plans_open, plans_overdue) = self.store.action_plan_counts(&today).await?;
+        Ok(Home {
+            as_of: stored(now),
+            period,
+            segment: segment.to_string(),
+            satisfaction,
+            csat_change,
+            nps_change,
+            complaints,
+            complaints_by_month: by_month,
+            recovery: overview.recovery_all.clone(),
+            recovery_days: overview.recovery_days,
+            churn,
+            churn_definition,
+            loyalty_mix,
+            clv_as_of,
+            clv_distribution,
+            pareto,
+            plans_open,
+            plans_overdue,
+        })
+    }
+
+    /// The customer segments the home page can be narrowed to (read at most once a minute).
+    pub async fn home_segments(&self) -> Result<Vec<String>, AppError> {
+        if let Some((at, v)) = self.segments_cache.lock().ok().and_then(|c| c.clone()) {
+            if at.elapsed() < std::time::Duration::from_secs(60) {
+                return Ok(v);
+            }
+        }
+        let v = self.store.distinct_values("segment").await?;
+        if let Ok(mut c) = self.segments_cache.lock() {
+            *c = Some((std::time::Instant::now(), v.clone()));
+        }
+        Ok(v)
+    }
+
+    /// What needs the actor's attention now (read live): an agent's own, a manager's all.
+    pub async fn attention(&self, actor: &Actor) -> Result<storage::home::Attention, AppError> {
+        actor.require(Permission::ViewCases)?;
+        let mine = (!actor.role.can(Permission::ViewAllCases)).then_some(actor.username.as_str());
+        Ok(self
+            .store
+            .attention(mine, &domain::time::now_stored())
+            .await?)
+    }
+
+    /// The actor's own open work, whatever their role (the agent's home, a manager's "mine").
+    pub async fn my_attention(&self, actor: &Actor) -> Result<storage::home::Attention, AppError> {
+        actor.require(Permission::ViewCases)?;
+        Ok(self
+            .store
+            .attention(Some(&actor.username), &domain::time::now_stored())
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn periods_are_whole_company_days() {
+        let today = d("2026-12-07");
+        let p = |k| Period::parse(k, None, None, today).unwrap();
+        assert_eq!(
+            (p("month").from, p("month").to),
+            (d("2026-12-01"), d("2027-01-01"))
+        );
+        assert_eq!(
+            (p("quarter").from, p("quarter").to),
+            (d("2026-10-01"), d("2027-01-01"))
+        );
+        assert_eq!(
+            (p("year").from, p("year").to),
+            (d("2026-01-01"), d("2027-01-01"))
+        );
+        let q = Period::parse("quarter", None, None, d("2026-02-28")).unwrap();
+        assert_eq!((q.from, q.to), (d("2026-01-01"), d("2026-04-01")));
+        let c = Period::parse(
+            "custom",
+            Some(d("2026-03-01")),
+            Some(d("2026-03-31")),
+            today,
+        );
+        assert_eq!(
+            c.map(|c| (c.from, c.to)),
+            Some((d("2026-03-01"), d("2026-04-01")))
+        );
+        assert_eq!(
+            Period::parse(
+                "custom",
+                Some(d("2026-03-02")),
+                Some(d("2026-03-01")),
+                today
+            ),
+            None
+        );
+        assert_eq!(
+            Period::parse("custom", None, Some(d("2026-03-01")), today),
+            None
+        );
+        assert_eq!(Period::parse("fortnight", None, None, today), None);
+    }
+
+    #[test]
+    fn a_change_is_significant_only_beyond_both_intervals_noise() {
+        let e = |v: f64, half: f64| {
+            Some(Est {
+                value: v,
+                lower: v - half,
+                upper: v + half,
+                n: 100,
+            })
+        };
+        // se = 1 each: the difference's se is √2 ≈ 1.414; 2.7 is below 1.96 × 1.414 = 2.77.
+        let c = change(&e(70.0, 1.959_964), &e(72.7, 1.959_964)).unwrap();
+        assert!(!c.significant && (c.diff - 2.7).abs() < 1e-9);
+        let c = change(&e(70.0, 1.959_964), &e(72.8, 1.959_964)).unwrap();
+        assert!(c.significant);
+        assert!(change(&e(70.0, 1.0), &None).is_none());
+    }
+}

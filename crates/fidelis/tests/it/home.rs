@@ -1,0 +1,102 @@
+//! The home page over HTTP on SQLite and PostgreSQL: a manager sees the company for a period and
+//! a customer segment (each figure with what it measures and "as of"), an agent their own
+//! queue; a bad period is said on the page; the numbers agree with the cases recorded.
+
+use super::harness::{json, TestApp};
+use crate::both;
+use app::home::Period;
+use serde_json::json as j;
+
+/// The text of a figure's value on the page.
+fn figure(html: &str, id: &str) -> String {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("{id} on the page"));
+    let rest = &html[at..];
+    let rest = &rest[rest.find("class=\"value").expect("a value")..];
+    let start = rest.find('>').unwrap() + 1;
+    let end = rest[start..].find('<').unwrap() + start;
+    rest[start..end].trim().to_string()
+}
+
+async fn home_page(t: &TestApp) {
+    let (s, b) = json(
+        t.post("analyst", "/api/v1/imports/customers?wait=true")
+            .body("external_id,name,segment\nH1,贵宾甲,VIP\nH2,普通乙,大众\n")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    for (customer, situation) in [("H1", "等候太久"), ("H2", "包装破损"), ("", "电话投诉")]
+    {
+        let mut body = j!({"channel": "phone", "situation": situation, "severity": "low"});
+        if customer.is_empty() {
+            body["caller"] = j!("匿名来电");
+        } else {
+            let id = t.app.store.customer_id_by_external(customer).await.unwrap();
+            body["customer_id"] = j!(id);
+        }
+        let (s, c) = super::complaints::create(t, "agent", body).await;
+        assert_eq!(s, 201, "{c}");
+    }
+    // The numbers: this month, all customers and the VIP segment.
+    let manager = app::Actor {
+        user_id: None,
+        username: "manager".into(),
+        role: domain::access::Role::Manager,
+        lang: domain::Lang::ZhCn,
+    };
+    let today = t.app.company_today().await;
+    let month = Period::parse("month", None, None, today).unwrap();
+    let all = t.app.home(&manager, month.clone(), "").await.unwrap();
+    assert_eq!(all.complaints.received_at.len(), 3);
+    let vip = t.app.home(&manager, month.clone(), "VIP").await.unwrap();
+    assert_eq!(vip.complaints.received_at.len(), 1);
+    assert_eq!(
+        all.complaints_by_month.iter().map(|m| m.1).sum::<i64>(),
+        3,
+        "{:?}",
+        all.complaints_by_month
+    );
+    let last_year = Period::parse(
+        "custom",
+        Some(today - chrono::Duration::days(400)),
+        Some(today - chrono::Duration::days(370)),
+        today,
+    )
+    .unwrap();
+    let before = t.app.home(&manager, last_year, "").await.unwrap();
+    assert_eq!(before.complaints.received_at.len(), 0);
+
+    // The pages.
+    let cookie = |who: &str| {
+        let who = who.to_string();
+        async move { format!("fidelis_session={}", super::web::sign_in(t, &who).await.0) }
+    };
+    let m = cookie("manager").await;
+    let html = super::web::page_html(t, &m, "/").await;
+    assert_eq!(figure(&html, "fig-complaints"), "3", "{html}");
+    assert!(html.contains("id=\"home-as-of\"") && html.contains("UTC+8"));
+    assert!(
+        html.contains("id=\"att-all-overdue\""),
+        "a manager sees everyone's"
+    );
+    let html = super::web::page_html(t, &m, "/?period=month&segment=VIP").await;
+    assert_eq!(figure(&html, "fig-complaints"), "1");
+    assert!(html.contains("value=\"VIP\" selected"));
+    // A segment that does not exist is the whole base; a bad period is said, this month shown.
+    let html = super::web::page_html(t, &m, "/?segment=nope").await;
+    assert_eq!(figure(&html, "fig-complaints"), "3");
+    let html = super::web::page_html(t, &m, "/?period=custom&from=2026-05-01&to=2026-04-01").await;
+    assert!(html.contains("id=\"home-error\""), "{html}");
+    assert_eq!(figure(&html, "fig-complaints"), "3");
+    // An agent's home is their own queue: three open cases, no company figures.
+    let a = cookie("agent").await;
+    let html = super::web::page_html(t, &a, "/").await;
+    assert!(html.contains("id=\"att-my-overdue\"") && !html.contains("home-charts"));
+    assert!(!html.contains("att-all-overdue"));
+    assert!(html.contains("/ 3 "), "three open: {html}");
+}
+both!(home_page);
