@@ -580,6 +580,7 @@ async fn close_task(
 struct NotificationsPage {
     l: Layout,
     items: Vec<storage::care::Notification>,
+    clock: crate::Clock,
 }
 
 async fn notifications_page(State(app): State<App>, ctx: WebCtx) -> Response {
@@ -587,6 +588,7 @@ async fn notifications_page(State(app): State<App>, ctx: WebCtx) -> Response {
         Ok((items, _)) => page(NotificationsPage {
             l: Layout::new(&ctx, "area.care"),
             items,
+            clock: crate::Clock::of(&app).await,
         }),
         Err(e) => error_page(&ctx, e),
     }

@@ -91,9 +91,13 @@ struct ChurnPage {
     today: String,
     chart_labels: String,
     error: Option<String>,
+    clock: crate::Clock,
 }
 
 impl ChurnPage {
+    fn is_done(&self, s: &str) -> bool {
+        s == "done"
+    }
     fn status(&self, s: &str) -> &'static str {
         self.l.lang.t(&format!("churn.status_{s}"))
     }
@@ -314,10 +318,28 @@ fn chart_labels(lang: Lang) -> String {
     Value::Object(m).to_string()
 }
 
-async fn latest_view(app: &App, ctx: &WebCtx) -> Result<Option<LatestView>, app::AppError> {
+/// The latest finished run's view, or the asked run's (when it finished).
+async fn latest_view(
+    app: &App,
+    ctx: &WebCtx,
+    asked: Option<i64>,
+) -> Result<Option<LatestView>, app::AppError> {
     let lang = ctx.actor.lang;
-    let Some(run) = app.latest_clv(actor(ctx)).await? else {
-        return Ok(None);
+    let chosen = match asked {
+        Some(id) => app
+            .clv_run(actor(ctx), id)
+            .await
+            .ok()
+            .map(|(r, _)| r)
+            .filter(|r| r.status == "done"),
+        None => None,
+    };
+    let run = match chosen {
+        Some(r) => r,
+        None => match app.latest_clv(actor(ctx)).await? {
+            Some(r) => r,
+            None => return Ok(None),
+        },
     };
     let s = &run.summary;
     let threshold = run.options["churn_threshold"].as_f64().unwrap_or(0.5);
@@ -361,11 +383,13 @@ async fn latest_view(app: &App, ctx: &WebCtx) -> Result<Option<LatestView>, app:
     Ok(Some(LatestView {
         headline,
         headline_note,
-        finished: run
-            .finished_at
-            .as_deref()
-            .map(|t| t.get(..16).unwrap_or(t).replace('T', " ") + " UTC")
-            .unwrap_or_default(),
+        finished: {
+            let clock = crate::Clock::of(app).await;
+            run.finished_at
+                .as_deref()
+                .map(|t| format!("{} {}", clock.show(t), clock.zone()))
+                .unwrap_or_default()
+        },
         figures: figures(s, lang),
         params: params(s),
         segments: segments(s),
@@ -507,7 +531,7 @@ async fn render(app: &App, ctx: &WebCtx, run: Option<i64>, error: Option<String>
     if let Err(e) = ctx.actor.require(Permission::ViewAnalytics) {
         return error_page(ctx, e);
     }
-    let latest = match latest_view(app, ctx).await {
+    let latest = match latest_view(app, ctx, run).await {
         Ok(v) => v,
         Err(e) => return error_page(ctx, e),
     };
@@ -530,6 +554,7 @@ async fn render(app: &App, ctx: &WebCtx, run: Option<i64>, error: Option<String>
         latest,
         runs,
         today: domain::time::now_stored()[..10].to_string(),
+        clock: crate::Clock::of(app).await,
         chart_labels: chart_labels(ctx.actor.lang),
         error,
     })

@@ -340,31 +340,71 @@ impl CasePage {
         self.v.actions.contains(&code)
     }
     fn changes(&self, c: &serde_json::Value) -> String {
+        let lang = self.l.lang;
+        let yes_no = |b: bool| lang.pick(if b { "是" } else { "否" }, if b { "yes" } else { "no" });
         c.as_object()
             .map(|o| {
                 o.iter()
                     .filter(|(_, v)| !v.is_null() && *v != "")
-                    .map(|(k, v)| match v {
-                        // Instants on the company's clock, money in yuan (stored in fen).
-                        serde_json::Value::String(s) if k.ends_with("_at") => {
-                            format!("{k}: {}", self.clock.show(s))
-                        }
-                        serde_json::Value::String(s) => format!("{k}: {s}"),
-                        serde_json::Value::Number(n) if k.starts_with("compensation") => {
-                            match n.as_i64() {
-                                Some(fen) => {
-                                    format!("{k}: {}", domain::customers::format_money(fen))
-                                }
-                                None => format!("{k}: {n}"),
+                    .map(|(k, v)| {
+                        let label = change_label(k, lang);
+                        let value = match v {
+                            // Instants on the company's clock, money in yuan (stored in fen).
+                            serde_json::Value::String(s) if k.ends_with("_at") => {
+                                self.clock.show(s)
                             }
-                        }
-                        v => format!("{k}: {v}"),
+                            serde_json::Value::String(s) if k == "cause" => Cause::parse(s)
+                                .map_or_else(|| s.clone(), |c| c.label(lang).to_string()),
+                            serde_json::Value::String(s) => s.clone(),
+                            serde_json::Value::Number(n) if k.starts_with("compensation") => n
+                                .as_i64()
+                                .map_or_else(|| n.to_string(), domain::customers::format_money),
+                            serde_json::Value::Bool(b) => yes_no(*b).to_string(),
+                            serde_json::Value::Array(a) => a
+                                .iter()
+                                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                                .collect::<Vec<_>>()
+                                .join("、"),
+                            v => v.to_string(),
+                        };
+                        format!("{label}: {value}")
                     })
                     .collect::<Vec<_>>()
                     .join(" · ")
             })
             .unwrap_or_default()
     }
+}
+
+/// What a changed field of a case is called, in the reader's language.
+fn change_label(k: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match k {
+        "acknowledged_at" => ("安抚致歉时间", "acknowledged"),
+        "cause" => ("原因", "cause"),
+        "sub_cause" => ("细分原因", "sub-cause"),
+        "justified" => ("投诉合理", "justified"),
+        "solution" => ("解决方案", "solution"),
+        "compensation_offered" => ("提出的补偿", "compensation offered"),
+        "accepted" => ("顾客接受", "accepted"),
+        "compensation_given" => ("给予的补偿", "compensation given"),
+        "on_the_spot" => ("当场解决", "resolved on the spot"),
+        "resolved_at" => ("解决时间", "resolved"),
+        "follow_up_result" => ("回访结果", "follow-up result"),
+        "follow_up_satisfied" => ("回访满意", "satisfied at follow-up"),
+        "lesson" => ("经验教训", "lesson"),
+        "closed_at" => ("关闭时间", "closed"),
+        "reopened" => ("重新打开次数", "times reopened"),
+        "assignee" => ("处理人", "assignee"),
+        "escalated_to" => ("升级给", "escalated to"),
+        "team" | "team_id" => ("小组", "team"),
+        "customer" | "customer_id" => ("客户", "customer"),
+        "timer" | "timers" => ("时限提醒", "deadline reminders"),
+        "level" => ("级别", "level"),
+        "reason" => ("原因说明", "reason"),
+        "note" => ("备注", "note"),
+        _ => ("其他", "other"),
+    };
+    lang.pick(zh, en)
 }
 
 async fn case_page(State(app): State<App>, ctx: WebCtx, Path(id): Path<i64>) -> Response {

@@ -43,6 +43,7 @@ struct ImportsPage {
     jobs: Vec<ImportJob>,
     /// The job to follow (its card loads from `/imports/jobs/{id}`).
     current: Option<i64>,
+    clock: crate::Clock,
 }
 
 #[derive(Template)]
@@ -100,6 +101,7 @@ async fn imports_page(State(app): State<App>, ctx: WebCtx, Query(q): Query<PageQ
             l: Layout::new(&ctx, "area.customers"),
             jobs,
             current: q.job,
+            clock: crate::Clock::of(&app).await,
         }),
         Err(e) => error_page(&ctx, e.into()),
     }

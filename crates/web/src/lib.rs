@@ -166,9 +166,19 @@ pub(crate) fn error_page(ctx: &WebCtx, e: AppError) -> Response {
     let e = e.localized(ctx.actor.lang);
     let status =
         StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let lang = ctx.actor.lang;
+    let (zh, en) = match status.as_u16() {
+        401 => ("请先登录", "Please sign in"),
+        403 => ("无权访问", "Not allowed"),
+        404 => ("找不到", "Not found"),
+        409 => ("已被他人修改", "Changed by someone else"),
+        400 | 413 | 422 => ("无法处理这些内容", "This could not be used"),
+        429 => ("请稍后再试", "Too many tries"),
+        _ => ("出错了", "Something went wrong"),
+    };
     let mut r = page(ErrorPage {
         l: Layout::new(ctx, ""),
-        code: e.code.code().to_string(),
+        code: lang.pick(zh, en).to_string(),
         message: e.message,
     });
     *r.status_mut() = status;

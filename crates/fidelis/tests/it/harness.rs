@@ -71,9 +71,24 @@ pub async fn drop_pg(name: &str) {
 }
 
 pub async fn spawn(db: Db) -> Option<TestApp> {
+    spawn_with(db, None).await
+}
+
+/// A test app on the demo company of `customers` customers (its users' password: [`PASSWORD`]).
+pub async fn spawn_demo(db: Db, customers: usize) -> Option<TestApp> {
+    spawn_with(db, Some(customers)).await
+}
+
+async fn spawn_with(db: Db, demo: Option<usize>) -> Option<TestApp> {
     let dir = tempfile::tempdir().unwrap();
     let (url, pg_db) = store_url(db, dir.path()).await?;
     let app = App::open(Some(&url), dir.path()).await.expect("open store");
+    if let Some(n) = demo {
+        app.demo(n, dir.path())
+            .await
+            .expect("demo")
+            .expect("an empty store");
+    }
     let mut tokens = HashMap::new();
     for (name, role) in [
         ("admin", Role::Admin),
@@ -81,9 +96,18 @@ pub async fn spawn(db: Db) -> Option<TestApp> {
         ("agent", Role::Agent),
         ("analyst", Role::Analyst),
     ] {
-        app.add_user(&Actor::cli(), name, PASSWORD, role)
-            .await
-            .unwrap();
+        match app.store.user_by_name(name).await {
+            Ok(u) => app
+                .store
+                .set_user_password(u.id, &app::access::hash_password(PASSWORD).unwrap())
+                .await
+                .unwrap(),
+            Err(_) => {
+                app.add_user(&Actor::cli(), name, PASSWORD, role)
+                    .await
+                    .unwrap();
+            }
+        }
         tokens.insert(
             name,
             app.create_token(&Actor::cli(), name, "test").await.unwrap(),

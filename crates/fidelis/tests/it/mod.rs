@@ -9,6 +9,7 @@ mod harness;
 mod home;
 mod imports;
 mod loyalty;
+mod pages_text;
 mod pls;
 mod surveys;
 mod web;
