@@ -534,10 +534,63 @@ impl Default for BusinessHours {
             open: NaiveTime::from_hms_opt(9, 0, 0).expect("09:00"),
             close: NaiveTime::from_hms_opt(18, 0, 0).expect("18:00"),
             weekdays: vec![1, 2, 3, 4, 5],
-            holidays: Vec::new(),
-            extra_workdays: Vec::new(),
+            holidays: china_days(CHINA_HOLIDAYS),
+            extra_workdays: china_days(CHINA_EXTRA_WORKDAYS),
         }
     }
+}
+
+/// Mainland China's public holidays (放假) as the State Council announced them (国办发明电,
+/// 2025-11-04, for 2026), the default calendar of the service levels; a company edits them, and
+/// adds the next year's when they are announced.
+pub const CHINA_HOLIDAYS: &[&str] = &[
+    "2026-01-01",
+    "2026-01-02",
+    "2026-01-03",
+    "2026-02-15",
+    "2026-02-16",
+    "2026-02-17",
+    "2026-02-18",
+    "2026-02-19",
+    "2026-02-20",
+    "2026-02-21",
+    "2026-02-22",
+    "2026-02-23",
+    "2026-04-04",
+    "2026-04-05",
+    "2026-04-06",
+    "2026-05-01",
+    "2026-05-02",
+    "2026-05-03",
+    "2026-05-04",
+    "2026-05-05",
+    "2026-06-19",
+    "2026-06-20",
+    "2026-06-21",
+    "2026-09-25",
+    "2026-09-26",
+    "2026-09-27",
+    "2026-10-01",
+    "2026-10-02",
+    "2026-10-03",
+    "2026-10-04",
+    "2026-10-05",
+    "2026-10-06",
+    "2026-10-07",
+];
+
+/// The weekend days worked instead (调休上班) in the same announcement.
+pub const CHINA_EXTRA_WORKDAYS: &[&str] = &[
+    "2026-01-04",
+    "2026-02-14",
+    "2026-02-28",
+    "2026-05-09",
+    "2026-09-20",
+    "2026-10-10",
+];
+
+fn china_days(days: &[&str]) -> Vec<NaiveDate> {
+    days.iter().filter_map(|d| d.parse().ok()).collect()
 }
 
 impl BusinessHours {
@@ -944,7 +997,11 @@ mod tests {
     /// hours is Monday 10:00; a holiday Monday pushes it to Tuesday; a 调休 Saturday works.
     #[test]
     fn business_hours_skip_nights_weekends_and_holidays() {
-        let mut b = BusinessHours::default();
+        let mut b = BusinessHours {
+            holidays: Vec::new(),
+            extra_workdays: Vec::new(),
+            ..BusinessHours::default()
+        };
         // 2026-01-02 is a Friday; 17:00 in Beijing is 09:00 UTC.
         let fri = utc("2026-01-02T09:00:00Z");
         assert_eq!(b.add(fri, 120), utc("2026-01-05T02:00:00Z"));
@@ -964,6 +1021,27 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad.check(Lang::En).unwrap_err().field, "weekdays");
+    }
+
+    /// The default calendar is mainland China's 2026: the Spring Festival off, the 调休
+    /// Saturday before it worked.
+    #[test]
+    fn the_default_calendar_knows_the_spring_festival() {
+        let b = BusinessHours::default();
+        // Friday 2026-02-13 17:00 Beijing + 2 h: Saturday the 14th is worked, 10:00.
+        assert_eq!(
+            b.add(utc("2026-02-13T09:00:00Z"), 120),
+            utc("2026-02-14T02:00:00Z")
+        );
+        // Received on New Year's Eve (the 16th): counted from Tuesday the 24th, 09:00.
+        assert_eq!(
+            b.add(utc("2026-02-16T04:00:00Z"), 0),
+            utc("2026-02-24T01:00:00Z")
+        );
+        assert_eq!(
+            (b.holidays.len(), b.extra_workdays.len()),
+            (CHINA_HOLIDAYS.len(), CHINA_EXTRA_WORKDAYS.len())
+        );
     }
 
     #[test]

@@ -362,7 +362,11 @@ impl CasePage {
                             serde_json::Value::Bool(b) => yes_no(*b).to_string(),
                             serde_json::Value::Array(a) => a
                                 .iter()
-                                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                                .map(|x| match x.as_str() {
+                                    Some(code) => timer_label(code, lang)
+                                        .map_or_else(|| code.to_string(), str::to_string),
+                                    None => x.to_string(),
+                                })
                                 .collect::<Vec<_>>()
                                 .join("、"),
                             v => v.to_string(),
@@ -374,6 +378,18 @@ impl CasePage {
             })
             .unwrap_or_default()
     }
+}
+
+/// A service-level timer's name, in the reader's language.
+fn timer_label(code: &str, lang: Lang) -> Option<&'static str> {
+    let (zh, en) = match code {
+        "ack_warn" => ("响应时限预警", "response deadline warning"),
+        "ack_breach" => ("响应超时", "response deadline missed"),
+        "resolve_warn" => ("解决时限预警", "resolution deadline warning"),
+        "resolve_breach" => ("解决超时", "resolution deadline missed"),
+        _ => return None,
+    };
+    Some(lang.pick(zh, en))
 }
 
 /// What a changed field of a case is called, in the reader's language.

@@ -68,8 +68,10 @@ impl Layout {
             username: ctx.actor.username.clone(),
             role_label: lang.t(&format!("role.{}", ctx.actor.role.as_str())),
             can_manage_users: ctx.actor.role.can(Permission::ManageUsers),
+            // Only what the reader may open: no menu entry that answers "not allowed".
             nav: AREAS
                 .iter()
+                .filter(|(href, _)| ctx.actor.role.can(area_permission(href)))
                 .map(|(href, key)| NavItem {
                     href,
                     label: lang.t(key),
@@ -77,6 +79,15 @@ impl Layout {
                 })
                 .collect(),
         }
+    }
+}
+
+/// What it takes to open an area's page.
+fn area_permission(href: &str) -> Permission {
+    match href {
+        "/surveys" | "/churn" | "/loyalty" => Permission::ViewAnalytics,
+        "/complaints" | "/care" => Permission::ViewCases,
+        _ => Permission::ViewCustomers,
     }
 }
 

@@ -184,6 +184,12 @@ async fn no_raw_codes_on_any_page() {
                     continue;
                 }
                 let text = visible_text(&html);
+                // The menu offers only what the reader may open.
+                if user == "agent" && html.contains("href=\"/churn\"") && path != "/churn" {
+                    problems.push(format!(
+                        "{user} {lang} {path}: the menu offers the churn page"
+                    ));
+                }
                 for code in ["forbidden", "not_found"] {
                     if refusal && text.contains(code) {
                         problems.push(format!("{user} {lang} {path}: error code {code}"));
