@@ -331,10 +331,16 @@ impl Store {
         let changes = serde_json::json!({
             "severity": c.severity, "channel": c.channel, "assignee": c.assignee,
         });
+        // The history starts when the case came in (recorded later: still when it came in).
+        let received = if c.received_at < now.as_str() {
+            c.received_at
+        } else {
+            now.as_str()
+        };
         insert_event(
             &mut tx,
             id,
-            &now,
+            received,
             c.created_by,
             "created",
             "",

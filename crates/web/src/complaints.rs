@@ -416,6 +416,8 @@ fn change_label(k: &str, lang: Lang) -> &'static str {
         "customer" | "customer_id" => ("客户", "customer"),
         "timer" | "timers" => ("时限提醒", "deadline reminders"),
         "level" => ("级别", "level"),
+        "severity" => ("严重程度", "severity"),
+        "channel" => ("渠道", "channel"),
         "reason" => ("原因说明", "reason"),
         "note" => ("备注", "note"),
         _ => ("其他", "other"),

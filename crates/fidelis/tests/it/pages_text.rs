@@ -195,6 +195,11 @@ async fn no_raw_codes_on_any_page() {
                         problems.push(format!("{user} {lang} {path}: error code {code}"));
                     }
                 }
+                if path.starts_with("/complaints/")
+                    && (text.contains("其他: ") || text.contains("other: "))
+                {
+                    problems.push(format!("{user} {lang} {path}: a change without its name"));
+                }
                 for f in findings(&text) {
                     problems.push(format!("{user} {lang} {path}: {f}"));
                 }
