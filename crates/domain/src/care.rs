@@ -54,7 +54,8 @@ pub enum Recipient {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
-    /// A care task for a user, due `due_days` after the firing.
+    /// A care task for a user — or a team, as `team:NAME` (in every member's queue) — due
+    /// `due_days` after the firing.
     Task {
         assignee: String,
         due_days: u32,

@@ -390,6 +390,8 @@ fn describe(s: &RuleSpec, lang: Lang, segment: &dyn Fn(i64) -> String) -> Vec<St
     let who = |u: &str| {
         if u.trim() == domain::care::AGENT {
             p("处理该投诉的员工", "whoever works the complaint")
+        } else if let Some(team) = u.trim().strip_prefix("team:") {
+            format!("{} {team}", p("小组", "the team"))
         } else {
             u.to_string()
         }

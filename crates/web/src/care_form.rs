@@ -59,8 +59,8 @@ impl RuleFormParts {
             modes: Mode::ALL.iter().map(|m| (m.code(), m.label(lang))).collect(),
             segments,
             user_hint: lang.pick(
-                "任务负责人、通知对象或收件员工；{{agent}} 表示处理该投诉的员工",
-                "task assignee, notified user or staff recipient; {{agent}} is whoever works the complaint",
+                "任务负责人（或 team:小组名，交给整个小组）、通知对象或收件员工；{{agent}} 表示处理该投诉的员工",
+                "task assignee (or team:NAME for a whole team), notified user or staff recipient; {{agent}} is whoever works the complaint",
             ),
             action_kinds: vec![
                 ("task", lang.pick("任务", "Task")),

@@ -92,6 +92,13 @@ struct ListPage {
 }
 
 impl ListPage {
+    /// A questionnaire template's title (its code if it is not one of ours).
+    fn template_title<'a>(&'a self, code: &'a str) -> &'a str {
+        self.templates
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or(code, |(_, t)| t.as_str())
+    }
     fn status(&self, s: &str) -> &'static str {
         self.l.lang.t(&format!("survey.status_{s}"))
     }

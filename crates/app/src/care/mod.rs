@@ -260,6 +260,22 @@ impl App {
             .check(&self.own_hosts(), mail)
             .err()
             .unwrap_or_default();
+        let teams = self.store.teams().await?;
+        for (i, a) in spec.actions.iter().enumerate() {
+            if let Action::Task { assignee, .. } = a {
+                if let Some(team) = assignee.trim().strip_prefix("team:") {
+                    if !teams.iter().any(|t| t.name == team) {
+                        errs.push(domain::FieldError::new(
+                            format!("actions[{i}].assignee"),
+                            match actor.lang {
+                                domain::Lang::ZhCn => format!("没有名为“{team}”的小组"),
+                                domain::Lang::En => format!("no team named '{team}'"),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
         if self.saved_condition(spec).await? == SavedCondition::Gone {
             errs.push(domain::FieldError::new(
                 "conditions.saved_segment",
@@ -666,7 +682,14 @@ impl App {
             .care_task(id)
             .await
             .map_err(|_| AppError::not_found(lang, &format!("task {id}")))?;
-        if task.assignee != actor.username && !actor.role.can(Permission::ManageCases) {
+        let team_member = match task.assignee.strip_prefix("team:") {
+            Some(team) => self.store.in_team(&actor.username, team).await?,
+            None => false,
+        };
+        if task.assignee != actor.username
+            && !team_member
+            && !actor.role.can(Permission::ManageCases)
+        {
             return Err(AppError::forbidden(lang, Permission::ManageCases));
         }
         if !matches!(state, "done" | "dismissed") {

@@ -273,3 +273,61 @@ async fn follow_up_day_in_company_time(t: &TestApp) {
     assert!(e.to_string().contains(&format!("#{id}")), "{e}");
 }
 both!(follow_up_day_in_company_time);
+
+/// A task for a team (`team:NAME`) is in every member's queue and any member closes it; a team
+/// that does not exist is refused when the rule is saved.
+async fn team_tasks(t: &TestApp) {
+    let (s, b) = send(
+        t.post("manager", "/api/v1/complaints/teams"),
+        j!({"name": "前台组", "manager": "manager", "members": ["agent"]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let rule = |team: &str| {
+        j!({"name": format!("低分回访 {team}"), "trigger": "low_answer", "threshold": 50.0,
+            "mode": "on", "daily_limit": 10,
+            "actions": [{"type": "task", "assignee": format!("team:{team}"), "due_days": 1,
+                         "title": "回访 {{name}}"}]})
+    };
+    let (s, e) = send(t.post("manager", "/api/v1/care/rules"), rule("无此组")).await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(
+        e["error"]["details"]["fields"][0]["field"], "actions[0].assignee",
+        "{e}"
+    );
+    let (s, b) = send(t.post("manager", "/api/v1/care/rules"), rule("前台组")).await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = json(
+        t.post("analyst", "/api/v1/imports/customers?wait=true")
+            .body("external_id,name\nT1,客户丙\n")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let customer = t.app.store.customer_id_by_external("T1").await.unwrap();
+    assert_eq!(t.app.care_on_answer(11, customer, 10.0).await.unwrap(), 1);
+    let (_, mine) = get(t, "agent", "/api/v1/care/tasks?mine=true").await;
+    let items = mine["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{mine}");
+    assert_eq!(items[0]["assignee"], "team:前台组");
+    let (_, theirs) = get(t, "manager", "/api/v1/care/tasks?mine=true").await;
+    assert_eq!(
+        theirs["items"].as_array().map(Vec::len),
+        Some(0),
+        "not in the team"
+    );
+    let id = items[0]["id"].as_i64().unwrap();
+    let (s, done) = send(
+        t.post("agent", &format!("/api/v1/care/tasks/{id}/close")),
+        j!({"state": "done", "result": "已回访"}),
+    )
+    .await;
+    assert_eq!(
+        (s, done["done_by"].as_str()),
+        (200, Some("agent")),
+        "{done}"
+    );
+}
+both!(team_tasks);

@@ -398,7 +398,12 @@ impl Store {
         let mut binds: Vec<String> = Vec::new();
         if let Some(a) = assignee {
             binds.push(a.to_string());
-            conds.push(format!("assignee = ${}", binds.len()));
+            // One's own, and one's team's (a task for the team: `team:NAME`).
+            let n = binds.len();
+            conds.push(format!(
+                "(assignee = ${n} OR assignee IN (SELECT 'team:' || t.name FROM complaint_teams t \
+                 JOIN team_members m ON m.team_id = t.id WHERE m.username = ${n}))"
+            ));
         }
         if let Some(c) = customer_id {
             binds.push(c.to_string());
@@ -418,6 +423,19 @@ impl Store {
             .iter()
             .map(care_task_of)
             .collect())
+    }
+
+    /// Whether `username` is in the team named `team`.
+    pub async fn in_team(&self, username: &str, team: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM team_members m JOIN complaint_teams t \
+             ON t.id = m.team_id WHERE m.username = $1 AND t.name = $2",
+        )
+        .bind(username)
+        .bind(team)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
     }
 
     /// A care task, by id.
