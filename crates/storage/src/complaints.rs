@@ -154,6 +154,8 @@ pub struct Filter {
     /// Open cases past a due time at this instant.
     pub overdue_at: Option<String>,
     pub escalated_to: Option<String>,
+    /// Soonest resolution deadline first (a work queue) instead of most recently received.
+    pub by_due: bool,
     pub limit: i64,
     pub offset: i64,
 }
@@ -381,10 +383,14 @@ impl Store {
         let (cond, args) = filter_sql(f);
         // The page's ids first, from the index alone (a deep page skips index entries, not
         // whole rows with their joins), then those rows.
+        let order = if f.by_due {
+            "c.resolve_due_at, c.id"
+        } else {
+            "c.received_at DESC, c.id DESC"
+        };
         let sql = format!(
             "{SELECT} JOIN (SELECT c.id AS page_id FROM complaints c{cond} \
-             ORDER BY c.received_at DESC, c.id DESC LIMIT {} OFFSET {}) p ON p.page_id = c.id \
-             ORDER BY c.received_at DESC, c.id DESC",
+             ORDER BY {order} LIMIT {} OFFSET {}) p ON p.page_id = c.id ORDER BY {order}",
             f.limit.clamp(1, 1000),
             f.offset.max(0)
         );

@@ -70,6 +70,8 @@ fn view_filter(ctx: &WebCtx, q: &ListQuery) -> (String, Filter) {
         assignee: (view == "mine").then(|| ctx.actor.username.clone()),
         overdue_at: (view == "overdue").then(domain::time::now_stored),
         escalated_to: (view == "escalated").then(|| ctx.actor.username.clone()),
+        // A work queue: the soonest deadline first.
+        by_due: matches!(view.as_str(), "mine" | "overdue" | "escalated"),
         ..Filter::default()
     };
     (view, f)
@@ -275,12 +277,17 @@ struct CasePage {
     clock: Clock,
     v: CaseView,
     can_assign: bool,
+    /// The assignee picker's choices.
+    workers: Vec<String>,
     causes: Vec<(&'static str, &'static str)>,
     sub_causes: Vec<String>,
     error: Option<String>,
 }
 
 impl CasePage {
+    fn is_assignee(&self, u: &str) -> bool {
+        self.v.complaint.assignee == u
+    }
     fn c(&self) -> &Complaint {
         &self.v.complaint
     }
@@ -441,6 +448,7 @@ async fn case_view(app: App, ctx: WebCtx, id: i64, error: Option<String>) -> Res
         clock: Clock(settings.hours.utc_offset_minutes),
         v,
         can_assign: ctx.actor.role.can(Permission::ManageCases),
+        workers: app.case_workers(actor(&ctx)).await.unwrap_or_default(),
         causes: options(Cause::ALL, Cause::code, Cause::label, lang),
         sub_causes: settings
             .sub_causes

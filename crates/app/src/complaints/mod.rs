@@ -716,6 +716,20 @@ impl App {
             .map_err(|e| step_error(e, lang))
     }
 
+    /// Who may be given cases: the active users who work them (agents, managers,
+    /// administrators), by name — the assignee picker's choices (managers).
+    pub async fn case_workers(&self, actor: &Actor) -> Result<Vec<String>, AppError> {
+        actor.require(Permission::ManageCases)?;
+        Ok(self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| u.active && u.role.can(Permission::EditCases))
+            .map(|u| u.username)
+            .collect())
+    }
+
     /// Give the case to an agent (managers: anyone who works cases; an agent: themselves).
     pub async fn assign_complaint(
         &self,

@@ -98,5 +98,14 @@ async fn home_page(t: &TestApp) {
     assert!(html.contains("id=\"att-my-overdue\"") && !html.contains("home-charts"));
     assert!(!html.contains("att-all-overdue"));
     assert!(html.contains("/ 3 "), "three open: {html}");
+    // The agent's queue: the soonest deadline first (the first case recorded), not the newest.
+    let html = super::web::page_html(t, &a, "/complaints?view=mine").await;
+    let ids: Vec<i64> = html
+        .split("<tr data-id=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.parse().ok())
+        .collect();
+    assert_eq!(ids.len(), 3, "{html}");
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "by due time: {ids:?}");
 }
 both!(home_page);
