@@ -665,7 +665,14 @@ impl Store {
         })
     }
 
-    pub async fn profile(&self, id: i64, timeline_limit: i64) -> Result<Profile> {
+    /// A customer with key figures, notes and the timeline (texts in `lang` where the store
+    /// holds both languages).
+    pub async fn profile(
+        &self,
+        id: i64,
+        timeline_limit: i64,
+        lang: domain::Lang,
+    ) -> Result<Profile> {
         let customer = self.customer(id).await?;
         let figures = self.key_figures(id).await?;
         let notes = self.notes(id).await?;
@@ -716,7 +723,7 @@ impl Store {
                 at: r.submitted_at.clone(),
                 kind: "survey".into(),
                 label: format!("{} · {}", r.survey, r.wave),
-                detail: crate::surveys::answer_summary(&r),
+                detail: crate::surveys::answer_summary(&r, lang),
                 amount_minor: None,
                 currency: None,
                 promotion: false,

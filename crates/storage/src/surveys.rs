@@ -125,7 +125,9 @@ pub struct ActionPlan {
 
 /// One line for the timeline: the simple measures answered, each element's mean answer, and
 /// the start of the first open answer.
-pub fn answer_summary(r: &CustomerResponse) -> String {
+/// A response in a line: headline measures, each element's mean under its name in `lang`, and
+/// the first open answer.
+pub fn answer_summary(r: &CustomerResponse, lang: domain::Lang) -> String {
     let Ok(q) = serde_json::from_value::<domain::surveys::Questionnaire>(r.questionnaire.clone())
     else {
         return String::new();
@@ -145,7 +147,9 @@ pub fn answer_summary(r: &CustomerResponse) -> String {
             .collect();
         if !vals.is_empty() {
             let mean = vals.iter().sum::<f64>() / vals.len() as f64;
-            parts.push(format!("{} {mean:.1}", e.code));
+            let name = e.name.get(lang);
+            let name = if name.is_empty() { &e.code } else { name };
+            parts.push(format!("{name} {mean:.1}"));
         }
     }
     for i in q

@@ -71,6 +71,32 @@ impl ListPage {
 }
 
 /// A complaint's timeline label, "#id · state · severity", in the reader's language.
+/// A sales channel as people say it (the common codes; anything else as imported).
+fn channel_label(code: &str, lang: domain::Lang) -> String {
+    let (zh, en) = match code {
+        "store" => ("门店", "store"),
+        "online" => ("线上", "online"),
+        "app" => ("App", "app"),
+        "phone" => ("电话", "phone"),
+        "wechat" => ("微信", "WeChat"),
+        "mini_program" => ("小程序", "mini program"),
+        _ => return code.to_string(),
+    };
+    lang.pick(zh, en).to_string()
+}
+
+/// A contact channel a customer agreed to, in words.
+fn consent_label(code: &str, lang: domain::Lang) -> String {
+    let (zh, en) = match code {
+        "email" => ("邮件", "e-mail"),
+        "sms" => ("短信", "SMS"),
+        "wechat" => ("微信", "WeChat"),
+        "phone" => ("电话", "phone"),
+        _ => return code.to_string(),
+    };
+    lang.pick(zh, en).to_string()
+}
+
 fn complaint_label(label: &str, lang: domain::Lang) -> String {
     use domain::complaints::{Severity, State};
     let parts: Vec<&str> = label.split(" · ").collect();
@@ -258,11 +284,21 @@ struct ProfilePage {
     loyalty: Option<crate::winback::LoyaltyCard>,
     /// Care tasks the care rules made for this customer.
     care_tasks: Vec<storage::care::CareTask>,
+    clock: crate::Clock,
     flash: Option<String>,
     error: Option<String>,
 }
 
 impl ProfilePage {
+    fn task_state(&self, s: &str) -> &'static str {
+        let l = self.l.lang;
+        match s {
+            "open" => l.pick("待办", "open"),
+            "done" => l.pick("已完成", "done"),
+            "dismissed" => l.pick("已忽略", "dismissed"),
+            _ => "—",
+        }
+    }
     /// The imported yearly category spend with separators (¥12,000.00).
     fn category_spend(&self) -> String {
         domain::customers::parse_money(&self.c.category_spend)
@@ -365,17 +401,35 @@ pub(crate) async fn render_profile(
         )
         .replace("¥ ", "¥")
     };
-    // Spend per month over the whole history (returns subtracted).
+    // Spend per company-local month over the whole history (returns subtracted), every month
+    // from the first purchase to now shown — a month without purchases is a zero, not a gap.
+    let clock = crate::Clock::of(app).await;
     let mut months: BTreeMap<String, i64> = BTreeMap::new();
     if let Ok(all) = app.store.transactions_of(id, 1, 1000).await {
         for t in all.items {
-            let m = t.occurred_at.get(..7).unwrap_or("").to_string();
+            let m = clock
+                .show(&t.occurred_at)
+                .get(..7)
+                .unwrap_or("")
+                .to_string();
             let v = if t.is_return {
                 -t.amount_minor.abs()
             } else {
                 t.amount_minor
             };
             *months.entry(m).or_default() += v;
+        }
+    }
+    if let Some(first) = months
+        .keys()
+        .next()
+        .and_then(|m| chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
+    {
+        let now = clock.show(&domain::time::now_stored());
+        let mut m = first;
+        while m.format("%Y-%m").to_string().as_str() <= now.get(..7).unwrap_or("") {
+            months.entry(m.format("%Y-%m").to_string()).or_default();
+            m = m + chrono::Months::new(1);
         }
     }
     let chart_months =
@@ -391,13 +445,7 @@ pub(crate) async fn render_profile(
         .timeline
         .iter()
         .map(|e| TimelineRow {
-            at: e
-                .at
-                .replace('T', " ")
-                .trim_end_matches('Z')
-                .get(..16)
-                .unwrap_or(&e.at)
-                .to_string(),
+            at: clock.show(&e.at),
             kind: e.kind.clone(),
             kind_label: match e.kind.as_str() {
                 "purchase" => lang.t("timeline.purchase"),
@@ -410,6 +458,13 @@ pub(crate) async fn render_profile(
             label: match e.kind.as_str() {
                 "interaction" => String::new(),
                 "complaint" => complaint_label(&e.label, lang),
+                // Store · channel: the common channel codes in words.
+                "purchase" | "return" => e
+                    .label
+                    .split(" · ")
+                    .map(|part| channel_label(part, lang))
+                    .collect::<Vec<_>>()
+                    .join(" · "),
                 _ => e.label.clone(),
             },
             detail: e.detail.clone(),
@@ -427,7 +482,13 @@ pub(crate) async fn render_profile(
             .unwrap_or("—")
             .to_string()
     };
-    let consent = p.customer.consent.join(", ");
+    let consent = p
+        .customer
+        .consent
+        .iter()
+        .map(|c| consent_label(c, lang))
+        .collect::<Vec<_>>()
+        .join("、");
     let severe_complaint = app
         .customers_with_severe_complaints(&[p.customer.id])
         .await
@@ -441,6 +502,7 @@ pub(crate) async fn render_profile(
         severe_complaint,
         loyalty,
         care_tasks,
+        clock,
         l: Layout::new(ctx, "area.customers"),
         gender: lang.t(&format!("gender.{}", p.customer.gender)),
         consent,

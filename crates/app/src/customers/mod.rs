@@ -117,7 +117,7 @@ impl App {
     pub async fn profile(&self, actor: &Actor, id: i64) -> Result<Profile, AppError> {
         actor.require(Permission::ViewCustomers)?;
         self.store
-            .profile(id, 200)
+            .profile(id, 200, actor.lang)
             .await
             .map_err(|e| not_found(actor, e, "customer"))
     }
