@@ -355,7 +355,8 @@ test('complaints: an agent records a complaint in Chinese and takes it through e
   }
   assert.equal(await page.locator('#history tbody tr').count(), 7, 'received and six steps in the history');
   const history = await page.locator('#history').innerText();
-  assert.match(history, /compensation_offered: 50\.00/, 'money in yuan, not fen');
+  assert.match(history, /提出的补偿: ¥?50\.00/, 'money in yuan, not fen, the field named');
+  assert.doesNotMatch(history, /severity: |channel: |严重程度: high/, 'codes in words');
   assert.match(await page.locator('#history thead').innerText(), /UTC\+8/, 'times on the company clock, zone named');
   assert.doesNotMatch(history, /resolved_at: \d{4}-\d\d-\d\dT/, 'no stored UTC instants');
   assert.equal(await page.locator('#follow-up-planned').count(), 0, 'visited: nothing planned any more');

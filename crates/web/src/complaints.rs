@@ -362,6 +362,10 @@ impl CasePage {
                             }
                             serde_json::Value::String(s) if k == "cause" => Cause::parse(s)
                                 .map_or_else(|| s.clone(), |c| c.label(lang).to_string()),
+                            serde_json::Value::String(s) if k == "severity" => Severity::parse(s)
+                                .map_or_else(|| s.clone(), |c| c.label(lang).to_string()),
+                            serde_json::Value::String(s) if k == "channel" => Channel::parse(s)
+                                .map_or_else(|| s.clone(), |c| c.label(lang).to_string()),
                             serde_json::Value::String(s) => s.clone(),
                             serde_json::Value::Number(n) if k.starts_with("compensation") => n
                                 .as_i64()
