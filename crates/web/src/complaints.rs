@@ -106,6 +106,18 @@ struct ListPage {
 }
 
 impl ListPage {
+    /// An age band of the overview in words.
+    fn age(&self, band: &str) -> String {
+        let lang = self.l.lang;
+        match band {
+            "<1d" => lang.pick("不到 1 天", "under a day").to_string(),
+            ">30d" => lang.pick("30 天以上", "over 30 days").to_string(),
+            b => {
+                let (a, z) = b.trim_end_matches('d').split_once('-').unwrap_or((b, b));
+                format!("{a}–{z} {}", lang.pick("天", "days"))
+            }
+        }
+    }
     fn views(&self) -> Vec<(&'static str, &'static str)> {
         ["mine", "overdue", "escalated", "open", "all"]
             .into_iter()

@@ -131,11 +131,13 @@ pub fn overview(
 ) -> Overview {
     use domain::complaints::{Cause, Severity, State};
     let at = to_stored(now);
-    let open: Vec<&CaseFacts> = facts.iter().filter(|f| f.state != "closed").collect();
+    // Open: not resolved yet (a resolved case waits only for its follow-up visit and review).
+    let unresolved = |f: &CaseFacts| State::parse(&f.state).is_none_or(|s| !s.is_resolved());
+    let open: Vec<&CaseFacts> = facts.iter().filter(|f| unresolved(f)).collect();
     let count = |pred: &dyn Fn(&CaseFacts) -> bool| open.iter().filter(|f| pred(f)).count() as i64;
     let open_by_state = State::ALL
         .iter()
-        .filter(|s| s.is_open())
+        .filter(|s| !s.is_resolved())
         .map(|s| (s.code().to_string(), count(&|f| f.state == s.code())))
         .collect();
     let open_by_severity = Severity::ALL
@@ -370,7 +372,7 @@ mod tests {
         }
     }
 
-    /// Three cases counted by hand: one open and overdue, one resolved late, one resolved on
+    /// Three cases counted by hand: one open and overdue, one resolved late, one closed, settled on
     /// the spot with a happy follow-up.
     #[test]
     fn the_overview_counts_by_hand() {
@@ -401,7 +403,9 @@ mod tests {
             non_complainants: (100, 60),
         };
         let o = overview(&facts, now, &rec, 90);
-        assert_eq!((o.total, o.open, o.overdue), (3, 2, 1));
+        // Open: not resolved yet — the received one; the resolved one waits only for review.
+        assert_eq!((o.total, o.open, o.overdue), (3, 1, 1));
+        assert!(o.open_by_state.iter().all(|(s, _)| s != "resolved"));
         assert_eq!(o.open_by_age[0], ("<1d".to_string(), 1));
         assert_eq!(o.open_by_state[0], ("received".to_string(), 1));
         // Responses: 0.5 h and 6 h; the 6 h one was after its 4 h due time, and the open case
