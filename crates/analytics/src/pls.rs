@@ -269,6 +269,55 @@ impl PlsFit {
         scale_min: f64,
         scale_max: f64,
     ) -> Vec<f64> {
+        self.index_weights(data, model)
+            .iter()
+            .zip(&model.blocks)
+            .map(|(w, b)| {
+                let score: f64 = b
+                    .indicators
+                    .iter()
+                    .zip(w)
+                    .map(|(&c, r)| r * mean(&data[c]))
+                    .sum();
+                100.0 * (score - scale_min) / (scale_max - scale_min)
+            })
+            .collect()
+    }
+
+    /// The standard error of each construct's [`index`](Self::index) as a mean over the
+    /// respondents (the weights taken as fixed): the standard deviation of each respondent's
+    /// weighted answer over √n, on the same 0–100 scale.
+    pub fn index_se(
+        &self,
+        data: &[Vec<f64>],
+        model: &Model,
+        scale_min: f64,
+        scale_max: f64,
+    ) -> Vec<f64> {
+        let n = data.first().map_or(0, Vec::len);
+        self.index_weights(data, model)
+            .iter()
+            .zip(&model.blocks)
+            .map(|(w, b)| {
+                if n < 2 {
+                    return f64::NAN;
+                }
+                let per: Vec<f64> = (0..n)
+                    .map(|i| {
+                        b.indicators
+                            .iter()
+                            .zip(w)
+                            .map(|(&c, r)| r * data[c][i])
+                            .sum()
+                    })
+                    .collect();
+                100.0 * (variance(&per) / n as f64).sqrt() / (scale_max - scale_min)
+            })
+            .collect()
+    }
+
+    /// Each block's weights made unstandardised and rescaled to sum to 1 (ACSI's).
+    fn index_weights(&self, data: &[Vec<f64>], model: &Model) -> Vec<Vec<f64>> {
         model
             .blocks
             .iter()
@@ -287,13 +336,7 @@ impl PlsFit {
                     })
                     .collect();
                 let sum: f64 = raw.iter().sum();
-                let score: f64 = b
-                    .indicators
-                    .iter()
-                    .zip(&raw)
-                    .map(|(&c, r)| r / sum * mean(&data[c]))
-                    .sum();
-                100.0 * (score - scale_min) / (scale_max - scale_min)
+                raw.iter().map(|r| r / sum).collect()
             })
             .collect()
     }
@@ -986,5 +1029,26 @@ mod tests {
         nan[1][2] = f64::NAN;
         let e = fit(&nan, &two(vec![(0, 1)]), &o).unwrap_err();
         assert!(e.to_string().contains("respondent 3"), "{e}");
+    }
+
+    /// A single-indicator construct's index is its mean on 0–100, and its standard error the
+    /// answers' standard deviation over √n on the same scale (here: 1–5 answers 1, 2, 3, 4:
+    /// mean 2.5 → 37.5; sd √(5/3) / √4 → × 25).
+    #[test]
+    fn a_single_indicator_index_and_its_standard_error() {
+        let data = vec![vec![1.0, 2.0, 3.0, 4.0], vec![2.0, 1.0, 4.0, 3.0]];
+        let m = Model {
+            blocks: vec![block("A", vec![0]), block("B", vec![1])],
+            paths: vec![(0, 1)],
+        };
+        let f = fit(&data, &m, &Options::default()).unwrap();
+        let (index, se) = (
+            f.index(&data, &m, 1.0, 5.0),
+            f.index_se(&data, &m, 1.0, 5.0),
+        );
+        assert!((index[0] - 37.5).abs() < 1e-12, "{index:?}");
+        let want = 25.0 * (5.0f64 / 3.0).sqrt() / 2.0;
+        assert!((se[0] - want).abs() < 1e-12, "{se:?} vs {want}");
+        assert!(f.index_se(&[vec![1.0], vec![2.0]], &m, 1.0, 5.0)[0].is_nan());
     }
 }

@@ -85,6 +85,8 @@ pub struct ElementResult {
     pub name: Text,
     /// 0–100.
     pub index: f64,
+    /// The index's standard error (respondents' weighted answers; NaN below two respondents).
+    pub index_se: f64,
     pub r2: Option<f64>,
     pub ave: f64,
     pub composite_reliability: f64,
@@ -95,6 +97,10 @@ pub struct ElementResult {
     /// `improve` (important, below average), `keep` (important, above), `low` (less important,
     /// below), `overkill` (less important, above).
     pub quadrant: Option<String>,
+    /// Whether the index is above or below the drivers' mean by more than chance (the
+    /// difference beyond 1.96 standard errors); when not, the quadrant's side of the
+    /// performance line may be sampling noise.
+    pub performance_clear: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -262,6 +268,7 @@ fn fit_model(
     let boot =
         (resamples > 0).then(|| pls::bootstrap(&data, &model, &opts, &fit, resamples, seed, LEVEL));
     let index = fit.index(&data, &model, lo, hi);
+    let index_se = fit.index_se(&data, &model, lo, hi);
     let total = fit.total_effects();
     let at = |c: &str| q.elements.iter().position(|e| e.code == c);
     let (sat, loy) = (at(&q.satisfaction), at(&q.loyalty));
@@ -274,12 +281,14 @@ fn fit_model(
             code: e.code.clone(),
             name: e.name.clone(),
             index: index[k],
+            index_se: index_se[k],
             r2: fit.r2[k],
             ave: ave[k],
             composite_reliability: cr[k],
             importance: sat.map(|s| total[k][s]).filter(|v| *v != 0.0),
             importance_loyalty: loy.map(|l| total[k][l]).filter(|v| *v != 0.0),
             quadrant: None,
+            performance_clear: None,
         })
         .collect();
     // Importance–performance: against the means of the drivers of satisfaction.
@@ -302,6 +311,8 @@ fn fit_model(
                     }
                     .into(),
                 );
+                e.performance_clear =
+                    Some(e.index_se.is_finite() && (e.index - mp).abs() > 1.959_964 * e.index_se);
             }
         }
     }
