@@ -130,13 +130,13 @@ impl App {
             role: Role::Admin,
             lang: Lang::En,
         };
-        let teams = self.store.teams().await?;
-        if teams.is_empty() {
+        if self.store.teams().await?.is_empty() {
             self.create_complaint_team(&admin, "门店组 Store team", "manager", &["agent".into()])
                 .await?;
             self.create_complaint_team(&admin, "客服热线 Hotline", "manager", &[])
                 .await?;
         }
+        let teams = self.store.teams().await?;
         let settings = self.complaint_settings().await?;
         let now = Utc::now();
         let n = (customers / 3).clamp(40, 320);
@@ -300,10 +300,13 @@ impl App {
                 if at > now {
                     break;
                 }
+                // The deadlines that passed before this step: warned and breached then.
+                c = self.fire_case_timers_until(c, &teams, at).await?;
                 c = self
                     .apply_step(&c, action, &c.assignee.clone(), at, Lang::En)
                     .await?;
             }
+            self.fire_case_timers_until(c, &teams, now).await?;
         }
         // The open cases past their service levels are warned about and escalated now.
         self.sweep_complaint_timers(now).await?;

@@ -240,6 +240,36 @@ async fn demo_fills_once(t: &TestApp) {
     assert_eq!(info.customers, 300);
     assert!(info.transactions > 300, "{}", info.transactions);
     assert!(demo.store.count("interactions").await.unwrap() > 0);
+    // The demo's case histories read in time: each case starts with its received row, and the
+    // deadlines fired where they passed, one at a time — not all four at one instant.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT complaint_id, at, kind, changes FROM complaint_events ORDER BY complaint_id, id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(!rows.is_empty());
+    let mut first: std::collections::HashMap<i64, String> = Default::default();
+    let mut timer_events = 0;
+    for (case, at, kind, changes) in &rows {
+        let start = first.entry(*case).or_insert_with(|| {
+            assert_eq!(kind, "created", "case {case} starts with its received row");
+            at.clone()
+        });
+        assert!(
+            at >= start,
+            "case {case}: {kind} at {at} before it came in at {start}"
+        );
+        let c: serde_json::Value = serde_json::from_str(changes).unwrap();
+        if let Some(t) = c["timers"].as_array() {
+            timer_events += 1;
+            assert!(t.len() < 4, "case {case}: four deadlines at one instant");
+        }
+    }
+    assert!(timer_events > 0, "some deadlines passed in the demo");
+    pool.close().await;
     let again = demo.demo(300, &dir).await.unwrap().unwrap();
     assert!(!again.filled, "a second --demo only renews the password");
     assert_eq!(again.customers, 300);
