@@ -205,7 +205,9 @@ fn figures(s: &Value, lang: Lang) -> Vec<Figure> {
         Figure {
             id: "fig-expected",
             label: t("churn.expected_purchases"),
-            value: format!("{:.0}", f(&s["totals"]["expected_purchases"])),
+            value: crate::loyalty::grouped(
+                f(&s["totals"]["expected_purchases"]).max(0.0).round() as u128
+            ),
             definition: format!("{} {}", s["horizon_months"], t("churn.months")),
         },
         Figure {

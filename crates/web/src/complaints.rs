@@ -381,7 +381,7 @@ impl CasePage {
                             serde_json::Value::String(s) => s.clone(),
                             serde_json::Value::Number(n) if k.starts_with("compensation") => n
                                 .as_i64()
-                                .map_or_else(|| n.to_string(), domain::customers::format_money),
+                                .map_or_else(|| n.to_string(), crate::loyalty::money_minor),
                             serde_json::Value::Bool(b) => yes_no(*b).to_string(),
                             serde_json::Value::Array(a) => a
                                 .iter()

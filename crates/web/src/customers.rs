@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use domain::access::Permission;
-use domain::customers::{format_money, INTERACTION_KINDS};
+use domain::customers::INTERACTION_KINDS;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use storage::customers::{Customer, CustomerFilter, CustomerSummary};
@@ -325,8 +325,8 @@ impl ValueView {
             run_id: v.run_id,
             p_alive: format!("{:.3}", v.p_alive),
             expected_purchases: format!("{:.2}", v.expected_purchases),
-            expected_spend: format!("¥{:.2}", v.expected_spend),
-            clv: format!("¥{:.2}", v.clv),
+            expected_spend: crate::loyalty::money(v.expected_spend),
+            clv: crate::loyalty::money(v.clv),
             rfm: format!("{} {} {}", v.rfm_r, v.rfm_f, v.rfm_m),
             at_risk: v.churned_p_alive,
             inactive: v.churned_inactivity,
@@ -393,13 +393,14 @@ pub(crate) async fn render_profile(
         .iter()
         .find_map(|e| e.currency.clone())
         .unwrap_or_else(|| "CNY".into());
+    // Money with separators: ¥1,234.56 (another currency by its code: USD 1,234.56).
     let money = |minor: i64, cur: &str| {
-        format!(
-            "{} {}",
-            if cur == "CNY" { "¥" } else { cur },
-            format_money(minor)
-        )
-        .replace("¥ ", "¥")
+        let shown = crate::loyalty::money_minor(minor);
+        if cur == "CNY" {
+            shown
+        } else {
+            format!("{cur} {}", shown.replace('¥', ""))
+        }
     };
     // Spend per company-local month over the whole history (returns subtracted), every month
     // from the first purchase to now shown — a month without purchases is a zero, not a gap.

@@ -43,15 +43,35 @@ pub(crate) fn money(v: f64) -> String {
     }
     let cents = (v.abs() * 100.0).round() as u128;
     let (whole, frac) = (cents / 100, cents % 100);
-    let digits = whole.to_string();
-    let mut grouped = String::new();
+    format!(
+        "{}¥{}.{frac:02}",
+        if v < 0.0 { "-" } else { "" },
+        grouped(whole)
+    )
+}
+
+/// Money in fen (minor units) as pages show it: ¥55,679.78.
+pub(crate) fn money_minor(minor: i64) -> String {
+    let a = minor.unsigned_abs();
+    format!(
+        "{}¥{}.{:02}",
+        if minor < 0 { "-" } else { "" },
+        grouped(u128::from(a / 100)),
+        a % 100
+    )
+}
+
+/// A whole number with thousands separators: 1,234,567.
+pub(crate) fn grouped(n: u128) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
         }
-        grouped.push(ch);
+        out.push(ch);
     }
-    format!("{}¥{grouped}.{frac:02}", if v < 0.0 { "-" } else { "" })
+    out
 }
 
 pub(crate) fn pct(v: Option<f64>) -> String {
@@ -730,5 +750,19 @@ mod tests {
         assert_eq!(p[1], ("customer".into(), "2".into()));
         assert_eq!(p[2], ("assignee".into(), "王 a".into()));
         assert_eq!(p[3].0, "x");
+    }
+}
+
+#[cfg(test)]
+mod money_tests {
+    #[test]
+    fn money_has_separators_and_the_currency() {
+        assert_eq!(super::money(55_679.784), "¥55,679.78");
+        assert_eq!(super::money(-1_234_567.0), "-¥1,234,567.00");
+        assert_eq!(super::money_minor(5_567_978), "¥55,679.78");
+        assert_eq!(super::money_minor(-5), "-¥0.05");
+        assert_eq!(super::grouped(999), "999");
+        assert_eq!(super::grouped(1_000), "1,000");
+        assert_eq!(super::money(f64::NAN), "—");
     }
 }
