@@ -228,6 +228,68 @@ impl App {
         Ok(actor_of(&user))
     }
 
+    /// Change a user's role or deactivate them (administrators; not oneself, so the last
+    /// administrator cannot lock everyone out by accident).
+    pub async fn set_user_access(
+        &self,
+        actor: &Actor,
+        username: &str,
+        role: Role,
+        active: bool,
+    ) -> Result<User, AppError> {
+        actor.require(Permission::ManageUsers)?;
+        let lang = actor.lang;
+        if username == actor.username {
+            return Err(AppError::field(
+                lang,
+                "username",
+                crate::say(
+                    lang,
+                    "不能更改自己的角色或停用自己",
+                    "you cannot change your own role or deactivate yourself",
+                ),
+            ));
+        }
+        self.store
+            .set_user_access(username, role, active, &actor.username)
+            .await
+            .map_err(|e| match e {
+                storage::StoreError::NotFound => AppError::not_found(lang, "user"),
+                e => e.into(),
+            })?;
+        Ok(self.store.user_by_name(username).await?)
+    }
+
+    /// Set a new password for a user (administrators); their sessions stay until they expire.
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password: &str,
+    ) -> Result<(), AppError> {
+        actor.require(Permission::ManageUsers)?;
+        let lang = actor.lang;
+        check_password(password).map_err(|e| AppError::field(lang, "password", e))?;
+        let user = self
+            .store
+            .user_by_name(username)
+            .await
+            .map_err(|_| AppError::not_found(lang, "user"))?;
+        self.store
+            .set_user_password(user.id, &hash_password(password)?)
+            .await?;
+        self.store
+            .audit(
+                &actor.username,
+                "update",
+                "user",
+                username,
+                "password reset",
+            )
+            .await?;
+        Ok(())
+    }
+
     /// The signed-in user as stored (their e-mail and notification preference).
     pub async fn me(&self, actor: &Actor) -> Result<User, AppError> {
         self.store

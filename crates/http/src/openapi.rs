@@ -165,6 +165,12 @@ pub fn spec() -> Value {
             "/api/v1/me/contact": {
                 "put": op("One's own e-mail address (empty: none) and whether one's notifications also go there by e-mail", json!([]), Some("Contact"), ("200", "the user"))
             },
+            "/api/v1/users/{username}": {
+                "put": op("Change a user's role or deactivate them (administrators; not oneself); a deactivated user's sessions end", json!([{ "name": "username", "in": "path", "required": true, "schema": { "type": "string" } }]), Some("UserAccess"), ("200", "the user"))
+            },
+            "/api/v1/users/{username}/password": {
+                "post": op("Set a new password for a user (administrators)", json!([{ "name": "username", "in": "path", "required": true, "schema": { "type": "string" } }]), Some("NewPassword"), ("204", "set"))
+            },
             "/api/v1/users/{username}/contact": {
                 "put": op("A user's e-mail address and e-mail notification preference (administrators)", json!([{ "name": "username", "in": "path", "required": true, "schema": { "type": "string" } }]), Some("Contact"), ("200", "the user"))
             },
@@ -350,6 +356,8 @@ pub fn spec() -> Value {
                 "CareRuleUpdate": { "type": "object", "required": ["version"], "description": "a CareRule plus the version it replaces", "properties": { "version": { "type": "integer" } } },
                 "Smtp": { "type": "object", "required": ["host", "port", "security", "from"], "properties": { "host": text(""), "port": { "type": "integer" },
                     "security": text("none | starttls | tls"), "username": text(""), "password": text("or leave empty and name an environment variable in password_env"), "password_env": text(""), "from": text("客服 <care@example.cn>") } },
+                "UserAccess": { "type": "object", "required": ["role", "active"], "properties": { "role": { "type": "string", "enum": ["admin", "manager", "agent", "analyst"] }, "active": { "type": "boolean" } } },
+                "NewPassword": { "type": "object", "required": ["password"], "properties": { "password": { "type": "string", "minLength": 8 } } },
                 "Contact": { "type": "object", "properties": { "email": { "type": "string", "description": "an address, or empty for none" }, "email_notifications": { "type": "boolean", "default": true } } },
                 "CloseTask": { "type": "object", "required": ["state"], "properties": { "state": { "type": "string", "enum": ["done", "dismissed"] }, "result": { "type": "string", "maxLength": 2000 } } },
                 "TestMail": { "type": "object", "required": ["to"], "properties": { "to": text("an address") } },

@@ -21,6 +21,11 @@ pub fn routes() -> Router<App> {
             "/users/{username}/contact",
             axum::routing::put(user_contact),
         )
+        .route("/users/{username}", axum::routing::put(user_access))
+        .route(
+            "/users/{username}/password",
+            axum::routing::post(user_password),
+        )
         .route("/audit", get(audit))
 }
 
@@ -116,4 +121,36 @@ async fn audit(
         .map_err(app::AppError::from)?;
     let total = items.len();
     Ok(Json(json!({ "items": items, "total": total })))
+}
+
+#[derive(Deserialize)]
+struct Access {
+    role: Role,
+    active: bool,
+}
+
+async fn user_access(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    crate::error::Path(username): crate::error::Path<String>,
+    Json(b): Json<Access>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(
+        app.set_user_access(&a, &username, b.role, b.active).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct NewPassword {
+    password: String,
+}
+
+async fn user_password(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    crate::error::Path(username): crate::error::Path<String>,
+    Json(b): Json<NewPassword>,
+) -> Result<impl IntoResponse, ApiError> {
+    app.reset_password(&a, &username, &b.password).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -102,6 +102,45 @@ impl Store {
         Ok(())
     }
 
+    /// A user's role and whether they may sign in (a deactivated user's sessions end with it).
+    pub async fn set_user_access(
+        &self,
+        username: &str,
+        role: Role,
+        active: bool,
+        actor: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE users SET role = $2, active = $3 WHERE username = $1")
+            .bind(username)
+            .bind(role.as_str())
+            .bind(i64::from(active))
+            .execute(&mut *tx)
+            .await?;
+        if n.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if !active {
+            sqlx::query(
+                "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = $1)",
+            )
+            .bind(username)
+            .execute(&mut *tx)
+            .await?;
+        }
+        crate::audit::write(
+            &mut tx,
+            actor,
+            "update",
+            "user",
+            username,
+            &format!("role={} active={active}", role.as_str()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// A user's e-mail address and whether their notifications also go there.
     pub async fn set_user_contact(
         &self,

@@ -14,6 +14,8 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/admin/users", get(list).post(add))
         .route("/admin/users/{name}/contact", post(user_contact))
+        .route("/admin/users/{name}/access", post(user_access))
+        .route("/admin/users/{name}/password", post(user_password))
         .route("/account", get(account))
         .route("/account/contact", post(my_contact))
 }
@@ -24,6 +26,8 @@ struct UsersPage {
     l: Layout,
     /// Name, role, created (company time), e-mail, notifications by e-mail.
     users: Vec<(String, &'static str, String, String, bool)>,
+    /// Name, role code, active: the access forms.
+    access: Vec<(String, &'static str, bool)>,
     roles: Vec<(&'static str, &'static str)>,
     flash: Option<String>,
     error: Option<String>,
@@ -36,6 +40,10 @@ async fn render(app: &App, ctx: &WebCtx, flash: Option<String>, error: Option<St
     match app.users(actor(ctx)).await {
         Ok(users) => page(UsersPage {
             l: Layout::new(ctx, ""),
+            access: users
+                .iter()
+                .map(|u| (u.username.clone(), u.role.as_str(), u.active))
+                .collect(),
             users: users
                 .into_iter()
                 .map(|u| {
@@ -199,5 +207,69 @@ async fn my_contact(State(app): State<App>, ctx: WebCtx, Form(f): Form<ContactFo
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
+    }
+}
+
+#[derive(Deserialize)]
+struct AccessForm {
+    #[serde(default)]
+    csrf: String,
+    role: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    active: Option<String>,
+}
+
+async fn user_access(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(name): Path<String>,
+    Form(f): Form<AccessForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let lang = ctx.actor.lang;
+    let role = match Role::parse(&f.role) {
+        Ok(r) => r,
+        Err(e) => return render(&app, &ctx, None, Some(e)).await,
+    };
+    match app
+        .set_user_access(actor(&ctx), &name, role, f.active.is_some())
+        .await
+    {
+        Ok(u) => {
+            let done = format!("{} {}", lang.pick("已保存", "Saved"), u.username);
+            render(&app, &ctx, Some(done), None).await
+        }
+        Err(e) if e.code == domain::ErrorCode::Forbidden => error_page(&ctx, e),
+        Err(e) => render(&app, &ctx, None, Some(e.localized(lang).message)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    password: String,
+}
+
+async fn user_password(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(name): Path<String>,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let lang = ctx.actor.lang;
+    match app.reset_password(actor(&ctx), &name, &f.password).await {
+        Ok(()) => {
+            let done = format!("{} {name}", lang.pick("已重设密码：", "Password reset for"));
+            render(&app, &ctx, Some(done), None).await
+        }
+        Err(e) if e.code == domain::ErrorCode::Forbidden => error_page(&ctx, e),
+        Err(e) => render(&app, &ctx, None, Some(e.localized(lang).message)).await,
     }
 }

@@ -12,6 +12,7 @@ mod loyalty;
 mod pages_text;
 mod pls;
 mod surveys;
+mod users;
 mod web;
 
 /// A command's stdout and stderr together, for assertions and failure messages.
