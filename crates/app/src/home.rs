@@ -143,6 +143,28 @@ pub struct Home {
     pub plans_overdue: i64,
 }
 
+/// The home figures as a reader gets them.
+#[derive(Debug, Clone)]
+pub enum HomeFigures {
+    Ready(Arc<Home>),
+    /// Being computed in the background (the first visit for this period and segment on a big
+    /// store): the page says so and looks again.
+    Computing,
+}
+
+/// Whom the shared home figures are computed as (they do not depend on the reader).
+fn home_actor() -> Actor {
+    Actor {
+        user_id: None,
+        username: "system".into(),
+        role: domain::access::Role::Manager,
+        lang: domain::Lang::ZhCn,
+    }
+}
+
+/// Periods and segments whose figures are being computed.
+pub type HomeComputing = std::sync::Mutex<std::collections::HashSet<(Period, String)>>;
+
 /// The cache of computed home figures, by period and segment.
 pub type HomeCache =
     std::sync::Mutex<std::collections::HashMap<(Period, String), (std::time::Instant, Arc<Home>)>>;
@@ -161,33 +183,94 @@ impl App {
         domain::time::wall_clock(Utc::now(), offset).date()
     }
 
-    /// The home figures for a period and segment: kept ones if fresh, else computed now.
+    /// The home figures for a period and segment, never making the reader wait long: kept
+    /// ones (refreshed in the background once older than [`FRESH_FOR`]), or — the first time —
+    /// computed in the background while the page says so (a small store answers at once).
     pub async fn home(
+        &self,
+        actor: &Actor,
+        period: Period,
+        segment: &str,
+    ) -> Result<HomeFigures, AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        let key = (period, segment.to_string());
+        if let Some((at, h)) = self.cached_home(&key) {
+            if at.elapsed() >= FRESH_FOR {
+                self.refresh_home(key);
+            }
+            return Ok(HomeFigures::Ready(h));
+        }
+        self.refresh_home(key.clone());
+        for _ in 0..16 {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            if let Some((_, h)) = self.cached_home(&key) {
+                return Ok(HomeFigures::Ready(h));
+            }
+        }
+        Ok(HomeFigures::Computing)
+    }
+
+    /// The home figures computed now and kept (the server's warm-up, tests).
+    pub async fn home_now(
         &self,
         actor: &Actor,
         period: Period,
         segment: &str,
     ) -> Result<Arc<Home>, AppError> {
         actor.require(Permission::ViewAnalytics)?;
-        let key = (period.clone(), segment.to_string());
-        if let Some((at, h)) = self
-            .home_cache
+        let h = Arc::new(
+            self.compute_home(&home_actor(), period.clone(), segment)
+                .await?,
+        );
+        self.keep_home((period, segment.to_string()), h.clone());
+        Ok(h)
+    }
+
+    /// Compute this month's figures for the whole base in the background (at start, so the
+    /// first visitor finds them).
+    pub async fn warm_home(&self) {
+        let today = self.company_today().await;
+        if let Some(p) = Period::parse("month", None, None, today) {
+            self.refresh_home((p, String::new()));
+        }
+    }
+
+    fn cached_home(&self, key: &(Period, String)) -> Option<(std::time::Instant, Arc<Home>)> {
+        self.home_cache
             .lock()
             .ok()
-            .and_then(|c| c.get(&key).cloned())
-        {
-            if at.elapsed() < FRESH_FOR {
-                return Ok(h);
-            }
-        }
-        let h = Arc::new(self.compute_home(actor, period, segment).await?);
+            .and_then(|c| c.get(key).cloned())
+    }
+
+    fn keep_home(&self, key: (Period, String), h: Arc<Home>) {
         if let Ok(mut c) = self.home_cache.lock() {
             if c.len() > 64 {
                 c.clear();
             }
-            c.insert(key, (std::time::Instant::now(), h.clone()));
+            c.insert(key, (std::time::Instant::now(), h));
         }
-        Ok(h)
+    }
+
+    /// One background computation per period and segment at a time.
+    fn refresh_home(&self, key: (Period, String)) {
+        let started = self
+            .home_computing
+            .lock()
+            .map(|mut k| k.insert(key.clone()))
+            .unwrap_or(false);
+        if !started {
+            return;
+        }
+        let app = self.clone();
+        tokio::spawn(async move {
+            match app.compute_home(&home_actor(), key.0.clone(), &key.1).await {
+                Ok(h) => app.keep_home(key.clone(), Arc::new(h)),
+                Err(e) => tracing::warn!("home figures: {e}"),
+            }
+            if let Ok(mut k) = app.home_computing.lock() {
+                k.remove(&key);
+            }
+        });
     }
 
     async fn compute_home(

@@ -564,6 +564,8 @@ async fn serve(s: &StoreArgs, bind: &str, demo: bool, demo_size: usize) -> Resul
         std::time::Duration::from_secs(60),
         std::time::Duration::from_secs(2),
     );
+    // This month's home figures, computed while the first visitor signs in.
+    app.warm_home().await;
     let router = http_api::router(app.clone()).merge(web::router(app.clone()));
     axum::serve(
         listener,

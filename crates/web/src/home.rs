@@ -6,7 +6,7 @@
 //! attention now. An agent's home is their own queue.
 
 use crate::{actor, error_page, page, Clock, Layout, WebCtx};
-use app::home::{Home, Period};
+use app::home::{Home, HomeFigures, Period};
 use app::App;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -47,6 +47,10 @@ struct HomePage {
     clock: Clock,
     /// The company view (None: an agent's own queue only).
     company: Option<Company>,
+    /// The company figures are being computed: the page looks again shortly.
+    computing: bool,
+    /// This page's address, to look again.
+    again: String,
     mine: storage::home::Attention,
     all: Option<storage::home::Attention>,
     error: String,
@@ -82,6 +86,10 @@ impl Company {
     fn segment_is(&self, s: &str) -> bool {
         self.segment == s
     }
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -335,6 +343,7 @@ async fn home(State(app): State<App>, ctx: WebCtx, Query(q): Query<HomeQuery>) -
     };
     let clock = Clock::of(&app).await;
     let mut error = String::new();
+    let mut computing = false;
     let company = if a.role.can(Permission::ViewAnalytics) {
         let today = app.company_today().await;
         let date = |s: &str| s.trim().parse::<chrono::NaiveDate>().ok();
@@ -354,7 +363,11 @@ async fn home(State(app): State<App>, ctx: WebCtx, Query(q): Query<HomeQuery>) -
             String::new()
         };
         match app.home(a, period, &segment).await {
-            Ok(h) => Some(company(h, &q, segments, lang)),
+            Ok(HomeFigures::Ready(h)) => Some(company(h, &q, segments, lang)),
+            Ok(HomeFigures::Computing) => {
+                computing = true;
+                None
+            }
             Err(e) => return error_page(&ctx, e),
         }
     } else {
@@ -369,6 +382,14 @@ async fn home(State(app): State<App>, ctx: WebCtx, Query(q): Query<HomeQuery>) -
         l: Layout::new(&ctx, ""),
         clock,
         company,
+        computing,
+        again: format!(
+            "/?period={}&from={}&to={}&segment={}",
+            enc(&q.period),
+            enc(&q.from),
+            enc(&q.to),
+            enc(&q.segment)
+        ),
         mine,
         all,
         error,

@@ -50,9 +50,13 @@ async fn home_page(t: &TestApp) {
     };
     let today = t.app.company_today().await;
     let month = Period::parse("month", None, None, today).unwrap();
-    let all = t.app.home(&manager, month.clone(), "").await.unwrap();
+    let all = t.app.home_now(&manager, month.clone(), "").await.unwrap();
     assert_eq!(all.complaints.received_at.len(), 3);
-    let vip = t.app.home(&manager, month.clone(), "VIP").await.unwrap();
+    let vip = t
+        .app
+        .home_now(&manager, month.clone(), "VIP")
+        .await
+        .unwrap();
     assert_eq!(vip.complaints.received_at.len(), 1);
     assert_eq!(
         all.complaints_by_month.iter().map(|m| m.1).sum::<i64>(),
@@ -67,7 +71,7 @@ async fn home_page(t: &TestApp) {
         today,
     )
     .unwrap();
-    let before = t.app.home(&manager, last_year, "").await.unwrap();
+    let before = t.app.home_now(&manager, last_year, "").await.unwrap();
     assert_eq!(before.complaints.received_at.len(), 0);
 
     // The pages.
