@@ -68,6 +68,16 @@ async fn render(app: &App, ctx: &WebCtx, flash: Option<String>, error: Option<St
     }
 }
 
+/// The users page after an administrator's change: what was done, or why not (a refusal of the
+/// right itself is the error page).
+async fn after(app: &App, ctx: &WebCtx, r: Result<String, app::AppError>) -> Response {
+    match r {
+        Ok(done) => render(app, ctx, Some(done), None).await,
+        Err(e) if e.code == domain::ErrorCode::Forbidden => error_page(ctx, e),
+        Err(e) => render(app, ctx, None, Some(e.localized(ctx.actor.lang).message)).await,
+    }
+}
+
 async fn list(State(app): State<App>, ctx: WebCtx) -> Response {
     render(&app, &ctx, None, None).await
 }
@@ -89,22 +99,11 @@ async fn add(State(app): State<App>, ctx: WebCtx, Form(f): Form<AddForm>) -> Res
         Ok(r) => r,
         Err(e) => return render(&app, &ctx, None, Some(e)).await,
     };
-    match app
+    let r = app
         .add_user(actor(&ctx), &f.username, &f.password, role)
         .await
-    {
-        Ok(u) => {
-            render(
-                &app,
-                &ctx,
-                Some(format!("{} {}", ctx.actor.lang.t("user.add"), u.username)),
-                None,
-            )
-            .await
-        }
-        Err(e) if e.code == domain::ErrorCode::Forbidden => error_page(&ctx, e),
-        Err(e) => render(&app, &ctx, None, Some(e.localized(ctx.actor.lang).message)).await,
-    }
+        .map(|u| format!("{} {}", ctx.actor.lang.t("user.add"), u.username));
+    after(&app, &ctx, r).await
 }
 
 #[derive(Deserialize)]
@@ -128,7 +127,7 @@ async fn user_contact(
         return error_page(&ctx, e);
     }
     let lang = ctx.actor.lang;
-    match app
+    let r = app
         .set_user_contact(
             actor(&ctx),
             &name,
@@ -136,14 +135,8 @@ async fn user_contact(
             f.email_notifications.is_some(),
         )
         .await
-    {
-        Ok(u) => {
-            let done = format!("{} {}", lang.pick("已保存", "Saved"), u.username);
-            render(&app, &ctx, Some(done), None).await
-        }
-        Err(e) if e.code == domain::ErrorCode::Forbidden => error_page(&ctx, e),
-        Err(e) => render(&app, &ctx, None, Some(e.localized(lang).message)).await,
-    }
+        .map(|u| format!("{} {}", lang.pick("已保存", "Saved"), u.username));
+    after(&app, &ctx, r).await
 }
 
 #[derive(Template)]
@@ -234,17 +227,11 @@ async fn user_access(
         Ok(r) => r,
         Err(e) => return render(&app, &ctx, None, Some(e)).await,
     };
-    match app
+    let r = app
         .set_user_access(actor(&ctx), &name, role, f.active.is_some())
         .await
-    {
-        Ok(u) => {
-            let done = format!("{} {}", lang.pick("已保存", "Saved"), u.username);
-            render(&app, &ctx, Some(done), None).await
-        }
-        Err(e) if e.code == domain::ErrorCode::Forbidden => error_page(&ctx, e),
-        Err(e) => render(&app, &ctx, None, Some(e.localized(lang).message)).await,
-    }
+        .map(|u| format!("{} {}", lang.pick("已保存", "Saved"), u.username));
+    after(&app, &ctx, r).await
 }
 
 #[derive(Deserialize)]
@@ -264,12 +251,9 @@ async fn user_password(
         return error_page(&ctx, e);
     }
     let lang = ctx.actor.lang;
-    match app.reset_password(actor(&ctx), &name, &f.password).await {
-        Ok(()) => {
-            let done = format!("{} {name}", lang.pick("已重设密码：", "Password reset for"));
-            render(&app, &ctx, Some(done), None).await
-        }
-        Err(e) if e.code == domain::ErrorCode::Forbidden => error_page(&ctx, e),
-        Err(e) => render(&app, &ctx, None, Some(e.localized(lang).message)).await,
-    }
+    let r = app
+        .reset_password(actor(&ctx), &name, &f.password)
+        .await
+        .map(|()| format!("{} {name}", lang.pick("已重设密码：", "Password reset for")));
+    after(&app, &ctx, r).await
 }
