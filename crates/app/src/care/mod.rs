@@ -585,8 +585,10 @@ impl App {
                 fired += n;
                 if limited {
                     // The limit counts the last 24 hours: the days still to catch up would be
-                    // refused too.
-                    tracing::warn!(rule = rule.id, %day, "care rule reached its daily limit");
+                    // refused too. Said once, when this sweep reached it (not every minute after).
+                    if n > 0 {
+                        tracing::warn!(rule = rule.id, %day, "care rule reached its daily limit");
+                    }
                     break;
                 }
                 day += Duration::days(1);
@@ -629,7 +631,10 @@ impl App {
             )];
             let (n, limited) = self.fire_candidates(&rule, &spec, found, now).await?;
             if limited {
-                tracing::warn!(rule = rule.id, "care rule reached its daily limit");
+                tracing::debug!(
+                    rule = rule.id,
+                    "care rule at its daily limit: an answer left out"
+                );
             }
             fired += n;
         }
