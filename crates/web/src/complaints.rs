@@ -51,6 +51,8 @@ struct ListQuery {
     page: i64,
     /// For the export: csv, csv-gb18030 or xlsx.
     format: String,
+    /// A customer's external id to record a complaint for (the profile's link fills the form).
+    customer: String,
 }
 
 /// The view's name and its filter for this reader.
@@ -161,7 +163,11 @@ impl ListPage {
 }
 
 async fn list_page(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>) -> Response {
-    list(app, ctx, q, None, ComplaintForm::default()).await
+    let form = ComplaintForm {
+        customer: q.customer.trim().chars().take(200).collect(),
+        ..ComplaintForm::default()
+    };
+    list(app, ctx, q, None, form).await
 }
 
 async fn list(

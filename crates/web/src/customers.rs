@@ -285,6 +285,8 @@ struct ProfilePage {
     /// Care tasks the care rules made for this customer.
     care_tasks: Vec<storage::care::CareTask>,
     clock: crate::Clock,
+    /// The reader works complaint cases (the profile links to recording one).
+    can_record_complaint: bool,
     flash: Option<String>,
     error: Option<String>,
 }
@@ -504,6 +506,7 @@ pub(crate) async fn render_profile(
         loyalty,
         care_tasks,
         clock,
+        can_record_complaint: ctx.actor.role.can(Permission::EditCases),
         l: Layout::new(ctx, "area.customers"),
         gender: lang.t(&format!("gender.{}", p.customer.gender)),
         consent,

@@ -96,6 +96,15 @@ async fn home_page(t: &TestApp) {
     let html = super::web::page_html(t, &m, "/?period=custom&from=2026-05-01&to=2026-04-01").await;
     assert!(html.contains("id=\"home-error\""), "{html}");
     assert_eq!(figure(&html, "fig-complaints"), "3");
+    // From a profile to a new complaint with the customer filled in.
+    let h1 = t.app.store.customer_id_by_external("H1").await.unwrap();
+    let html = super::web::page_html(t, &m, &format!("/customers/{h1}")).await;
+    assert!(
+        html.contains("/complaints?customer=H1#complaint-form"),
+        "{html}"
+    );
+    let html = super::web::page_html(t, &m, "/complaints?customer=H1").await;
+    assert!(html.contains(r#"name="customer" value="H1""#), "{html}");
     // An agent's home is their own queue: three open cases, no company figures.
     let a = cookie("agent").await;
     let html = super::web::page_html(t, &a, "/").await;
