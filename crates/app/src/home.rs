@@ -175,12 +175,7 @@ pub type SegmentsCache = std::sync::Mutex<Option<(std::time::Instant, Vec<String
 impl App {
     /// The company's today (its service-hours clock).
     pub async fn company_today(&self) -> NaiveDate {
-        let offset = self
-            .complaint_settings()
-            .await
-            .map(|s| s.hours.utc_offset_minutes)
-            .unwrap_or(480);
-        domain::time::wall_clock(Utc::now(), offset).date()
+        domain::time::wall_clock(Utc::now(), self.company_offset().await).date()
     }
 
     /// The home figures for a period and segment, never making the reader wait long: kept
@@ -280,11 +275,7 @@ impl App {
         segment: &str,
     ) -> Result<Home, AppError> {
         let now = Utc::now();
-        let offset = self
-            .complaint_settings()
-            .await
-            .map(|s| s.hours.utc_offset_minutes)
-            .unwrap_or(480);
+        let offset = self.company_offset().await;
         let instant = |d: NaiveDate| -> DateTime<Utc> {
             d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - Duration::minutes(offset.into())
         };

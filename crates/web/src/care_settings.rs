@@ -44,12 +44,13 @@ async fn render(
     error: String,
     typed: Option<SmtpSettings>,
 ) -> Response {
-    let shown = match app.smtp_shown(actor(ctx)).await {
-        Ok(v) => v,
-        Err(e) => return error_page(ctx, e),
-    };
+    if let Err(e) = actor(ctx).require(domain::access::Permission::ManageUsers) {
+        return error_page(ctx, e);
+    }
     let stored = app.smtp_settings().await.ok().flatten();
-    let password_stored = shown["password_stored"].as_bool().unwrap_or(false);
+    let password_stored = stored
+        .as_ref()
+        .is_some_and(|s| !s.password_sealed.is_empty() || !s.password.is_empty());
     let mut s = typed.or(stored).unwrap_or_else(|| SmtpSettings {
         port: 587,
         security: "starttls".into(),
