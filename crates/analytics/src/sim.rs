@@ -324,7 +324,7 @@ pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-pub const CUSTOMER_HEADER: &str = "external_id,name,phone,email,gender,birthday,region,channel,referred_by,tags,segment,consent,preferences";
+pub const CUSTOMER_HEADER: &str = "external_id,name,phone,email,gender,birthday,region,channel,referred_by,tags,segment,consent,preferences,lang";
 pub const TRANSACTION_HEADER: &str = "external_id,customer_id,occurred_at,amount,currency,channel,store,items,quantity,promotion,is_return";
 
 impl SimCustomer {
@@ -337,6 +337,16 @@ impl SimCustomer {
             "会员"
         } else {
             "普通"
+        }
+    }
+
+    /// The language the customer is written to in: English for one in forty (overseas
+    /// customers), Chinese for the rest.
+    pub fn lang(&self) -> &'static str {
+        if self.index % 40 == 7 {
+            "en"
+        } else {
+            "zh-CN"
         }
     }
 
@@ -353,7 +363,7 @@ impl SimCustomer {
             .collect();
         writeln!(
             w,
-            "{},{},{},{},{},{y:04}-{m:02}-{d:02},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{y:04}-{m:02}-{d:02},{},{},{},{},{},{},{},{}",
             self.external_id,
             csv_field(&self.name),
             self.phone,
@@ -366,6 +376,7 @@ impl SimCustomer {
             self.segment(),
             csv_field(&self.consent.join(", ")),
             csv_field(&prefs.join("; ")),
+            self.lang(),
         )
     }
 

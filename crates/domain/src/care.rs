@@ -61,10 +61,18 @@ pub enum Action {
         due_days: u32,
         title: String,
     },
+    /// An e-mail in the reader's language: `subject`/`body` in Chinese (the company's
+    /// default), `subject_en`/`body_en` in English. A customer gets the text of their language
+    /// (the Chinese when they have none), a user the text of theirs; a language left empty
+    /// falls back to the other.
     Email {
         to: Recipient,
         subject: String,
         body: String,
+        #[serde(default)]
+        subject_en: String,
+        #[serde(default)]
+        body_en: String,
     },
     /// A POST of the event, signed with HMAC-SHA256 of the body under `secret`.
     Webhook {
@@ -80,6 +88,28 @@ pub enum Action {
         username: String,
         text: String,
     },
+}
+
+/// The subject and body of an e-mail action in `lang`: that language's text, or the other's when
+/// it was left empty.
+pub fn email_text<'a>(
+    lang: Lang,
+    subject: &'a str,
+    body: &'a str,
+    subject_en: &'a str,
+    body_en: &'a str,
+) -> (&'a str, &'a str) {
+    let zh = (subject, body);
+    let en = (subject_en, body_en);
+    let (first, other) = match lang {
+        Lang::En => (en, zh),
+        Lang::ZhCn => (zh, en),
+    };
+    if first.0.trim().is_empty() {
+        other
+    } else {
+        first
+    }
 }
 
 impl Action {
@@ -348,7 +378,13 @@ impl RuleSpec {
                     }
                     check_template(&f("title"), title, 200, &mut errs);
                 }
-                Action::Email { to, subject, body } => {
+                Action::Email {
+                    to,
+                    subject,
+                    body,
+                    subject_en,
+                    body_en,
+                } => {
                     if !mail {
                         errs.push(FieldError::new(
                             f("type"),
@@ -358,11 +394,22 @@ impl RuleSpec {
                     if let Recipient::User { username } = to {
                         user(username, "to.username", &mut errs);
                     }
-                    if subject.trim().is_empty() {
-                        errs.push(FieldError::new(f("subject"), "is required"));
+                    if subject.trim().is_empty() && subject_en.trim().is_empty() {
+                        errs.push(FieldError::new(
+                            f("subject"),
+                            "is required (in Chinese, English or both)",
+                        ));
                     }
-                    check_template(&f("subject"), subject, 200, &mut errs);
-                    check_template(&f("body"), body, 5000, &mut errs);
+                    for (k, s, b) in [("", subject, body), ("_en", subject_en, body_en)] {
+                        if s.trim().is_empty() && !b.trim().is_empty() {
+                            errs.push(FieldError::new(
+                                f(&format!("subject{k}")),
+                                "is required with its body",
+                            ));
+                        }
+                        check_template(&f(&format!("subject{k}")), s, 200, &mut errs);
+                        check_template(&f(&format!("body{k}")), b, 5000, &mut errs);
+                    }
                 }
                 Action::Webhook { url, secret, .. } => {
                     if let Err(e) = check_webhook_url(url.trim(), own_hosts) {
@@ -515,7 +562,32 @@ pub fn templates(lang: Lang, manager: &str) -> Vec<RuleSpec> {
                 ),
             }],
         ),
+        // The seeds' hotel: a card on the birthday of a guest absent for years — by e-mail, in
+        // the customer's language (needs SMTP set up).
+        rule(
+            p(
+                "久未光顾客户的生日贺卡邮件",
+                "Birthday e-mail to a lapsed customer",
+            ),
+            Trigger::LapsedDate,
+            365,
+            0.0,
+            vec![Action::Email {
+                to: Recipient::Customer,
+                subject: "{{name}}，{{date_label}}快乐！".into(),
+                body: "{{name}}，您好！\n\n今天是您的{{date_label}}，我们全体同事祝您{{date_label}}快乐，万事顺意！\n好久没有见到您了，我们一直记挂着您，期待您再次光临。\n\n此致\n客户关怀团队".into(),
+                subject_en: "Happy {{date_label}}, {{name}}!".into(),
+                body_en: "Dear {{name}},\n\nEveryone here wishes you a happy {{date_label}}!\nIt has been a while since we last saw you — we think of you and hope to welcome you back soon.\n\nWarm regards,\nThe customer care team".into(),
+            }],
+        ),
     ]
+}
+
+/// Whether a rule e-mails (and so needs SMTP set up).
+pub fn sends_email(spec: &RuleSpec) -> bool {
+    spec.actions
+        .iter()
+        .any(|a| matches!(a, Action::Email { .. }))
 }
 
 /// The rule every company starts with, switched on: the follow-up visit to whoever worked a
@@ -543,7 +615,10 @@ mod tests {
     fn the_templates_are_valid_rules() {
         for lang in [Lang::ZhCn, Lang::En] {
             for t in templates(lang, "manager") {
-                assert_eq!(t.check(&[], false), Ok(()), "{}", t.name);
+                // (The e-mail ones are valid once e-mail is set up, and refused before.)
+                let mail = sends_email(&t);
+                assert_eq!(t.check(&[], mail), Ok(()), "{}", t.name);
+                assert_eq!(t.check(&[], false).is_err(), mail, "{}", t.name);
             }
             let f = follow_up_rule(lang);
             assert_eq!(f.check(&[], false), Ok(()));
@@ -611,14 +686,49 @@ mod tests {
     }
 
     #[test]
+    fn an_email_is_read_in_the_readers_language_or_the_other() {
+        assert_eq!(
+            email_text(Lang::En, "您好", "正文", "Hello", "Body"),
+            ("Hello", "Body")
+        );
+        assert_eq!(
+            email_text(Lang::ZhCn, "您好", "正文", "Hello", "Body"),
+            ("您好", "正文")
+        );
+        assert_eq!(
+            email_text(Lang::En, "您好", "正文", " ", ""),
+            ("您好", "正文")
+        );
+        assert_eq!(email_text(Lang::ZhCn, "", "", "Hello", "B"), ("Hello", "B"));
+    }
+
+    #[test]
     fn email_needs_smtp_and_webhooks_need_an_outside_http_url() {
         let mut r = rule();
         r.actions = vec![Action::Email {
             to: Recipient::Customer,
             subject: "Hi {{name}}".into(),
             body: String::new(),
+            subject_en: String::new(),
+            body_en: String::new(),
         }];
         assert_eq!(r.check(&[], false).unwrap_err()[0].field, "actions[0].type");
+        assert!(r.check(&[], true).is_ok());
+        // Either language's subject will do; a body needs its subject.
+        r.actions = vec![Action::Email {
+            to: Recipient::Customer,
+            subject: String::new(),
+            body: "正文".into(),
+            subject_en: "Hello".into(),
+            body_en: String::new(),
+        }];
+        assert_eq!(
+            r.check(&[], true).unwrap_err()[0].field,
+            "actions[0].subject"
+        );
+        if let Action::Email { body, .. } = &mut r.actions[0] {
+            body.clear();
+        }
         assert!(r.check(&[], true).is_ok());
         let hook = |url: &str| {
             let mut r = rule();

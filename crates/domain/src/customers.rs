@@ -151,6 +151,9 @@ pub struct CustomerRecord {
     /// What the customer spends a year in the company's category with every supplier, in minor
     /// units (SPEC §5: share of wallet = their yearly spend here ÷ this).
     pub category_spend: Option<i64>,
+    /// The language the customer is written to in (care e-mails, survey invitations); `None`
+    /// means the company's default.
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 /// The raw text fields of a customer, as they come from a file row, a form or JSON.
@@ -181,6 +184,27 @@ pub struct CustomerFields {
     pub contract_end: String,
     /// Yearly spend in the category with all suppliers (an amount, e.g. `12,000.00`).
     pub category_spend: String,
+    /// `zh-CN` or `en` (also `中文`, `英文`, `Chinese`, `English`); empty for the company's
+    /// default.
+    pub lang: String,
+}
+
+/// A customer's language from its text: `zh-CN`/`zh`/`中文`/`Chinese`, `en`/`英文`/`English`;
+/// empty is `None` (the company's default).
+pub fn parse_customer_lang(s: &str) -> Result<Option<crate::i18n::Lang>, String> {
+    use crate::i18n::Lang;
+    let t = s.trim();
+    match t.to_lowercase().as_str() {
+        "" => Ok(None),
+        "中文" | "汉语" | "简体中文" | "chinese" => Ok(Some(Lang::ZhCn)),
+        "英文" | "英语" | "english" => Ok(Some(Lang::En)),
+        l if l == "zh" || l.starts_with("zh-") || l.starts_with("zh_") => Ok(Some(Lang::ZhCn)),
+        l if l == "en" || l.starts_with("en-") || l.starts_with("en_") => Ok(Some(Lang::En)),
+        _ => Err(format!(
+            "'{}' is not a language (zh-CN, en / 中文, 英文)",
+            clip(t)
+        )),
+    }
 }
 
 pub const CONSENT_CHANNELS: [&str; 4] = ["email", "sms", "wechat", "phone"];
@@ -296,6 +320,8 @@ impl CustomerFields {
             "category_spend",
             category_spend.as_ref().map(|_| ()).map_err(Clone::clone),
         );
+        let lang = parse_customer_lang(&self.lang);
+        field("lang", lang.as_ref().map(|_| ()).map_err(Clone::clone));
         let preferences = parse_pairs(&self.preferences).map(|p| p.into_iter().collect());
         field(
             "preferences",
@@ -322,6 +348,7 @@ impl CustomerFields {
             contract_start: contract_start.unwrap(),
             contract_end: contract_end.unwrap(),
             category_spend: category_spend.unwrap(),
+            lang: lang.unwrap(),
         })
     }
 }
@@ -366,6 +393,7 @@ impl CustomerRecord {
                 .unwrap_or_default(),
             contract_end: self.contract_end.map(|d| d.to_string()).unwrap_or_default(),
             category_spend: self.category_spend.map(format_money).unwrap_or_default(),
+            lang: self.lang.map(|l| l.code().to_string()).unwrap_or_default(),
         }
     }
 }
@@ -730,9 +758,11 @@ mod tests {
             contract_start: "2024-03-01".into(),
             contract_end: "2025-02-28".into(),
             category_spend: "¥12,000.5".into(),
+            lang: "English".into(),
             ..Default::default()
         };
         let r = f.parse().unwrap();
+        assert_eq!(r.lang, Some(crate::Lang::En));
         assert_eq!(r.category_spend, Some(1_200_050));
         assert_eq!(r.contract_end, chrono::NaiveDate::from_ymd_opt(2025, 2, 28));
         assert_eq!(r.gender, Gender::Male);
@@ -763,6 +793,27 @@ mod tests {
         assert_eq!(field(spend("很多")), "category_spend");
         assert_eq!(spend("").parse().unwrap().category_spend, None);
         assert!(f("2025-01-01", "").parse().is_ok());
+    }
+
+    #[test]
+    fn a_language_in_either_spelling() {
+        use crate::Lang;
+        for (text, lang) in [
+            ("", None),
+            ("zh-CN", Some(Lang::ZhCn)),
+            ("zh_cn", Some(Lang::ZhCn)),
+            ("中文", Some(Lang::ZhCn)),
+            (" Chinese ", Some(Lang::ZhCn)),
+            ("en", Some(Lang::En)),
+            ("en-GB", Some(Lang::En)),
+            ("英文", Some(Lang::En)),
+            ("ENGLISH", Some(Lang::En)),
+        ] {
+            assert_eq!(parse_customer_lang(text), Ok(lang), "{text}");
+        }
+        for bad in ["fr", "zhongwen", "english please", "enx"] {
+            assert!(parse_customer_lang(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -308,7 +308,8 @@ pub fn spec() -> Value {
                     "consent": text("email, sms, wechat, phone"), "preferences": text("key=value; key=value"),
                     "contract_start": text("YYYY-MM-DD: a contract or membership started (contractual customers churn when they cancel)"),
                     "contract_end": text("YYYY-MM-DD: its cancellation; empty while it runs; not before contract_start"),
-                    "category_spend": text("What the customer spends a year in the category with every supplier (an amount, at least 0): share of wallet = their yearly spend here ÷ this") } },
+                    "category_spend": text("What the customer spends a year in the category with every supplier (an amount, at least 0): share of wallet = their yearly spend here ÷ this"),
+                    "lang": text("zh-CN | en (also 中文, 英文): the language care e-mails and survey invitations are written in; empty: the company's (Chinese)") } },
                 "NewComplaint": { "type": "object", "required": ["channel", "severity", "situation"], "properties": {
                     "received_at": text("when the customer complained; default now; not in the future"), "channel": text("phone | counter | web | wechat | email | app | letter | other"),
                     "place": text("store or place, ≤ 200"), "customer_id": { "type": "integer" }, "customer": text("or the customer's external id"),
@@ -350,7 +351,7 @@ pub fn spec() -> Value {
                     "days": { "type": "integer", "description": "the trigger's N days (lapsed_date: absence; complaint_resolved: days after)" },
                     "threshold": { "type": "number", "description": "low_answer: satisfaction 0–100; value_at_risk: P(alive) 0–1" },
                     "conditions": { "type": "object", "properties": { "segment": text(""), "tag": text(""), "channel": text(""), "region": text(""), "min_clv": { "type": "number" } } },
-                    "actions": { "type": "array", "items": { "type": "object", "description": "{type: task, assignee, due_days, title} | {type: email, to: {type: customer} | {type: user, username}, subject, body} | {type: webhook, url, secret (16–200), shape: json | wecom | dingtalk} | {type: tag, tag} | {type: notify, username, text}; templates may use {{name}}, {{customer_id}}, {{date_label}}, {{days}}, {{score}}, {{complaint_id}}, {{loyalty_type}}, {{p_alive}}, {{link}}, {{rule}}" } },
+                    "actions": { "type": "array", "items": { "type": "object", "description": "{type: task, assignee, due_days, title} | {type: email, to: {type: customer} | {type: user, username}, subject, body (Chinese), subject_en, body_en (English; each reader gets their language's text, the other when it is empty)} | {type: webhook, url, secret (16–200), shape: json | wecom | dingtalk} | {type: tag, tag} | {type: notify, username, text}; templates may use {{name}}, {{customer_id}}, {{date_label}}, {{days}}, {{score}}, {{complaint_id}}, {{loyalty_type}}, {{p_alive}}, {{link}}, {{rule}}" } },
                     "mode": text("off | dry_run | on"),
                     "daily_limit": { "type": "integer", "description": "firings a day at most, 1–10000" } } },
                 "CareRuleUpdate": { "type": "object", "required": ["version"], "description": "a CareRule plus the version it replaces", "properties": { "version": { "type": "integer" } } },

@@ -32,6 +32,8 @@ pub struct Customer {
     pub contract_end: String,
     /// Yearly spend in the category with all suppliers (text amount; empty when unknown).
     pub category_spend: String,
+    /// `zh-CN`, `en`, or empty for the company's default.
+    pub lang: String,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -39,7 +41,7 @@ pub struct Customer {
 
 const CUSTOMER_COLS: &str = "c.id, c.external_id, c.name, c.phone, c.email, c.gender, c.birthday, \
     c.important_dates, c.region, c.channel, r.external_id AS referred_by, c.tags, c.segment, c.consent, \
-    c.contract_start, c.contract_end, c.category_spend, c.version, c.created_at, c.updated_at";
+    c.contract_start, c.contract_end, c.category_spend, c.lang, c.version, c.created_at, c.updated_at";
 const CUSTOMER_FROM: &str = "customers c LEFT JOIN customers r ON r.id = c.referred_by_id";
 
 fn customer_from(row: &AnyRow) -> Customer {
@@ -62,6 +64,7 @@ fn customer_from(row: &AnyRow) -> Customer {
         contract_start: get_s(row, "contract_start"),
         contract_end: get_s(row, "contract_end"),
         category_spend: get_s(row, "category_spend"),
+        lang: get_s(row, "lang"),
         version: get_i(row, "version"),
         created_at: get_s(row, "created_at"),
         updated_at: get_s(row, "updated_at"),
@@ -88,7 +91,7 @@ pub fn phone_digits(phone: &str) -> String {
 }
 
 /// The column values of a customer record, in `WRITE_COLS` order, as the store keeps them.
-pub(crate) fn record_values(r: &CustomerRecord) -> [String; 15] {
+pub(crate) fn record_values(r: &CustomerRecord) -> [String; 16] {
     let phone = r
         .phone
         .as_ref()
@@ -122,10 +125,11 @@ pub(crate) fn record_values(r: &CustomerRecord) -> [String; 15] {
         r.category_spend
             .map(domain::customers::format_money)
             .unwrap_or_default(),
+        r.lang.map(|l| l.code().to_string()).unwrap_or_default(),
     ]
 }
 
-pub(crate) const WRITE_COLS: [&str; 15] = [
+pub(crate) const WRITE_COLS: [&str; 16] = [
     "name",
     "phone_digits",
     "phone",
@@ -141,6 +145,7 @@ pub(crate) const WRITE_COLS: [&str; 15] = [
     "contract_start",
     "contract_end",
     "category_spend",
+    "lang",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -1094,6 +1099,7 @@ impl Store {
                     contract_start: c.contract_start,
                     contract_end: c.contract_end,
                     category_spend: c.category_spend,
+                    lang: c.lang,
                 });
             }
         }

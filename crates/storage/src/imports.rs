@@ -216,7 +216,7 @@ pub struct CustomerImport {
 }
 
 /// Customer columns the file may omit (everything but external_id and name).
-pub const CUSTOMER_OPTIONAL: [&str; 15] = [
+pub const CUSTOMER_OPTIONAL: [&str; 16] = [
     "phone",
     "email",
     "gender",
@@ -232,6 +232,7 @@ pub const CUSTOMER_OPTIONAL: [&str; 15] = [
     "contract_start",
     "contract_end",
     "category_spend",
+    "lang",
 ];
 
 pub const TRANSACTION_OPTIONAL: [&str; 7] = [
@@ -261,6 +262,7 @@ fn customer_store_cols(file_col: &str) -> &'static [&'static str] {
         "contract_start" => &["contract_start"],
         "contract_end" => &["contract_end"],
         "category_spend" => &["category_spend"],
+        "lang" => &["lang"],
         _ => &[],
     }
 }

@@ -524,6 +524,12 @@ DROP TABLE complaint_tasks;
 CREATE INDEX care_tasks_complaint ON care_tasks(complaint_id, state)
 "#,
     ),
+    // The language a customer is written to in (issue 17: care e-mails and survey invitations in
+    // the customer's language); empty means the company's default.
+    (
+        13,
+        "ALTER TABLE customers ADD COLUMN lang TEXT NOT NULL DEFAULT ''",
+    ),
 ];
 
 /// Step 7's append-only history: no update, and no delete except by a whole-database restore

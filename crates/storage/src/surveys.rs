@@ -77,6 +77,9 @@ pub struct InvitationRow {
     /// Channels the customer agreed to be contacted on.
     #[serde(skip)]
     pub consent: Vec<String>,
+    /// The customer's language (`zh-CN`, `en`; empty: the company's).
+    #[serde(skip)]
+    pub lang: String,
     pub expires_at: String,
     /// `sent`, `opened`, `started` or `submitted`.
     pub status: String,
@@ -497,7 +500,7 @@ impl Store {
     /// A wave's invitations with the customers' contact fields, in id order.
     pub async fn invitations(&self, wave_id: i64) -> Result<Vec<InvitationRow>> {
         Ok(sqlx::query(
-            "SELECT i.id, i.customer_id, i.expires_at, i.reminded_at, c.external_id, c.name, c.phone, c.email, c.consent, \
+            "SELECT i.id, i.customer_id, i.expires_at, i.reminded_at, c.external_id, c.name, c.phone, c.email, c.consent, c.lang, \
              COALESCE(r.status, CASE WHEN i.opened_at IS NULL THEN 'sent' ELSE 'opened' END) AS status \
              FROM survey_invitations i JOIN customers c ON c.id = i.customer_id \
              LEFT JOIN survey_responses r ON r.invitation_id = i.id \
@@ -515,6 +518,7 @@ impl Store {
             phone: get_s(r, "phone"),
             email: get_s(r, "email"),
             consent: serde_json::from_str(&get_s(r, "consent")).unwrap_or_default(),
+            lang: get_s(r, "lang"),
             expires_at: get_s(r, "expires_at"),
             status: get_s(r, "status"),
             reminded_at: get_os(r, "reminded_at"),

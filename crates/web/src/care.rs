@@ -63,7 +63,8 @@ struct CarePage {
     l: Layout,
     rules: Vec<RuleRow>,
     /// Index, name, trigger, and whether a rule of that name exists already.
-    templates: Vec<(usize, String, &'static str, bool)>,
+    /// Index, name, trigger, already added, needs e-mail set up first.
+    templates: Vec<(usize, String, &'static str, bool, bool)>,
     messages: Vec<MessageRow>,
     tasks: Vec<storage::care::CareTask>,
     can_manage: bool,
@@ -147,6 +148,7 @@ async fn render(
         Vec::new()
     };
     let names: Vec<String> = rules.iter().map(|v| v.rule.name.clone()).collect();
+    let mail = matches!(app.smtp_settings().await, Ok(Some(_)));
     let open_form = form.is_some();
     let page_ = CarePage {
         l: Layout::new(ctx, "area.care"),
@@ -178,7 +180,8 @@ async fn render(
             .enumerate()
             .map(|(i, t)| {
                 let added = names.contains(&t.name);
-                (i, t.name, t.trigger.label(lang), added)
+                let needs_mail = !mail && domain::care::sends_email(&t);
+                (i, t.name, t.trigger.label(lang), added, needs_mail)
             })
             .collect(),
         messages: messages
@@ -454,12 +457,27 @@ fn describe(s: &RuleSpec, lang: Lang, segment: &dyn Fn(i64) -> String) -> Vec<St
                 p("期限", "due in"),
                 p("天", "days")
             ),
-            Action::Email { to, subject, .. } => format!(
-                "{} {}: “{subject}”",
+            Action::Email {
+                to,
+                subject,
+                body,
+                subject_en,
+                body_en,
+            } => format!(
+                "{} {}: “{}”{}",
                 p("发邮件给", "E-mail to"),
                 match to {
                     Recipient::Customer => p("客户", "the customer"),
                     Recipient::User { username } => who(username),
+                },
+                domain::care::email_text(lang, subject, body, subject_en, body_en).0,
+                match (subject.trim().is_empty(), subject_en.trim().is_empty()) {
+                    (false, false) => p(
+                        "（中英文，按收件人的语言）",
+                        " (Chinese and English, by the reader's language)"
+                    ),
+                    (false, true) => p("（中文）", " (Chinese)"),
+                    _ => p("（英文）", " (English)"),
                 }
             ),
             Action::Webhook { url, shape, .. } => {

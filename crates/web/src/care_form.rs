@@ -19,6 +19,9 @@ pub struct ActionSlot {
     pub to: String,
     pub subject: String,
     pub text: String,
+    /// The e-mail's English subject and body (`subject`/`text` are the Chinese).
+    pub subject_en: String,
+    pub text_en: String,
     pub url: String,
     pub shape: String,
     /// A secret is stored for this webhook (left empty on the form: kept).
@@ -182,7 +185,15 @@ impl RuleFormView {
                         slot.due_days = due_days.to_string();
                         slot.text = title.clone();
                     }
-                    Action::Email { to, subject, body } => {
+                    Action::Email {
+                        to,
+                        subject,
+                        body,
+                        subject_en,
+                        body_en,
+                    } => {
+                        slot.subject_en = subject_en.clone();
+                        slot.text_en = body_en.clone();
                         match to {
                             Recipient::Customer => slot.to = "customer".into(),
                             Recipient::User { username } => {
@@ -261,6 +272,8 @@ impl RuleFormView {
                         to: a("to"),
                         subject: a("subject"),
                         text: a("text"),
+                        subject_en: a("subject_en"),
+                        text_en: a("text_en"),
                         url: a("url"),
                         shape: a("shape"),
                         has_secret: false,
@@ -331,6 +344,8 @@ impl RuleFormView {
                     },
                     subject: slot.subject.clone(),
                     body: text,
+                    subject_en: slot.subject_en.clone(),
+                    body_en: slot.text_en.clone(),
                 },
                 "webhook" => {
                     let typed = posted
@@ -422,6 +437,8 @@ mod tests {
                 },
                 subject: "S {{name}}".into(),
                 body: "B".into(),
+                subject_en: "Hello {{name}}".into(),
+                body_en: "Body".into(),
             });
             for r in rules {
                 let view = RuleFormView::of(&r);
@@ -447,6 +464,8 @@ mod tests {
                         ("to", &a.to),
                         ("subject", &a.subject),
                         ("text", &a.text),
+                        ("subject_en", &a.subject_en),
+                        ("text_en", &a.text_en),
                         ("url", &a.url),
                         ("shape", &a.shape),
                     ] {

@@ -307,6 +307,15 @@ impl ProfilePage {
             .map(|m| crate::loyalty::money(m as f64 / 100.0))
             .unwrap_or_else(|_| self.c.category_spend.clone())
     }
+    /// The language the customer is written to in.
+    fn customer_lang(&self) -> &'static str {
+        let l = self.l.lang;
+        match domain::Lang::parse(&self.c.lang) {
+            Some(domain::Lang::En) => l.pick("英文", "English"),
+            Some(domain::Lang::ZhCn) => l.pick("中文", "Chinese"),
+            None => l.pick("中文（公司默认）", "Chinese (the company's default)"),
+        }
+    }
 }
 
 /// A customer's values as the profile shows them.

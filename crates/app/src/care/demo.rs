@@ -21,8 +21,10 @@ impl App {
             .into_iter()
             .map(|r| r.name)
             .collect();
+        // (The e-mail ones only where e-mail is set up: the demo has no mail server.)
+        let mail = self.smtp_settings().await?.is_some();
         for (i, t) in self.care_templates(&manager).into_iter().enumerate() {
-            if !have.contains(&t.name) {
+            if !have.contains(&t.name) && (mail || !domain::care::sends_email(&t)) {
                 self.add_care_template(&manager, i).await?;
             }
         }

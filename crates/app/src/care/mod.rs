@@ -14,7 +14,7 @@ use crate::{Actor, App, AppError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::access::Permission;
 use domain::care::{Action, Mode, Recipient, RuleSpec, Trigger};
-use domain::ErrorCode;
+use domain::{ErrorCode, Lang};
 use serde_json::json;
 use std::collections::BTreeMap;
 use storage::care::{Candidate, CandidateQuery, CareRule, Effect, Firing, FiringStats};
@@ -111,6 +111,21 @@ fn user_for(name: &str, c: &Candidate) -> Option<String> {
     }
 }
 
+/// How a lapsed customer's birthday is named in the values (an important date keeps the label
+/// the company gave it).
+const BIRTHDAY: &str = "生日";
+
+/// The template values as a reader of `lang` reads them.
+fn localized<'a>(vals: &BTreeMap<&'a str, String>, lang: Lang) -> BTreeMap<&'a str, String> {
+    let mut v = vals.clone();
+    if lang == Lang::En {
+        if let Some(label) = v.get_mut("date_label").filter(|l| l.as_str() == BIRTHDAY) {
+            *label = "birthday".into();
+        }
+    }
+    v
+}
+
 /// The template values of a candidate.
 fn values<'a>(
     c: &Candidate,
@@ -168,20 +183,42 @@ fn effects(
                 text: r(text),
                 link: link(c, spec),
             }),
-            Action::Email { to, subject, body } => {
-                let target = match to {
+            Action::Email {
+                to,
+                subject,
+                body,
+                subject_en,
+                body_en,
+            } => {
+                // The text of a language, its placeholders filled in that language.
+                let text = |lang: Lang| {
+                    let (s, b) = domain::care::email_text(lang, subject, body, subject_en, body_en);
+                    let vals = localized(vals, lang);
+                    let r = |t: &str| domain::care::render(t, &vals);
+                    json!({"subject": r(s), "body": r(b)})
+                };
+                let (target, payload) = match to {
                     Recipient::Customer
                         if !c.email.is_empty() && c.consent.iter().any(|x| x == "email") =>
                     {
-                        c.email.clone()
+                        // The customer's language, else the company's (Chinese).
+                        let lang = Lang::parse(&c.lang).unwrap_or_default();
+                        let mut p = text(lang);
+                        p["lang"] = json!(lang.code());
+                        (c.email.clone(), p)
                     }
                     Recipient::Customer => return None,
-                    Recipient::User { username } => format!("user:{}", user_for(username, c)?),
+                    Recipient::User { username } => {
+                        // Both texts: the sender picks the user's language.
+                        let mut p = text(Lang::ZhCn);
+                        p["en"] = text(Lang::En);
+                        (format!("user:{}", user_for(username, c)?), p)
+                    }
                 };
                 Some(Effect::Outbox {
                     kind: "email".into(),
                     target,
-                    payload: json!({"subject": r(subject), "body": r(body)}),
+                    payload,
                 })
             }
             Action::Webhook { url, secret, shape } => Some(Effect::Outbox {
@@ -477,7 +514,7 @@ impl App {
             let (occurrence, extra): (String, Vec<(&'static str, String)>) = match spec.trigger {
                 Trigger::LapsedDate => {
                     let label = if c.birthday.ends_with(&mmdd) {
-                        Some("生日".to_string())
+                        Some(BIRTHDAY.to_string())
                     } else {
                         c.important_dates
                             .iter()

@@ -7,6 +7,7 @@
 use crate::{Actor, App, AppError};
 use chrono::{Duration, Utc};
 use domain::access::Permission;
+use domain::Lang;
 use hmac::{Hmac, Mac};
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use serde::{Deserialize, Serialize};
@@ -245,17 +246,19 @@ impl App {
         }
     }
 
-    /// Who an outbox e-mail goes to: the address, or a user's (`user:NAME`).
-    async fn email_address(&self, target: &str) -> Result<String, String> {
+    /// Who an outbox e-mail goes to: the address, or a user's (`user:NAME`) with the user's
+    /// language.
+    async fn email_address(&self, target: &str) -> Result<(String, Option<Lang>), String> {
         match target.strip_prefix("user:") {
             Some(name) => self
                 .store
                 .user_email(name)
                 .await
                 .map_err(|e| e.to_string())?
-                .filter(|e| !e.is_empty())
+                .filter(|(e, _)| !e.is_empty())
+                .map(|(e, lang)| (e, Lang::parse(&lang)))
                 .ok_or_else(|| format!("the user {name} has no e-mail address")),
-            None => Ok(target.to_string()),
+            None => Ok((target.to_string(), None)),
         }
     }
 
@@ -267,15 +270,17 @@ impl App {
                 .map(|s| Some(i64::from(s)))
                 .map_err(|(s, e)| (s.map(i64::from), e)),
             "email" => {
-                let to = self
+                let (to, lang) = self
                     .email_address(&item.target)
                     .await
                     .map_err(|e| (None, e))?;
+                // A rule's e-mail to a user carries both texts: the user's language is read.
+                let text = match lang {
+                    Some(Lang::En) if item.payload["en"].is_object() => &item.payload["en"],
+                    _ => &item.payload,
+                };
                 // A staff notification links to its page, on the server's public address.
-                let mut body = item.payload["body"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
+                let mut body = text["body"].as_str().unwrap_or_default().to_string();
                 let link = item.payload["link"].as_str().unwrap_or_default();
                 let base = self
                     .public_url
@@ -285,14 +290,10 @@ impl App {
                 if !link.is_empty() && !base.is_empty() {
                     body.push_str(&format!("\n\n{}{link}", base.trim_end_matches('/')));
                 }
-                self.send_email(
-                    &to,
-                    item.payload["subject"].as_str().unwrap_or_default(),
-                    &body,
-                )
-                .await
-                .map(|_| None)
-                .map_err(|e| (None, e))
+                self.send_email(&to, text["subject"].as_str().unwrap_or_default(), &body)
+                    .await
+                    .map(|_| None)
+                    .map_err(|e| (None, e))
             }
             other => Err((None, format!("unknown message kind {other}"))),
         }

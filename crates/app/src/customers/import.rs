@@ -113,6 +113,7 @@ pub const CUSTOMER_COLUMNS: &[(&str, &[&str])] = &[
             "品类总消费",
         ],
     ),
+    ("lang", &["language", "locale", "语言", "客户语言"]),
 ];
 
 pub const TRANSACTION_COLUMNS: &[(&str, &[&str])] = &[
@@ -366,6 +367,7 @@ fn parse_row(
             contract_start: g(14).into(),
             contract_end: g(15).into(),
             category_spend: g(16).into(),
+            lang: g(17).into(),
         }
         .parse()
         .map(Rec::C)
@@ -759,6 +761,7 @@ impl App {
                                 c.contract_start,
                                 c.contract_end,
                                 c.category_spend,
+                                c.lang,
                             ];
                             failure = w.write_row(&row).err();
                         }

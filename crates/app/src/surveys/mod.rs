@@ -409,21 +409,31 @@ impl App {
             }
             let link = format!("{base}{}", l.path);
             let optout = format!("{base}{}/unsubscribe", l.path);
+            // In the customer's language (the company's, Chinese, when they have none).
+            let zh = Lang::parse(&i.lang).unwrap_or_default() == Lang::ZhCn;
+            let pick = |a: String, b: String| if zh { a } else { b };
             let (r, subject) = if reminders {
                 (
                     format!("remind:{wave_id}:{}:{today}", i.id),
-                    format!("提醒：{title} / Reminder: {title}"),
+                    pick(format!("提醒：{title}"), format!("Reminder: {title}")),
                 )
             } else {
                 (
                     format!("invite:{wave_id}:{}", i.id),
-                    format!("{title} · 邀请您参与调查 / Your opinion, please"),
+                    pick(
+                        format!("{title} · 邀请您参与调查"),
+                        format!("{title} · Your opinion, please"),
+                    ),
                 )
             };
-            let body = format!(
-                "{name}，您好！\n\n请花几分钟告诉我们您的感受：\n{link}\n链接仅供您本人使用，有效期至 {until}。\n\nDear {name}, please tell us how we did: {link}\n\n不想再收到邮件？/ No more e-mail: {optout}\n",
-                name = i.name,
-                until = i.expires_at.get(..10).unwrap_or(""),
+            let (name, until) = (&i.name, i.expires_at.get(..10).unwrap_or(""));
+            let body = pick(
+                format!(
+                    "{name}，您好！\n\n请花几分钟告诉我们您的感受：\n{link}\n链接仅供您本人使用，有效期至 {until}。\n\n不想再收到我们的邮件？请点击：\n{optout}\n"
+                ),
+                format!(
+                    "Dear {name},\n\nplease take a few minutes to tell us how we did:\n{link}\nThe link is yours alone and works until {until}.\n\nNo more e-mail from us: {optout}\n"
+                ),
             );
             mails.push((
                 r,

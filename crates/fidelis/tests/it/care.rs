@@ -83,6 +83,10 @@ async fn smtp_receiver_with(hang: Arc<std::sync::atomic::AtomicBool>) -> (u16, R
                     let up = line.to_ascii_uppercase();
                     let reply: &[u8] = if up.starts_with("EHLO") || up.starts_with("HELO") {
                         b"250 test\r\n"
+                    } else if up.starts_with("MAIL FROM") {
+                        // A new message on the same connection: its own recipients.
+                        rcpt.clear();
+                        b"250 ok\r\n"
                     } else if up.starts_with("RCPT TO") {
                         rcpt.push_str(&line[8..]);
                         b"250 ok\r\n"

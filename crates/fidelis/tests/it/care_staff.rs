@@ -331,3 +331,251 @@ async fn team_tasks(t: &TestApp) {
     );
 }
 both!(team_tasks);
+
+/// An e-mail as the receiver got it: the decoded subject and body (base64 or quoted-printable
+/// bodies, RFC 2047 subjects).
+fn decoded_mail(data: &[u8]) -> (String, String) {
+    let text = String::from_utf8_lossy(data).replace('\r', "");
+    let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+    let head = head.replace("\n ", " ").replace("\n\t", " ");
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| {
+                l.split_once(':')
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.trim().to_string())
+            })
+            .unwrap_or_default()
+    };
+    let qp = |s: &str, underscore: bool| {
+        let s = s.replace("=\n", "");
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'=' if i + 2 < b.len() => {
+                    let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("");
+                    match u8::from_str_radix(hex, 16) {
+                        Ok(v) => {
+                            out.push(v);
+                            i += 3;
+                            continue;
+                        }
+                        Err(_) => out.push(b'='),
+                    }
+                }
+                b'_' if underscore => out.push(b' '),
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).to_string()
+    };
+    let subject = header("Subject")
+        .split_whitespace()
+        .map(|w| {
+            let inner = w.strip_prefix("=?").and_then(|w| w.strip_suffix("?="));
+            match inner.map(|i| i.splitn(3, '?').collect::<Vec<_>>()) {
+                Some(p) if p.len() == 3 && p[1].eq_ignore_ascii_case("b") => {
+                    String::from_utf8_lossy(&base64_decode(p[2])).to_string()
+                }
+                Some(p) if p.len() == 3 => qp(p[2], true),
+                _ => format!("{w} "),
+            }
+        })
+        .collect::<String>()
+        .trim()
+        .to_string();
+    let encoding = header("Content-Transfer-Encoding").to_ascii_lowercase();
+    let body = match encoding.as_str() {
+        "base64" => String::from_utf8_lossy(&base64_decode(body)).to_string(),
+        "quoted-printable" => qp(body, false),
+        _ => body.to_string(),
+    };
+    (subject, body.trim_end().to_string())
+}
+
+/// E-mails in the reader's language: the customer's language comes in with the import (a column
+/// named 语言, Chinese and English spellings; a language it does not know is refused naming the
+/// row and field, and nothing is imported), shows on the profile and in the API; a rule's e-mail
+/// with both texts reaches a Chinese customer in Chinese, an English one in English, one without
+/// a language in the company's Chinese, and a staff member in the language they use Fidelis in.
+/// Survey invitations follow the customer's language too.
+async fn emails_in_the_readers_language(t: &TestApp) {
+    let (port, mails) = smtp_receiver().await;
+    let (s, b) = send(
+        t.put("admin", "/api/v1/care/smtp"),
+        j!({"host": "127.0.0.1", "port": port, "security": "none", "from": "客服中心 <care@example.cn>"}),
+    )
+    .await;
+    assert_eq!(s, 204, "{b}");
+    let import = |csv: &'static str| async move {
+        json(
+            t.post("analyst", "/api/v1/imports/customers?wait=true")
+                .body(csv)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    };
+    let (s, e) =
+        import("external_id,name,email,consent,语言\nL9,某人,x@example.cn,email,Klingon\n").await;
+    assert_eq!(s, 422, "{e}");
+    let err = &e["error"]["details"]["errors"][0];
+    assert_eq!(
+        (err["line"].as_i64(), err["column"].as_str()),
+        (Some(2), Some("语言")),
+        "{e}"
+    );
+    assert!(
+        t.app.store.customer_id_by_external("L9").await.is_err(),
+        "nothing imported"
+    );
+    let (s, b) = import(
+        "external_id,name,email,consent,语言\nL1,王芳,wang@example.cn,email,中文\nL2,Emma Li,emma@example.com,email,English\nL3,张伟,zhang@example.cn,email,\n",
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let id = |x: &'static str| async move { t.app.store.customer_id_by_external(x).await.unwrap() };
+    let (l1, l2, l3) = (id("L1").await, id("L2").await, id("L3").await);
+    let (_, c) = get(t, "agent", &format!("/api/v1/customers/{l2}")).await;
+    assert_eq!(
+        c["lang"].as_str().or(c["customer"]["lang"].as_str()),
+        Some("en"),
+        "{c}"
+    );
+    let cookie = format!(
+        "fidelis_session={}",
+        super::web::sign_in(t, "agent").await.0
+    );
+    let html = super::web::page_html(t, &cookie, &format!("/customers/{l2}")).await;
+    assert!(
+        html.contains("id=\"customer-lang\">英文<"),
+        "the profile says it"
+    );
+
+    // The manager reads Fidelis in English and wants e-mail.
+    let (s, b) = send(
+        t.put("manager", "/api/v1/me/contact"),
+        j!({"email": "manager@example.cn", "email_notifications": true}),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let manager = t.app.store.user_by_name("manager").await.unwrap();
+    t.app
+        .store
+        .set_user_lang(manager.id, domain::Lang::En)
+        .await
+        .unwrap();
+    let (s, b) = send(
+        t.post("manager", "/api/v1/care/rules"),
+        j!({"name": "低分致歉", "trigger": "low_answer", "threshold": 50.0, "mode": "on", "daily_limit": 10,
+            "actions": [
+                {"type": "email", "to": {"type": "customer"},
+                 "subject": "{{name}}，抱歉让您失望了", "body": "{{name}}，您好！我们会尽快联系您。",
+                 "subject_en": "{{name}}, we are sorry", "body_en": "Dear {{name}}, we will call you soon."},
+                {"type": "email", "to": {"type": "user", "username": "manager"},
+                 "subject": "低分：{{name}}", "body": "{{name}} 打了 {{score}} 分",
+                 "subject_en": "Low score: {{name}}", "body_en": "{{name}} answered {{score}}"}
+            ]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    for (inv, c) in [(21, l1), (22, l2), (23, l3)] {
+        assert_eq!(t.app.care_on_answer(inv, c, 10.0).await.unwrap(), 1);
+    }
+    t.app
+        .care_retry_secs
+        .store(0, std::sync::atomic::Ordering::Relaxed);
+    t.app.drain_outbox().await.unwrap();
+    let got: Vec<(String, (String, String))> = mails
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(to, data)| (to.clone(), decoded_mail(data)))
+        .collect();
+    assert_eq!(got.len(), 6, "{got:?}");
+    let to = |addr: &str| -> Vec<(String, String)> {
+        got.iter()
+            .filter(|(t, _)| t.contains(addr))
+            .map(|(_, m)| m.clone())
+            .collect()
+    };
+    assert_eq!(
+        to("wang@example.cn"),
+        [(
+            "王芳，抱歉让您失望了".to_string(),
+            "王芳，您好！我们会尽快联系您。".to_string()
+        )]
+    );
+    assert_eq!(
+        to("emma@example.com"),
+        [(
+            "Emma Li, we are sorry".to_string(),
+            "Dear Emma Li, we will call you soon.".to_string()
+        )]
+    );
+    assert_eq!(
+        to("zhang@example.cn")[0].0,
+        "张伟，抱歉让您失望了",
+        "no language: the company's Chinese"
+    );
+    let staff = to("manager@example.cn");
+    assert_eq!(staff.len(), 3, "{staff:?}");
+    assert!(
+        staff
+            .iter()
+            .all(|(s, b)| s.starts_with("Low score: ") && b.contains(" answered 10")),
+        "{staff:?}"
+    );
+
+    // Survey invitations: each in its customer's language.
+    let (s, survey) = send(
+        t.post("analyst", "/api/v1/surveys"),
+        j!({"name": "服务满意度", "template": "csat"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{survey}");
+    let (s, wave) = send(
+        t.post(
+            "manager",
+            &format!("/api/v1/surveys/{}/waves", survey["id"]),
+        ),
+        j!({"name": "十二月", "size": 3}),
+    )
+    .await;
+    assert_eq!(s, 201, "{wave}");
+    let (s, b) = send(
+        t.post(
+            "manager",
+            &format!("/api/v1/surveys/waves/{}/email", wave["id"]),
+        ),
+        j!({}),
+    )
+    .await;
+    assert_eq!((s, b["queued"].as_i64()), (200, Some(3)), "{b}");
+    t.app.drain_outbox().await.unwrap();
+    let got: Vec<(String, (String, String))> = mails.lock().unwrap()[6..]
+        .iter()
+        .map(|(to, data)| (to.clone(), decoded_mail(data)))
+        .collect();
+    assert_eq!(got.len(), 3, "{got:?}");
+    for (to, (subject, body)) in &got {
+        if to.contains("emma@example.com") {
+            assert!(
+                subject.ends_with("Your opinion, please") && body.starts_with("Dear Emma Li,"),
+                "{subject} {body}"
+            );
+            assert!(!body.contains("您好"), "{body}");
+        } else {
+            assert!(
+                subject.ends_with("邀请您参与调查") && body.contains("您好"),
+                "{subject} {body}"
+            );
+            assert!(!body.contains("Dear"), "{body}");
+        }
+    }
+}
+both!(emails_in_the_readers_language);

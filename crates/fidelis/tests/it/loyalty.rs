@@ -33,7 +33,7 @@ async fn lapsed_customers(t: &TestApp) -> Vec<i64> {
     let mut customers = format!("{}\n", analytics::sim::CUSTOMER_HEADER);
     let mut tx = format!("{}\n", analytics::sim::TRANSACTION_HEADER);
     for (k, name) in ["王芳", "李强", "张伟"].iter().enumerate() {
-        customers.push_str(&format!("L{k},{name},,,unknown,,上海,门店,,,,,\n"));
+        customers.push_str(&format!("L{k},{name},,,unknown,,上海,门店,,,,,,\n"));
         for (d, day) in ["2024-01-02", "2024-01-16", "2024-02-01"]
             .iter()
             .enumerate()

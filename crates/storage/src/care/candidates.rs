@@ -42,6 +42,8 @@ pub struct Candidate {
     pub top20: bool,
     /// Channels the customer agreed to be contacted on (e-mail needs `email`).
     pub consent: Vec<String>,
+    /// The language the customer is written to in (`zh-CN`, `en`; empty: the company's).
+    pub lang: String,
     /// The complaint (resolved, breached) or classification run the occurrence is about.
     pub about: i64,
     /// Who works the complaint the occurrence is about: its assignee, or whoever resolved it.
@@ -67,13 +69,14 @@ fn candidate_from(r: &sqlx::any::AnyRow) -> Candidate {
         churn_status: get_s(r, "churn_status"),
         top20: get_i(r, "top20") == 1,
         consent: serde_json::from_str(&get_s(r, "consent")).unwrap_or_default(),
+        lang: get_s(r, "lang"),
         about: get_i(r, "about"),
         agent: get_s(r, "agent"),
     }
 }
 
 const CANDIDATE_COLS: &str = "c.id, c.external_id, c.email, c.segment, c.channel, c.region, \
-    c.tags, c.birthday, c.important_dates, c.consent, v.clv, v.p_alive, p.loyalty_type, \
+    c.tags, c.birthday, c.important_dates, c.consent, c.lang, v.clv, v.p_alive, p.loyalty_type, \
     p.churn_status, p.top20";
 
 /// The customer's value and loyalty profile beside a candidate.

@@ -474,9 +474,10 @@ impl Store {
     }
 
     /// A user's e-mail address (for e-mails to staff), if the user exists.
-    pub async fn user_email(&self, username: &str) -> Result<Option<String>> {
+    /// An active user's e-mail address and language (`zh-CN`, `en` or empty).
+    pub async fn user_email(&self, username: &str) -> Result<Option<(String, String)>> {
         Ok(
-            sqlx::query_scalar("SELECT email FROM users WHERE username = $1 AND active = 1")
+            sqlx::query_as("SELECT email, lang FROM users WHERE username = $1 AND active = 1")
                 .bind(username)
                 .fetch_optional(&self.pool)
                 .await?,
