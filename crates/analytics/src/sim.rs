@@ -294,9 +294,9 @@ impl Config {
                     rng.gen_range(1..=28),
                 ),
                 phone: format!(
-                    "+86 1{}{:02}-{:04}-{:04}",
+                    "+86 1{}{}-{:04}-{:04}",
                     rng.gen_range(3..=9),
-                    rng.gen_range(0..100),
+                    rng.gen_range(0..10),
                     rng.gen_range(0..10_000),
                     i % 10_000
                 ),
@@ -467,5 +467,12 @@ mod tests {
             sum / cnt
         );
         assert!(a.iter().all(|c| c.referred_by.is_none_or(|r| r < c.index)));
+        // Mainland mobile numbers: +86, then 11 digits starting 13–19.
+        for c in &a {
+            let digits: String = c.phone[4..].chars().filter(char::is_ascii_digit).collect();
+            assert!(c.phone.starts_with("+86 1"), "{}", c.phone);
+            assert_eq!(digits.len(), 11, "{}", c.phone);
+            assert!(matches!(digits.as_bytes()[1], b'3'..=b'9'), "{}", c.phone);
+        }
     }
 }

@@ -71,6 +71,33 @@ fn customer_from(row: &AnyRow) -> Customer {
     }
 }
 
+impl Customer {
+    /// The customer as text fields (the export's row, the edit form's values).
+    pub fn to_fields(&self) -> domain::customers::CustomerFields {
+        let c = self.clone();
+        domain::customers::CustomerFields {
+            external_id: c.external_id,
+            name: c.name,
+            phone: c.phone,
+            email: c.email,
+            gender: c.gender,
+            birthday: c.birthday,
+            important_dates: domain::customers::join_pairs(c.important_dates),
+            region: c.region,
+            channel: c.channel,
+            referred_by: c.referred_by.unwrap_or_default(),
+            tags: c.tags.join(", "),
+            segment: c.segment,
+            consent: c.consent.join(", "),
+            preferences: domain::customers::join_pairs(c.preferences),
+            contract_start: c.contract_start,
+            contract_end: c.contract_end,
+            category_spend: c.category_spend,
+            lang: c.lang,
+        }
+    }
+}
+
 fn summary_from(r: &AnyRow) -> CustomerSummary {
     CustomerSummary {
         id: get_i(r, "id"),
@@ -181,6 +208,20 @@ pub struct CustomerSummary {
     pub channel: String,
     pub segment: String,
     pub tags: Vec<String>,
+}
+
+/// A customer's records elsewhere: what a deletion takes along (transactions, contacts, notes,
+/// survey answers) and what it leaves without a customer (complaints, referrals).
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct Footprint {
+    pub transactions: i64,
+    pub interactions: i64,
+    pub notes: i64,
+    pub complaints: i64,
+    /// Complaints not closed yet: a customer with any cannot be deleted.
+    pub open_complaints: i64,
+    pub responses: i64,
+    pub referrals: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -410,6 +451,29 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.customer(id).await
+    }
+
+    /// What deleting a customer would take with it (and what it would leave).
+    pub async fn customer_footprint(&self, id: i64) -> Result<Footprint> {
+        let count = |sql: &'static str| async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await
+        };
+        Ok(Footprint {
+            transactions: count("SELECT COUNT(*) FROM transactions WHERE customer_id = $1").await?,
+            interactions: count("SELECT COUNT(*) FROM interactions WHERE customer_id = $1").await?,
+            notes: count("SELECT COUNT(*) FROM customer_notes WHERE customer_id = $1").await?,
+            complaints: count("SELECT COUNT(*) FROM complaints WHERE customer_id = $1").await?,
+            open_complaints: count(
+                "SELECT COUNT(*) FROM complaints WHERE customer_id = $1 AND state <> 'closed'",
+            )
+            .await?,
+            responses: count("SELECT COUNT(*) FROM survey_responses WHERE customer_id = $1")
+                .await?,
+            referrals: count("SELECT COUNT(*) FROM customers WHERE referred_by_id = $1").await?,
+        })
     }
 
     pub async fn delete_customer(&self, id: i64, actor: &str) -> Result<()> {
@@ -1077,30 +1141,14 @@ impl Store {
                 by_customer.entry(cid).or_default().push((k, v));
             }
             for row in &rows {
-                let c = customer_from(row);
+                let mut c = customer_from(row);
                 n += 1;
-                f(ExportRow {
-                    external_id: c.external_id,
-                    name: c.name,
-                    phone: c.phone,
-                    email: c.email,
-                    gender: c.gender,
-                    birthday: c.birthday,
-                    important_dates: domain::customers::join_pairs(c.important_dates),
-                    region: c.region,
-                    channel: c.channel,
-                    referred_by: c.referred_by.unwrap_or_default(),
-                    tags: c.tags.join(", "),
-                    segment: c.segment,
-                    consent: c.consent.join(", "),
-                    preferences: domain::customers::join_pairs(
-                        by_customer.remove(&c.id).unwrap_or_default(),
-                    ),
-                    contract_start: c.contract_start,
-                    contract_end: c.contract_end,
-                    category_spend: c.category_spend,
-                    lang: c.lang,
-                });
+                c.preferences = by_customer
+                    .remove(&c.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect();
+                f(c.to_fields());
             }
         }
         tx.rollback().await?;

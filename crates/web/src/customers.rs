@@ -36,6 +36,8 @@ struct ListQuery {
     /// A saved loyalty segment's id.
     saved_segment: Option<i64>,
     page: Option<i64>,
+    /// Back from deleting a customer.
+    deleted: Option<String>,
 }
 
 #[derive(Template)]
@@ -62,6 +64,7 @@ struct ListPage {
     next_url: Option<String>,
     can_export: bool,
     can_import: bool,
+    deleted: bool,
 }
 
 impl ListPage {
@@ -86,7 +89,7 @@ fn channel_label(code: &str, lang: domain::Lang) -> String {
 }
 
 /// A contact channel a customer agreed to, in words.
-fn consent_label(code: &str, lang: domain::Lang) -> String {
+pub(crate) fn consent_label(code: &str, lang: domain::Lang) -> String {
     let (zh, en) = match code {
         "email" => ("邮件", "e-mail"),
         "sms" => ("短信", "SMS"),
@@ -192,6 +195,7 @@ async fn list(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>) -
         rows: p.items,
         can_export: ctx.actor.role.can(Permission::ExportAll),
         can_import: ctx.actor.role.can(Permission::ImportData),
+        deleted: q.deleted.is_some(),
     })
 }
 
@@ -287,6 +291,13 @@ struct ProfilePage {
     clock: crate::Clock,
     /// The reader works complaint cases (the profile links to recording one).
     can_record_complaint: bool,
+    can_delete: bool,
+    /// Whom the reader can give a task (users, then `team:NAME`); empty: no task form.
+    assignees: Vec<String>,
+    /// The company-local date (the task form's default due day).
+    today: String,
+    /// Waves open for answers (the "send a survey" form).
+    waves: Vec<app::surveys::invite::OpenWave>,
     flash: Option<String>,
     error: Option<String>,
 }
@@ -529,6 +540,10 @@ pub(crate) async fn render_profile(
         chart_months,
         chart_values,
         can_edit: ctx.actor.role.can(Permission::EditCustomers),
+        can_delete: ctx.actor.role.can(Permission::DeleteCustomers),
+        assignees: app.task_assignees(actor(ctx)).await.unwrap_or_default(),
+        today: clock.today(),
+        waves: app.open_waves(actor(ctx)).await.unwrap_or_default(),
         value: app
             .customer_value(actor(ctx), id)
             .await
@@ -568,7 +583,7 @@ async fn add_note(
 
 /// Back to the profile after a form: saved, or the profile again with the input error, or an
 /// error page for anything else.
-async fn after_profile_form(
+pub(crate) async fn after_profile_form(
     app: &App,
     ctx: &WebCtx,
     id: i64,
@@ -577,14 +592,16 @@ async fn after_profile_form(
     match result {
         Ok(()) => Redirect::to(&format!("/customers/{id}?saved=1")).into_response(),
         Err(e) if e.code == domain::ErrorCode::InvalidInput => {
-            render_profile(
+            let mut r = render_profile(
                 app,
                 ctx,
                 id,
                 None,
                 Some(e.localized(ctx.actor.lang).message),
             )
-            .await
+            .await;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            r
         }
         Err(e) => error_page(ctx, e),
     }

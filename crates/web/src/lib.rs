@@ -12,6 +12,7 @@ mod care_settings;
 mod churn;
 mod complaint_settings;
 mod complaints;
+mod customer_edit;
 mod customers;
 mod home;
 mod imports;
@@ -103,6 +104,7 @@ pub fn router(app: App) -> Router {
         .merge(churn::routes())
         .merge(complaints::routes())
         .merge(customers::routes())
+        .merge(customer_edit::routes())
         .merge(imports::routes())
         .merge(loyalty::routes())
         .merge(loyalty_settings::routes())
@@ -284,4 +286,25 @@ impl Clock {
     pub(crate) fn zone(&self) -> String {
         domain::time::offset_label(self.0)
     }
+    /// Today's date on the company's clock (YYYY-MM-DD).
+    pub(crate) fn today(&self) -> String {
+        let zone = chrono::FixedOffset::east_opt(self.0 * 60)
+            .unwrap_or(chrono::FixedOffset::east_opt(0).unwrap());
+        chrono::Utc::now()
+            .with_timezone(&zone)
+            .date_naive()
+            .to_string()
+    }
+}
+
+/// The base of public links: `FIDELIS_PUBLIC_URL`, else this request's host.
+pub(crate) fn public_base(headers: &axum::http::HeaderMap) -> String {
+    if let Ok(u) = std::env::var("FIDELIS_PUBLIC_URL") {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
 }

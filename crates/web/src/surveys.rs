@@ -609,7 +609,12 @@ async fn email_wave(
         return error_page(&ctx, e);
     }
     match app
-        .email_wave(actor(&ctx), id, &public_base(&headers), f.reminders == "1")
+        .email_wave(
+            actor(&ctx),
+            id,
+            &crate::public_base(&headers),
+            f.reminders == "1",
+        )
         .await
     {
         Ok(r) => Redirect::to(&format!(
@@ -676,18 +681,6 @@ struct FormatQuery {
     no_consent: usize,
 }
 
-/// The base of public links: `FIDELIS_PUBLIC_URL`, else this request's host.
-fn public_base(headers: &HeaderMap) -> String {
-    if let Ok(u) = std::env::var("FIDELIS_PUBLIC_URL") {
-        return u.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 async fn links_export(
     State(app): State<App>,
     ctx: WebCtx,
@@ -699,7 +692,7 @@ async fn links_export(
         .export_wave_links(
             actor(&ctx),
             id,
-            &public_base(&headers),
+            &crate::public_base(&headers),
             &q.format,
             q.remind == "1",
         )
@@ -781,7 +774,7 @@ async fn wave_page(
     Path(id): Path<i64>,
     Query(q): Query<FormatQuery>,
 ) -> Response {
-    let base = public_base(&headers);
+    let base = crate::public_base(&headers);
     let lang = ctx.actor.lang;
     let notice = q.emailed.map(|n| {
         format!(
@@ -886,7 +879,18 @@ async fn create_plan(
         .await;
     match answer(&ctx, r, |p| format!("/surveys/{}", p.survey_id)) {
         Answer::Page(r) => r,
-        Answer::Again(m) => wave_view(app, ctx, id, Some(m), &public_base(&headers), 0, None).await,
+        Answer::Again(m) => {
+            wave_view(
+                app,
+                ctx,
+                id,
+                Some(m),
+                &crate::public_base(&headers),
+                0,
+                None,
+            )
+            .await
+        }
     }
 }
 

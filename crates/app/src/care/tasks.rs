@@ -106,6 +106,113 @@ impl App {
         Ok(self.store.care_task(id).await?)
     }
 
+    /// Whom a task can be given to: users who work cases, then teams (`team:NAME`) — the
+    /// picker of the profile's "add a task".
+    pub async fn task_assignees(&self, actor: &Actor) -> Result<Vec<String>, AppError> {
+        actor.require(Permission::EditCases)?;
+        let mut out: Vec<String> = self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| u.active && u.role.can(Permission::EditCases))
+            .map(|u| u.username)
+            .collect();
+        out.extend(
+            self.store
+                .teams()
+                .await?
+                .into_iter()
+                .map(|t| format!("team:{}", t.name)),
+        );
+        Ok(out)
+    }
+
+    /// A care task added by hand for a customer (from the profile): for a user who works cases
+    /// or a team, titled, due by the end of a company-local day (today or later). The assignee
+    /// hears of it when someone else gave it.
+    pub async fn add_care_task(
+        &self,
+        actor: &Actor,
+        customer_id: i64,
+        assignee: &str,
+        title: &str,
+        due: &str,
+    ) -> Result<storage::care::CareTask, AppError> {
+        actor.require(Permission::EditCases)?;
+        let lang = actor.lang;
+        let (assignee, title) = (assignee.trim(), title.trim());
+        let mut errs = Vec::new();
+        if !self
+            .task_assignees(actor)
+            .await?
+            .iter()
+            .any(|a| a == assignee)
+        {
+            errs.push(domain::FieldError::new(
+                "assignee",
+                say(
+                    lang,
+                    "请选择处理投诉的员工或小组",
+                    "choose a user who works cases, or a team",
+                ),
+            ));
+        }
+        let n = title.chars().count();
+        if n == 0 || n > 200 || title.chars().any(char::is_control) {
+            errs.push(domain::FieldError::new(
+                "title",
+                say(lang, "标题 1–200 个字", "a title of 1–200 characters"),
+            ));
+        }
+        let offset = self.company_offset().await;
+        let zone = chrono::FixedOffset::east_opt(offset * 60).expect("a valid offset");
+        let today = chrono::Utc::now().with_timezone(&zone).date_naive();
+        let due_at = match domain::time::parse_date(due) {
+            Ok(d) if d < today => Err(say(lang, "不能早于今天", "is before today")),
+            Ok(d) if d > today + chrono::Duration::days(366) => {
+                Err(say(lang, "最多一年以后", "at most a year ahead"))
+            }
+            Ok(d) => Ok(d
+                .and_hms_opt(23, 59, 59)
+                .and_then(|t| t.and_local_timezone(zone).single())
+                .map(|t| domain::time::to_stored(t.with_timezone(&chrono::Utc)))
+                .unwrap_or_default()),
+            Err(_) => Err(say(
+                lang,
+                "请填写日期，如 2026-12-31",
+                "a date such as 2026-12-31",
+            )),
+        };
+        let due_at = due_at.unwrap_or_else(|e| {
+            errs.push(domain::FieldError::new("due", e));
+            String::new()
+        });
+        if !errs.is_empty() {
+            return Err(AppError::invalid(lang, errs));
+        }
+        let customer = self
+            .store
+            .customer(customer_id)
+            .await
+            .map_err(|_| AppError::not_found(lang, "customer"))?;
+        let notice = format!(
+            "{} 给您一个任务 / gave you a task: {title} ({})",
+            actor.username, customer.name
+        );
+        Ok(self
+            .store
+            .add_care_task(
+                customer_id,
+                assignee,
+                title,
+                &due_at,
+                &actor.username,
+                &notice,
+            )
+            .await?)
+    }
+
     /// A customer's care tasks, whoever works them (the profile shows them).
     pub async fn customer_care_tasks(
         &self,

@@ -152,8 +152,41 @@ impl App {
         Ok(c)
     }
 
+    /// What deleting the customer would take with it and leave behind.
+    pub async fn customer_footprint(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<storage::customers::Footprint, AppError> {
+        actor.require(Permission::ViewCustomers)?;
+        self.store
+            .customer(id)
+            .await
+            .map_err(|e| not_found(actor, e, "customer"))?;
+        Ok(self.store.customer_footprint(id).await?)
+    }
+
+    /// Delete a customer with their transactions, contacts, notes, preferences, survey
+    /// invitations and answers (complaints stay, without the customer; the audit log keeps the
+    /// deletion). A
+    /// customer with complaints not closed yet is refused: close them first.
     pub async fn delete_customer(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
         actor.require(Permission::DeleteCustomers)?;
+        let open = self.customer_footprint(actor, id).await?.open_complaints;
+        if open > 0 {
+            return Err(AppError::field(
+                actor.lang,
+                "customer",
+                match actor.lang {
+                    domain::Lang::ZhCn => {
+                        format!("该客户还有 {open} 个未关闭的投诉，请先处理完再删除")
+                    }
+                    domain::Lang::En => format!(
+                        "the customer has {open} complaint(s) not closed yet: close them first"
+                    ),
+                },
+            ));
+        }
         self.store
             .delete_customer(id, &actor.username)
             .await

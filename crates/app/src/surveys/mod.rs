@@ -7,6 +7,7 @@
 //! plans. `pls` fits a model on an answers file for the CLI.
 
 mod demo;
+pub mod invite;
 pub mod links;
 pub mod pls;
 pub mod results;
@@ -384,13 +385,16 @@ impl App {
         }
         let now = domain::time::now_stored();
         let today = &now[..10];
-        let title = self
-            .store
-            .wave(wave_id)
-            .await
-            .ok()
-            .map(|w| w.name)
-            .unwrap_or_default();
+        // The survey's name heads the e-mail (the wave's is the company's own bookkeeping).
+        let title = match self.store.wave(wave_id).await {
+            Ok(w) => self
+                .store
+                .survey(w.survey_id)
+                .await
+                .map(|s| s.name)
+                .unwrap_or(w.name),
+            Err(_) => String::new(),
+        };
         let mut out = EmailedWave::default();
         let mut mails = Vec::new();
         let mut reminded = Vec::new();
@@ -409,31 +413,21 @@ impl App {
             }
             let link = format!("{base}{}", l.path);
             let optout = format!("{base}{}/unsubscribe", l.path);
-            // In the customer's language (the company's, Chinese, when they have none).
-            let zh = Lang::parse(&i.lang).unwrap_or_default() == Lang::ZhCn;
-            let pick = |a: String, b: String| if zh { a } else { b };
-            let (r, subject) = if reminders {
-                (
-                    format!("remind:{wave_id}:{}:{today}", i.id),
-                    pick(format!("提醒：{title}"), format!("Reminder: {title}")),
-                )
+            let r = if reminders {
+                format!("remind:{wave_id}:{}:{today}", i.id)
             } else {
-                (
-                    format!("invite:{wave_id}:{}", i.id),
-                    pick(
-                        format!("{title} · 邀请您参与调查"),
-                        format!("{title} · Your opinion, please"),
-                    ),
-                )
+                format!("invite:{wave_id}:{}", i.id)
             };
-            let (name, until) = (&i.name, i.expires_at.get(..10).unwrap_or(""));
-            let body = pick(
-                format!(
-                    "{name}，您好！\n\n请花几分钟告诉我们您的感受：\n{link}\n链接仅供您本人使用，有效期至 {until}。\n\n不想再收到我们的邮件？请点击：\n{optout}\n"
-                ),
-                format!(
-                    "Dear {name},\n\nplease take a few minutes to tell us how we did:\n{link}\nThe link is yours alone and works until {until}.\n\nNo more e-mail from us: {optout}\n"
-                ),
+            let (subject, body) = invite::mail_text(
+                Lang::parse(&i.lang).unwrap_or_default(),
+                &invite::MailFacts {
+                    title: &title,
+                    name: &i.name,
+                    link: &link,
+                    optout: &optout,
+                    until: i.expires_at.get(..10).unwrap_or(""),
+                    reminder: reminders,
+                },
             );
             mails.push((
                 r,

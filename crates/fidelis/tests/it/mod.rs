@@ -11,6 +11,7 @@ mod imports;
 mod loyalty;
 mod pages_text;
 mod pls;
+mod profile;
 mod surveys;
 mod users;
 mod web;

@@ -172,6 +172,7 @@ async fn pages(t: &TestApp) -> Vec<(&'static str, Vec<String>)> {
         format!("/customers/{customer}"),
         format!("/customers/{answered}"),
         format!("/customers/{}", if cared > 0 { cared } else { customer }),
+        format!("/customers/{customer}/edit"),
         "/complaints".into(),
         "/complaints?view=all".into(),
         format!("/complaints/{own}"),
@@ -194,6 +195,7 @@ async fn pages(t: &TestApp) -> Vec<(&'static str, Vec<String>)> {
         "/loyalty".into(),
         "/loyalty/settings".into(),
         format!("/care/rules/{rule}"),
+        format!("/customers/{customer}/delete"),
     ]);
     // An agent may not open the churn page: the refusal is a page in words too.
     let mut agent = common.clone();

@@ -449,6 +449,59 @@ impl Store {
         Ok(care_task_of(&row))
     }
 
+    /// A care task staff add by hand (from a customer's profile): in the assignee's queue, a
+    /// notification to them when someone else gave it, and a line in the audit log — one
+    /// transaction.
+    pub async fn add_care_task(
+        &self,
+        customer_id: i64,
+        assignee: &str,
+        title: &str,
+        due_at: &str,
+        actor: &str,
+        notice: &str,
+    ) -> Result<CareTask> {
+        let mut tx = self.begin_write().await?;
+        let now = now_stored();
+        let ext: String = sqlx::query_scalar("SELECT external_id FROM customers WHERE id = $1")
+            .bind(customer_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO care_tasks (customer_id, assignee, title, due_at, created_at, kind) \
+             VALUES ($1, $2, $3, $4, $5, 'care') RETURNING id",
+        )
+        .bind(customer_id)
+        .bind(assignee)
+        .bind(title)
+        .bind(due_at)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await?;
+        if assignee != actor && !assignee.starts_with("team:") {
+            notify(
+                &mut tx,
+                assignee,
+                notice,
+                &format!("/customers/{customer_id}"),
+                &now,
+            )
+            .await?;
+        }
+        crate::audit::write(
+            &mut tx,
+            actor,
+            "create",
+            "care_task",
+            &id.to_string(),
+            &format!("{ext}: {title} → {assignee}"),
+        )
+        .await?;
+        tx.commit().await?;
+        self.care_task(id).await
+    }
+
     /// Close an open care task that is not a complaint's follow-up visit (that one is done by
     /// the case's follow-up step): `done` with what came of it, or `dismissed`. False if it
     /// was not open.
@@ -473,7 +526,6 @@ impl Store {
         Ok(n.rows_affected() == 1)
     }
 
-    /// A user's e-mail address (for e-mails to staff), if the user exists.
     /// An active user's e-mail address and language (`zh-CN`, `en` or empty).
     pub async fn user_email(&self, username: &str) -> Result<Option<(String, String)>> {
         Ok(
