@@ -262,7 +262,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("complaint.view_all", "All", "全部"),
     ("complaint.view_escalated", "Escalated to me", "升级给我的"),
     ("complaint.view_mine", "My cases", "我的投诉"),
-    ("complaint.view_open", "Open", "未结"),
+    ("complaint.view_open", "Open (not resolved)", "未解决"),
     ("complaint.view_overdue", "Overdue", "超时"),
     ("complaint.views", "Case lists", "投诉列表"),
     ("complaint.wants", "What the customer wants", "顾客诉求"),

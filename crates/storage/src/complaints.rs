@@ -156,6 +156,8 @@ pub struct Filter {
     pub escalated_to: Option<String>,
     /// Soonest resolution deadline first (a work queue) instead of most recently received.
     pub by_due: bool,
+    /// Words to find: the case number, the customer's name or id, the caller, the situation.
+    pub q: String,
     pub limit: i64,
     pub offset: i64,
 }
@@ -248,6 +250,8 @@ fn filter_sql(f: &Filter) -> (String, Vec<String>) {
     match f.state.as_str() {
         "" => {}
         "open" => conds.push("c.state <> 'closed'".into()),
+        // Still being worked: not resolved yet.
+        "unresolved" => conds.push("c.state NOT IN ('resolved', 'followed_up', 'closed')".into()),
         s => arg(&mut conds, "c.state = ?", s.to_string()),
     }
     if !f.severity.is_empty() {
@@ -275,6 +279,24 @@ fn filter_sql(f: &Filter) -> (String, Vec<String>) {
         conds.push(format!(
             "c.state <> 'closed' AND ((c.acknowledged_at IS NULL AND c.ack_due_at < ${n}) \
              OR (c.resolved_at IS NULL AND c.resolve_due_at < ${n}))"
+        ));
+    }
+    let q = f.q.trim().to_lowercase();
+    if !q.is_empty() {
+        let like = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        args.push(q.trim_start_matches('#').to_string());
+        let exact = args.len();
+        args.push(like);
+        let n = args.len();
+        conds.push(format!(
+            "(CAST(c.id AS TEXT) = ${exact} OR LOWER(c.situation) LIKE ${n} ESCAPE '\\' \
+             OR LOWER(c.caller) LIKE ${n} ESCAPE '\\' OR c.customer_id IN (SELECT id FROM customers \
+             WHERE LOWER(name) LIKE ${n} ESCAPE '\\' OR LOWER(external_id) LIKE ${n} ESCAPE '\\'))"
         ));
     }
     if let Some(teams) = &f.teams {

@@ -24,6 +24,7 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/complaints", get(list_page).post(create))
         .route("/complaints/export", get(export))
+        .route("/complaints/bulk", post(bulk))
         .route(
             "/complaints/settings",
             get(crate::complaint_settings::page_get).post(crate::complaint_settings::save),
@@ -53,6 +54,32 @@ struct ListQuery {
     format: String,
     /// A customer's external id to record a complaint for (the profile's link fills the form).
     customer: String,
+    /// Filters within the view: a state, severity or cause code, overdue only, and words.
+    state: String,
+    severity: String,
+    cause: String,
+    overdue: String,
+    q: String,
+}
+
+impl ListQuery {
+    /// The view and filters as a query string (for paging, the export and the bulk form's way
+    /// back).
+    fn query_string(&self, view: &str) -> String {
+        let mut s = format!("view={view}");
+        for (k, v) in [
+            ("state", &self.state),
+            ("severity", &self.severity),
+            ("cause", &self.cause),
+            ("overdue", &self.overdue),
+            ("q", &self.q),
+        ] {
+            if !v.trim().is_empty() {
+                s.push_str(&format!("&{k}={}", crate::customers::enc(v.trim())));
+            }
+        }
+        s
+    }
 }
 
 /// The view's name and its filter for this reader.
@@ -63,14 +90,25 @@ fn view_filter(ctx: &WebCtx, q: &ListQuery) -> (String, Filter) {
         _ if all => "open".into(),
         _ => "mine".into(),
     };
+    // A chosen state narrows the view; "open" (the tab) means not resolved yet, the queues
+    // anything not closed.
+    let state = match (CaseState::parse(&q.state), view.as_str()) {
+        (Some(s), _) => s.code().to_string(),
+        (None, "all") => String::new(),
+        (None, "open") => "unresolved".into(),
+        (None, _) => "open".into(),
+    };
     let f = Filter {
-        state: if view == "all" {
-            String::new()
-        } else {
-            "open".into()
-        },
+        state,
+        severity: Severity::parse(&q.severity)
+            .map(|s| s.code().to_string())
+            .unwrap_or_default(),
+        cause: Cause::parse(&q.cause)
+            .map(|c| c.code().to_string())
+            .unwrap_or_default(),
+        q: q.q.trim().chars().take(100).collect(),
         assignee: (view == "mine").then(|| ctx.actor.username.clone()),
-        overdue_at: (view == "overdue").then(domain::time::now_stored),
+        overdue_at: (view == "overdue" || !q.overdue.is_empty()).then(domain::time::now_stored),
         escalated_to: (view == "escalated").then(|| ctx.actor.username.clone()),
         // A work queue: the soonest deadline first.
         by_due: matches!(view.as_str(), "mine" | "overdue" | "escalated"),
@@ -98,6 +136,15 @@ struct ListPage {
     page: i64,
     pages: i64,
     can_edit: bool,
+    /// Managers pick several cases and assign or close them together.
+    can_bulk: bool,
+    workers: Vec<String>,
+    /// The view and filters as a query string.
+    qs: String,
+    filter: FilterView,
+    states: Vec<(&'static str, &'static str)>,
+    causes: Vec<(&'static str, &'static str)>,
+    flash: Option<String>,
     overview: Option<Overview>,
     charts: String,
     channels: Vec<(&'static str, &'static str)>,
@@ -157,9 +204,22 @@ impl ListPage {
         match field {
             "channel" => self.form.channel == v,
             "severity" => self.form.severity == v,
+            "f_state" => self.filter.state == v,
+            "f_severity" => self.filter.severity == v,
+            "f_cause" => self.filter.cause == v,
             _ => false,
         }
     }
+}
+
+/// The list's filters as typed.
+#[derive(Default)]
+struct FilterView {
+    state: String,
+    severity: String,
+    cause: String,
+    overdue: bool,
+    q: String,
 }
 
 async fn list_page(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuery>) -> Response {
@@ -167,7 +227,7 @@ async fn list_page(State(app): State<App>, ctx: WebCtx, Query(q): Query<ListQuer
         customer: q.customer.trim().chars().take(200).collect(),
         ..ComplaintForm::default()
     };
-    list(app, ctx, q, None, form).await
+    list(app, ctx, q, None, form, None).await
 }
 
 async fn list(
@@ -176,10 +236,12 @@ async fn list(
     q: ListQuery,
     error: Option<String>,
     form: ComplaintForm,
+    flash: Option<String>,
 ) -> Response {
     let lang = ctx.actor.lang;
     let all = ctx.actor.role.can(Permission::ViewAllCases);
     let (view, mut f) = view_filter(&ctx, &q);
+    let view_name = view.clone();
     let per_page = 50;
     let page_no = q.page.max(1);
     f.limit = per_page;
@@ -223,6 +285,19 @@ async fn list(
         page: page_no,
         pages: (total + per_page - 1) / per_page,
         can_edit: ctx.actor.role.can(Permission::EditCases),
+        can_bulk: ctx.actor.role.can(Permission::ManageCases),
+        workers: app.case_workers(actor(&ctx)).await.unwrap_or_default(),
+        qs: q.query_string(&view_name),
+        filter: FilterView {
+            state: q.state.clone(),
+            severity: q.severity.clone(),
+            cause: q.cause.clone(),
+            overdue: !q.overdue.is_empty(),
+            q: q.q.clone(),
+        },
+        states: options(CaseState::ALL, CaseState::code, CaseState::label, lang),
+        causes: options(Cause::ALL, Cause::code, Cause::label, lang),
+        flash,
         overview,
         charts,
         channels: options(Channel::ALL, Channel::code, Channel::label, lang),
@@ -284,7 +359,82 @@ async fn create(State(app): State<App>, ctx: WebCtx, Form(f): Form<ComplaintForm
     let r = app.create_complaint(actor(&ctx), &input).await;
     match answer(&ctx, r, |c| format!("/complaints/{}", c.complaint.id)) {
         Answer::Page(r) => r,
-        Answer::Again(m) => list(app, ctx, ListQuery::default(), Some(m), f).await,
+        Answer::Again(m) => list(app, ctx, ListQuery::default(), Some(m), f, None).await,
+    }
+}
+
+/// The bulk form: the ticked cases, what to do with them, and the list to go back to.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct BulkForm {
+    csrf: String,
+    /// `assign` or `close`.
+    action: String,
+    assignee: String,
+    lesson: String,
+    /// The list's query string.
+    back: String,
+}
+
+async fn bulk(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let mut f = BulkForm::default();
+    let mut ids = Vec::new();
+    for (k, v) in form {
+        match k.as_str() {
+            "csrf" => f.csrf = v,
+            "action" => f.action = v,
+            "assignee" => f.assignee = v,
+            "lesson" => f.lesson = v,
+            "back" => f.back = v,
+            "id" => ids.extend(v.trim().parse::<i64>().ok()),
+            _ => {}
+        }
+    }
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let lang = ctx.actor.lang;
+    let q: ListQuery = format!("/complaints?{}", f.back)
+        .parse::<axum::http::Uri>()
+        .ok()
+        .and_then(|u| Query::<ListQuery>::try_from_uri(&u).ok())
+        .map(|Query(q)| q)
+        .unwrap_or_default();
+    let change = match f.action.as_str() {
+        "close" => app::complaints::bulk::BulkChange::Close { lesson: f.lesson },
+        _ => app::complaints::bulk::BulkChange::Assign {
+            assignee: f.assignee,
+        },
+    };
+    match app.bulk_complaints(actor(&ctx), &ids, &change).await {
+        Ok(out) => {
+            let mut m = format!("{} {}", lang.pick("已处理", "Done:"), out.done.len());
+            if !out.refused.is_empty() {
+                let why: Vec<String> = out
+                    .refused
+                    .iter()
+                    .map(|(id, r)| format!("#{id} {r}"))
+                    .collect();
+                m.push_str(&format!(
+                    "{} {}：{}",
+                    lang.pick("；未处理", "; left as they were:"),
+                    out.refused.len(),
+                    why.join("；")
+                ));
+            }
+            list(app, ctx, q, None, ComplaintForm::default(), Some(m)).await
+        }
+        Err(e) if e.code == domain::ErrorCode::InvalidInput => {
+            let m = e.localized(lang).message;
+            let mut r = list(app, ctx, q, Some(m), ComplaintForm::default(), None).await;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Err(e) => error_page(&ctx, e),
     }
 }
 

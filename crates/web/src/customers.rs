@@ -113,7 +113,7 @@ fn complaint_label(label: &str, lang: domain::Lang) -> String {
     }
 }
 
-fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {

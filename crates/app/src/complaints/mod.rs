@@ -5,6 +5,7 @@
 //! restart, with escalation to the team's manager), and the follow-up visit scheduled on
 //! resolution.
 
+pub mod bulk;
 mod demo;
 pub mod measures;
 mod survey;

@@ -2,6 +2,7 @@ mod analyze;
 mod api;
 mod care;
 mod care_staff;
+mod case_list;
 mod churn;
 mod cli;
 mod complaints;
