@@ -247,6 +247,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("complaint.step_link_customer", "Linked to the customer", "关联客户"),
     ("complaint.step_propose", "Propose a solution", "提出解决方案"),
     ("complaint.step_reopen", "Reopen", "重新打开"),
+    ("complaint.step_reply", "Reply to the customer", "回复客户"),
     ("complaint.step_resolve", "Resolve", "解决"),
     ("complaint.step_resolve_breach", "Resolution overdue", "已超过解决时限"),
     ("complaint.step_resolve_warn", "Resolution due soon", "即将超过解决时限"),

@@ -28,6 +28,8 @@ pub fn routes() -> Router<App> {
         .route("/complaints/{id}", get(one))
         .route("/complaints/{id}/steps", post(step))
         .route("/complaints/{id}/assign", post(assign))
+        .route("/complaints/{id}/reply", post(reply))
+        .route("/complaints/bulk", post(bulk))
         .route("/complaints/{id}/customer", post(link_customer))
 }
 
@@ -142,6 +144,44 @@ async fn assign(
     Ok(Json(json!(
         app.assign_complaint(&a, id, s.version, &s.assignee).await?
     )))
+}
+
+async fn reply(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    Json(r): Json<app::complaints::reply::Reply>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(json!(app.reply_to_complaint(&a, id, &r).await?)))
+}
+
+#[derive(Deserialize)]
+struct BulkInput {
+    ids: Vec<i64>,
+    /// `assign` (with `assignee`) or `close` (with `lesson`).
+    action: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    lesson: String,
+}
+
+async fn bulk(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Json(b): Json<BulkInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    use app::complaints::bulk::BulkChange;
+    let change = match b.action.as_str() {
+        "assign" => BulkChange::Assign {
+            assignee: b.assignee,
+        },
+        "close" => BulkChange::Close { lesson: b.lesson },
+        _ => {
+            return Err(app::AppError::field(a.lang, "action", "assign or close").into());
+        }
+    };
+    Ok(Json(json!(app.bulk_complaints(&a, &b.ids, &change).await?)))
 }
 
 #[derive(Deserialize)]

@@ -224,6 +224,12 @@ pub fn spec() -> Value {
             "/api/v1/complaints/{id}/assign": {
                 "post": op("Assign the case (managers: anyone who works cases; agents: themselves)", json!([id_param()]), Some("Assign"), ("200", "the case"))
             },
+            "/api/v1/complaints/{id}/reply": {
+                "post": op("Reply to the customer: by e-mail (in the customer's language, through the outbox) or recorded as said another way; a 'reply' in the case's history", json!([id_param()]), Some("Reply"), ("200", "the case"))
+            },
+            "/api/v1/complaints/bulk": {
+                "post": op("Assign or close several cases at once (managers); each is its own step, cases it does not fit are listed with why", json!([]), Some("Bulk"), ("200", "{done: [ids], refused: [[id, why]]}"))
+            },
             "/api/v1/complaints/{id}/customer": {
                 "post": op("Link a case recorded for an unknown caller to a customer", json!([id_param()]), Some("LinkCustomer"), ("200", "the case"))
             },
@@ -319,6 +325,8 @@ pub fn spec() -> Value {
                 "ComplaintStep": { "type": "object", "required": ["version", "action"], "description": "acknowledge {note} · analyse {cause, sub_cause, justified, note} · propose {solution, compensation_offered (minor units), note} · resolve {accepted, compensation_given, on_the_spot, note} · follow_up {result, satisfied} · close {lesson} · reopen {reason}", "properties": {
                     "version": { "type": "integer" }, "action": text("acknowledge | analyse | propose | resolve | follow_up | close | reopen") } },
                 "Assign": { "type": "object", "required": ["version", "assignee"], "properties": { "version": { "type": "integer" }, "assignee": text("user name") } },
+                "Reply": { "type": "object", "required": ["version", "body"], "properties": { "version": { "type": "integer" }, "body": text("1–4000 characters"), "subject": text("≤ 200; empty: 'About your complaint (no. N)' in the customer's language"), "email": { "type": "boolean", "description": "send by e-mail (needs SMTP and a linked customer with an address); false: recorded only" } } },
+                "Bulk": { "type": "object", "required": ["ids", "action"], "properties": { "ids": { "type": "array", "items": { "type": "integer" }, "description": "1–200 case numbers" }, "action": text("assign | close"), "assignee": text("for assign: a user who works cases"), "lesson": text("for close: the review's lesson") } },
                 "LinkCustomer": { "type": "object", "required": ["version", "customer_id"], "properties": { "version": { "type": "integer" }, "customer_id": { "type": "integer" } } },
                 "TaskDone": { "type": "object", "required": ["result"], "properties": { "result": text("≤ 4000") } },
                 "NewTeam": { "type": "object", "required": ["name"], "properties": { "name": text(""), "manager": text("a manager's user name"), "members": { "type": "array", "items": text("user names") } } },

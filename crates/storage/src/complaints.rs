@@ -114,6 +114,9 @@ pub struct Step<'a> {
     /// Staff notifications (user, text) written with the step (service-level warnings and
     /// breaches for the assignee and the team's manager).
     pub notify: Vec<(String, String)>,
+    /// E-mails (ref, address, payload) queued in the outbox with the step (a reply to the
+    /// customer): sent once by the outbox, never without the step, never twice.
+    pub mail: Vec<(String, String, serde_json::Value)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -512,6 +515,9 @@ impl Store {
         }
         for (user, text) in &s.notify {
             crate::care::notify(&mut tx, user, text, &format!("/complaints/{id}"), s.at).await?;
+        }
+        for (r, to, payload) in &s.mail {
+            crate::care::queue_mail(&mut tx, r, to, payload, s.at).await?;
         }
         tx.commit().await?;
         self.complaint(id).await

@@ -32,6 +32,10 @@ pub fn routes() -> Router<App> {
         .route("/complaints/{id}", get(case_page))
         .route("/complaints/{id}/step", post(take_step))
         .route("/complaints/{id}/assign", post(assign))
+        .route(
+            "/complaints/{id}/reply",
+            post(crate::complaint_reply::reply),
+        )
 }
 
 /// Codes with their labels in the reader's language, for menus.
@@ -449,6 +453,10 @@ struct CasePage {
     workers: Vec<String>,
     causes: Vec<(&'static str, &'static str)>,
     sub_causes: Vec<String>,
+    /// The reply form: shown to those who work cases; the customer's e-mail address when the
+    /// reply can go by e-mail (SMTP set up, a linked customer with an address).
+    can_reply: bool,
+    reply_to: String,
     error: Option<String>,
 }
 
@@ -599,6 +607,7 @@ fn change_label(k: &str, lang: Lang) -> &'static str {
         "channel" => ("渠道", "channel"),
         "reason" => ("原因说明", "reason"),
         "note" => ("备注", "note"),
+        "to" => ("收件人", "to"),
         _ => ("其他", "other"),
     };
     lang.pick(zh, en)
@@ -615,6 +624,15 @@ async fn case_view(app: App, ctx: WebCtx, id: i64, error: Option<String>) -> Res
         Err(e) => return error_page(&ctx, e),
     };
     let settings = app.complaint_settings().await.unwrap_or_default();
+    let mail = matches!(app.smtp_settings().await, Ok(Some(_)));
+    let reply_to = match v.complaint.customer_id {
+        Some(c) if mail => app
+            .customer(actor(&ctx), c)
+            .await
+            .map(|c| c.email)
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
     page(CasePage {
         l: Layout::new(&ctx, "area.complaints"),
         clock: Clock(settings.hours.utc_offset_minutes),
@@ -627,6 +645,8 @@ async fn case_view(app: App, ctx: WebCtx, id: i64, error: Option<String>) -> Res
             .into_iter()
             .flat_map(|(_, v)| v)
             .collect(),
+        can_reply: ctx.actor.role.can(Permission::EditCases),
+        reply_to,
         error,
     })
 }
@@ -724,7 +744,12 @@ async fn take_step(
 }
 
 /// After a form on the case page: the case again, with the refusal if any.
-async fn back_to_case<T>(app: App, ctx: WebCtx, id: i64, r: Result<T, AppError>) -> Response {
+pub(crate) async fn back_to_case<T>(
+    app: App,
+    ctx: WebCtx,
+    id: i64,
+    r: Result<T, AppError>,
+) -> Response {
     match answer(&ctx, r, |_| format!("/complaints/{id}")) {
         Answer::Page(r) => r,
         Answer::Again(m) => case_view(app, ctx, id, Some(m)).await,

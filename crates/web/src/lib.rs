@@ -10,6 +10,7 @@ mod care;
 mod care_form;
 mod care_settings;
 mod churn;
+mod complaint_reply;
 mod complaint_settings;
 mod complaints;
 mod customer_edit;

@@ -8,6 +8,7 @@
 pub mod bulk;
 mod demo;
 pub mod measures;
+pub mod reply;
 mod survey;
 
 use crate::{Actor, App, AppError};
@@ -711,6 +712,7 @@ impl App {
                     customer_id: c.customer_id,
                     finish_tasks: matches!(action, Action::FollowUp { .. }),
                     notify: Vec::new(),
+                    mail: Vec::new(),
                 },
             )
             .await
@@ -1170,6 +1172,7 @@ fn same_state_step<'a>(
         customer_id: c.customer_id,
         finish_tasks: false,
         notify: Vec::new(),
+        mail: Vec::new(),
     }
 }
 

@@ -575,3 +575,96 @@ async fn emails_in_the_readers_language(t: &TestApp) {
     }
 }
 both!(emails_in_the_readers_language);
+
+/// A reply to the customer from the case: the page offers e-mail when it can go; by e-mail it
+/// arrives once, in the customer's language, and the history says to whom; a case without a
+/// customer's address gets its reply recorded (by phone), and asking for e-mail there is
+/// refused with nothing recorded.
+async fn reply_from_a_case(t: &TestApp) {
+    let (port, mails) = smtp_receiver().await;
+    let (s, b) = send(
+        t.put("admin", "/api/v1/care/smtp"),
+        j!({"host": "127.0.0.1", "port": port, "security": "none", "from": "客服中心 <care@example.cn>"}),
+    )
+    .await;
+    assert_eq!(s, 204, "{b}");
+    let (s, b) = json(
+        t.post("analyst", "/api/v1/imports/customers?wait=true")
+            .body("external_id,name,email,lang\nR1,Anna Wu,anna@example.com,en\n")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, k) = super::complaints::create(
+        t,
+        "agent",
+        j!({"channel": "email", "severity": "medium", "situation": "wrong size delivered", "customer": "R1"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{k}");
+    let id = k["complaint"]["id"].as_i64().unwrap();
+    let cookie = format!(
+        "fidelis_session={}",
+        super::web::sign_in(t, "agent").await.0
+    );
+    let html = super::web::page_html(t, &cookie, &format!("/complaints/{id}")).await;
+    assert!(html.contains("id=\"reply-by-email\"") && html.contains("anna@example.com"));
+    let (s, v) = send(
+        t.post("agent", &format!("/api/v1/complaints/{id}/reply")),
+        j!({"version": 1, "body": "We are sending the right size today.", "email": true}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let reply = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "reply")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(reply["changes"]["to"], "anna@example.com", "{v}");
+    // The same reply again at the old version: refused, not sent twice.
+    let (s, _) = send(
+        t.post("agent", &format!("/api/v1/complaints/{id}/reply")),
+        j!({"version": 1, "body": "We are sending the right size today.", "email": true}),
+    )
+    .await;
+    assert_eq!(s, 409);
+    t.app.drain_outbox().await.unwrap();
+    let got = mails.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let (subject, body) = decoded_mail(&got[0].1);
+    assert!(got[0].0.contains("anna@example.com"));
+    assert_eq!(subject, format!("About your complaint (no. {id})"));
+    assert_eq!(body, "We are sending the right size today.");
+
+    // No customer: e-mail refused (nothing recorded), a phone reply recorded.
+    let (s, k) = super::complaints::create(
+        t,
+        "agent",
+        j!({"channel": "phone", "severity": "low", "situation": "停车难", "caller": "王先生 139****0000"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{k}");
+    let id = k["complaint"]["id"].as_i64().unwrap();
+    let (s, e) = send(
+        t.post("agent", &format!("/api/v1/complaints/{id}/reply")),
+        j!({"version": 1, "body": "已电话说明", "email": true}),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["error"]["details"]["fields"][0]["field"], "email", "{e}");
+    let (s, v) = send(
+        t.post("agent", &format!("/api/v1/complaints/{id}/reply")),
+        j!({"version": 1, "body": "已电话说明停车位置"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["complaint"]["version"], 2, "one history entry");
+    let html = super::web::page_html(t, &cookie, &format!("/complaints/{id}")).await;
+    assert!(html.contains("回复客户") || html.contains("Reply to the customer"));
+    assert!(html.contains("已电话说明停车位置"));
+}
+both!(reply_from_a_case);

@@ -8,7 +8,7 @@ mod candidates;
 mod outbox;
 
 pub use candidates::{Candidate, CandidateQuery};
-pub(crate) use outbox::notify;
+pub(crate) use outbox::{notify, queue_mail};
 pub use outbox::{Attempt, OutboxItem, SMTP_KEY};
 
 use crate::{get_i, get_os, get_s, Result, Store, StoreError};

@@ -47,6 +47,28 @@ pub(crate) async fn notify(
     Ok(())
 }
 
+/// Queue an e-mail in the outbox inside the caller's transaction, once per `r` (a second one
+/// with the same ref is not queued): 1 if queued.
+pub(crate) async fn queue_mail(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    r: &str,
+    to: &str,
+    payload: &serde_json::Value,
+    at: &str,
+) -> Result<usize> {
+    Ok(sqlx::query(
+        "INSERT INTO outbox (kind, target, payload, next_attempt_at, created_at, ref) \
+         SELECT 'email', $1, $2, $3, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE ref = $4)",
+    )
+    .bind(to)
+    .bind(payload.to_string())
+    .bind(at)
+    .bind(r)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected() as usize)
+}
+
 /// A message waiting in (or gone through) the outbox.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OutboxItem {
@@ -135,17 +157,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let mut n = 0;
         for (r, to, payload) in mails {
-            n += sqlx::query(
-                "INSERT INTO outbox (kind, target, payload, next_attempt_at, created_at, ref) \
-                 SELECT 'email', $1, $2, $3, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE ref = $4)",
-            )
-            .bind(to)
-            .bind(payload.to_string())
-            .bind(&now)
-            .bind(r)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected() as usize;
+            n += queue_mail(&mut tx, r, to, payload, &now).await?;
         }
         tx.commit().await?;
         Ok(n)
