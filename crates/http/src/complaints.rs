@@ -23,6 +23,11 @@ pub fn routes() -> Router<App> {
         .route("/complaints/overview", get(overview))
         .route("/complaints/export", get(export))
         .route("/complaints/teams", get(teams).post(create_team))
+        .route("/complaints/teams/{id}", axum::routing::put(update_team))
+        .route(
+            "/complaints/teams/members/{name}",
+            axum::routing::put(set_member),
+        )
         .route("/complaints/tasks", get(tasks))
         .route("/complaints/tasks/{id}/done", post(finish_task))
         .route("/complaints/{id}", get(one))
@@ -260,6 +265,41 @@ async fn create_team(
         .create_complaint_team(&a, &t.name, &t.manager, &t.members)
         .await?;
     Ok((StatusCode::CREATED, Json(json!(team))))
+}
+
+#[derive(Deserialize)]
+struct TeamChange {
+    name: String,
+    #[serde(default)]
+    manager: String,
+}
+
+async fn update_team(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    Json(t): Json<TeamChange>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(json!(
+        app.update_complaint_team(&a, id, &t.name, &t.manager)
+            .await?
+    )))
+}
+
+#[derive(Deserialize)]
+struct Membership {
+    /// The team's id; null: no team.
+    team_id: Option<i64>,
+}
+
+async fn set_member(
+    State(app): State<App>,
+    ApiActor(a): ApiActor,
+    Path(name): Path<String>,
+    Json(m): Json<Membership>,
+) -> Result<impl IntoResponse, ApiError> {
+    app.set_user_team(&a, &name, m.team_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn overview(

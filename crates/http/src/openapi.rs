@@ -243,6 +243,12 @@ pub fn spec() -> Value {
                 "get": op("Teams with their manager and members", json!([]), None, ("200", "{items}")),
                 "post": op("Create a team (managers)", json!([]), Some("NewTeam"), ("201", "the team"))
             },
+            "/api/v1/complaints/teams/{id}": {
+                "put": op("Rename a team or change its manager (managers); care tasks and rules for team:NAME follow a new name", json!([id_param()]), Some("TeamChange"), ("200", "the team"))
+            },
+            "/api/v1/complaints/teams/members/{name}": {
+                "put": op("Put a user who works cases in a team, or in none (team_id null)", json!([{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}]), Some("Membership"), ("204", "done"))
+            },
             "/api/v1/complaints/export": {
                 "get": op("The cases of a list (same filters as the list) as a file, up to 100,000", json!([q("format", "csv (UTF-8), csv-gb18030 or xlsx"), q("state", ""), q("mine", ""), q("overdue", "")]), None, ("200", "the file"))
             },
@@ -325,6 +331,8 @@ pub fn spec() -> Value {
                 "ComplaintStep": { "type": "object", "required": ["version", "action"], "description": "acknowledge {note} · analyse {cause, sub_cause, justified, note} · propose {solution, compensation_offered (minor units), note} · resolve {accepted, compensation_given, on_the_spot, note} · follow_up {result, satisfied} · close {lesson} · reopen {reason}", "properties": {
                     "version": { "type": "integer" }, "action": text("acknowledge | analyse | propose | resolve | follow_up | close | reopen") } },
                 "Assign": { "type": "object", "required": ["version", "assignee"], "properties": { "version": { "type": "integer" }, "assignee": text("user name") } },
+                "TeamChange": { "type": "object", "required": ["name"], "properties": { "name": text("1–200 characters, unique"), "manager": text("a manager's user name, or empty") } },
+                "Membership": { "type": "object", "properties": { "team_id": { "type": ["integer", "null"] } } },
                 "Reply": { "type": "object", "required": ["version", "body"], "properties": { "version": { "type": "integer" }, "body": text("1–4000 characters"), "subject": text("≤ 200; empty: 'About your complaint (no. N)' in the customer's language"), "email": { "type": "boolean", "description": "send by e-mail (needs SMTP and a linked customer with an address); false: recorded only" } } },
                 "Bulk": { "type": "object", "required": ["ids", "action"], "properties": { "ids": { "type": "array", "items": { "type": "integer" }, "description": "1–200 case numbers" }, "action": text("assign | close"), "assignee": text("for assign: a user who works cases"), "lesson": text("for close: the review's lesson") } },
                 "LinkCustomer": { "type": "object", "required": ["version", "customer_id"], "properties": { "version": { "type": "integer" }, "customer_id": { "type": "integer" } } },

@@ -16,6 +16,9 @@ pub fn routes() -> Router<App> {
         .route("/admin/users/{name}/contact", post(user_contact))
         .route("/admin/users/{name}/access", post(user_access))
         .route("/admin/users/{name}/password", post(user_password))
+        .route("/admin/users/{name}/team", post(user_team))
+        .route("/admin/teams", post(add_team))
+        .route("/admin/teams/{id}", post(edit_team))
         .route("/account", get(account))
         .route("/account/contact", post(my_contact))
 }
@@ -29,17 +32,43 @@ struct UsersPage {
     /// Name, role code, active: the access forms.
     access: Vec<(String, &'static str, bool)>,
     roles: Vec<(&'static str, &'static str)>,
+    /// The teams, the managers who may lead one, and each case worker's team (name → id).
+    teams: Vec<storage::complaints::Team>,
+    managers: Vec<String>,
+    team_of: std::collections::HashMap<String, i64>,
     flash: Option<String>,
     error: Option<String>,
     zone: String,
 }
 
+impl UsersPage {
+    fn in_team(&self, user: &str, team: &i64) -> bool {
+        self.team_of.get(user) == Some(team)
+    }
+    /// Whether the user works cases (and so can be in a team).
+    fn works_cases(&self, role: &str) -> bool {
+        Role::parse(role).is_ok_and(|r| r.can(domain::access::Permission::EditCases))
+    }
+}
+
 async fn render(app: &App, ctx: &WebCtx, flash: Option<String>, error: Option<String>) -> Response {
     let lang = ctx.actor.lang;
     let clock = crate::Clock::of(app).await;
+    let teams = app.complaint_teams(actor(ctx)).await.unwrap_or_default();
+    let team_of = teams
+        .iter()
+        .flat_map(|t| t.members.iter().map(|m| (m.clone(), t.id)))
+        .collect();
     match app.users(actor(ctx)).await {
         Ok(users) => page(UsersPage {
             l: Layout::new(ctx, ""),
+            managers: users
+                .iter()
+                .filter(|u| u.active && u.role.can(domain::access::Permission::ManageCases))
+                .map(|u| u.username.clone())
+                .collect(),
+            teams,
+            team_of,
             access: users
                 .iter()
                 .map(|u| (u.username.clone(), u.role.as_str(), u.active))
@@ -255,5 +284,71 @@ async fn user_password(
         .reset_password(actor(&ctx), &name, &f.password)
         .await
         .map(|()| format!("{} {name}", lang.pick("已重设密码：", "Password reset for")));
+    after(&app, &ctx, r).await
+}
+
+#[derive(Deserialize)]
+struct TeamForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    manager: String,
+}
+
+async fn add_team(State(app): State<App>, ctx: WebCtx, Form(f): Form<TeamForm>) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let lang = ctx.actor.lang;
+    let r = app
+        .create_complaint_team(actor(&ctx), &f.name, &f.manager, &[])
+        .await
+        .map(|t| format!("{} {}", lang.pick("已建立小组", "Team created:"), t.name));
+    after(&app, &ctx, r).await
+}
+
+async fn edit_team(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<TeamForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let lang = ctx.actor.lang;
+    let r = app
+        .update_complaint_team(actor(&ctx), id, &f.name, &f.manager)
+        .await
+        .map(|t| format!("{} {}", lang.pick("已保存小组", "Team saved:"), t.name));
+    after(&app, &ctx, r).await
+}
+
+#[derive(Deserialize)]
+struct UserTeamForm {
+    #[serde(default)]
+    csrf: String,
+    /// A team's id; 0 or empty: no team.
+    #[serde(default)]
+    team: String,
+}
+
+async fn user_team(
+    State(app): State<App>,
+    ctx: WebCtx,
+    Path(name): Path<String>,
+    Form(f): Form<UserTeamForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(&f.csrf) {
+        return error_page(&ctx, e);
+    }
+    let lang = ctx.actor.lang;
+    let team = f.team.trim().parse::<i64>().ok().filter(|t| *t > 0);
+    let r = app
+        .set_user_team(actor(&ctx), &name, team)
+        .await
+        .map(|_| format!("{} {name}", lang.pick("已保存", "Saved")));
     after(&app, &ctx, r).await
 }

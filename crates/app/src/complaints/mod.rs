@@ -10,6 +10,7 @@ mod demo;
 pub mod measures;
 pub mod reply;
 mod survey;
+mod teams;
 
 use crate::{Actor, App, AppError};
 use chrono::{DateTime, Duration, Utc};
@@ -1088,54 +1089,6 @@ impl App {
             .store
             .customers_with_open_complaints(ids, &severe)
             .await?)
-    }
-
-    pub async fn complaint_teams(&self, actor: &Actor) -> Result<Vec<Team>, AppError> {
-        actor.require(Permission::ViewCases)?;
-        Ok(self.store.teams().await?)
-    }
-
-    pub async fn create_complaint_team(
-        &self,
-        actor: &Actor,
-        name: &str,
-        manager: &str,
-        members: &[String],
-    ) -> Result<Team, AppError> {
-        actor.require(Permission::ManageCases)?;
-        let lang = actor.lang;
-        let mut errors = Vec::new();
-        if let Err(r) = rules::check_text(name, true, rules::SHORT_MAX, lang) {
-            errors.push(FieldError::new("name", r));
-        }
-        if !manager.trim().is_empty() {
-            match self.store.user_by_name(manager.trim()).await {
-                Ok(u) if u.role.can(Permission::ManageCases) => {}
-                _ => errors.push(FieldError::new(
-                    "manager",
-                    match lang {
-                        Lang::En => format!("'{manager}' is not a manager"),
-                        Lang::ZhCn => format!("“{manager}”不是经理"),
-                    },
-                )),
-            }
-        }
-        for m in members {
-            if let Err(r) = self.check_assignee(m, lang).await {
-                errors.push(FieldError::new("members", r));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(AppError::invalid(lang, errors));
-        }
-        let t = self
-            .store
-            .create_team(name.trim(), manager.trim(), &actor.username)
-            .await?;
-        for m in members {
-            self.store.set_team_member(t.id, m, &actor.username).await?;
-        }
-        Ok(self.store.team(t.id).await?)
     }
 }
 
