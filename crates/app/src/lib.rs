@@ -93,6 +93,8 @@ pub struct App {
     pub secrets: Option<secrets::SecretKey>,
     /// The home page's computed figures, by period and segment (`home`).
     pub home_cache: Arc<home::HomeCache>,
+    /// Each wave's headline score for the surveys list (`surveys::scores`).
+    pub(crate) wave_score_cache: Arc<surveys::scores::ScoreCache>,
     home_computing: Arc<home::HomeComputing>,
     segments_cache: Arc<home::SegmentsCache>,
     /// The outbox's first retry delay in seconds (then doubling).
@@ -127,6 +129,7 @@ impl App {
             public_url: Arc::default(),
             secrets: None,
             home_cache: Arc::default(),
+            wave_score_cache: Arc::default(),
             home_computing: Arc::default(),
             segments_cache: Arc::default(),
             care_retry_secs: Arc::new(std::sync::atomic::AtomicI64::new(60)),

@@ -88,10 +88,26 @@ struct ListPage {
     can_manage: bool,
     surveys: Vec<(Survey, Vec<Wave>)>,
     templates: Vec<(&'static str, String)>,
+    /// Each wave's headline score (readers of analyses only).
+    scores: std::collections::HashMap<i64, app::surveys::scores::WaveScore>,
     error: Option<String>,
 }
 
 impl ListPage {
+    /// A wave's score in words: "CSAT 82.4 %", "NPS +15", "计算中…", or "—".
+    fn score(&self, wave: &i64) -> String {
+        use app::surveys::scores::WaveScore;
+        let lang = self.l.lang;
+        match self.scores.get(wave) {
+            Some(WaveScore::Score { kind, est }) => match *kind {
+                "csat" => format!("CSAT {:.1} %", est.value),
+                "nps" => format!("NPS {:+.0}", est.value),
+                _ => format!("{} {:.2}", lang.pick("费力度", "Effort"), est.value),
+            },
+            Some(WaveScore::Computing) => lang.pick("计算中…", "computing…").to_string(),
+            _ => "—".to_string(),
+        }
+    }
     /// A questionnaire template's title (its code if it is not one of ours).
     fn template_title<'a>(&'a self, code: &'a str) -> &'a str {
         self.templates
@@ -115,6 +131,16 @@ async fn list(app: App, ctx: WebCtx, error: Option<String>) -> Response {
     let lang = ctx.actor.lang;
     match app.surveys(actor(&ctx)).await {
         Ok(surveys) => page(ListPage {
+            scores: app
+                .wave_scores(
+                    actor(&ctx),
+                    &surveys
+                        .iter()
+                        .flat_map(|(_, ws)| ws.iter().map(|w| (w.id, w.submitted)))
+                        .collect::<Vec<_>>(),
+                )
+                .await
+                .unwrap_or_default(),
             l: Layout::new(&ctx, "area.surveys"),
             can_manage: ctx.actor.role.can(Permission::ManageSurveys),
             surveys,

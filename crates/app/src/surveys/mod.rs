@@ -11,6 +11,7 @@ pub mod invite;
 pub mod links;
 pub mod pls;
 pub mod results;
+pub mod scores;
 
 use crate::{Actor, App, AppError};
 use domain::access::Permission;

@@ -344,7 +344,11 @@ fn fit_model(
 }
 
 /// The item's headline measure on some answers: CSAT (top-two-box), NPS or CES.
-fn headline(kind: &ItemKind, measure: &str, nums: &[f64]) -> Option<(&'static str, Estimate)> {
+pub(crate) fn headline(
+    kind: &ItemKind,
+    measure: &str,
+    nums: &[f64],
+) -> Option<(&'static str, Estimate)> {
     match kind {
         ItemKind::Scale { max, .. } if measure == "csat" => Some((
             "csat",

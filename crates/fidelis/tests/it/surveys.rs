@@ -468,6 +468,12 @@ async fn public_form_page(t: &TestApp) {
             .unwrap();
         assert_eq!(r.status(), 200, "{p}");
     }
+    // The list scores each wave: the one answer was a 5 of 5.
+    let html = super::web::page_html(t, &cookie, "/surveys").await;
+    assert!(
+        html.contains(&format!("data-wave=\"{wid}\">CSAT 100.0 %<")),
+        "{html}"
+    );
     let r = t
         .http
         .get(format!("{}/surveys/waves/{wid}/links?format=csv", t.base))
