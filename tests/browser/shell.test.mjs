@@ -56,8 +56,9 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
+// The screenshots in docs/screenshots come from here: `SHOTS_DIR=../../docs/screenshots node --test`.
 async function shot(page, name) {
-  if (SHOTS) await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: true });
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, name + '.jpg'), fullPage: true, type: 'jpeg', quality: 70 });
 }
 
 test('sign in, list, search, profile, switch language', async () => {

@@ -531,6 +531,21 @@ async fn serve(s: &StoreArgs, bind: &str, demo: bool, demo_size: usize) -> Resul
         say("Fidelis is running at", "Fidelis 已启动："),
         app.store.display_url()
     );
+    // Every area's page, to open straight away.
+    for (path, en, zh) in [
+        ("/", "Home", "首页"),
+        ("/customers", "Customers", "客户"),
+        ("/surveys", "Satisfaction", "满意度调查"),
+        ("/complaints", "Complaints", "投诉"),
+        ("/churn", "Churn and value", "流失与价值"),
+        ("/loyalty", "Loyalty", "忠诚"),
+        ("/care", "Care", "客户关怀"),
+        ("/imports", "Imports", "导入"),
+        ("/admin/users", "Users and teams", "用户与小组"),
+        ("/api/openapi.json", "API (OpenAPI)", "接口（OpenAPI）"),
+    ] {
+        println!("  {:<18} {}{path}", say(en, zh), url.trim_end_matches('/'));
+    }
     // Complaint service levels: warnings, breaches and escalations from the stored due times.
     app.start_complaint_timers(std::time::Duration::from_secs(30));
     // Care rules: daily triggers swept every minute, the outbox drained every two seconds; a

@@ -13,7 +13,7 @@
     var c = echarts.init(el);
     option.title = { text: title, textStyle: { fontSize: 13 } };
     option.tooltip = option.tooltip || { trigger: 'axis' };
-    option.grid = option.grid || { left: 50, right: 20, top: 40, bottom: 40 };
+    option.grid = option.grid || { left: 12, right: 20, top: 56, bottom: 40, containLabel: true };
     c.setOption(option);
     el.dataset.ready = '1';
     charts.push(c);
@@ -44,8 +44,8 @@
     chart('chart-rfm', L.rfm_chart, {
       tooltip: { formatter: function (p) { var c = d.rfm_grid[p.dataIndex]; return 'R ' + c.r + ' · F ' + c.f + '<br>' + L.customers + ': ' + c.customers + '<br>' + L.mean_clv + ': ' + c.mean_clv.toFixed(2) + '<br>P(alive): ' + c.mean_p_alive.toFixed(3); } },
       xAxis: { type: 'category', data: axis, name: L.recency, nameLocation: 'middle', nameGap: 26 },
-      yAxis: { type: 'category', data: axis, name: L.frequency },
-      visualMap: { min: 0, max: max || 1, calculable: false, orient: 'horizontal', right: 0, top: 0, itemHeight: 80, inRange: { color: ['#f0fdfa', teal] } },
+      yAxis: { type: 'category', data: axis, name: L.frequency, nameLocation: 'middle', nameGap: 24 },
+      visualMap: { min: 0, max: max || 1, calculable: false, orient: 'horizontal', right: 0, top: 22, itemHeight: 80, inRange: { color: ['#f0fdfa', teal] } },
       series: [{ type: 'heatmap', data: d.rfm_grid.map(function (c) { return [c.r - 1, c.f - 1, c.customers]; }), label: { show: true } }]
     });
   }
@@ -54,7 +54,7 @@
     chart('chart-pareto', L.pareto_chart, {
       tooltip: { trigger: 'axis', valueFormatter: pct },
       legend: { bottom: 0 },
-      grid: { left: 50, right: 20, top: 40, bottom: 60 },
+      grid: { left: 12, right: 20, top: 56, bottom: 60, containLabel: true },
       xAxis: { type: 'category', data: xs, name: L.share_customers + ' %', nameLocation: 'middle', nameGap: 26 },
       yAxis: { type: 'value', max: 1, axisLabel: { formatter: function (v) { return 100 * v + '%'; } } },
       series: [
@@ -70,11 +70,14 @@
     var data = [];
     co.forEach(function (r, y) { r.retained.forEach(function (v, x) { data.push([x, y, Math.round(1000 * v) / 10]); }); });
     var periods = []; for (var k = 0; k < width; k++) periods.push(String(k));
+    // Monthly cohorts read as months ("2025-06 (29)"), not as their first days.
+    var monthly = co.every(function (r) { return /-01$/.test(r.start); });
+    var cohortName = function (r) { return (monthly ? r.start.slice(0, 7) : r.start) + ' (' + r.customers + ')'; };
     chart('chart-cohorts', L.cohort_chart, {
-      tooltip: { formatter: function (p) { var r = co[p.value[1]]; return r.start + ' (' + r.customers + ')<br>+' + p.value[0] + ': ' + p.value[2] + ' %'; } },
-      grid: { left: 90, right: 20, top: 40, bottom: 40 },
+      tooltip: { formatter: function (p) { var r = co[p.value[1]]; return cohortName(r) + '<br>+' + p.value[0] + ': ' + p.value[2] + ' %'; } },
+      grid: { left: 12, right: 20, top: 56, bottom: 40, containLabel: true },
       xAxis: { type: 'category', data: periods, name: L.periods_since, nameLocation: 'middle', nameGap: 26 },
-      yAxis: { type: 'category', data: co.map(function (r) { return r.start + ' (' + r.customers + ')'; }), inverse: true },
+      yAxis: { type: 'category', data: co.map(cohortName), inverse: true },
       visualMap: { min: 0, max: 100, show: false, inRange: { color: ['#f0fdfa', teal] } },
       series: [{ type: 'heatmap', data: data, label: { show: width <= 24, fontSize: 10, formatter: function (p) { return p.value[2]; } } }]
     });
@@ -84,7 +87,7 @@
   chart('chart-trend', L.trend_chart, tr && tr.length ? {
     tooltip: { trigger: 'axis', valueFormatter: pct },
     legend: { bottom: 0 },
-    grid: { left: 50, right: 20, top: 40, bottom: 60 },
+    grid: { left: 12, right: 20, top: 56, bottom: 60, containLabel: true },
     xAxis: { type: 'category', data: tr.map(function (r) { return r.end; }) },
     yAxis: { type: 'value', max: 1, axisLabel: { formatter: function (v) { return 100 * v + '%'; } } },
     series: [
@@ -97,7 +100,7 @@
   chart('chart-churn-cohort', L.churn_cohort_chart, bc && bc.length ? {
     tooltip: { trigger: 'axis', valueFormatter: pct },
     legend: { bottom: 0 },
-    grid: { left: 50, right: 20, top: 40, bottom: 60 },
+    grid: { left: 12, right: 20, top: 56, bottom: 60, containLabel: true },
     xAxis: { type: 'category', data: bc.map(function (r) { return r.start; }) },
     yAxis: { type: 'value', max: 1, axisLabel: { formatter: function (v) { return 100 * v + '%'; } } },
     series: [
@@ -115,7 +118,7 @@
   var h = s.holdout;
   chart('chart-tracking', L.tracking_chart, h && h.tracking ? {
     legend: { bottom: 0 },
-    grid: { left: 60, right: 20, top: 40, bottom: 60 },
+    grid: { left: 12, right: 20, top: 56, bottom: 60, containLabel: true },
     xAxis: { type: 'category', data: h.tracking.map(function (p) { return p.date; }) },
     yAxis: { type: 'value', name: L.repeat_purchases },
     series: [
@@ -126,7 +129,7 @@
   } : null);
   chart('chart-holdout', L.holdout_chart, h && h.by_calibration_frequency ? {
     legend: { bottom: 0 },
-    grid: { left: 50, right: 20, top: 40, bottom: 60 },
+    grid: { left: 12, right: 20, top: 56, bottom: 60, containLabel: true },
     xAxis: { type: 'category', data: h.by_calibration_frequency.map(function (g) { return g.or_more ? g.frequency + '+' : String(g.frequency); }), name: L.frequency, nameLocation: 'middle', nameGap: 26 },
     yAxis: { type: 'value' },
     series: [

@@ -13,7 +13,7 @@
     var c = echarts.init(el);
     option.title = { text: title, textStyle: { fontSize: 13 } };
     option.tooltip = { trigger: 'axis' };
-    option.grid = option.grid || { left: 45, right: 15, top: 40, bottom: 40 };
+    option.grid = option.grid || { left: 12, right: 15, top: 56, bottom: 40, containLabel: true };
     option.color = colors;
     c.setOption(option);
     el.dataset.ready = '1';
@@ -21,7 +21,7 @@
   }
   chart('chart-causes', L.causes, {
     legend: { bottom: 0, type: 'scroll' },
-    grid: { left: 45, right: 15, top: 40, bottom: 60 },
+    grid: { left: 12, right: 15, top: 56, bottom: 60, containLabel: true },
     xAxis: { type: 'category', data: d.months },
     yAxis: { type: 'value', name: L.cases },
     series: d.causes.map(function (c) { return { name: c.name, type: 'bar', stack: 'all', data: c.data }; })

@@ -14,16 +14,17 @@
     var c = echarts.init(el);
     option.title = { text: title, textStyle: { fontSize: 13 } };
     option.tooltip = option.tooltip || { trigger: 'axis' };
-    option.grid = option.grid || { left: 45, right: 15, top: 40, bottom: 30, containLabel: true };
+    option.grid = option.grid || { left: 12, right: 15, top: 56, bottom: 30, containLabel: true };
     option.color = colors;
     c.setOption(option);
     el.dataset.ready = '1';
     charts.push(c);
   }
   chart('chart-satisfaction', L.satisfaction, {
-    legend: { top: 20, right: 0 },
-    grid: { left: 40, right: 40, top: 50, bottom: 30, containLabel: true },
-    xAxis: { type: 'category', data: d.waves, axisLabel: { interval: 0, width: 90, overflow: 'truncate' } },
+    legend: { bottom: 0 },
+    grid: { left: 12, right: 12, top: 56, bottom: 36, containLabel: true },
+    // Long wave names are cut on the axis; the tooltip has them whole.
+    xAxis: { type: 'category', data: d.waves, axisLabel: { interval: 0, width: 120, overflow: 'truncate' } },
     yAxis: [{ type: 'value', name: 'CSI · CSAT %', max: 100 }, { type: 'value', name: 'NPS', min: -100, max: 100 }],
     series: [
       { name: 'CSI', type: 'line', data: d.csi, connectNulls: true },
@@ -37,8 +38,8 @@
     series: [{ type: 'bar', data: d.complaints }]
   });
   chart('chart-churn', L.churn, {
-    legend: { top: 20, right: 0 },
-    grid: { left: 40, right: 15, top: 50, bottom: 30, containLabel: true },
+    legend: { bottom: 0 },
+    grid: { left: 12, right: 15, top: 40, bottom: 36, containLabel: true },
     xAxis: { type: 'category', data: d.churn_dates },
     yAxis: { type: 'value', max: 100 },
     series: [

@@ -46,7 +46,7 @@
     chart('chart-contracts', L.retention, {
       tooltip: { trigger: 'axis' },
       legend: { bottom: 0 },
-      grid: { left: 45, right: 15, top: 40, bottom: 45 },
+      grid: { left: 12, right: 15, top: 56, bottom: 45, containLabel: true },
       xAxis: { type: 'category', data: years, name: L.year },
       yAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
       series: [
@@ -59,7 +59,7 @@
     chart('chart-churn-types', L.types_by_cause, {
       tooltip: { trigger: 'axis' },
       legend: { bottom: 0, type: 'scroll' },
-      grid: { left: 45, right: 15, top: 40, bottom: 60 },
+      grid: { left: 12, right: 15, top: 56, bottom: 60, containLabel: true },
       xAxis: { type: 'category', data: d.months },
       yAxis: { type: 'value', name: L.customers },
       series: d.causes.map(function (s) { return { name: s.name, type: 'bar', stack: 'all', data: s.data }; })

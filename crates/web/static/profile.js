@@ -7,7 +7,7 @@
   if (!months.length) { el.style.display = 'none'; return; }
   var chart = echarts.init(el);
   chart.setOption({
-    grid: { left: 40, right: 10, top: 10, bottom: 30 },
+    grid: { left: 12, right: 10, top: 10, bottom: 30, containLabel: true },
     tooltip: { trigger: 'axis' },
     xAxis: { type: 'category', data: months },
     yAxis: { type: 'value' },

@@ -23,7 +23,7 @@
         return { name: n, type: 'line', data: waves.map(function (w) { return w.elements[k] ? +w.elements[k].index.toFixed(1) : null; }) };
       });
       draw(trendEl, t.csi, {
-        legend: { bottom: 0, type: 'scroll' }, grid: { left: 40, right: 20, top: 40, bottom: 50 },
+        legend: { bottom: 0, type: 'scroll' }, grid: { left: 12, right: 20, top: 56, bottom: 50, containLabel: true },
         tooltip: { trigger: 'axis' },
         xAxis: { type: 'category', data: waves.map(function (w) { return w.wave; }) },
         yAxis: { type: 'value', min: function (v) { return Math.max(0, Math.floor(v.min / 10) * 10); }, max: 100 },
@@ -44,7 +44,7 @@
       var mi = pts.reduce(function (s, e) { return s + e.importance; }, 0) / pts.length;
       var mp = pts.reduce(function (s, e) { return s + e.index; }, 0) / pts.length;
       draw(ipa, L.ipa, {
-        grid: { left: 50, right: 30, top: 40, bottom: 45 },
+        grid: { left: 12, right: 30, top: 56, bottom: 45, containLabel: true },
         tooltip: { formatter: function (p) { return p.data[2] + '<br>' + L.importance + ': ' + p.data[0].toFixed(3) + '<br>' + L.index + ': ' + p.data[1].toFixed(1); } },
         xAxis: { type: 'value', name: L.importance, nameLocation: 'middle', nameGap: 28, scale: true },
         yAxis: { type: 'value', name: L.index, scale: true },
@@ -88,7 +88,7 @@
     el.id = 'dist-' + d.item;
     grid.appendChild(el);
     draw(el, d.item, {
-      grid: { left: 40, right: 10, top: 40, bottom: 30 }, tooltip: { trigger: 'axis' },
+      grid: { left: 12, right: 10, top: 56, bottom: 30, containLabel: true }, tooltip: { trigger: 'axis' },
       xAxis: { type: 'category', data: d.labels }, yAxis: { type: 'value' },
       series: [{ type: 'bar', data: d.counts, itemStyle: { color: teal } }]
     });
