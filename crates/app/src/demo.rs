@@ -178,6 +178,12 @@ impl App {
         self.demo_contracts().await?;
         self.demo_surveys().await?;
         self.demo_staff(true).await?;
+        // The demo company's name on its survey forms: a chain of coffee shops.
+        if self.company().await?.name.is_empty() {
+            self.store
+                .set_setting("company.name", "悦享咖啡 · Yuexiang Coffee")
+                .await?;
+        }
         self.demo_complaints().await?;
         self.demo_analyses().await?;
         Ok(Some(DemoInfo {

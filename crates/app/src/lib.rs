@@ -7,6 +7,7 @@
 pub mod access;
 pub mod care;
 pub mod churn;
+pub mod company;
 pub mod complaints;
 pub mod customers;
 pub mod demo;

@@ -325,6 +325,29 @@ fn choices(c: &[usize], n: usize) -> Result<(), (String, String)> {
 /// The templates shipped, by code.
 pub const TEMPLATES: [&str; 5] = ["ecsi", "acsi", "csat", "nps", "post_complaint"];
 
+/// A template's name for staff choosing one (the questionnaire's own title is what customers
+/// read, free of the model's names).
+pub fn template_label(code: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match code {
+        "ecsi" => (
+            "ECSI 顾客满意度指数（含企业形象，PLS 模型）",
+            "ECSI customer satisfaction index (with image, PLS model)",
+        ),
+        "acsi" => (
+            "ACSI 顾客满意度指数（PLS 模型）",
+            "ACSI customer satisfaction index (PLS model)",
+        ),
+        "csat" => (
+            "CSAT 服务满意度（含期望与感知差距）",
+            "CSAT service satisfaction (with expectation gaps)",
+        ),
+        "nps" => ("NPS 推荐意愿", "NPS likelihood to recommend"),
+        "post_complaint" => ("投诉处理回访", "After a complaint"),
+        _ => return "",
+    };
+    lang.pick(zh, en)
+}
+
 fn scale_item(code: &str, element: &str, max: i64, zh: &str, en: &str) -> Item {
     Item {
         code: code.into(),
@@ -511,19 +534,9 @@ fn ecsi(with_image: bool) -> Questionnaire {
         .filter(|(a, b)| with_image || (*a != "IMAG" && *b != "IMAG"))
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-    let (zh, en) = if with_image {
-        (
-            "顾客满意度调查（ECSI）",
-            "Customer satisfaction survey (ECSI)",
-        )
-    } else {
-        (
-            "顾客满意度调查（ACSI）",
-            "Customer satisfaction survey (ACSI)",
-        )
-    };
     Questionnaire {
-        title: Text::new(zh, en),
+        // Customers read a plain title (staff see the model's name in `template_label`).
+        title: Text::new("顾客满意度调查", "Customer satisfaction survey"),
         intro: Text::new(
             "请用 1（非常不同意/非常差）到 10（非常同意/非常好）为以下各项打分。大约需要 5 分钟。",
             "Please rate each statement from 1 (strongly disagree / very poor) to 10 (strongly agree / excellent). It takes about 5 minutes.",
@@ -588,7 +601,7 @@ pub fn template(code: &str) -> Option<Questionnaire> {
         "ecsi" => ecsi(true),
         "acsi" => ecsi(false),
         "csat" => simple(
-            Text::new("服务满意度（CSAT）", "Service satisfaction (CSAT)"),
+            Text::new("您对我们的服务满意吗？", "How was our service?"),
             Text::new("感谢您抽出一分钟时间。", "Thank you for sparing a minute."),
             vec![
                 measure_item(
@@ -600,13 +613,13 @@ pub fn template(code: &str) -> Option<Questionnaire> {
                 ),
                 gap_item(
                     "SPEED",
-                    "服务速度：您期望的（a）与实际感受到的（b）",
-                    "Speed of service: what you expected (a) and what you got (b)",
+                    "服务速度",
+                    "Speed of service",
                 ),
                 gap_item(
                     "COURTESY",
-                    "员工礼貌：您期望的（a）与实际感受到的（b）",
-                    "Staff courtesy: what you expected (a) and what you got (b)",
+                    "员工礼貌",
+                    "Staff courtesy",
                 ),
                 Item {
                     code: "WALLET".into(),
@@ -624,7 +637,7 @@ pub fn template(code: &str) -> Option<Questionnaire> {
             ],
         ),
         "nps" => simple(
-            Text::new("推荐意愿（NPS）", "Likelihood to recommend (NPS)"),
+            Text::new("您会推荐我们吗？", "Would you recommend us?"),
             Text::new("只有两个问题。", "Just two questions."),
             vec![
                 recommend(),

@@ -319,6 +319,15 @@ impl Store {
         Ok(())
     }
 
+    /// Remove a setting (nothing if it is not there).
+    pub async fn delete_setting(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM settings WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn create_survey(&self, s: &NewSurvey<'_>) -> Result<Survey> {
         let now = domain::time::now_stored();
         let id: i64 = sqlx::query_scalar(

@@ -10,6 +10,7 @@ mod care;
 mod care_form;
 mod care_settings;
 mod churn;
+mod company;
 mod complaint_reply;
 mod complaint_settings;
 mod complaints;
@@ -106,6 +107,7 @@ pub fn router(app: App) -> Router {
         .merge(complaints::routes())
         .merge(customers::routes())
         .merge(customer_edit::routes())
+        .merge(company::routes())
         .merge(imports::routes())
         .merge(loyalty::routes())
         .merge(loyalty_settings::routes())
@@ -239,6 +241,7 @@ static FORM_JS: &[u8] = include_bytes!("../static/survey_form.js");
 static COMPLAINTS_JS: &[u8] = include_bytes!("../static/complaints.js");
 static LOYALTY_JS: &[u8] = include_bytes!("../static/loyalty.js");
 static HOME_JS: &[u8] = include_bytes!("../static/home.js");
+static COMPANY_JS: &[u8] = include_bytes!("../static/company.js");
 
 async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, ctype) = match file.as_str() {
@@ -252,6 +255,7 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
         "complaints.js" => (COMPLAINTS_JS, "text/javascript"),
         "loyalty.js" => (LOYALTY_JS, "text/javascript"),
         "home.js" => (HOME_JS, "text/javascript"),
+        "company.js" => (COMPANY_JS, "text/javascript"),
         "app.css" => (CSS, "text/css"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };

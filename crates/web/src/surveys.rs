@@ -146,12 +146,7 @@ async fn list(app: App, ctx: WebCtx, error: Option<String>) -> Response {
             surveys,
             templates: domain::surveys::TEMPLATES
                 .iter()
-                .map(|t| {
-                    let title = domain::surveys::template(t)
-                        .map(|q| q.title.get(lang).to_string())
-                        .unwrap_or_default();
-                    (*t, title)
-                })
+                .map(|t| (*t, domain::surveys::template_label(t, lang).to_string()))
                 .collect(),
             error,
         }),
@@ -981,6 +976,19 @@ struct FormPage {
     open_stamp: Option<String>,
     notice: Option<String>,
     problem: Option<String>,
+    /// The company's name and whether it has a logo (the form's header).
+    company: String,
+    has_logo: bool,
+}
+
+impl FormPage {
+    /// Items answered so far (the progress bar of a long form).
+    fn answered(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| i.saved.iter().any(|v| !v.trim().is_empty()))
+            .count()
+    }
 }
 
 #[derive(Template)]
@@ -1094,8 +1102,11 @@ async fn form_page(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = public_lang(&headers, &q);
+    let company = app.company().await.unwrap_or_default();
     match app.open_link(&token, lang).await {
         Ok(f) => page(FormPage {
+            company: company.name,
+            has_logo: company.has_logo,
             lang,
             title: f.questionnaire.title.get(lang).to_string(),
             intro: f.questionnaire.intro.get(lang).to_string(),
@@ -1179,11 +1190,14 @@ async fn form_post(
     };
     let submit = fields.iter().any(|(k, v)| k == "_action" && v == "submit");
     let answers = answers_of(&form.questionnaire, &fields);
+    let company = app.company().await.unwrap_or_default();
     let render = |answers: &Answers,
                   notice: Option<String>,
                   problem: Option<String>,
                   errors: &[(String, String)]| {
         page(FormPage {
+            company: company.name.clone(),
+            has_logo: company.has_logo,
             lang,
             title: form.questionnaire.title.get(lang).to_string(),
             intro: form.questionnaire.intro.get(lang).to_string(),

@@ -8,6 +8,22 @@
   if (problem) problem.focus();
   var form = document.getElementById('survey-form');
   var status = document.getElementById('save-status');
+  // A long form's progress: questions with an answer, as the respondent goes.
+  var bar = document.querySelector('#form-progress progress');
+  var text = document.getElementById('form-progress-text');
+  function progress() {
+    if (!bar || !form) return;
+    var n = 0;
+    form.querySelectorAll('fieldset.q').forEach(function (q) {
+      var answered = Array.prototype.some.call(q.querySelectorAll('input, textarea'), function (e) {
+        return (e.type === 'radio' || e.type === 'checkbox') ? e.checked : e.value.trim() !== '';
+      });
+      if (answered) n++;
+    });
+    bar.value = n;
+    if (text) text.textContent = text.dataset.of.replace('{n}', n).replace('{total}', bar.max);
+  }
+  if (form) form.addEventListener('input', progress);
   // Open links take no partial answers: nothing to save as one goes.
   if (!form || !window.fetch || form.dataset.open) return;
   var timer = null;

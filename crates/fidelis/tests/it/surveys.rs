@@ -1041,3 +1041,115 @@ async fn ecsi_results_equal_the_core(t: &TestApp) {
     assert_eq!(r.status(), 422);
 }
 both!(ecsi_results_equal_the_core);
+
+/// The form as customers meet it: the company's name and logo on top (set by an administrator;
+/// only a PNG or JPEG is taken), a title without the model's name, a long form's progress, and
+/// 10-point scales laid out as one row.
+async fn company_on_the_form(t: &TestApp) {
+    customers(t, 3).await;
+    let cookie = format!("fidelis_session={}", sign_in(t, "admin").await.0);
+    let html = super::web::page_html(t, &cookie, "/admin/company").await;
+    let csrf = super::web::hidden(&html, "csrf");
+    let r = t
+        .http
+        .post(format!("{}/admin/company", t.base))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("name", "悦享咖啡")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR-not-a-real-image".to_vec();
+    let logo = |bytes: Vec<u8>| {
+        t.http
+            .post(format!("{}/admin/company/logo", t.base))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .body(bytes)
+            .send()
+    };
+    assert_eq!(
+        logo(b"<svg onload=alert(1)>".to_vec())
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    assert_eq!(
+        t.http
+            .get(format!("{}/public/logo", t.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404,
+        "the SVG was not kept"
+    );
+    assert_eq!(logo(png.clone()).await.unwrap().status(), 204);
+    let r = t
+        .http
+        .get(format!("{}/public/logo", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), png);
+    let agent = format!("fidelis_session={}", sign_in(t, "agent").await.0);
+    let r = t
+        .http
+        .get(format!("{}/admin/company", t.base))
+        .header("cookie", &agent)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    let (_, survey) = json(
+        t.post("manager", "/api/v1/surveys")
+            .json(&json!({"name": "年度调查", "template": "ecsi"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (s, w) = new_wave(
+        t,
+        survey["id"].as_i64().unwrap(),
+        json!({"name": "W", "size": 3}),
+    )
+    .await;
+    assert_eq!(s, 201, "{w}");
+    let l = links(t, w["id"].as_i64().unwrap()).await;
+    let html = t
+        .http
+        .get(format!("{}{}", t.base, l[0]["path"].as_str().unwrap()))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"form-brand\"")
+            && html.contains("悦享咖啡")
+            && html.contains("src=\"/public/logo\"")
+    );
+    let title = html
+        .split("id=\"form-title\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap();
+    assert_eq!(title, "顾客满意度调查", "no model name for customers");
+    assert!(
+        html.contains("id=\"form-progress\"") && html.contains("已答 0 / "),
+        "progress"
+    );
+    assert!(
+        html.contains("class=\"scale row\" style=\"--n:10\""),
+        "a 10-point scale in one row"
+    );
+}
+both!(company_on_the_form);
