@@ -24,7 +24,7 @@ impl CohortPeriod {
     pub fn index(self, day: i32) -> i32 {
         match self {
             CohortPeriod::Month => {
-                let (y, m, _) = crate::summary::civil_from_days(i64::from(day));
+                let (y, m, _) = crate::days::civil_from_days(i64::from(day));
                 (y as i32 - 1970) * 12 + m as i32 - 1
             }
             // 1970-01-01 was a Thursday: shift so weeks start on Monday.
@@ -37,7 +37,7 @@ impl CohortPeriod {
         match self {
             CohortPeriod::Month => {
                 let (y, m) = (1970 + index.div_euclid(12), index.rem_euclid(12) as u32 + 1);
-                crate::summary::day_number(y, m, 1).expect("a valid month") as i32
+                crate::days::day_number(y, m, 1).expect("a valid month") as i32
             }
             CohortPeriod::Week => index * 7 - 3,
         }
@@ -290,7 +290,7 @@ pub struct Cohort {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::day_number;
+    use crate::days::day_number;
 
     fn d(y: i32, m: u32, dd: u32) -> i32 {
         day_number(y, m, dd).unwrap() as i32

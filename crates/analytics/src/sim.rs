@@ -421,7 +421,7 @@ impl SimCustomer {
 pub fn unix_to_stored(t: i64) -> String {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
-    let (y, m, d) = crate::summary::civil_from_days(days);
+    let (y, m, d) = crate::days::civil_from_days(days);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
         secs / 3600,

@@ -2,7 +2,7 @@
 //! store: it reads the file, fits BG/NBD and Gamma-Gamma and writes per-customer values and a
 //! JSON summary, with progress bars and a readable table at the end.
 
-use crate::cli::{app_err, bar, lang, open, say, StoreArgs};
+use crate::common::{app_err, bar, lang, open, say, StoreArgs};
 use analytics::clv::ClvOptions;
 use analytics::cohorts::CohortPeriod;
 use analytics::summary::Period;

@@ -3,7 +3,7 @@
 //! first if there is none) or, with `--transactions` and `--answers`, on a CSV pair without a
 //! store.
 
-use crate::cli::{app_err, bar, lang, open, say, StoreArgs};
+use crate::common::{app_err, bar, lang, open, say, StoreArgs};
 use anyhow::{anyhow, Result};
 use app::churn::clv as clv_file;
 use app::churn::purchases::FileInput;

@@ -5,6 +5,7 @@
 
 mod analyze;
 mod cli;
+mod common;
 mod loyalty;
 
 use clap::Parser;

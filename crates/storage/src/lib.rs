@@ -9,7 +9,6 @@ pub mod access;
 pub mod audit;
 pub mod backup;
 pub mod bulk;
-mod bulk_pg;
 pub mod care;
 pub mod churn;
 pub mod complaints;

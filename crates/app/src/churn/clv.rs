@@ -33,7 +33,7 @@ pub struct Purchases {
 /// Day number of a date or date-time text: the fixed ISO forms fast, anything else through
 /// `domain::time`, or through the explicit chrono format.
 pub(crate) fn parse_day(s: &str, format: Option<&str>) -> Result<i64, String> {
-    let s = super::purchases::trim(s);
+    let s = super::cells::trim(s);
     if let Some(f) = format {
         let date = NaiveDate::parse_from_str(s, f)
             .or_else(|_| NaiveDateTime::parse_from_str(s, f).map(|t| t.date()))

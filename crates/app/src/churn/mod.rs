@@ -2,6 +2,7 @@
 //! customer is worth — the customer-base models of `analytics` put to work on a file or on the
 //! store.
 
+mod cells;
 pub mod clv;
 pub mod ids;
 pub mod purchases;

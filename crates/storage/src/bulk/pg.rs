@@ -11,7 +11,7 @@
 //! - `LOCK TABLE … SHARE ROW EXCLUSIVE` keeps other writers of transactions out meanwhile;
 //!   readers go on. Nothing is visible to them before the commit.
 
-use crate::bulk::{IdMap, LoadOutcome, Msg, Problems, DUPLICATES_BY_ID};
+use super::parts::{audit_detail, IdMap, LoadOutcome, Msg, Problems, DUPLICATES_BY_ID};
 use crate::imports::{ImportCounts, Present, TRANSACTION_OPTIONAL};
 use crate::Result;
 use domain::time::now_stored;
@@ -289,7 +289,7 @@ pub(crate) async fn pg_load(
     .bind(now_stored())
     .bind(&actor)
     .bind(&file)
-    .bind(crate::bulk::audit_detail(&counts))
+    .bind(audit_detail(&counts))
     .execute(&mut conn)
     .await?;
     conn.execute("COMMIT").await?;
