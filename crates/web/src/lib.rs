@@ -21,6 +21,8 @@ mod imports;
 mod loyalty;
 mod loyalty_actions;
 mod loyalty_settings;
+mod survey_builder;
+mod survey_form;
 mod surveys;
 mod users;
 mod winback;
@@ -113,6 +115,8 @@ pub fn router(app: App) -> Router {
         .merge(loyalty_settings::routes())
         .merge(winback::routes())
         .merge(surveys::routes())
+        .merge(survey_form::routes())
+        .merge(survey_builder::routes())
         .merge(users::routes());
     for (href, key) in AREAS.iter().skip(1).filter(|(href, _)| {
         !matches!(
