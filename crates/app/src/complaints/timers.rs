@@ -21,7 +21,7 @@ impl App {
             let mut progressed = false;
             for c in due {
                 let queue = self.case_write_turn().await;
-                let done = self.fire_case_timers(&c, &teams, &at).await;
+                let done = self.fire_due_timers(c, &teams, &at).await;
                 drop(queue);
                 // A backlog (after downtime) is worked off without starving the agents' own
                 // steps: the sweep lets other work run between its writes.
@@ -107,6 +107,33 @@ impl App {
         step.escalated_to = &escalated_to;
         let after = self.store.complaint_step(c.id, &step).await?;
         Ok(Some((kinds.len(), after)))
+    }
+
+    /// Fire a case's timers due by `now`, each stamped at its own due instant (or, if the case
+    /// changed after that, at its last change, so the history stays in time order): a sweep
+    /// that runs late, or catches up after downtime, records when the deadline passed rather
+    /// than when it noticed. How many fired, and the case after them; None if none was due.
+    async fn fire_due_timers(
+        &self,
+        mut c: Complaint,
+        teams: &[Team],
+        now: &str,
+    ) -> Result<Option<(usize, Complaint)>, storage::StoreError> {
+        let mut fired = 0;
+        while let Some(next) = timers_of(&c, &c.timers_done).next() {
+            if next.as_str() > now {
+                break;
+            }
+            let stamp = std::cmp::max(next, c.updated_at.clone());
+            match self.fire_case_timers(&c, teams, &stamp).await? {
+                Some((n, after)) => {
+                    fired += n;
+                    c = after;
+                }
+                None => break,
+            }
+        }
+        Ok((fired > 0).then_some((fired, c)))
     }
 
     /// Fire a case's timers one by one at their own due instants up to `until` (the demo's

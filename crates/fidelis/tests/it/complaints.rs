@@ -551,19 +551,26 @@ async fn timers_fire_after_a_restart(t: &TestApp) {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds.len(), 2, "one entry for the sweep: {kinds:?}");
-    assert_eq!(c["events"][1]["actor"], "system");
+    // Each deadline where it passed: one entry per timer, stamped at its own due time (not at
+    // the sweep a week later), in time order.
     assert_eq!(
-        c["events"][1]["changes"]["timers"],
-        json!(["ack_warn", "ack_breach", "resolve_warn", "resolve_breach"])
+        kinds,
+        ["created", "ack_warn", "ack_breach", "resolve_warn", "resolve_breach"]
     );
+    let events = c["events"].as_array().unwrap();
+    let at = |i: usize| events[i]["at"].as_str().unwrap().to_string();
+    assert!((1..5).all(|i| events[i]["actor"] == "system"));
+    assert!((1..4).all(|i| at(i) <= at(i + 1)), "{events:?}");
+    assert_eq!(at(2), c["complaint"]["ack_due_at"].as_str().unwrap());
+    assert_eq!(at(4), c["complaint"]["resolve_due_at"].as_str().unwrap());
+    assert!(at(4) < domain::time::to_stored(later), "not the sweep's time");
     assert!(c["complaint"]["next_timer_at"].is_null());
     let (_, l) = get(t, "manager", "/api/v1/complaints?escalated=1").await;
     assert_eq!(l["total"], 1);
     // The escalation reaches the team's manager as a notification, once, with the case's link;
     // the assignee (here: the agent who recorded it) hears of it too, if assigned.
     let (_, n) = get(t, "manager", "/api/v1/notifications").await;
-    assert_eq!(n["unread"], 1, "{n}");
+    assert_eq!(n["unread"], 2, "the two breaches: {n}");
     assert_eq!(n["items"][0]["link"], format!("/complaints/{id}"));
     assert!(
         n["items"][0]["text"].as_str().unwrap().contains("食品安全"),
@@ -572,7 +579,7 @@ async fn timers_fire_after_a_restart(t: &TestApp) {
     let assignee = c["complaint"]["assignee"].as_str().unwrap_or("");
     if !assignee.is_empty() && assignee != "manager" {
         let (_, n) = get(t, assignee, "/api/v1/notifications").await;
-        assert_eq!(n["unread"], 1, "{n}");
+        assert_eq!(n["unread"], 4, "each warning and breach: {n}");
     }
     again.store.close().await;
 }
