@@ -22,7 +22,6 @@ pub struct Purchase {
 
 pub use crate::days::{civil_from_days, day_number};
 
-
 /// The unit of `t_x` and `T`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {

@@ -458,6 +458,26 @@ impl App {
             .await?)
     }
 
+    /// The actor's own numbers this company-local month: cases resolved (on time), care and
+    /// win-back tasks closed.
+    pub async fn my_numbers(&self, actor: &Actor) -> Result<storage::home::MyNumbers, AppError> {
+        actor.require(Permission::EditCases)?;
+        let offset = self.company_offset().await;
+        let today = self.company_today().await;
+        let month = Period::parse("month", None, None, today)
+            .ok_or_else(|| AppError::internal("no month"))?;
+        let at = |d: NaiveDate| {
+            domain::time::to_stored(
+                d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+                    - Duration::minutes(offset.into()),
+            )
+        };
+        Ok(self
+            .store
+            .my_numbers(&actor.username, &at(month.from), &at(month.to))
+            .await?)
+    }
+
     /// The actor's own open work, whatever their role (the agent's home, a manager's "mine").
     pub async fn my_attention(&self, actor: &Actor) -> Result<storage::home::Attention, AppError> {
         actor.require(Permission::ViewCases)?;

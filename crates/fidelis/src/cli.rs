@@ -1,13 +1,13 @@
 //! The subcommands. Help text is English; messages follow the user's locale (`LANG=zh_CN…`
 //! gives Chinese) where it applies.
 
+use crate::common::{app_err, bar, open, say, StoreArgs};
 use anyhow::{anyhow, Context, Result};
 use app::customers::import::{parse_map, ImportKind, ImportOptions, ProgressFn};
 use app::customers::table::Encoding;
 use app::{Actor, App};
 use clap::{Parser, Subcommand};
 use domain::access::Role;
-use crate::common::{app_err, bar, open, say, StoreArgs};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -25,7 +25,6 @@ pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
-
 
 #[derive(Subcommand)]
 enum Command {

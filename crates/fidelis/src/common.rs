@@ -98,4 +98,3 @@ pub(crate) fn bar(total: u64, bytes: bool) -> ProgressBar {
     );
     pb
 }
-

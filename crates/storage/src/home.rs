@@ -28,7 +28,58 @@ pub struct Attention {
     pub care_overdue: i64,
 }
 
+/// A staff member's own work in a period: cases they resolved (and how many of those before
+/// the resolution deadline), care and win-back tasks they closed.
+#[derive(Debug, Clone, Default, serde::Serialize, PartialEq)]
+pub struct MyNumbers {
+    pub resolved: i64,
+    pub resolved_on_time: i64,
+    pub care_done: i64,
+    pub winback_closed: i64,
+}
+
 impl Store {
+    /// `username`'s numbers for `[from, to)` (stored UTC instants).
+    pub async fn my_numbers(&self, username: &str, from: &str, to: &str) -> Result<MyNumbers> {
+        let one = |sql: &'static str| {
+            let pool = self.pool.clone();
+            async move {
+                let r = sqlx::query(sql)
+                    .bind(username)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_one(&pool)
+                    .await?;
+                Ok::<_, crate::StoreError>((get_i(&r, "a"), get_i(&r, "b")))
+            }
+        };
+        // The resolution step's author, at its time; on time when the case's resolution came
+        // before its deadline.
+        let (resolved, resolved_on_time) = one(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS a, \
+             CAST(COALESCE(SUM(CASE WHEN e.at <= c.resolve_due_at THEN 1 ELSE 0 END), 0) AS BIGINT) AS b \
+             FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id \
+             WHERE e.kind = 'resolve' AND e.actor = $1 AND e.at >= $2 AND e.at < $3",
+        )
+        .await?;
+        let (care_done, _) = one(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS a, CAST(0 AS BIGINT) AS b FROM care_tasks \
+             WHERE state = 'done' AND done_by = $1 AND done_at >= $2 AND done_at < $3",
+        )
+        .await?;
+        let (winback_closed, _) = one(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS a, CAST(0 AS BIGINT) AS b FROM winback_tasks \
+             WHERE assignee = $1 AND closed_at >= $2 AND closed_at < $3",
+        )
+        .await?;
+        Ok(MyNumbers {
+            resolved,
+            resolved_on_time,
+            care_done,
+            winback_closed,
+        })
+    }
+
     /// Complaints received in `[from, to)` (stored UTC), of customers in `segment` if given.
     pub async fn period_complaints(
         &self,

@@ -530,6 +530,11 @@ CREATE INDEX care_tasks_complaint ON care_tasks(complaint_id, state)
         13,
         "ALTER TABLE customers ADD COLUMN lang TEXT NOT NULL DEFAULT ''",
     ),
+    // A staff member's own numbers on the home page: their resolutions in a month.
+    (
+        14,
+        "CREATE INDEX complaint_events_actor ON complaint_events(actor, kind, at)",
+    ),
 ];
 
 /// Step 7's append-only history: no update, and no delete except by a whole-database restore

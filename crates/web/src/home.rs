@@ -53,7 +53,24 @@ struct HomePage {
     again: String,
     mine: storage::home::Attention,
     all: Option<storage::home::Attention>,
+    /// The reader's own numbers this month (those who work cases).
+    numbers: Option<storage::home::MyNumbers>,
     error: String,
+}
+
+impl HomePage {
+    /// The on-time share of the reader's resolutions this month.
+    fn on_time(&self) -> String {
+        match &self.numbers {
+            Some(n) if n.resolved > 0 => {
+                format!(
+                    "{:.0} %",
+                    100.0 * n.resolved_on_time as f64 / n.resolved as f64
+                )
+            }
+            _ => "—".into(),
+        }
+    }
 }
 
 struct Company {
@@ -360,6 +377,17 @@ async fn home(State(app): State<App>, ctx: WebCtx, Query(q): Query<HomeQuery>) -
         let segment = if segments.contains(&q.segment) {
             q.segment.clone()
         } else {
+            if !q.segment.trim().is_empty() {
+                error = match lang {
+                    domain::Lang::ZhCn => {
+                        format!("没有名为“{}”的客户分组：已显示全部客户。", q.segment)
+                    }
+                    domain::Lang::En => format!(
+                        "No customer segment '{}': showing all customers.",
+                        q.segment
+                    ),
+                };
+            }
             String::new()
         };
         match app.home(a, period, &segment).await {
@@ -392,6 +420,7 @@ async fn home(State(app): State<App>, ctx: WebCtx, Query(q): Query<HomeQuery>) -
         ),
         mine,
         all,
+        numbers: app.my_numbers(a).await.ok(),
         error,
     })
 }

@@ -125,7 +125,6 @@ async fn edit_questionnaire(
     back_to_survey(app, ctx, id, r, "#items").await
 }
 
-
 async fn add_item(
     State(app): State<App>,
     ctx: WebCtx,
@@ -212,4 +211,3 @@ async fn replace_questionnaire(
         }
     }
 }
-

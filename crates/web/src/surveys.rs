@@ -435,7 +435,6 @@ async fn email_wave(
     }
 }
 
-
 /// The user says the reminders went out: the unanswered invitations are marked reminded.
 async fn mark_reminded(
     State(app): State<App>,

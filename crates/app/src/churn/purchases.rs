@@ -164,7 +164,6 @@ impl Layout<'_> {
 
 pub(crate) use super::cells::{plain_decimal, trim};
 
-
 /// Read every row; any bad row rejects the file with the rows (up to the limit) and reasons.
 pub fn read_purchases(
     input: &FileInput,

@@ -655,7 +655,6 @@ impl App {
         drop(queue);
         self.case_view(actor, c).await
     }
-
 }
 
 /// A history entry that keeps the case's state and fields (the caller changes what it edits).

@@ -555,7 +555,13 @@ async fn timers_fire_after_a_restart(t: &TestApp) {
     // the sweep a week later), in time order.
     assert_eq!(
         kinds,
-        ["created", "ack_warn", "ack_breach", "resolve_warn", "resolve_breach"]
+        [
+            "created",
+            "ack_warn",
+            "ack_breach",
+            "resolve_warn",
+            "resolve_breach"
+        ]
     );
     let events = c["events"].as_array().unwrap();
     let at = |i: usize| events[i]["at"].as_str().unwrap().to_string();
@@ -563,7 +569,10 @@ async fn timers_fire_after_a_restart(t: &TestApp) {
     assert!((1..4).all(|i| at(i) <= at(i + 1)), "{events:?}");
     assert_eq!(at(2), c["complaint"]["ack_due_at"].as_str().unwrap());
     assert_eq!(at(4), c["complaint"]["resolve_due_at"].as_str().unwrap());
-    assert!(at(4) < domain::time::to_stored(later), "not the sweep's time");
+    assert!(
+        at(4) < domain::time::to_stored(later),
+        "not the sweep's time"
+    );
     assert!(c["complaint"]["next_timer_at"].is_null());
     let (_, l) = get(t, "manager", "/api/v1/complaints?escalated=1").await;
     assert_eq!(l["total"], 1);

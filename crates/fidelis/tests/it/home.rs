@@ -90,9 +90,14 @@ async fn home_page(t: &TestApp) {
     let html = super::web::page_html(t, &m, "/?period=month&segment=VIP").await;
     assert_eq!(figure(&html, "fig-complaints"), "1");
     assert!(html.contains("value=\"VIP\" selected"));
-    // A segment that does not exist is the whole base; a bad period is said, this month shown.
+    // A segment that does not exist is said, and the whole base shown; a bad period is said,
+    // this month shown.
     let html = super::web::page_html(t, &m, "/?segment=nope").await;
     assert_eq!(figure(&html, "fig-complaints"), "3");
+    assert!(
+        html.contains("id=\"home-error\"") && html.contains("nope"),
+        "{html}"
+    );
     let html = super::web::page_html(t, &m, "/?period=custom&from=2026-05-01&to=2026-04-01").await;
     assert!(html.contains("id=\"home-error\""), "{html}");
     assert_eq!(figure(&html, "fig-complaints"), "3");
@@ -111,6 +116,34 @@ async fn home_page(t: &TestApp) {
     assert!(html.contains("id=\"att-my-overdue\"") && !html.contains("home-charts"));
     assert!(!html.contains("att-all-overdue"));
     assert!(html.contains("/ 3 "), "three open: {html}");
+    // The agent's own numbers this month: one case resolved by them, on time.
+    let (_, list) = json(
+        t.get("agent", "/api/v1/complaints?view=mine")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let first = list["items"][0]["id"].as_i64().unwrap();
+    let mut version = 1;
+    for body in [
+        j!({"action": "acknowledge", "note": "致歉"}),
+        j!({"action": "analyse", "cause": "service", "sub_cause": "", "justified": true}),
+        j!({"action": "propose", "solution": "重新包装"}),
+        j!({"action": "resolve", "accepted": true}),
+    ] {
+        let mut b = body.clone();
+        b["version"] = j!(version);
+        let (s, r) = super::complaints::step(t, "agent", first, b).await;
+        assert_eq!(s, 200, "{r}");
+        version = r["complaint"]["version"].as_i64().unwrap();
+    }
+    let html = super::web::page_html(t, &a, "/").await;
+    assert!(
+        html.contains("id=\"my-resolved\"><span class=\"n\">1</span>"),
+        "{html}"
+    );
+    assert!(html.contains("100 %"), "on time: {html}");
     // The agent's queue: the soonest deadline first (the first case recorded), not the newest.
     let html = super::web::page_html(t, &a, "/complaints?view=mine").await;
     let ids: Vec<i64> = html

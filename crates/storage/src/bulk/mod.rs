@@ -28,8 +28,8 @@ use std::time::Duration;
 mod parts;
 mod pg;
 
-pub use parts::{LoadOutcome, RowBatch, RowView};
 use parts::{audit_detail, IdMap, Msg, Problems, DUPLICATES_BY_ID};
+pub use parts::{LoadOutcome, RowBatch, RowView};
 
 /// Where a load writes: a SQLite database file or a PostgreSQL URL.
 pub(crate) enum Target {
@@ -57,9 +57,9 @@ impl TransactionLoader {
             Target::Sqlite(path) => tokio::task::spawn_blocking(move || {
                 sqlite_load(path, &present, &actor, &file, limit, rx)
             }),
-            Target::Postgres(url) => tokio::spawn(pg::pg_load(
-                url, present, actor, file, limit, rx,
-            )),
+            Target::Postgres(url) => {
+                tokio::spawn(pg::pg_load(url, present, actor, file, limit, rx))
+            }
         };
         TransactionLoader {
             tx: Some(tx),
