@@ -16,6 +16,8 @@ const BIN = process.env.FIDELIS_BIN || resolve(import.meta.dirname, '../../targe
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = process.env.SHOTS_DIR;
 let server, browser, base, password, dataDir;
+// Everything the server printed, for a failing test to show.
+let serverLog = '';
 
 function startServer() {
   return new Promise((ok, fail) => {
@@ -27,6 +29,7 @@ function startServer() {
     const timer = setTimeout(() => fail(new Error('server did not start:\n' + out)), 60000);
     const onData = (d) => {
       out += d;
+      serverLog = (serverLog + d).slice(-20000);
       const pw = out.match(/admin \/ (\S+)/);
       const url = out.match(/running at (http:\/\/\S+)/);
       if (pw && url) {
@@ -184,11 +187,16 @@ test('churn page: the demo analysis in charts, a new run followed live, the valu
   await page.fill('input[name=horizon_months]', '6');
   await page.click('#run-submit');
   await page.waitForURL(/\/churn\?run=\d+/);
-  await page.waitForFunction((b) => {
-    const info = document.getElementById('churn-run-info');
-    const m = info && info.textContent.match(/#(\d+)/);
-    return m && Number(m[1]) > b;
-  }, before, { timeout: 30000 });
+  try {
+    await page.waitForFunction((b) => {
+      const info = document.getElementById('churn-run-info');
+      const m = info && info.textContent.match(/#(\d+)/);
+      return m && Number(m[1]) > b;
+    }, before, { timeout: 60000 });
+  } catch (e) {
+    const run = await page.locator('#churn-run').getAttribute('data-status').catch(() => 'none');
+    throw new Error(`the new run did not show: ${e.message}\nrun status: ${run}\npage: ${(await page.textContent('main')).slice(0, 1500)}\nserver: ${serverLog.slice(-4000)}`);
+  }
   assert.match(await page.textContent('#fig-expected + small, #fig-expected ~ small'), /6 months/);
 
   // The export link gives a CSV with every analysed customer.
@@ -391,6 +399,61 @@ test('complaints: an agent records a complaint in Chinese and takes it through e
   assert.ok((await m.inputValue('textarea[name=holidays]')).includes('2027-02-17'));
   assert.equal(await m.locator('#due-preview tbody tr').count(), 4, 'due times for each severity');
   await shot(m, 'complaint-settings');
+  await m.close();
+  assert.deepEqual(errors, []);
+});
+
+test('day-one work: an agent sees only their queue, soonest deadline first; a manager edits a customer and the profile keeps it', async () => {
+  const errors = [];
+  const a = await browser.newPage({ locale: 'zh-CN' });
+  a.on('pageerror', (e) => errors.push(e.message));
+  await a.goto(base + '/login');
+  await a.fill('input[name=username]', 'agent');
+  await a.fill('input[name=password]', password);
+  await a.click('button[type=submit]');
+  await a.waitForSelector('#attention');
+  assert.equal(await a.locator('#my-numbers').count(), 1, 'the agent\'s own numbers');
+  assert.equal(await a.locator('nav.areas a[href="/churn"]').count(), 0, 'no churn entry for an agent');
+  await a.click('nav.areas a[href="/complaints"]');
+  await a.waitForURL(/\/complaints/);
+  assert.equal(await a.locator('#bulk-form').count(), 0, 'no bulk changes for an agent');
+  const assignees = await a.locator('#complaints tbody tr td:nth-child(8)').allInnerTexts();
+  assert.ok(assignees.every((x) => x.trim() === 'agent'), 'their own cases only: ' + assignees);
+  const due = await a.locator('#complaints tbody td.due').evaluateAll((tds) => tds.map((td) => td.dataset.due));
+  assert.deepEqual(due, [...due].sort(), 'soonest deadline first');
+  await shot(a, 'my-cases');
+  await a.close();
+
+  const m = await browser.newPage({ locale: 'en-US' });
+  m.on('pageerror', (e) => errors.push(e.message));
+  await m.goto(base + '/login');
+  await m.fill('input[name=username]', 'manager');
+  await m.fill('input[name=password]', password);
+  await m.click('button[type=submit]');
+  await m.waitForSelector('#attention');
+  await m.goto(base + '/customers');
+  await m.locator('table.list tbody tr a').first().click();
+  await m.waitForURL(/\/customers\/\d+$/);
+  const profile = m.url();
+  await m.click('#edit-customer');
+  await m.waitForURL(/\/edit$/);
+  await m.fill('#customer-edit input[name=region]', '杭州 西湖区');
+  await m.fill('#customer-edit input[name=tags]', 'VIP, 老客户');
+  await m.selectOption('#customer-edit select[name=lang]', 'en');
+  await m.fill('#customer-edit input[name=email]', 'not an address');
+  await m.click('#customer-save');
+  await m.waitForSelector('.field-error[data-field=email]');
+  assert.equal(await m.inputValue('#customer-edit input[name=region]'), '杭州 西湖区', 'typed values kept');
+  await m.fill('#customer-edit input[name=email]', 'edited@example.cn');
+  await m.click('#customer-save');
+  await m.waitForURL(profile + '?saved=1');
+  assert.ok((await m.textContent('main')).includes('杭州 西湖区'));
+  assert.equal((await m.textContent('#customer-lang')).trim(), 'English');
+  await m.click('#edit-customer');
+  await m.waitForURL(/\/edit$/);
+  assert.equal(await m.inputValue('#customer-edit input[name=email]'), 'edited@example.cn', 'the edit form holds the saved record');
+  assert.equal(await m.inputValue('#customer-edit input[name=tags]'), 'VIP, 老客户');
+  await shot(m, 'customer-edit');
   await m.close();
   assert.deepEqual(errors, []);
 });
