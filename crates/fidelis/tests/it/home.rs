@@ -155,3 +155,59 @@ async fn home_page(t: &TestApp) {
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "by due time: {ids:?}");
 }
 both!(home_page);
+
+/// The home page's figures are the areas' own: on the demo company, every figure the home page
+/// shows equals what the area's page (its app-layer query) shows for the same data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_agrees_with_the_areas() {
+    let Some(t) = super::harness::spawn_demo(super::harness::Db::Sqlite, 300).await else {
+        return;
+    };
+    let manager = app::Actor {
+        user_id: None,
+        username: "manager".into(),
+        role: domain::access::Role::Manager,
+        lang: domain::Lang::En,
+    };
+    let today = t.app.company_today().await;
+    let year = Period::parse("year", None, None, today).unwrap();
+    let home = t.app.home_now(&manager, year, "").await.unwrap();
+    // Satisfaction: each wave's CSAT and NPS as its results page has them.
+    assert!(!home.satisfaction.is_empty(), "the demo has waves");
+    for w in &home.satisfaction {
+        let r = t.app.wave_results(&manager, w.wave_id).await.unwrap();
+        let of = |kind: &str| {
+            r.measures
+                .iter()
+                .find(|m| m.kind == kind)
+                .map(|m| m.estimate.value)
+        };
+        assert_eq!(w.csat.map(|e| e.value), of("csat"), "{}", w.wave);
+        assert_eq!(w.nps.map(|e| e.value), of("nps"), "{}", w.wave);
+        assert_eq!(w.responses, r.responses);
+        assert_eq!(w.csi, r.model.as_ref().and_then(|m| m.csi));
+    }
+    // Complaints: the recovery rate of the complaints overview.
+    let overview = t.app.complaint_overview(&manager).await.unwrap();
+    assert_eq!(
+        (home.recovery.of, home.recovery.count),
+        (overview.recovery_all.of, overview.recovery_all.count)
+    );
+    // Loyalty: the mix of the latest classification, as the Loyalty page counts it.
+    let mix = t.app.loyalty_mix(&manager).await.unwrap();
+    assert_eq!(
+        home.loyalty_mix.iter().map(|e| e.1).sum::<i64>(),
+        mix.iter().map(|r| r.customers).sum::<i64>()
+    );
+    // Churn: the latest headline is the latest classification's.
+    let run = t.app.latest_loyalty_run(&manager).await.unwrap().unwrap();
+    let full = t.app.store.analysis_run(run.id).await.unwrap();
+    assert_eq!(
+        home.churn.last().map(|c| c.churn_rate),
+        full.summary["headline"]["churn_rate"].as_f64()
+    );
+    // CLV: the Pareto curve of the latest analysis, as the churn page draws it.
+    let clv = t.app.latest_clv(&manager).await.unwrap().unwrap();
+    assert_eq!(home.pareto, clv.summary["pareto"]);
+    t.finish().await;
+}
