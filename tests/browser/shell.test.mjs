@@ -45,12 +45,31 @@ function startServer() {
   });
 }
 
+// Anything the Content-Security-Policy refused on any page of any test (the last test checks).
+const cspViolations = [];
+function watchCsp(page) {
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to (execute|load|apply)/.test(m.text())) {
+      cspViolations.push(page.url() + ': ' + m.text());
+    }
+  });
+  return page;
+}
+
 before(async () => {
   await startServer();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (...a) => watchCsp(await newPage(...a));
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...a) => {
+    const c = await newContext(...a);
+    c.on('page', watchCsp);
+    return c;
+  };
 });
 
 after(async () => {
@@ -611,4 +630,8 @@ test('care: a manager switches the low-answer rule on in Chinese; a low answer t
   assert.match(await page.textContent('#notifications'), /满意度只有/);
   await ctx.close();
   assert.deepEqual(errors, []);
+});
+
+test('no page ran into the Content-Security-Policy (no inline script, nothing from elsewhere)', () => {
+  assert.deepEqual(cspViolations, []);
 });

@@ -491,7 +491,8 @@ async fn serve(s: &StoreArgs, bind: &str, demo: bool, demo_size: usize) -> Resul
     );
     // This month's home figures, computed while the first visitor signs in.
     app.warm_home().await;
-    let router = http_api::router(app.clone()).merge(web::router(app.clone()));
+    let router =
+        http_api::security::secured(http_api::router(app.clone()).merge(web::router(app.clone())));
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -16,6 +16,7 @@ mod error;
 mod imports;
 mod loyalty;
 mod openapi;
+pub mod security;
 mod surveys;
 mod users;
 

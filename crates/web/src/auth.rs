@@ -139,16 +139,67 @@ pub struct LoginQuery {
     lang: Option<String>,
 }
 
-fn safe_next(next: &str) -> String {
-    // Only local paths: no scheme, no host, no protocol-relative URL.
-    if next.starts_with('/')
+pub(crate) fn safe_next(next: &str) -> String {
+    // Only a path on this server, as a browser would read it: browsers drop tabs and line
+    // breaks from URLs and read a backslash as a slash, so "/\t/evil.example" or
+    // "/\\evil.example" would leave for another host. Anything with a control character,
+    // white space or a backslash, a protocol-relative or absolute URL, goes home instead.
+    // Non-ASCII (a search for 王) as percent-escapes: a Location header is ASCII.
+    let next: String = next
+        .chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                let mut b = [0; 4];
+                c.encode_utf8(&mut b)
+                    .bytes()
+                    .map(|x| format!("%{x:02X}"))
+                    .collect()
+            }
+        })
+        .collect();
+    let local = next.starts_with('/')
         && !next.starts_with("//")
-        && !next.contains("://")
-        && !next.contains('\\')
-    {
-        next.to_string()
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && next
+            .parse::<axum::http::Uri>()
+            .is_ok_and(|u| u.scheme().is_none() && u.authority().is_none());
+    if local {
+        next
     } else {
         "/".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_server() {
+        for ok in ["/", "/customers?q=%E7%8E%8B", "/complaints/12#history"] {
+            assert_eq!(safe_next(ok), ok);
+        }
+        assert_eq!(safe_next("/customers?q=王"), "/customers?q=%E7%8E%8B");
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "https://evil.example/",
+            "evil.example",
+            "/ /evil.example",
+            "\\\\evil.example",
+            "/%0a",
+        ] {
+            let got = safe_next(bad);
+            assert!(got == "/" || !got.contains("evil"), "{bad:?} → {got}");
+        }
+        assert_eq!(safe_next("/\t/evil.example"), "/");
     }
 }
 

@@ -2,6 +2,10 @@
 // trend over waves; a wave's importance-performance quadrant, path diagram and answer
 // distributions.
 (function () {
+  // Menus that take effect when changed (an action plan's status): no inline handlers.
+  document.querySelectorAll('select[data-autosubmit]').forEach(function (s) {
+    s.addEventListener('change', function () { s.form.submit(); });
+  });
   if (!window.echarts) return;
   var teal = '#0f766e', orange = '#d97706', grey = '#98a2b3';
   function draw(el, title, option) {

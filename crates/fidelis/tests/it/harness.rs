@@ -115,7 +115,8 @@ async fn spawn_with(db: Db, demo: Option<usize>) -> Option<TestApp> {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = http_api::router(app.clone()).merge(web::router(app.clone()));
+    let router =
+        http_api::security::secured(http_api::router(app.clone()).merge(web::router(app.clone())));
     tokio::spawn(async move {
         axum::serve(
             listener,

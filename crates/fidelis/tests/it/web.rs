@@ -299,3 +299,102 @@ async fn sessions_csrf_and_throttling(t: &TestApp) {
     assert_eq!(e.code.http_status(), 429);
 }
 both!(sessions_csrf_and_throttling);
+
+/// Security headers on every response (pages, API, errors), HSTS behind an HTTPS proxy; after
+/// sign-in, `next` stays on this server whatever a browser would make of it, and no `next`
+/// (control characters included) gets a 500.
+async fn headers_and_redirects(t: &TestApp) {
+    for (path, bearer) in [
+        ("/login", false),
+        ("/api/v1/customers", true),
+        ("/no-such-page", false),
+    ] {
+        let req = if bearer {
+            t.get("agent", path)
+        } else {
+            t.http.get(format!("{}{path}", t.base))
+        };
+        let r = req.send().await.unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        let script = csp
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap();
+        assert!(
+            !script.contains("unsafe"),
+            "no inline or eval'd script: {csp}"
+        );
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "plain HTTP: no HSTS"
+        );
+    }
+    let r = t
+        .http
+        .get(format!("{}/login", t.base))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .contains("max-age="));
+    // `next` after signing in.
+    for (next, expected) in [
+        ("/customers?q=王", "/customers?q=王"),
+        ("//evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/\n/evil.example", "/"),
+        ("/\r\nSet-Cookie: a=b", "/"),
+        ("https://evil.example", "/"),
+        ("/\u{0}", "/"),
+    ] {
+        let r = t
+            .http
+            .get(format!("{}/login", t.base))
+            .send()
+            .await
+            .unwrap();
+        let csrf = cookie_value(&r, "fidelis_login_csrf").unwrap();
+        let r = t
+            .http
+            .post(format!("{}/login", t.base))
+            .header("cookie", format!("fidelis_login_csrf={csrf}"))
+            .form(&[
+                ("username", "agent"),
+                ("password", PASSWORD),
+                ("csrf", &csrf),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{next:?}");
+        let location = r.headers()["location"].to_str().unwrap_or("?");
+        let expected_enc = expected.replace('王', "%E7%8E%8B");
+        assert!(
+            location == expected || location == expected_enc,
+            "{next:?} → {location}"
+        );
+        // The login page with such a `next`: never a 500.
+        let r = t
+            .http
+            .get(format!("{}/login", t.base))
+            .query(&[("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{next:?}");
+    }
+}
+both!(headers_and_redirects);
