@@ -38,6 +38,7 @@ pub mod customers;
 pub mod errors;
 pub mod i18n;
 pub mod loyalty;
+pub mod paging;
 pub mod surveys;
 pub mod time;
 

@@ -247,9 +247,12 @@ async fn list(
     let (view, mut f) = view_filter(&ctx, &q);
     let view_name = view.clone();
     let per_page = 50;
-    let page_no = q.page.max(1);
+    let page_no = if q.page == 0 { 1 } else { q.page };
     f.limit = per_page;
-    f.offset = (page_no - 1) * per_page;
+    f.offset = match domain::paging::offset(page_no, per_page, lang) {
+        Ok(o) => o,
+        Err(e) => return error_page(&ctx, AppError::invalid(lang, e)),
+    };
     let (cases, total) = match app.complaints(actor(&ctx), f).await {
         Ok(r) => r,
         Err(e) => return error_page(&ctx, e),

@@ -60,6 +60,8 @@ impl App {
         per_page: i64,
     ) -> Result<Page<CustomerSummary>, AppError> {
         actor.require(Permission::ViewCustomers)?;
+        domain::paging::offset(page, per_page, actor.lang)
+            .map_err(|e| AppError::invalid(actor.lang, e))?;
         let key = count_key(f);
         let ttl = if key == count_key(&CustomerFilter::default()) {
             TOTAL_TTL
@@ -203,6 +205,8 @@ impl App {
         per_page: i64,
     ) -> Result<Page<Transaction>, AppError> {
         actor.require(Permission::ViewCustomers)?;
+        domain::paging::offset(page, per_page, actor.lang)
+            .map_err(|e| AppError::invalid(actor.lang, e))?;
         self.store
             .customer(customer_id)
             .await

@@ -398,3 +398,49 @@ async fn headers_and_redirects(t: &TestApp) {
     }
 }
 both!(headers_and_redirects);
+
+/// Page numbers and other query values out of range or not numbers: a clear, coded refusal
+/// (JSON under /api, a page in words elsewhere), never a wrap-around to page 1 or a bare text.
+async fn query_values_refused_in_words(t: &TestApp) {
+    let cookie = format!("fidelis_session={}", sign_in(t, "manager").await.0);
+    for path in [
+        "/api/v1/customers?page=4611686018427387904",
+        "/api/v1/customers?page=0",
+        "/api/v1/customers?per_page=100000",
+        "/api/v1/customers/1/transactions?page=-3",
+    ] {
+        let r = t.get("manager", path).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 422, "{path}");
+        let b: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(b["error"]["code"], "invalid_input", "{path}: {b}");
+    }
+    let r = t
+        .get("manager", "/api/v1/customers?page=abc")
+        .send()
+        .await
+        .unwrap();
+    assert!([400, 422].contains(&r.status().as_u16()));
+    let b: serde_json::Value = r.json().await.unwrap();
+    assert!(b["error"]["code"].is_string(), "a coded error: {b}");
+    for path in [
+        "/complaints?page=4611686018427387904",
+        "/customers?page=abc",
+        "/customers?page=99999999999",
+    ] {
+        let r = t
+            .http
+            .get(format!("{}{path}", t.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let html = r.text().await.unwrap();
+        assert!((400..500).contains(&status), "{path}: {status}");
+        assert!(
+            html.contains("<html") && html.contains("error"),
+            "a page in words: {path}: {html}"
+        );
+    }
+}
+both!(query_values_refused_in_words);
