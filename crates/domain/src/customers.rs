@@ -521,6 +521,28 @@ impl TransactionInput<'_> {
             parse_flag(self.promotion).map_err(|e| errs.push(FieldError::new("promotion", e)));
         let is_return =
             parse_flag(self.is_return).map_err(|e| errs.push(FieldError::new("is_return", e)));
+        // The sign of the quantity follows the kind: a sale moves at least one unit out; a
+        // return (flagged, or a negative amount) some units back, counted either way.
+        if let (Ok(q), Ok(r), Ok(a)) = (&quantity, &is_return, &amount_minor) {
+            let returned = *r || *a < 0;
+            if !returned && *q < 1 {
+                errs.push(FieldError::new(
+                    "quantity",
+                    format!("{q} on a sale: a sale has at least 1 (a return is marked is_return or has a negative amount)"),
+                ));
+            } else if returned && *q == 0 {
+                errs.push(FieldError::new(
+                    "quantity",
+                    "0 on a return: how many units came back?",
+                ));
+            }
+            if *r && *a > 0 {
+                errs.push(FieldError::new(
+                    "amount",
+                    "a positive amount on a return (is_return): give the refund as a negative amount or 0",
+                ));
+            }
+        }
         for (n, v, max) in [
             ("channel", &self.channel, MAX_SHORT),
             ("store", &self.store, MAX_SHORT),

@@ -143,6 +143,49 @@ async fn customers_crud(t: &TestApp) {
     assert_eq!(s, 201);
     let (s, _) = json(t.post("agent", "/api/v1/transactions").json(&json!({"external_id": "T2", "customer_id": "C1", "occurred_at": "2024-04-01", "amount": "-20", "is_return": "1"})).send().await.unwrap()).await;
     assert_eq!(s, 201);
+    // The quantity's sign follows the kind: a sale of -2 units, or a return of a positive
+    // amount, is refused naming the field; nothing is stored.
+    for (body, field) in [
+        (
+            json!({"external_id": "T9", "customer_id": "C1", "occurred_at": "2024-04-02", "amount": "20", "quantity": "-2"}),
+            "quantity",
+        ),
+        (
+            json!({"external_id": "T9", "customer_id": "C1", "occurred_at": "2024-04-02", "amount": "20", "quantity": "0"}),
+            "quantity",
+        ),
+        (
+            json!({"external_id": "T9", "customer_id": "C1", "occurred_at": "2024-04-02", "amount": "20", "is_return": "1"}),
+            "amount",
+        ),
+    ] {
+        let (s, e) = json(
+            t.post("agent", "/api/v1/transactions")
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, 422, "{body}: {e}");
+        assert_eq!(e["error"]["details"]["fields"][0]["field"], field, "{e}");
+    }
+    let (s, e) = json(
+        t.post(
+            "analyst",
+            "/api/v1/imports/transactions?wait=true&filename=neg.csv",
+        )
+        .body("external_id,customer_id,occurred_at,amount,quantity\nT8,C1,2024-04-03,15.00,-1\n")
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(
+        e["error"]["details"]["errors"][0]["column"], "quantity",
+        "{e}"
+    );
     let (s, _) = json(
         t.post("agent", &format!("/api/v1/customers/{id}/interactions"))
             .json(&json!({"kind": "call", "summary": "回访，客户满意"}))
