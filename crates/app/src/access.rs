@@ -18,9 +18,12 @@ use std::time::{Duration, Instant};
 use storage::access::{Session, User};
 
 pub const SESSION_DAYS: i64 = 7;
-/// Failed sign-ins allowed per user name or address within `LOGIN_WINDOW`.
+/// Failed sign-ins allowed per user name within `LOGIN_WINDOW` …
 pub const LOGIN_ATTEMPTS: usize = 10;
-pub const LOGIN_WINDOW: Duration = Duration::from_secs(60);
+/// … and per client address: far more, since a whole office may sign in from behind one
+/// address (NAT), and one person's typos must not lock out their colleagues.
+pub const LOGIN_ATTEMPTS_PER_ADDRESS: usize = 100;
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 pub fn hash_password(p: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
@@ -73,10 +76,17 @@ impl RateLimiter {
         }
     }
     pub(crate) fn blocked(&self, key: &str) -> bool {
+        self.wait(key, self.max).is_some()
+    }
+    /// Whether `key` has `max` events in the window, and if so how long until one leaves it.
+    pub(crate) fn wait(&self, key: &str, max: usize) -> Option<Duration> {
         let mut m = self.events.lock().unwrap();
         let v = m.entry(key.to_string()).or_default();
         v.retain(|t| t.elapsed() < self.window);
-        v.len() >= self.max
+        (v.len() >= max).then(|| {
+            let oldest = v.iter().min().copied().unwrap_or_else(Instant::now);
+            self.window.saturating_sub(oldest.elapsed())
+        })
     }
     pub(crate) fn fail(&self, key: &str) {
         let mut m = self.events.lock().unwrap();
@@ -138,8 +148,24 @@ impl App {
         lang: Lang,
     ) -> Result<NewSession, AppError> {
         let keys = [format!("u:{}", username.trim()), format!("a:{client}")];
-        if keys.iter().any(|k| self.login_limiter.blocked(k)) {
-            return Err(AppError::new(ErrorCode::RateLimited, lang));
+        let wait = [
+            self.login_limiter.wait(&keys[0], LOGIN_ATTEMPTS),
+            self.login_limiter.wait(&keys[1], LOGIN_ATTEMPTS_PER_ADDRESS),
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        if let Some(wait) = wait {
+            let minutes = wait.as_secs().div_ceil(60).max(1);
+            return Err(AppError::new(ErrorCode::RateLimited, lang)
+                .with_message(match lang {
+                    Lang::ZhCn => format!("登录失败次数过多，请 {minutes} 分钟后再试。"),
+                    Lang::En => format!(
+                        "Too many failed sign-ins: try again in {minutes} minute{}.",
+                        if minutes == 1 { "" } else { "s" }
+                    ),
+                })
+                .with_details(serde_json::json!({ "retry_after_seconds": wait.as_secs().max(1) })));
         }
         let mut user = match self.store.user_by_name(username.trim()).await {
             Ok(u) if u.active && verify_password(password, &u.password_hash) => u,

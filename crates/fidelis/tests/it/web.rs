@@ -297,6 +297,29 @@ async fn sessions_csrf_and_throttling(t: &TestApp) {
         .unwrap();
     assert_eq!(e.code, domain::ErrorCode::RateLimited);
     assert_eq!(e.code.http_status(), 429);
+    assert!(e.message.contains("try again in 15 minutes"), "{}", e.message);
+    // The address those ten came from is not locked for everyone behind it (an office behind
+    // NAT): a colleague signs in from it.
+    assert!(t
+        .app
+        .login("agent", PASSWORD, "10.0.0.1", domain::Lang::En)
+        .await
+        .is_ok());
+    // Many wrong passwords for many names from one address do lock the address, and say when.
+    for k in 0..app::access::LOGIN_ATTEMPTS_PER_ADDRESS {
+        let _ = t
+            .app
+            .login(&format!("guess{k}"), "x", "10.0.0.9", domain::Lang::ZhCn)
+            .await;
+    }
+    let e = t
+        .app
+        .login("analyst", PASSWORD, "10.0.0.9", domain::Lang::ZhCn)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.code, domain::ErrorCode::RateLimited);
+    assert!(e.message.contains("分钟后再试"), "{}", e.message);
 }
 both!(sessions_csrf_and_throttling);
 
