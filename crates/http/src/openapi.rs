@@ -38,6 +38,35 @@ fn q(name: &str, desc: &str) -> Value {
 }
 
 pub fn spec() -> Value {
+    let mut doc = paths_and_schemas();
+    // Each operation's real security: the public survey endpoints take no token (the link in
+    // the path is the credential, with its own abuse limits); health and this document are
+    // open too; everything else needs a bearer token.
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (path, ops) in paths.iter_mut() {
+            let open = path.starts_with("/api/v1/public/");
+            if let Some(ops) = ops.as_object_mut() {
+                for op in ops.values_mut() {
+                    if open {
+                        op["security"] = json!([]);
+                    }
+                }
+            }
+        }
+        for (path, summary) in [
+            ("/healthz", "Whether the server and its store answer (no token)"),
+            ("/api/openapi.json", "This document (no token)"),
+        ] {
+            paths.insert(
+                path.to_string(),
+                json!({ "get": { "summary": summary, "security": [], "responses": { "200": { "description": "ok" } } } }),
+            );
+        }
+    }
+    doc
+}
+
+fn paths_and_schemas() -> Value {
     let text = |d: &str| json!({ "type": "string", "description": d });
     json!({
         "openapi": "3.1.0",

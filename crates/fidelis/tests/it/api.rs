@@ -669,6 +669,21 @@ async fn health_and_openapi(t: &TestApp) {
     ] {
         assert!(doc["paths"][p].is_object(), "{p} documented");
     }
+    // Each operation's security as it really is: the public survey link and health take no
+    // token — and answer without one; the rest need the bearer token — and refuse without.
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let open = op["security"] == serde_json::json!([]);
+            let expected_open = path.starts_with("/api/v1/public/")
+                || path == "/healthz"
+                || path == "/api/openapi.json";
+            assert_eq!(open, expected_open, "{method} {path}: {}", op["security"]);
+            if method == "get" && !path.contains('{') && !open {
+                let r = t.http.get(format!("{}{path}", t.base)).send().await.unwrap();
+                assert_eq!(r.status().as_u16(), 401, "{path} without a token");
+            }
+        }
+    }
     let docs = t
         .http
         .get(format!("{}/api/docs", t.base))
