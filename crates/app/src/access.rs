@@ -150,7 +150,8 @@ impl App {
         let keys = [format!("u:{}", username.trim()), format!("a:{client}")];
         let wait = [
             self.login_limiter.wait(&keys[0], LOGIN_ATTEMPTS),
-            self.login_limiter.wait(&keys[1], LOGIN_ATTEMPTS_PER_ADDRESS),
+            self.login_limiter
+                .wait(&keys[1], LOGIN_ATTEMPTS_PER_ADDRESS),
         ]
         .into_iter()
         .flatten()
@@ -165,7 +166,9 @@ impl App {
                         if minutes == 1 { "" } else { "s" }
                     ),
                 })
-                .with_details(serde_json::json!({ "retry_after_seconds": wait.as_secs().max(1) })));
+                .with_details(
+                    serde_json::json!({ "retry_after_seconds": wait.as_secs().max(1) }),
+                ));
         }
         let mut user = match self.store.user_by_name(username.trim()).await {
             Ok(u) if u.active && verify_password(password, &u.password_hash) => u,

@@ -54,7 +54,10 @@ pub fn spec() -> Value {
             }
         }
         for (path, summary) in [
-            ("/healthz", "Whether the server and its store answer (no token)"),
+            (
+                "/healthz",
+                "Whether the server and its store answer (no token)",
+            ),
             ("/api/openapi.json", "This document (no token)"),
         ] {
             paths.insert(
@@ -323,8 +326,8 @@ fn paths_and_schemas() -> Value {
                 "get": op("A customer's answered surveys, newest first", json!([id_param()]), None, ("200", "{items, total}"))
             },
             "/api/v1/public/surveys/{token}": {
-                "get": op("No token needed: the link's questionnaire and saved answers (404 survey_link_invalid, 409 survey_already_answered, 410 survey_link_expired / survey_closed)", json!([{ "name": "token", "in": "path", "required": true, "schema": { "type": "string" } }]), None, ("200", "{questionnaire, answers, expires_at}")),
-                "post": op("No token needed: save the link's answers (all so far), or submit them once (`submit: true`); bad answers are refused per item (422 answers_rejected) and nothing is saved", json!([{ "name": "token", "in": "path", "required": true, "schema": { "type": "string" } }]), Some("Answers"), ("204", "saved"))
+                "get": op("No token needed: the link's questionnaire and saved answers (404 survey_link_invalid, 409 survey_already_answered, 410 survey_link_expired / survey_closed); an open link also gives `started`, to send back with its answer", json!([{ "name": "token", "in": "path", "required": true, "schema": { "type": "string" } }]), None, ("200", "{questionnaire, answers, expires_at}")),
+                "post": op("No token needed: save the link's answers (all so far), or submit them once (`submit: true`); bad answers are refused per item (422 answers_rejected) and nothing is saved. An open link takes one submission with the `started` stamp of its GET (422 survey_spam within seconds of it or without it; 429 after a few answers from one address and wave in an hour)", json!([{ "name": "token", "in": "path", "required": true, "schema": { "type": "string" } }]), Some("Answers"), ("204", "saved"))
             },
             "/api/v1/me": { "get": op("The caller", json!([]), None, ("200", "user name, role, language")) },
             "/api/v1/users": {
@@ -385,7 +388,8 @@ fn paths_and_schemas() -> Value {
                 "PlanStatus": { "type": "object", "required": ["status"], "properties": { "status": text("plan | do | check | act | done") } },
                 "Answers": { "type": "object", "required": ["answers"], "properties": {
                     "answers": { "type": "object", "description": "by item code: a number, {expected, perceived}, [option indices] or text" },
-                    "submit": { "type": "boolean" }
+                    "submit": { "type": "boolean" },
+                    "started": { "type": "string", "description": "an open link's stamp, from its GET" }
                 } },
                 "LoyaltySettings": { "type": "object", "required": ["loyalty", "churn"], "properties": {
                     "loyalty": { "type": "object", "description": "attachment_high (1–100, default 70), attachment_low (below it: dissatisfied, default 50), complaint_penalty (points per severe complaint, 15), min_repeat (2), rate_percentile (0–1, 0.5), p_alive_min (0.5), promo_share (0.6), store_share (0.9), wallet_premium (0.5), promoter (0–10, 9), sole_supplier (false), kinship_tags ([员工, 员工亲属, staff]), lookback_days (180)" },

@@ -246,11 +246,16 @@ async fn form(
     Path(token): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let f = app.open_link(&token, lang_of(&headers)).await?;
-    Ok(Json(json!({
+    let mut body = json!({
         "questionnaire": f.questionnaire,
         "answers": f.answers,
         "expires_at": f.expires_at,
-    })))
+    });
+    // An open link: the signed "shown at" stamp the answer must carry back.
+    if let Some(stamp) = f.open_stamp {
+        body["started"] = json!(stamp);
+    }
+    Ok(Json(body))
 }
 
 #[derive(Deserialize)]
@@ -258,15 +263,32 @@ struct AnswerInput {
     answers: Answers,
     #[serde(default)]
     submit: bool,
+    /// An open link's `started` stamp, as the GET gave it.
+    #[serde(default)]
+    started: String,
 }
 
+/// A personal link's answers (saved, or submitted once); an open link's single submission,
+/// under the same guards as its form: the signed stamp of when it was shown (answers within
+/// seconds are refused), and at most a few answers per address and wave an hour.
 async fn answer(
     State(app): State<App>,
     headers: HeaderMap,
+    ext: axum::http::Extensions,
     Path(token): Path<String>,
     Json(input): Json<AnswerInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    app.answer_link(&token, input.answers, input.submit, lang_of(&headers))
-        .await?;
+    let lang = lang_of(&headers);
+    if app::surveys::links::is_open(&token) {
+        let client = ext
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default();
+        app.answer_open_link(&token, input.answers, &input.started, "", &client, lang)
+            .await?;
+    } else {
+        app.answer_link(&token, input.answers, input.submit, lang)
+            .await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -679,7 +679,12 @@ async fn health_and_openapi(t: &TestApp) {
                 || path == "/api/openapi.json";
             assert_eq!(open, expected_open, "{method} {path}: {}", op["security"]);
             if method == "get" && !path.contains('{') && !open {
-                let r = t.http.get(format!("{}{path}", t.base)).send().await.unwrap();
+                let r = t
+                    .http
+                    .get(format!("{}{path}", t.base))
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(r.status().as_u16(), 401, "{path} without a token");
             }
         }

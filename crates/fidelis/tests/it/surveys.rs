@@ -639,6 +639,65 @@ async fn open_link_guarded(t: &TestApp) {
     .await;
     assert_eq!(res["responses"], 5);
     assert_eq!(res["measures"][0]["estimate"]["value"], 100.0);
+    // The same open link over the API, as the README says it works: the GET gives the stamp,
+    // the POST carries it back; too quick or without it, refused; this address's answers for
+    // the wave count together with the form's (the limit is already reached here).
+    let token = url.rsplit("/s/").next().unwrap().to_string();
+    let api = format!("{}/api/v1/public/surveys/{token}", t.base);
+    let (s, form) = json(t.http.get(&api).send().await.unwrap()).await;
+    assert_eq!(s, 200, "{form}");
+    let started = form["started"]
+        .as_str()
+        .expect("an open link's stamp")
+        .to_string();
+    let post = |body: Value| t.http.post(&api).json(&body).send();
+    let r = post(json!({"answers": {"NPS": 9}, "submit": true, "started": started}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "too quick");
+    let r = post(json!({"answers": {"NPS": 9}, "submit": true}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "no stamp");
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let r = post(json!({"answers": {"NPS": 9}, "submit": true, "started": started}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429, "the address's limit for the wave");
+    // Another open wave: the API's answer is taken.
+    let (s, w3) = new_wave(
+        t,
+        survey["id"].as_i64().unwrap(),
+        json!({"name": "App", "size": 0, "open_link": true}),
+    )
+    .await;
+    assert_eq!(s, 201, "{w3}");
+    let html = super::web::page_html(t, &cookie, &format!("/surveys/waves/{}", w3["id"])).await;
+    let token = href_of(&html, "open-link")
+        .rsplit("/s/")
+        .next()
+        .unwrap()
+        .to_string();
+    let api = format!("{}/api/v1/public/surveys/{token}", t.base);
+    let (_, form) = json(t.http.get(&api).send().await.unwrap()).await;
+    let started = form["started"].as_str().unwrap().to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let r = t
+        .http
+        .post(&api)
+        .json(&json!({"answers": {"NPS": 10}, "submit": true, "started": started}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (_, res) = json(
+        t.get("analyst", &format!("/api/v1/surveys/waves/{}", w3["id"]))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(res["responses"], 1);
     // Another wave's id under this mac, or a wave without an open link: invalid.
     let (_, w2) = new_wave(
         t,

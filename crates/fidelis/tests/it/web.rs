@@ -297,7 +297,11 @@ async fn sessions_csrf_and_throttling(t: &TestApp) {
         .unwrap();
     assert_eq!(e.code, domain::ErrorCode::RateLimited);
     assert_eq!(e.code.http_status(), 429);
-    assert!(e.message.contains("try again in 15 minutes"), "{}", e.message);
+    assert!(
+        e.message.contains("try again in 15 minutes"),
+        "{}",
+        e.message
+    );
     // The address those ten came from is not locked for everyone behind it (an office behind
     // NAT): a colleague signs in from it.
     assert!(t
