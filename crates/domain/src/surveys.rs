@@ -250,6 +250,18 @@ impl Questionnaire {
                 ))
             }
         };
+        // A point on a scale is a whole number (4, not 4.5).
+        let on_scale = |x: f64, lo: i64, hi: i64| {
+            in_range(x, lo, hi)?;
+            if x.fract() == 0.0 {
+                Ok(())
+            } else {
+                Err(err(
+                    format!("{x} 不是量表上的整数分值"),
+                    format!("{x} is not a whole point of the scale"),
+                ))
+            }
+        };
         let wrong = || {
             err(
                 "答案类型与题目不符".into(),
@@ -257,9 +269,9 @@ impl Questionnaire {
             )
         };
         match (&item.kind, v) {
-            (ItemKind::Scale { min, max }, AnswerValue::Number(x)) => in_range(*x, *min, *max),
-            (ItemKind::Recommend, AnswerValue::Number(x)) => in_range(*x, 0, 10),
-            (ItemKind::Effort, AnswerValue::Number(x)) => in_range(*x, 1, 7),
+            (ItemKind::Scale { min, max }, AnswerValue::Number(x)) => on_scale(*x, *min, *max),
+            (ItemKind::Recommend, AnswerValue::Number(x)) => on_scale(*x, 0, 10),
+            (ItemKind::Effort, AnswerValue::Number(x)) => on_scale(*x, 1, 7),
             (ItemKind::Share, AnswerValue::Number(x)) => in_range(*x, 0, 100),
             (
                 ItemKind::Gap { min, max },
@@ -267,7 +279,7 @@ impl Questionnaire {
                     expected,
                     perceived,
                 },
-            ) => in_range(*expected, *min, *max).and(in_range(*perceived, *min, *max)),
+            ) => on_scale(*expected, *min, *max).and(on_scale(*perceived, *min, *max)),
             (ItemKind::Single { options }, AnswerValue::Choices(c)) if c.len() == 1 => {
                 choices(c, options.len()).map_err(|(zh, en)| err(zh, en))
             }
@@ -279,6 +291,14 @@ impl Questionnaire {
                     Err(err(
                         format!("文字超过 {TEXT_MAX} 字"),
                         format!("the text is longer than {TEXT_MAX} characters"),
+                    ))
+                } else if t
+                    .chars()
+                    .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                {
+                    Err(err(
+                        "文字中含有控制字符".into(),
+                        "the text holds control characters".into(),
                     ))
                 } else {
                     Ok(())
@@ -720,6 +740,28 @@ mod tests {
         let ok = |c: &str, v: AnswerValue| q.check_answer(c, &v).is_ok();
         assert!(ok("HANDLING", AnswerValue::Number(5.0)));
         assert!(!ok("HANDLING", AnswerValue::Number(6.0)));
+        assert!(!ok("HANDLING", AnswerValue::Number(4.5)), "a whole point");
+        let csat = template("csat").unwrap();
+        let text = |t: &str| {
+            csat.check_answer("COMMENT", &AnswerValue::Text(t.into()))
+                .is_ok()
+        };
+        assert!(text("第一行\n第二行\t好"));
+        assert!(!text("bell\u{7}"), "control characters");
+        assert!(!text("nul\u{0}"));
+        assert!(!text(&"长".repeat(TEXT_MAX + 1)), "too long");
+        let gap = |a: f64, b: f64| {
+            csat.check_answer(
+                "SPEED",
+                &AnswerValue::Pair {
+                    expected: a,
+                    perceived: b,
+                },
+            )
+            .is_ok()
+        };
+        assert!(gap(4.0, 3.0) && !gap(4.0, 3.5));
+        assert!(!ok("NPS", AnswerValue::Number(9.99)));
         assert!(!ok("HANDLING", AnswerValue::Text("5".into())));
         assert!(ok("NPS", AnswerValue::Number(0.0)));
         assert!(!ok("EFFORT", AnswerValue::Number(0.0)));
