@@ -78,6 +78,15 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
+// Sign in through the form as `user` and wait for the home page.
+async function signIn(page, user) {
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', user);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#attention');
+}
+
 // The screenshots in docs/screenshots come from here: `SHOTS_DIR=../../docs/screenshots node --test`.
 async function shot(page, name) {
   if (SHOTS) await page.screenshot({ path: join(SHOTS, name + '.jpg'), fullPage: true, type: 'jpeg', quality: 70 });
@@ -143,11 +152,7 @@ test('sign in, list, search, profile, switch language', async () => {
 
 test('import a file from the web: counts on success, every bad row on rejection', async () => {
   const page = await browser.newPage({ locale: 'en-US' });
-  await page.goto(base + '/login');
-  await page.fill('input[name=username]', 'admin');
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('#attention');
+  await signIn(page, 'admin');
   await page.click('nav.areas a[href="/customers"]');
   await page.waitForURL(/\/customers/);
   await page.click('#import-link');
@@ -183,11 +188,7 @@ test('churn page: the demo analysis in charts, a new run followed live, the valu
   const page = await browser.newPage({ locale: 'en-US' });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + '/login');
-  await page.fill('input[name=username]', 'analyst');
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('#attention');
+  await signIn(page, 'analyst');
   await page.click('nav.areas a[href="/churn"]');
   await page.waitForURL(/\/churn$/);
 
@@ -247,11 +248,7 @@ test('surveys: the demo wave in charts, a wave sent from the form, the public fo
   const page = await browser.newPage({ locale: 'en-US' });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + '/login');
-  await page.fill('input[name=username]', 'manager');
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('#attention');
+  await signIn(page, 'manager');
   await page.click('nav.areas a[href="/surveys"]');
   await page.waitForURL(/\/surveys$/);
 
@@ -343,11 +340,7 @@ test('complaints: an agent records a complaint in Chinese and takes it through e
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('dialog', () => errors.push('a dialog opened: free text ran as script'));
-  await page.goto(base + '/login');
-  await page.fill('input[name=username]', 'agent');
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('#attention');
+  await signIn(page, 'agent');
   await page.click('nav.areas a[href="/complaints"]');
   await page.waitForURL(/\/complaints/);
   const situation = '收银员态度很差，我排队等了半小时 <img src=x onerror=alert(1)>';
@@ -394,11 +387,7 @@ test('complaints: an agent records a complaint in Chinese and takes it through e
   // The manager's overview shows it, with its charts and the lesson.
   const m = await browser.newPage({ locale: 'en-US' });
   m.on('pageerror', (e) => errors.push(e.message));
-  await m.goto(base + '/login');
-  await m.fill('input[name=username]', 'manager');
-  await m.fill('input[name=password]', password);
-  await m.click('button[type=submit]');
-  await m.waitForSelector('#attention');
+  await signIn(m, 'manager');
   await m.goto(base + '/complaints?view=all');
   for (const id of ['chart-causes', 'chart-first-response', 'chart-resolution']) {
     await m.waitForSelector(`#${id}[data-ready="1"] canvas`, { timeout: 10000 });
@@ -426,11 +415,7 @@ test('day-one work: an agent sees only their queue, soonest deadline first; a ma
   const errors = [];
   const a = await browser.newPage({ locale: 'zh-CN' });
   a.on('pageerror', (e) => errors.push(e.message));
-  await a.goto(base + '/login');
-  await a.fill('input[name=username]', 'agent');
-  await a.fill('input[name=password]', password);
-  await a.click('button[type=submit]');
-  await a.waitForSelector('#attention');
+  await signIn(a, 'agent');
   assert.equal(await a.locator('#my-numbers').count(), 1, 'the agent\'s own numbers');
   assert.equal(await a.locator('nav.areas a[href="/churn"]').count(), 0, 'no churn entry for an agent');
   await a.click('nav.areas a[href="/complaints"]');
@@ -445,11 +430,7 @@ test('day-one work: an agent sees only their queue, soonest deadline first; a ma
 
   const m = await browser.newPage({ locale: 'en-US' });
   m.on('pageerror', (e) => errors.push(e.message));
-  await m.goto(base + '/login');
-  await m.fill('input[name=username]', 'manager');
-  await m.fill('input[name=password]', password);
-  await m.click('button[type=submit]');
-  await m.waitForSelector('#attention');
+  await signIn(m, 'manager');
   await m.goto(base + '/customers');
   await m.locator('table.list tbody tr a').first().click();
   await m.waitForURL(/\/customers\/\d+$/);
@@ -482,11 +463,7 @@ test('loyalty: a manager reads the types in Chinese, drills into one, sees a cus
   const ctx = await browser.newContext({ locale: 'zh-CN' });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + '/login');
-  await page.fill('input[name=username]', 'manager');
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('#attention');
+  await signIn(page, 'manager');
   await page.click('nav.areas a[href="/loyalty"]');
   await page.waitForURL(/\/loyalty/);
   // The manager may have chosen English in an earlier test: switch to Chinese.
@@ -537,11 +514,7 @@ test('loyalty: a manager reads the types in Chinese, drills into one, sees a cus
   // The agent finds it in the queue and takes the seeds' steps.
   const a = await browser.newPage({ locale: 'zh-CN' });
   a.on('pageerror', (e) => errors.push(e.message));
-  await a.goto(base + '/login');
-  await a.fill('input[name=username]', 'agent');
-  await a.fill('input[name=password]', password);
-  await a.click('button[type=submit]');
-  await a.waitForSelector('#attention');
+  await signIn(a, 'agent');
   await a.goto(base + '/churn/winback');
   const task = a.locator('#winback-tasks tbody tr', { hasText: name }).first();
   await task.locator('a').first().click();
@@ -566,11 +539,7 @@ test('care: a manager switches the low-answer rule on in Chinese; a low answer t
   const ctx = await browser.newContext({ locale: 'zh-CN' });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + '/login');
-  await page.fill('input[name=username]', 'manager');
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('#attention');
+  await signIn(page, 'manager');
   if ((await page.getAttribute('html', 'lang')) !== 'zh-CN') {
     await page.click('#lang-switch');
     await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
