@@ -266,9 +266,11 @@ pub(crate) async fn render(
     };
     let result = async {
         let run = app.latest_loyalty_run(a).await?;
-        let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
+        let page_no = q.page.unwrap_or(1);
+        let offset = domain::paging::offset(page_no, PAGE_SIZE, lang)
+            .map_err(|e| app::AppError::invalid(lang, e))?;
         let (rows, total) = app
-            .loyalty_customers(a, &filter.to_filter(), PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
+            .loyalty_customers(a, &filter.to_filter(), PAGE_SIZE, offset)
             .await?;
         let saved = app.saved_segments(a).await?;
         let users = if a.role.can(Permission::ManageCases) {
@@ -287,7 +289,9 @@ pub(crate) async fn render(
                 page: Some(1),
                 ..PageQuery::default()
             };
-            return Box::pin(render(app, ctx, &q2, Some(e.localized(lang).message))).await;
+            let mut r = Box::pin(render(app, ctx, &q2, Some(e.localized(lang).message))).await;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            return r;
         }
         Err(e) => return error_page(ctx, e),
     };

@@ -453,6 +453,7 @@ async fn query_values_refused_in_words(t: &TestApp) {
         "/complaints?page=4611686018427387904",
         "/customers?page=abc",
         "/customers?page=99999999999",
+        "/loyalty?page=4611686018427387904",
     ] {
         let r = t
             .http
