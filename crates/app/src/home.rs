@@ -492,6 +492,42 @@ impl App {
 mod tests {
     use super::*;
 
+    /// A first visit while the figures are still being computed (a big store) answers at once
+    /// with "being computed", starts nothing twice, and the next visit after the computation
+    /// has the figures.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_visit_during_the_computation_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(None, dir.path()).await.unwrap();
+        let manager = home_actor();
+        let today = app.company_today().await;
+        let month = Period::parse("month", None, None, today).unwrap();
+        let key = (month.clone(), String::new());
+        // As if a long computation of this period were under way.
+        app.home_computing.lock().unwrap().insert(key.clone());
+        let t = std::time::Instant::now();
+        assert!(matches!(
+            app.home(&manager, month.clone(), "").await.unwrap(),
+            HomeFigures::Computing
+        ));
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "answers at once"
+        );
+        assert!(
+            app.cached_home(&key).is_none(),
+            "nothing computed twice meanwhile"
+        );
+        // The computation ends: the next visit has the figures.
+        app.home_computing.lock().unwrap().remove(&key);
+        app.home_now(&manager, month.clone(), "").await.unwrap();
+        assert!(matches!(
+            app.home(&manager, month, "").await.unwrap(),
+            HomeFigures::Ready(_)
+        ));
+        app.store.close().await;
+    }
+
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
