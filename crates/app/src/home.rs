@@ -8,7 +8,7 @@
 
 use crate::surveys::results::Est;
 use crate::{Actor, App, AppError};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use domain::access::Permission;
 use serde::Serialize;
 use serde_json::Value;
@@ -276,9 +276,7 @@ impl App {
     ) -> Result<Home, AppError> {
         let now = Utc::now();
         let offset = self.company_offset().await;
-        let instant = |d: NaiveDate| -> DateTime<Utc> {
-            d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - Duration::minutes(offset.into())
-        };
+        let instant = |d: NaiveDate| domain::time::day_start(d, offset);
         let (from, to) = (instant(period.from), instant(period.to));
         let stored = domain::time::to_stored;
         let seg = (!segment.is_empty()).then_some(segment);
@@ -466,12 +464,7 @@ impl App {
         let today = self.company_today().await;
         let month = Period::parse("month", None, None, today)
             .ok_or_else(|| AppError::internal("no month"))?;
-        let at = |d: NaiveDate| {
-            domain::time::to_stored(
-                d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
-                    - Duration::minutes(offset.into()),
-            )
-        };
+        let at = |d: NaiveDate| domain::time::to_stored(domain::time::day_start(d, offset));
         Ok(self
             .store
             .my_numbers(&actor.username, &at(month.from), &at(month.to))

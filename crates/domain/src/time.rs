@@ -53,6 +53,13 @@ fn parse_fixed(s: &str) -> Option<DateTime<Utc>> {
     Some(date.and_time(time).and_utc())
 }
 
+/// The instant a day begins on a wall clock `offset_minutes` east of UTC (a company-local day's
+/// start, for periods and due days).
+pub fn day_start(d: NaiveDate, offset_minutes: i32) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+        - chrono::Duration::minutes(offset_minutes.into())
+}
+
 /// What a wall clock `offset_minutes` east of UTC reads at instant `t`.
 pub fn wall_clock(t: DateTime<Utc>, offset_minutes: i32) -> NaiveDateTime {
     t.naive_utc() + chrono::Duration::minutes(offset_minutes.into())

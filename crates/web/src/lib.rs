@@ -297,11 +297,8 @@ impl Clock {
     }
     /// Today's date on the company's clock (YYYY-MM-DD).
     pub(crate) fn today(&self) -> String {
-        let zone = chrono::FixedOffset::east_opt(self.0 * 60)
-            .unwrap_or(chrono::FixedOffset::east_opt(0).unwrap());
-        chrono::Utc::now()
-            .with_timezone(&zone)
-            .date_naive()
+        domain::time::wall_clock(chrono::Utc::now(), self.0)
+            .date()
             .to_string()
     }
 }

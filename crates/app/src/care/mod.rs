@@ -473,12 +473,7 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<Vec<Found>, AppError> {
         let limit = i64::from(spec.daily_limit) * 4 + 100;
-        let start = |d: NaiveDate| {
-            domain::time::to_stored(
-                d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
-                    - Duration::minutes(offset.into()),
-            )
-        };
+        let start = |d: NaiveDate| domain::time::to_stored(domain::time::day_start(d, offset));
         let days = i64::from(spec.days);
         let q = match spec.trigger {
             Trigger::LapsedDate => CandidateQuery::Dates {

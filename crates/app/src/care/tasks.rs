@@ -166,18 +166,17 @@ impl App {
             ));
         }
         let offset = self.company_offset().await;
-        let zone = chrono::FixedOffset::east_opt(offset * 60).expect("a valid offset");
-        let today = chrono::Utc::now().with_timezone(&zone).date_naive();
+        let today = self.company_today().await;
         let due_at = match domain::time::parse_date(due) {
             Ok(d) if d < today => Err(say(lang, "不能早于今天", "is before today")),
             Ok(d) if d > today + chrono::Duration::days(366) => {
                 Err(say(lang, "最多一年以后", "at most a year ahead"))
             }
-            Ok(d) => Ok(d
-                .and_hms_opt(23, 59, 59)
-                .and_then(|t| t.and_local_timezone(zone).single())
-                .map(|t| domain::time::to_stored(t.with_timezone(&chrono::Utc)))
-                .unwrap_or_default()),
+            // Due by the end of that company-local day.
+            Ok(d) => Ok(domain::time::to_stored(
+                domain::time::day_start(d + chrono::Duration::days(1), offset)
+                    - chrono::Duration::seconds(1),
+            )),
             Err(_) => Err(say(
                 lang,
                 "请填写日期，如 2026-12-31",
