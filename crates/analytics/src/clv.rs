@@ -208,13 +208,7 @@ impl Clv {
                 cell.mean_p_alive /= cell.customers as f64;
             }
         }
-        let top = if clvs.is_empty() {
-            0.0
-        } else {
-            let k = ((clvs.len() - 1) as f64 * 0.99) as usize;
-            *clvs.select_nth_unstable_by(k, f64::total_cmp).1
-        };
-        let clv = histogram(&clvs, 0.0, top, 20);
+        let (clv_bin_width, clv) = value_histogram(&mut clvs);
         let mean_p_alive = alive.iter().sum::<f64>() / alive.len().max(1) as f64;
         let median_p_alive = if alive.is_empty() {
             0.0
@@ -224,7 +218,7 @@ impl Clv {
         };
         Distributions {
             p_alive,
-            clv_bin_width: top / 20.0,
+            clv_bin_width,
             clv,
             rfm_grid: grid,
             total_clv,
@@ -265,6 +259,18 @@ pub struct RfmCell {
     pub customers: u64,
     pub mean_clv: f64,
     pub mean_p_alive: f64,
+}
+
+/// Values (CLV) in 20 equal bins from 0 up to their 99th percentile, the rest in the last:
+/// (bin width, counts). `values` is reordered.
+pub fn value_histogram(values: &mut [f64]) -> (f64, Vec<u64>) {
+    let top = if values.is_empty() {
+        0.0
+    } else {
+        let k = ((values.len() - 1) as f64 * 0.99) as usize;
+        *values.select_nth_unstable_by(k, f64::total_cmp).1
+    };
+    (top / 20.0, histogram(values, 0.0, top, 20))
 }
 
 /// Counts of `values` in `bins` equal bins from `lo` to `hi`; values below `lo` go to the first

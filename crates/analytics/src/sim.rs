@@ -154,7 +154,8 @@ const REGIONS: &[&str] = &[
     "北京", "上海", "广州", "深圳", "杭州", "成都", "南京", "武汉", "西安", "苏州",
 ];
 const CHANNELS: &[&str] = &["门店", "微信小程序", "天猫旗舰店", "线上广告", "企业团购"];
-const STORES: &[&str] = &["旗舰店", "万达店", "国贸店", "西湖店", "线上商城"];
+/// The stores of the simulated company (transactions name them; demo complaints are made at them).
+pub const STORES: &[&str] = &["旗舰店", "万达店", "国贸店", "西湖店", "线上商城"];
 const ITEMS: &[&str] = &[
     "精装书",
     "黑胶唱片",

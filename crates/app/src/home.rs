@@ -13,6 +13,7 @@ use domain::access::Permission;
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
+use storage::home::CustomerScope;
 
 /// How long computed figures are shown before they are computed again.
 pub const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(300);
@@ -72,6 +73,48 @@ impl Period {
     }
 }
 
+/// Whom a home page is about: the whole base, or the customers of a segment, of a main store
+/// (complaints: made at it) or of a saved segment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Scope {
+    All,
+    Segment(String),
+    Store(String),
+    Saved(i64),
+}
+
+impl Scope {
+    /// A page's value: empty (all), `segment:NAME`, `store:NAME` or `saved:ID`.
+    pub fn parse(s: &str) -> Option<Scope> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Some(Scope::All);
+        }
+        let (kind, value) = s.split_once(':')?;
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        match kind {
+            "segment" => Some(Scope::Segment(value.into())),
+            "store" => Some(Scope::Store(value.into())),
+            "saved" => value.parse().ok().filter(|id| *id > 0).map(Scope::Saved),
+            _ => None,
+        }
+    }
+
+    /// The value [`Scope::parse`] reads back.
+    pub fn value(&self) -> String {
+        match self {
+            Scope::All => String::new(),
+            Scope::Segment(s) => format!("segment:{s}"),
+            Scope::Store(s) => format!("store:{s}"),
+            Scope::Saved(id) => format!("saved:{id}"),
+        }
+    }
+}
+
 /// One wave on the satisfaction trend.
 #[derive(Debug, Clone, Serialize)]
 pub struct WavePoint {
@@ -118,7 +161,11 @@ pub struct Home {
     /// When these figures were computed (stored UTC).
     pub as_of: String,
     pub period: Period,
-    pub segment: String,
+    pub scope: Scope,
+    /// The scope's name (a segment's, a store's, a saved segment's), empty for all.
+    pub scope_name: String,
+    /// Customers in the scope (None: the whole base).
+    pub scope_customers: Option<usize>,
     pub satisfaction: Vec<WavePoint>,
     pub csat_change: Option<Change>,
     pub nps_change: Option<Change>,
@@ -129,7 +176,8 @@ pub struct Home {
     /// window), as of its own computation.
     pub recovery: crate::complaints::measures::Rate,
     pub recovery_days: i64,
-    /// The headline churn over the latest classifications, oldest first.
+    /// The headline churn over the latest classifications, oldest first (within a scope: the
+    /// latest classification's, of the scope's customers).
     pub churn: Vec<ChurnPoint>,
     pub churn_definition: Value,
     /// (loyalty type, customers) of the latest classification.
@@ -162,15 +210,36 @@ fn home_actor() -> Actor {
     }
 }
 
-/// Periods and segments whose figures are being computed.
-pub type HomeComputing = std::sync::Mutex<std::collections::HashSet<(Period, String)>>;
+/// Periods and scopes whose figures are being computed.
+pub type HomeComputing = std::sync::Mutex<std::collections::HashSet<(Period, Scope)>>;
 
-/// The cache of computed home figures, by period and segment.
+/// The cache of computed home figures, by period and scope.
 pub type HomeCache =
-    std::sync::Mutex<std::collections::HashMap<(Period, String), (std::time::Instant, Arc<Home>)>>;
+    std::sync::Mutex<std::collections::HashMap<(Period, Scope), (std::time::Instant, Arc<Home>)>>;
 
-/// The customer segments, with when they were read.
-pub type SegmentsCache = std::sync::Mutex<Option<(std::time::Instant, Vec<String>)>>;
+/// What a home page can be narrowed to, with when it was read.
+pub type SegmentsCache = std::sync::Mutex<Option<(std::time::Instant, Arc<HomeScopes>)>>;
+
+/// What a home page can be narrowed to: customer segments, main stores, saved segments.
+#[derive(Debug, Clone, Default)]
+pub struct HomeScopes {
+    pub segments: Vec<String>,
+    pub stores: Vec<String>,
+    /// (id, name)
+    pub saved: Vec<(i64, String)>,
+}
+
+impl HomeScopes {
+    /// Whether a scope is one of these (a name that is not is said on the page).
+    pub fn has(&self, s: &Scope) -> bool {
+        match s {
+            Scope::All => true,
+            Scope::Segment(x) => self.segments.contains(x),
+            Scope::Store(x) => self.stores.contains(x),
+            Scope::Saved(id) => self.saved.iter().any(|(k, _)| k == id),
+        }
+    }
+}
 
 impl App {
     /// The company's today (its service-hours clock).
@@ -185,10 +254,10 @@ impl App {
         &self,
         actor: &Actor,
         period: Period,
-        segment: &str,
+        scope: &Scope,
     ) -> Result<HomeFigures, AppError> {
         actor.require(Permission::ViewAnalytics)?;
-        let key = (period, segment.to_string());
+        let key = (period, scope.clone());
         if let Some((at, h)) = self.cached_home(&key) {
             if at.elapsed() >= FRESH_FOR {
                 self.refresh_home(key);
@@ -210,14 +279,14 @@ impl App {
         &self,
         actor: &Actor,
         period: Period,
-        segment: &str,
+        scope: &Scope,
     ) -> Result<Arc<Home>, AppError> {
         actor.require(Permission::ViewAnalytics)?;
         let h = Arc::new(
-            self.compute_home(&home_actor(), period.clone(), segment)
+            self.compute_home(&home_actor(), period.clone(), scope)
                 .await?,
         );
-        self.keep_home((period, segment.to_string()), h.clone());
+        self.keep_home((period, scope.clone()), h.clone());
         Ok(h)
     }
 
@@ -226,18 +295,18 @@ impl App {
     pub async fn warm_home(&self) {
         let today = self.company_today().await;
         if let Some(p) = Period::parse("month", None, None, today) {
-            self.refresh_home((p, String::new()));
+            self.refresh_home((p, Scope::All));
         }
     }
 
-    fn cached_home(&self, key: &(Period, String)) -> Option<(std::time::Instant, Arc<Home>)> {
+    fn cached_home(&self, key: &(Period, Scope)) -> Option<(std::time::Instant, Arc<Home>)> {
         self.home_cache
             .lock()
             .ok()
             .and_then(|c| c.get(key).cloned())
     }
 
-    fn keep_home(&self, key: (Period, String), h: Arc<Home>) {
+    fn keep_home(&self, key: (Period, Scope), h: Arc<Home>) {
         if let Ok(mut c) = self.home_cache.lock() {
             if c.len() > 64 {
                 c.clear();
@@ -247,7 +316,7 @@ impl App {
     }
 
     /// One background computation per period and segment at a time.
-    fn refresh_home(&self, key: (Period, String)) {
+    fn refresh_home(&self, key: (Period, Scope)) {
         let started = self
             .home_computing
             .lock()
@@ -272,14 +341,38 @@ impl App {
         &self,
         actor: &Actor,
         period: Period,
-        segment: &str,
+        scope: &Scope,
     ) -> Result<Home, AppError> {
         let now = Utc::now();
         let offset = self.company_offset().await;
         let instant = |d: NaiveDate| domain::time::day_start(d, offset);
         let (from, to) = (instant(period.from), instant(period.to));
         let stored = domain::time::to_stored;
-        let seg = (!segment.is_empty()).then_some(segment);
+        let (within, scope_name) = match scope {
+            Scope::All => (None, String::new()),
+            Scope::Segment(s) => (Some(CustomerScope::Segment(s.clone())), s.clone()),
+            Scope::Store(s) => (Some(CustomerScope::Store(s.clone())), s.clone()),
+            Scope::Saved(id) => {
+                let name = self
+                    .store
+                    .saved_segment(*id)
+                    .await
+                    .map(|s| s.name)
+                    .map_err(|_| AppError::not_found(actor.lang, "segment"))?;
+                let f = self.saved_segment_filter(actor, *id).await?.to_filter();
+                (Some(CustomerScope::Saved(f)), name)
+            }
+        };
+        let members: Option<std::collections::HashSet<i64>> = match &within {
+            Some(w) => Some(
+                self.store
+                    .scope_customer_ids(w)
+                    .await?
+                    .into_iter()
+                    .collect(),
+            ),
+            None => None,
+        };
 
         // Satisfaction: the latest waves with answers made before the period's end.
         let mut waves = Vec::new();
@@ -293,35 +386,39 @@ impl App {
         waves.sort_by(|a, b| a.1.created_at.cmp(&b.1.created_at));
         let mut satisfaction = Vec::new();
         for (survey, w) in waves.into_iter().rev().take(WAVES).rev() {
-            let r = self.wave_results(actor, w.id).await?;
-            let pick = |kind: &str| -> Option<Est> {
-                match seg {
-                    Some(s) => r
-                        .by_segment
-                        .iter()
-                        .find(|g| g.group == s)
-                        .and_then(|g| g.measures.iter().find(|m| m.1 == kind))
-                        .map(|m| m.2),
-                    None => r
-                        .measures
-                        .iter()
-                        .find(|m| m.kind == kind)
-                        .map(|m| m.estimate),
-                }
-            };
-            satisfaction.push(WavePoint {
+            let point = |responses, csi, csat, nps| WavePoint {
                 survey,
                 wave: w.name.clone(),
                 wave_id: w.id,
                 created_at: w.created_at.clone(),
-                responses: r.responses,
-                csi: if seg.is_none() {
-                    r.model.as_ref().and_then(|m| m.csi)
-                } else {
-                    None
-                },
-                csat: pick("csat"),
-                nps: pick("nps"),
+                responses,
+                csi,
+                csat,
+                nps,
+            };
+            satisfaction.push(match &members {
+                None => {
+                    let r = self.wave_results(actor, w.id).await?;
+                    let pick = |kind: &str| {
+                        r.measures
+                            .iter()
+                            .find(|m| m.kind == kind)
+                            .map(|m| m.estimate)
+                    };
+                    point(
+                        r.responses,
+                        r.model.as_ref().and_then(|m| m.csi),
+                        pick("csat"),
+                        pick("nps"),
+                    )
+                }
+                // Within a scope: its respondents' CSAT and NPS (the index needs the model
+                // fitted on the whole wave).
+                Some(ids) => {
+                    let g = self.wave_measures_among(actor, w.id, ids).await?;
+                    let pick = |kind: &str| g.measures.iter().find(|m| m.1 == kind).map(|m| m.2);
+                    point(g.responses, None, pick("csat"), pick("nps"))
+                }
             });
         }
         // The change between the last two waves that measured it.
@@ -337,7 +434,7 @@ impl App {
         // Complaints of the period, by company-local month.
         let complaints = self
             .store
-            .period_complaints(&stored(from), &stored(to), &stored(now), seg)
+            .period_complaints(&stored(from), &stored(to), &stored(now), within.as_ref())
             .await?;
         let mut by_month: Vec<(String, i64)> = Vec::new();
         let mut m = NaiveDate::from_ymd_opt(period.from.year(), period.from.month(), 1)
@@ -388,15 +485,34 @@ impl App {
             }
         }
         let mut loyalty_mix: Vec<(String, i64)> = Vec::new();
-        for row in self.loyalty_mix(actor).await? {
-            match loyalty_mix.iter_mut().find(|e| e.0 == row.loyalty_type) {
-                Some(e) => e.1 += row.customers,
-                None => loyalty_mix.push((row.loyalty_type, row.customers)),
+        match &within {
+            None => {
+                for row in self.loyalty_mix(actor).await? {
+                    match loyalty_mix.iter_mut().find(|e| e.0 == row.loyalty_type) {
+                        Some(e) => e.1 += row.customers,
+                        None => loyalty_mix.push((row.loyalty_type, row.customers)),
+                    }
+                }
+            }
+            Some(w) => {
+                let l = self.store.scope_loyalty(w).await?;
+                loyalty_mix = l.types;
+                // The latest classification's headline, of the scope's customers only.
+                let latest = churn.pop();
+                churn.clear();
+                if let Some(last) = latest.filter(|_| l.with_status > 0) {
+                    let rate = l.churned as f64 / l.with_status as f64;
+                    churn.push(ChurnPoint {
+                        as_of: last.as_of,
+                        churn_rate: rate,
+                        retention_rate: 1.0 - rate,
+                    });
+                }
             }
         }
         loyalty_mix.sort_by_key(|e| std::cmp::Reverse(e.1));
         let clv = self.latest_clv(actor).await?;
-        let (clv_as_of, clv_distribution, pareto) = match &clv {
+        let (clv_as_of, mut clv_distribution, mut pareto) = match &clv {
             Some(run) => (
                 run.summary["calibration_end"]
                     .as_str()
@@ -408,12 +524,17 @@ impl App {
             ),
             None => (String::new(), Value::Null, Value::Null),
         };
+        if let (Some(w), Some(_)) = (&within, &clv) {
+            (clv_distribution, pareto) = scope_values(self.store.scope_values(w).await?).await?;
+        }
         let today = domain::time::wall_clock(now, offset).date().to_string();
         let (plans_open, plans_overdue) = self.store.action_plan_counts(&today).await?;
         Ok(Home {
             as_of: stored(now),
             period,
-            segment: segment.to_string(),
+            scope: scope.clone(),
+            scope_name,
+            scope_customers: members.as_ref().map(|m| m.len()),
             satisfaction,
             csat_change,
             nps_change,
@@ -432,18 +553,35 @@ impl App {
         })
     }
 
-    /// The customer segments the home page can be narrowed to (read at most once a minute).
-    pub async fn home_segments(&self) -> Result<Vec<String>, AppError> {
+    /// What the home page can be narrowed to (read at most once a minute).
+    pub async fn home_scopes(&self) -> Result<Arc<HomeScopes>, AppError> {
         if let Some((at, v)) = self.segments_cache.lock().ok().and_then(|c| c.clone()) {
             if at.elapsed() < std::time::Duration::from_secs(60) {
                 return Ok(v);
             }
         }
-        let v = self.store.distinct_values("segment").await?;
+        let v = Arc::new(HomeScopes {
+            segments: self.store.distinct_values("segment").await?,
+            stores: self.store.main_stores().await?,
+            saved: self
+                .store
+                .saved_segments()
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s.name))
+                .collect(),
+        });
         if let Ok(mut c) = self.segments_cache.lock() {
             *c = Some((std::time::Instant::now(), v.clone()));
         }
         Ok(v)
+    }
+
+    /// Read the home page's scopes afresh on the next visit (a saved segment came or went).
+    pub(crate) fn forget_home_scopes(&self) {
+        if let Ok(mut c) = self.segments_cache.lock() {
+            *c = None;
+        }
     }
 
     /// What needs the actor's attention now (read live): an agent's own, a manager's all.
@@ -481,6 +619,29 @@ impl App {
     }
 }
 
+/// The CLV histogram and Pareto curves of a scope's customers ((total spend, CLV) each), in
+/// the shapes of a CLV run's summary; off the async workers.
+async fn scope_values(values: Vec<(f64, f64)>) -> Result<(Value, Value), AppError> {
+    tokio::task::spawn_blocking(move || {
+        let (mut spend, mut clv): (Vec<f64>, Vec<f64>) = values.into_iter().unzip();
+        let revenue_curve = analytics::clv::lorenz(&mut spend);
+        let (width, counts) = analytics::clv::value_histogram(&mut clv);
+        let clv_curve = analytics::clv::lorenz(&mut clv);
+        let r6 = |v: f64| (v * 1e6).round() / 1e6;
+        (
+            serde_json::json!({"bin_width": r6(width), "counts": counts, "last_bin_open": true}),
+            serde_json::json!({
+                "top20_revenue_share": revenue_curve[20],
+                "top20_clv_share": clv_curve[20],
+                "revenue_curve": revenue_curve.iter().map(|v| r6(*v)).collect::<Vec<_>>(),
+                "clv_curve": clv_curve.iter().map(|v| r6(*v)).collect::<Vec<_>>(),
+            }),
+        )
+    })
+    .await
+    .map_err(AppError::internal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,12 +656,14 @@ mod tests {
         let manager = home_actor();
         let today = app.company_today().await;
         let month = Period::parse("month", None, None, today).unwrap();
-        let key = (month.clone(), String::new());
+        let key = (month.clone(), Scope::All);
         // As if a long computation of this period were under way.
         app.home_computing.lock().unwrap().insert(key.clone());
         let t = std::time::Instant::now();
         assert!(matches!(
-            app.home(&manager, month.clone(), "").await.unwrap(),
+            app.home(&manager, month.clone(), &Scope::All)
+                .await
+                .unwrap(),
             HomeFigures::Computing
         ));
         assert!(
@@ -513,9 +676,11 @@ mod tests {
         );
         // The computation ends: the next visit has the figures.
         app.home_computing.lock().unwrap().remove(&key);
-        app.home_now(&manager, month.clone(), "").await.unwrap();
+        app.home_now(&manager, month.clone(), &Scope::All)
+            .await
+            .unwrap();
         assert!(matches!(
-            app.home(&manager, month, "").await.unwrap(),
+            app.home(&manager, month, &Scope::All).await.unwrap(),
             HomeFigures::Ready(_)
         ));
         app.store.close().await;

@@ -1,7 +1,52 @@
 //! What the home page reads beyond the areas' own figures: the complaints of a period (and a
 //! customer segment), action plans open and overdue, and what needs a user's attention now.
 
-use crate::{get_i, get_s, Result, Store};
+use crate::{get_f, get_i, get_s, Result, Store};
+
+/// The customers a home page is narrowed to, besides the whole base.
+#[derive(Debug, Clone)]
+pub enum CustomerScope {
+    /// Customers of one segment (the customer field).
+    Segment(String),
+    /// Customers whose main store (most purchases, as the latest customer-value run saw) is
+    /// this one; complaints made at it.
+    Store(String),
+    /// Customers a saved segment's filter selects in the latest classification.
+    Saved(crate::loyalty::ProfileFilter),
+}
+
+impl CustomerScope {
+    /// `{col} IN (…)`: the scope's customers, its values appended to `binds`.
+    fn condition(&self, col: &str, binds: &mut Vec<String>) -> String {
+        let bind = |v: &str, binds: &mut Vec<String>| {
+            binds.push(v.to_string());
+            format!("${}", binds.len())
+        };
+        match self {
+            CustomerScope::Segment(s) => format!(
+                "{col} IN (SELECT id FROM customers WHERE segment = {})",
+                bind(s, binds)
+            ),
+            CustomerScope::Store(s) => format!(
+                "{col} IN (SELECT customer_id FROM customer_values WHERE main_store = {})",
+                bind(s, binds)
+            ),
+            CustomerScope::Saved(f) => format!(
+                "{col} IN (SELECT p.customer_id FROM loyalty_profiles p JOIN customers c ON c.id = p.customer_id WHERE {})",
+                crate::loyalty::profile_condition(f, binds)
+            ),
+        }
+    }
+}
+
+/// The latest classification within a scope: customers per loyalty type, and the headline
+/// churn status counts (customers with a status, and churned).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ScopeLoyalty {
+    pub types: Vec<(String, i64)>,
+    pub with_status: i64,
+    pub churned: i64,
+}
 
 /// The complaints received in a period, with how their resolution went against its deadline.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -80,27 +125,31 @@ impl Store {
         })
     }
 
-    /// Complaints received in `[from, to)` (stored UTC), of customers in `segment` if given.
+    /// Complaints received in `[from, to)` (stored UTC): of the scope's customers, or made at
+    /// its store.
     pub async fn period_complaints(
         &self,
         from: &str,
         to: &str,
         now: &str,
-        segment: Option<&str>,
+        scope: Option<&CustomerScope>,
     ) -> Result<PeriodComplaints> {
-        let seg = if segment.is_some() {
-            " AND cu.segment = $4"
-        } else {
-            ""
+        let mut binds = vec![from.to_string(), to.to_string(), now.to_string()];
+        let cond = match scope {
+            None => String::new(),
+            Some(CustomerScope::Store(s)) => {
+                binds.push(s.clone());
+                " AND k.place = $4".into()
+            }
+            Some(s) => format!(" AND {}", s.condition("k.customer_id", &mut binds)),
         };
         let sql = format!(
             "SELECT k.received_at, k.resolved_at, k.resolve_due_at FROM complaints k \
-             LEFT JOIN customers cu ON cu.id = k.customer_id \
-             WHERE k.received_at >= $1 AND k.received_at < $2 AND $3 <> ''{seg} ORDER BY k.received_at"
+             WHERE k.received_at >= $1 AND k.received_at < $2 AND $3 <> ''{cond} ORDER BY k.received_at"
         );
-        let mut q = sqlx::query(&sql).bind(from).bind(to).bind(now);
-        if let Some(s) = segment {
-            q = q.bind(s);
+        let mut q = sqlx::query(&sql);
+        for b in &binds {
+            q = q.bind(b);
         }
         let mut out = PeriodComplaints::default();
         for r in q.fetch_all(&self.pool).await? {
@@ -117,6 +166,76 @@ impl Store {
             out.received_at.push(get_s(&r, "received_at"));
         }
         Ok(out)
+    }
+
+    /// The ids of the scope's customers.
+    pub async fn scope_customer_ids(&self, scope: &CustomerScope) -> Result<Vec<i64>> {
+        let mut binds = Vec::new();
+        let sql = format!(
+            "SELECT c0.id FROM customers c0 WHERE {}",
+            scope.condition("c0.id", &mut binds)
+        );
+        let mut q = sqlx::query_scalar(&sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    /// The latest classification of the scope's customers.
+    pub async fn scope_loyalty(&self, scope: &CustomerScope) -> Result<ScopeLoyalty> {
+        let mut binds = Vec::new();
+        let sql = format!(
+            "SELECT p0.loyalty_type AS t, p0.churn_status AS s, CAST(COUNT(*) AS BIGINT) AS n \
+             FROM loyalty_profiles p0 WHERE {} GROUP BY p0.loyalty_type, p0.churn_status",
+            scope.condition("p0.customer_id", &mut binds)
+        );
+        let mut q = sqlx::query(&sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let mut out = ScopeLoyalty::default();
+        for r in q.fetch_all(&self.pool).await? {
+            let (t, st, n) = (get_s(&r, "t"), get_s(&r, "s"), get_i(&r, "n"));
+            match out.types.iter_mut().find(|e| e.0 == t) {
+                Some(e) => e.1 += n,
+                None => out.types.push((t, n)),
+            }
+            if matches!(st.as_str(), "active" | "at_risk" | "churned") {
+                out.with_status += n;
+            }
+            if st == "churned" {
+                out.churned += n;
+            }
+        }
+        Ok(out)
+    }
+
+    /// (total spend, CLV) of the scope's customers in the latest customer-value run.
+    pub async fn scope_values(&self, scope: &CustomerScope) -> Result<Vec<(f64, f64)>> {
+        let mut binds = Vec::new();
+        let sql = format!(
+            "SELECT v0.total_spend AS s, v0.clv AS v FROM customer_values v0 WHERE {}",
+            scope.condition("v0.customer_id", &mut binds)
+        );
+        let mut q = sqlx::query(&sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        Ok(q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| (get_f(r, "s"), get_f(r, "v")))
+            .collect())
+    }
+
+    /// The main stores customers have (the latest customer-value run's), by name.
+    pub async fn main_stores(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT main_store FROM customer_values WHERE main_store <> '' ORDER BY main_store LIMIT 200",
+        )
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Action plans not done, and those of them past their due day (`today`, `YYYY-MM-DD`).

@@ -535,6 +535,15 @@ CREATE INDEX care_tasks_complaint ON care_tasks(complaint_id, state)
         14,
         "CREATE INDEX complaint_events_actor ON complaint_events(actor, kind, at)",
     ),
+    // The home page by store (issue 18): each customer's main store (most purchases, ties to
+    // the first seen) as the customer-value run's scan saw it.
+    (
+        15,
+        r#"
+ALTER TABLE customer_values ADD COLUMN main_store TEXT NOT NULL DEFAULT '';
+CREATE INDEX customer_values_store ON customer_values(main_store, customer_id)
+"#,
+    ),
 ];
 
 /// Step 7's append-only history: no update, and no delete except by a whole-database restore

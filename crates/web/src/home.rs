@@ -6,7 +6,7 @@
 //! attention now. An agent's home is their own queue.
 
 use crate::{actor, error_page, page, Clock, Layout, WebCtx};
-use app::home::{Home, HomeFigures, Period};
+use app::home::{Home, HomeFigures, HomeScopes, Period, Scope};
 use app::App;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -29,6 +29,9 @@ struct HomeQuery {
     period: String,
     from: String,
     to: String,
+    /// `segment:NAME`, `store:NAME`, `saved:ID` or empty (all customers).
+    scope: String,
+    /// The older form: a customer segment's name.
     segment: String,
 }
 
@@ -78,8 +81,13 @@ struct Company {
     period: String,
     from: String,
     to: String,
-    segment: String,
-    segments: Vec<String>,
+    /// The scope's value (see [`Scope::value`]) and what the page can be narrowed to.
+    scope: String,
+    scopes: Arc<HomeScopes>,
+    /// Whom the figures are about, in words ("all customers", "segment VIP", …).
+    within: String,
+    /// Whether the figures are about part of the base.
+    narrowed: bool,
     period_label: String,
     satisfaction: Vec<Figure>,
     complaints: Vec<Figure>,
@@ -100,8 +108,17 @@ impl Company {
     fn period_is(&self, p: &str) -> bool {
         self.period == p
     }
-    fn segment_is(&self, s: &str) -> bool {
-        self.segment == s
+    fn scope_is(&self, s: &str) -> bool {
+        self.scope == s
+    }
+    /// A note on a tile: what it measures, and of whom.
+    fn of_whom(&self, zh: &str, en: &str, lang: &Lang) -> String {
+        format!(
+            "{}{}{}",
+            lang.pick(zh, en),
+            lang.pick("，", ", "),
+            self.within
+        )
     }
 }
 
@@ -132,7 +149,39 @@ fn change_text(c: &Option<app::home::Change>, lang: Lang, scale: f64) -> String 
     }
 }
 
-fn company(h: Arc<Home>, q: &HomeQuery, segments: Vec<String>, lang: Lang) -> Company {
+/// Whom the figures are about, in words.
+fn within(h: &Home, lang: Lang) -> String {
+    let n = |k: Option<usize>| k.map_or(String::new(), |k| crate::loyalty::grouped(k as u128));
+    match (&h.scope, lang) {
+        (Scope::All, _) => lang.pick("全部客户", "all customers").into(),
+        (Scope::Segment(s), Lang::ZhCn) => {
+            format!("客户分组“{s}”（{} 位客户）", n(h.scope_customers))
+        }
+        (Scope::Segment(s), Lang::En) => {
+            format!("segment '{s}' ({} customers)", n(h.scope_customers))
+        }
+        (Scope::Store(s), Lang::ZhCn) => format!(
+            "以“{s}”为主要消费门店的 {} 位客户（投诉：在该店发生的）",
+            n(h.scope_customers)
+        ),
+        (Scope::Store(s), Lang::En) => format!(
+            "the {} customers whose main store is '{s}' (complaints: made there)",
+            n(h.scope_customers)
+        ),
+        (Scope::Saved(_), Lang::ZhCn) => format!(
+            "已保存分群“{}”（{} 位客户）",
+            h.scope_name,
+            n(h.scope_customers)
+        ),
+        (Scope::Saved(_), Lang::En) => format!(
+            "saved segment '{}' ({} customers)",
+            h.scope_name,
+            n(h.scope_customers)
+        ),
+    }
+}
+
+fn company(h: Arc<Home>, q: &HomeQuery, scopes: Arc<HomeScopes>, lang: Lang) -> Company {
     let p = |zh: &str, en: &str| lang.pick(zh, en).to_string();
     // Each measure from the latest wave that measured it, named.
     let latest = |f: fn(&app::home::WavePoint) -> Option<String>| {
@@ -163,10 +212,11 @@ fn company(h: Arc<Home>, q: &HomeQuery, segments: Vec<String>, lang: Lang) -> Co
         p("推荐者 % − 贬损者 %", "promoters % − detractors %"),
         change_text(&h.nps_change, lang, 1.0),
     );
-    let seg_note = if h.segment.is_empty() {
+    let whom = within(&h, lang);
+    let seg_note = if h.scope == Scope::All {
         String::new()
     } else {
-        format!(" · {} {}", p("客户分组", "segment"), h.segment)
+        format!(" · {whom}")
     };
     let satisfaction = vec![
         Figure {
@@ -337,8 +387,10 @@ fn company(h: Arc<Home>, q: &HomeQuery, segments: Vec<String>, lang: Lang) -> Co
         },
         from: q.from.clone(),
         to: q.to.clone(),
-        segment: h.segment.clone(),
-        segments,
+        scope: h.scope.value(),
+        scopes,
+        narrowed: h.scope != Scope::All,
+        within: whom,
         period_label,
         satisfaction,
         complaints,
@@ -373,25 +425,32 @@ async fn home(State(app): State<App>, ctx: WebCtx, Query(q): Query<HomeQuery>) -
                 .to_string();
             Period::parse("month", None, None, today).expect("a month")
         });
-        let segments = app.home_segments().await.unwrap_or_default();
-        let segment = if segments.contains(&q.segment) {
-            q.segment.clone()
+        let scopes = app.home_scopes().await.unwrap_or_default();
+        let asked = if q.scope.trim().is_empty() && !q.segment.trim().is_empty() {
+            Scope::Segment(q.segment.trim().to_string())
         } else {
-            if !q.segment.trim().is_empty() {
-                error = match lang {
-                    domain::Lang::ZhCn => {
-                        format!("没有名为“{}”的客户分组：已显示全部客户。", q.segment)
-                    }
-                    domain::Lang::En => format!(
-                        "No customer segment '{}': showing all customers.",
-                        q.segment
-                    ),
-                };
-            }
-            String::new()
+            Scope::parse(&q.scope).unwrap_or(Scope::Segment(q.scope.clone()))
         };
-        match app.home(a, period, &segment).await {
-            Ok(HomeFigures::Ready(h)) => Some(company(h, &q, segments, lang)),
+        let scope = if scopes.has(&asked) {
+            asked
+        } else {
+            let name = match &asked {
+                Scope::Segment(s) | Scope::Store(s) => s.clone(),
+                Scope::Saved(id) => id.to_string(),
+                Scope::All => String::new(),
+            };
+            error = match lang {
+                domain::Lang::ZhCn => {
+                    format!("没有“{name}”这个客户分组、门店或已保存分群：已显示全部客户。")
+                }
+                domain::Lang::En => {
+                    format!("No segment, store or saved segment '{name}': showing all customers.")
+                }
+            };
+            Scope::All
+        };
+        match app.home(a, period, &scope).await {
+            Ok(HomeFigures::Ready(h)) => Some(company(h, &q, scopes, lang)),
             Ok(HomeFigures::Computing) => {
                 computing = true;
                 None
@@ -412,10 +471,11 @@ async fn home(State(app): State<App>, ctx: WebCtx, Query(q): Query<HomeQuery>) -
         company,
         computing,
         again: format!(
-            "/?period={}&from={}&to={}&segment={}",
+            "/?period={}&from={}&to={}&scope={}&segment={}",
             enc(&q.period),
             enc(&q.from),
             enc(&q.to),
+            enc(&q.scope),
             enc(&q.segment)
         ),
         mine,

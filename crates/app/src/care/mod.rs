@@ -457,7 +457,7 @@ impl App {
     }
 
     /// The company's offset from UTC (its service-hours setting), in minutes.
-    pub(crate) async fn company_offset(&self) -> i32 {
+    pub async fn company_offset(&self) -> i32 {
         self.complaint_settings()
             .await
             .map(|s| s.hours.utc_offset_minutes)

@@ -28,6 +28,8 @@ pub struct Purchases {
     /// Transactions on promotion and in the top store by customer index (the store's scan
     /// counts them; empty for a file).
     pub mix: Vec<storage::churn::PurchaseMix>,
+    /// Each customer's main store by customer index (empty for a file).
+    pub main_store: Vec<std::sync::Arc<str>>,
 }
 
 /// Day number of a date or date-time text: the fixed ISO forms fast, anything else through

@@ -236,6 +236,7 @@ pub fn read_purchases(
         last_day: part.last_day,
         referrals: None,
         mix: Vec::new(),
+        main_store: Vec::new(),
     })
 }
 

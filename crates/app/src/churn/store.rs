@@ -19,10 +19,13 @@ use std::sync::Arc;
 use storage::churn::{CustomerValueRow, PurchaseMix};
 
 /// Each customer's transactions, on promotion and in their most used store, counted as the scan
-/// passes (a customer's rows come together).
+/// passes (a customer's rows come together), and which store that is.
 #[derive(Default)]
 struct MixTally {
     mix: Vec<PurchaseMix>,
+    /// Each customer's main store (most transactions; ties to the first seen), interned.
+    main: Vec<Arc<str>>,
+    names: Vec<Arc<str>>,
     /// The current customer's transactions per store.
     stores: Vec<(String, i64)>,
 }
@@ -32,6 +35,7 @@ impl MixTally {
         if customer >= self.mix.len() {
             self.close();
             self.mix.resize(customer + 1, PurchaseMix::default());
+            self.main.resize(customer + 1, Arc::from(""));
         }
         let m = &mut self.mix[customer];
         m.purchases += purchases;
@@ -42,17 +46,33 @@ impl MixTally {
         }
     }
 
-    /// The current customer is complete: keep their top store's count.
+    /// The current customer is complete: keep their top store and its count.
     fn close(&mut self) {
-        if let Some(m) = self.mix.last_mut() {
-            m.top_store = self.stores.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        let mut top: Option<&(String, i64)> = None;
+        for s in &self.stores {
+            if top.is_none_or(|t| s.1 > t.1) {
+                top = Some(s);
+            }
+        }
+        if let (Some(m), Some(main), Some((name, n))) =
+            (self.mix.last_mut(), self.main.last_mut(), top)
+        {
+            m.top_store = *n;
+            *main = match self.names.iter().find(|k| ***k == **name) {
+                Some(k) => k.clone(),
+                None => {
+                    let k: Arc<str> = Arc::from(name.as_str());
+                    self.names.push(k.clone());
+                    k
+                }
+            };
         }
         self.stores.clear();
     }
 
-    fn finish(mut self) -> Vec<PurchaseMix> {
+    fn finish(mut self) -> (Vec<PurchaseMix>, Vec<Arc<str>>) {
         self.close();
-        self.mix
+        (self.mix, self.main)
     }
 }
 
@@ -87,6 +107,7 @@ fn value_row(
     clv: &Clv,
     store_ids: &[i64],
     mix: &[PurchaseMix],
+    main_store: &[Arc<str>],
     i: usize,
     v: &analytics::clv::CustomerValue,
 ) -> Option<CustomerValueRow> {
@@ -112,6 +133,9 @@ fn value_row(
         first_purchase: day_to_date(i64::from(s.first_day)).to_string(),
         last_purchase: day_to_date(i64::from(s.last_day)).to_string(),
         mix: mix.get(i).copied().unwrap_or_default(),
+        main_store: main_store
+            .get(i)
+            .map_or_else(String::new, |s| s.to_string()),
     })
 }
 
@@ -165,6 +189,7 @@ impl App {
         })
         .await
         .map_err(AppError::internal)??;
+        let (mix, main_store) = mix.finish();
         let purchases = Purchases {
             ids,
             store_ids,
@@ -173,7 +198,8 @@ impl App {
             first_day: if first_day == i64::MAX { 0 } else { first_day },
             last_day: if last_day == i64::MIN { 0 } else { last_day },
             referrals: Some(self.store.referral_counts().await?),
-            mix: mix.finish(),
+            mix,
+            main_store,
         };
         Ok((clv, purchases))
     }
@@ -218,7 +244,7 @@ impl App {
             if done.is_multiple_of(20_000) {
                 progress("saving", done, total);
             }
-            value_row(&clv, &p.store_ids, &p.mix, i, &v)
+            value_row(&clv, &p.store_ids, &p.mix, &p.main_store, i, &v)
         });
         progress("saving", 0, total);
         self.store

@@ -102,13 +102,8 @@ const SITUATIONS: &[(Cause, &str, &str, &str)] = &[
     ),
 ];
 
-const PLACES: &[&str] = &[
-    "南京路店",
-    "Pudong store",
-    "线上商城 online",
-    "徐汇店",
-    "Hotline 400",
-];
+/// Complaints are made at the company's stores (those its transactions name).
+const PLACES: &[&str] = analytics::sim::STORES;
 
 fn pick<'a, T>(rng: &mut impl Rng, v: &'a [T]) -> &'a T {
     &v[rng.gen_range(0..v.len())]

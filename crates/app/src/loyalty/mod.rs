@@ -222,7 +222,8 @@ impl App {
         self.loyalty_customers(actor, &filter.to_filter(), 1, 0)
             .await?;
         let def = serde_json::to_value(filter).map_err(AppError::internal)?;
-        self.store
+        let id = self
+            .store
             .create_saved_segment(name, &def, &actor.username)
             .await
             .map_err(|e| match e {
@@ -232,7 +233,9 @@ impl App {
                     say(lang, "已有同名细分", "a segment of that name exists"),
                 ),
                 e => e.into(),
-            })
+            })?;
+        self.forget_home_scopes();
+        Ok(id)
     }
 
     /// A saved segment's filter.
@@ -380,7 +383,9 @@ impl App {
             .map_err(|e| match e {
                 storage::StoreError::NotFound => AppError::not_found(actor.lang, "segment"),
                 e => e.into(),
-            })
+            })?;
+        self.forget_home_scopes();
+        Ok(())
     }
 }
 

@@ -376,23 +376,26 @@ fn grouped(
     }
     groups
         .into_iter()
-        .map(|(group, mine)| {
-            let measures = q
-                .items
-                .iter()
-                .filter_map(|i| {
-                    let nums: Vec<f64> = mine.iter().filter_map(|r| number(r, &i.code)).collect();
-                    let (kind, e) = headline(&i.kind, &i.measure, &nums)?;
-                    Some((i.code.clone(), kind.to_string(), e.into()))
-                })
-                .collect();
-            GroupMeasures {
-                group,
-                responses: mine.len(),
-                measures,
-            }
-        })
+        .map(|(group, mine)| group_measures(q, group, &mine))
         .collect()
+}
+
+/// The headline measures (CSAT, NPS, CES) of one group of respondents.
+fn group_measures(q: &Questionnaire, group: String, mine: &[&Response]) -> GroupMeasures {
+    let measures = q
+        .items
+        .iter()
+        .filter_map(|i| {
+            let nums: Vec<f64> = mine.iter().filter_map(|r| number(r, &i.code)).collect();
+            let (kind, e) = headline(&i.kind, &i.measure, &nums)?;
+            Some((i.code.clone(), kind.to_string(), e.into()))
+        })
+        .collect();
+    GroupMeasures {
+        group,
+        responses: mine.len(),
+        measures,
+    }
 }
 
 /// The month of an answer, `YYYY-MM` (from its submission time).
@@ -440,6 +443,29 @@ fn satisfaction_of(q: &Questionnaire, r: &Response) -> Option<f64> {
 impl App {
     pub async fn wave_results(&self, actor: &Actor, wave_id: i64) -> Result<WaveResults, AppError> {
         self.wave_results_with(actor, wave_id, 0).await
+    }
+
+    /// The headline measures (CSAT, NPS, CES) of a wave's respondents who are among
+    /// `customers` (anonymous answers are in no group), as the results' groups compute them.
+    pub async fn wave_measures_among(
+        &self,
+        actor: &Actor,
+        wave_id: i64,
+        customers: &std::collections::HashSet<i64>,
+    ) -> Result<GroupMeasures, AppError> {
+        actor.require(Permission::ViewAnalytics)?;
+        let wave = self
+            .store
+            .wave(wave_id)
+            .await
+            .map_err(|_| AppError::not_found(actor.lang, &format!("wave {wave_id}")))?;
+        let q = super::questionnaire_of(&self.store.survey(wave.survey_id).await?)?;
+        let responses = self.store.responses(wave_id).await?;
+        let mine: Vec<&Response> = responses
+            .iter()
+            .filter(|r| r.customer_id.is_some_and(|c| customers.contains(&c)))
+            .collect();
+        Ok(group_measures(&q, String::new(), &mine))
     }
 
     /// The results with `bootstrap` resamples (up to [`BOOTSTRAP_MAX`]) for the paths'

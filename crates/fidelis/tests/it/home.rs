@@ -4,7 +4,7 @@
 
 use super::harness::{json, TestApp};
 use crate::both;
-use app::home::Period;
+use app::home::{Period, Scope};
 use serde_json::json as j;
 
 /// The text of a figure's value on the page.
@@ -50,11 +50,15 @@ async fn home_page(t: &TestApp) {
     };
     let today = t.app.company_today().await;
     let month = Period::parse("month", None, None, today).unwrap();
-    let all = t.app.home_now(&manager, month.clone(), "").await.unwrap();
+    let all = t
+        .app
+        .home_now(&manager, month.clone(), &Scope::All)
+        .await
+        .unwrap();
     assert_eq!(all.complaints.received_at.len(), 3);
     let vip = t
         .app
-        .home_now(&manager, month.clone(), "VIP")
+        .home_now(&manager, month.clone(), &Scope::Segment("VIP".into()))
         .await
         .unwrap();
     assert_eq!(vip.complaints.received_at.len(), 1);
@@ -71,7 +75,11 @@ async fn home_page(t: &TestApp) {
         today,
     )
     .unwrap();
-    let before = t.app.home_now(&manager, last_year, "").await.unwrap();
+    let before = t
+        .app
+        .home_now(&manager, last_year, &Scope::All)
+        .await
+        .unwrap();
     assert_eq!(before.complaints.received_at.len(), 0);
 
     // The pages.
@@ -89,15 +97,21 @@ async fn home_page(t: &TestApp) {
     );
     let html = super::web::page_html(t, &m, "/?period=month&segment=VIP").await;
     assert_eq!(figure(&html, "fig-complaints"), "1");
-    assert!(html.contains("value=\"VIP\" selected"));
+    assert!(html.contains("value=\"segment:VIP\" selected"), "{html}");
+    let html = super::web::page_html(t, &m, "/?period=month&scope=segment%3AVIP").await;
+    assert_eq!(figure(&html, "fig-complaints"), "1");
     // A segment that does not exist is said, and the whole base shown; a bad period is said,
     // this month shown.
-    let html = super::web::page_html(t, &m, "/?segment=nope").await;
-    assert_eq!(figure(&html, "fig-complaints"), "3");
-    assert!(
-        html.contains("id=\"home-error\"") && html.contains("nope"),
-        "{html}"
-    );
+    for bad in [
+        "/?segment=nope",
+        "/?scope=store%3Anope",
+        "/?scope=saved%3A999",
+        "/?scope=x",
+    ] {
+        let html = super::web::page_html(t, &m, bad).await;
+        assert_eq!(figure(&html, "fig-complaints"), "3", "{bad}");
+        assert!(html.contains("id=\"home-error\""), "{bad}: {html}");
+    }
     let html = super::web::page_html(t, &m, "/?period=custom&from=2026-05-01&to=2026-04-01").await;
     assert!(html.contains("id=\"home-error\""), "{html}");
     assert_eq!(figure(&html, "fig-complaints"), "3");
@@ -171,7 +185,11 @@ async fn home_agrees_with_the_areas() {
     };
     let today = t.app.company_today().await;
     let year = Period::parse("year", None, None, today).unwrap();
-    let home = t.app.home_now(&manager, year, "").await.unwrap();
+    let home = t
+        .app
+        .home_now(&manager, year.clone(), &Scope::All)
+        .await
+        .unwrap();
     // Satisfaction: each wave's CSAT and NPS as its results page has them.
     assert!(!home.satisfaction.is_empty(), "the demo has waves");
     for w in &home.satisfaction {
@@ -209,5 +227,213 @@ async fn home_agrees_with_the_areas() {
     // CLV: the Pareto curve of the latest analysis, as the churn page draws it.
     let clv = t.app.latest_clv(&manager).await.unwrap().unwrap();
     assert_eq!(home.pareto, clv.summary["pareto"]);
+    t.finish().await;
+}
+
+/// The home page narrowed to a store and to a saved segment, on the demo company: each figure
+/// is the scope's, counted here from the stored rows another way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_by_store_and_saved_segment() {
+    use sqlx::Row;
+    let Some(t) = super::harness::spawn_demo(super::harness::Db::Sqlite, 300).await else {
+        return;
+    };
+    let manager = app::Actor {
+        user_id: None,
+        username: "manager".into(),
+        role: domain::access::Role::Manager,
+        lang: domain::Lang::ZhCn,
+    };
+    let pool = t.app.store.pool();
+    let today = t.app.company_today().await;
+    let year = Period::parse("year", None, None, today).unwrap();
+    let scopes = t.app.home_scopes().await.unwrap();
+    assert!(scopes.stores.len() >= 3, "{:?}", scopes.stores);
+    // Each customer's purchases per store, as far as the latest analysis read them.
+    let clv = t.app.latest_clv(&manager).await.unwrap().unwrap();
+    let last = clv.summary["last_purchase"].as_str().unwrap().to_string();
+    let rows = sqlx::query(
+        "SELECT customer_id, store, CAST(COUNT(*) AS BIGINT) AS n FROM transactions \
+         WHERE is_return = 0 AND substr(occurred_at, 1, 10) <= $1 GROUP BY customer_id, store",
+    )
+    .bind(&last)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut per: std::collections::HashMap<i64, Vec<(String, i64)>> = Default::default();
+    for r in &rows {
+        per.entry(r.get::<i64, _>("customer_id"))
+            .or_default()
+            .push((r.get("store"), r.get("n")));
+    }
+    let (from, to) = (
+        domain::time::to_stored(domain::time::day_start(
+            year.from,
+            t.app.company_offset().await,
+        )),
+        domain::time::to_stored(domain::time::day_start(
+            year.to,
+            t.app.company_offset().await,
+        )),
+    );
+    let (mut members_total, mut complaints_total) = (0, 0);
+    for store in &scopes.stores {
+        let h = t
+            .app
+            .home_now(&manager, year.clone(), &Scope::Store(store.clone()))
+            .await
+            .unwrap();
+        let ids: std::collections::HashSet<i64> = t
+            .app
+            .store
+            .scope_customer_ids(&storage::home::CustomerScope::Store(store.clone()))
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(h.scope_customers, Some(ids.len()));
+        members_total += ids.len();
+        // A member bought at this store at least as often as at any other; a customer who
+        // bought most often here (no tie) is a member.
+        for (c, stores) in &per {
+            let max = stores.iter().map(|s| s.1).max().unwrap();
+            let here = stores.iter().find(|s| &s.0 == store).map_or(0, |s| s.1);
+            let tied = stores.iter().filter(|s| s.1 == max).count() > 1;
+            if ids.contains(c) {
+                assert_eq!(here, max, "customer {c} at {store}: {stores:?}");
+            } else if !tied {
+                assert!(here < max, "customer {c} belongs to {store}: {stores:?}");
+            }
+        }
+        // Complaints: those made at the store in the period.
+        let n: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM complaints WHERE place = $1 AND received_at >= $2 AND received_at < $3",
+        )
+        .bind(store)
+        .bind(&from)
+        .bind(&to)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(h.complaints.received_at.len() as i64, n, "{store}");
+        complaints_total += n;
+        // Loyalty: the members' profiles.
+        let profiled = sqlx::query_scalar::<_, i64>("SELECT customer_id FROM loyalty_profiles")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|c| ids.contains(c))
+            .count();
+        assert_eq!(
+            h.loyalty_mix.iter().map(|e| e.1).sum::<i64>(),
+            profiled as i64
+        );
+        // Satisfaction: the members' answers of each wave.
+        for w in &h.satisfaction {
+            let answered = sqlx::query_scalar::<_, i64>(
+                "SELECT customer_id FROM survey_responses WHERE wave_id = $1 AND status = 'submitted' AND customer_id IS NOT NULL",
+            )
+            .bind(w.wave_id)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|c| ids.contains(c))
+            .count();
+            assert_eq!(w.responses, answered, "{store} {}", w.wave);
+            assert!(w.csi.is_none(), "no index for part of a wave");
+        }
+        // CLV: the members' curve ends at the whole of their value.
+        let curve = h.pareto["clv_curve"].as_array().unwrap();
+        assert_eq!(curve.len(), 101);
+        assert!((curve[100].as_f64().unwrap() - 1.0).abs() < 1e-6);
+        let counts: u64 = h.clv_distribution["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            counts as usize,
+            ids.len(),
+            "every member analysed has a CLV"
+        );
+    }
+    let analysed: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM customer_values WHERE main_store <> ''",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        members_total as i64, analysed,
+        "each analysed customer in one store"
+    );
+    assert!(
+        analysed > 200 && complaints_total > 0,
+        "{analysed} {complaints_total}"
+    );
+
+    // A saved segment: the customers at risk.
+    let id = t
+        .app
+        .save_segment(
+            &manager,
+            "风险客户",
+            &app::loyalty::SegmentFilter {
+                status: "at_risk".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let filter = t
+        .app
+        .saved_segment_filter(&manager, id)
+        .await
+        .unwrap()
+        .to_filter();
+    let n = t.app.store.count_loyalty_profiles(&filter).await.unwrap();
+    assert!(n > 0, "the demo has customers at risk");
+    let h = t
+        .app
+        .home_now(&manager, year.clone(), &Scope::Saved(id))
+        .await
+        .unwrap();
+    assert_eq!(h.scope_customers, Some(n as usize));
+    assert_eq!(h.scope_name, "风险客户");
+    assert_eq!(h.loyalty_mix.iter().map(|e| e.1).sum::<i64>(), n);
+    let c = h.churn.last().expect("the latest classification");
+    assert_eq!((c.churn_rate, c.retention_rate), (0.0, 1.0), "none churned");
+    // On the page: the scope chosen, named, and offered among the others.
+    let cookie = format!(
+        "fidelis_session={}",
+        super::web::sign_in(&t, "manager").await.0
+    );
+    let html =
+        super::web::page_html(&t, &cookie, &format!("/?period=year&scope=saved%3A{id}")).await;
+    assert!(
+        html.contains(&format!("value=\"saved:{id}\" selected")),
+        "{html}"
+    );
+    assert!(html.contains("已保存分群“风险客户”"), "{html}");
+    let store = &scopes.stores[0];
+    let html = super::web::page_html(
+        &t,
+        &cookie,
+        &format!(
+            "/?period=year&scope=store%3A{}",
+            store
+                .bytes()
+                .map(|b| format!("%{b:02X}"))
+                .collect::<String>()
+        ),
+    )
+    .await;
+    assert!(
+        html.contains(&format!("以“{store}”为主要消费门店")),
+        "{html}"
+    );
     t.finish().await;
 }

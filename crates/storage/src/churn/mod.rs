@@ -142,6 +142,8 @@ pub struct CustomerValueRow {
     /// The transactions behind the purchase days: how many, on promotion, in the most used store.
     #[serde(flatten)]
     pub mix: PurchaseMix,
+    /// The store of most of the customer's purchases (empty when none named).
+    pub main_store: String,
 }
 
 /// Purchase counts of one customer: all (not returns), on promotion, in the most used store.
@@ -188,6 +190,7 @@ const VALUE_COLS: &[&str] = &[
     "purchases",
     "promoted",
     "top_store",
+    "main_store",
 ];
 
 /// Rows per JSON batch of an insert.
@@ -247,6 +250,7 @@ fn value_from(r: &sqlx::any::AnyRow) -> CustomerValueRow {
             promoted: get_i(r, "promoted"),
             top_store: get_i(r, "top_store"),
         },
+        main_store: get_s(r, "main_store"),
     }
 }
 
@@ -310,7 +314,7 @@ impl Store {
         let cast = |i: usize| {
             let c = format!("j.value ->> {i}");
             match VALUE_COLS[i] {
-                "first_purchase" | "last_purchase" => c,
+                "first_purchase" | "last_purchase" | "main_store" => c,
                 "recency" | "age" | "monetary" | "total_spend" | "p_alive"
                 | "expected_purchases" | "expected_spend" | "clv" => {
                     format!("COALESCE(CAST({c} AS DOUBLE PRECISION), 0)")
@@ -346,6 +350,7 @@ impl Store {
                     .int(v.mix.purchases)
                     .int(v.mix.promoted)
                     .int(v.mix.top_store)
+                    .text(&v.main_store)
                     .end();
             }
             more = rows.len() == VALUE_BATCH;
