@@ -107,6 +107,15 @@ test('sign in, list, search, profile, switch language', async () => {
   }
   assert.match(await page.textContent('#home-as-of'), /UTC\+8/, 'the figures say when, on the company clock');
   await shot(page, 'home');
+  // Narrowed to one store's customers: the page says of whom on every tile.
+  const store = await page.locator('#home-scope option[value^="store:"]').first().getAttribute('value');
+  await page.selectOption('#home-scope', store);
+  await page.click('#home-filters button[type=submit]');
+  await page.waitForURL(/scope=store/);
+  await page.waitForSelector('#chart-pareto[data-ready="1"] canvas', { timeout: 10000 });
+  assert.match(await page.textContent('#home-body'), /customers whose main store is/);
+  assert.equal(await page.locator('#home-scope').inputValue(), store, 'the store stays chosen');
+  await shot(page, 'home-store');
   await page.click('nav.areas a[href="/customers"]');
   await page.waitForURL(/\/customers/);
   const total = Number(await page.textContent('#total'));

@@ -244,8 +244,12 @@ fn company(h: Arc<Home>, q: &HomeQuery, scopes: Arc<HomeScopes>, lang: Lang) -> 
             id: "fig-complaints",
             label: p("收到的投诉", "Complaints received"),
             value: c.received_at.len().to_string(),
-            note: format!("{} {}{seg_note}", p("本期", "in the period,"), c.resolved)
-                + &p(" 件已解决", " resolved"),
+            note: format!(
+                "{} {}{}{seg_note}",
+                p("本期", "in the period,"),
+                c.resolved,
+                p(" 件已解决", " resolved")
+            ),
         },
         Figure {
             id: "fig-breach",
