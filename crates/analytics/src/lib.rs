@@ -10,6 +10,7 @@
 pub mod bgnbd;
 pub mod clv;
 pub mod cohorts;
+pub mod curves;
 pub mod days;
 pub mod gamma_gamma;
 pub mod measures;

@@ -9,6 +9,13 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+#[path = "complaints_measures.rs"]
+mod measures;
+#[path = "complaints_teams.rs"]
+mod teams;
+pub use measures::{CaseFacts, RecoveryCounts};
+pub use teams::Team;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Complaint {
     pub id: i64,
@@ -132,14 +139,6 @@ pub struct Task {
     /// The case's customer and state, for task lists.
     pub customer_name: String,
     pub state: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Team {
-    pub id: i64,
-    pub name: String,
-    pub manager: String,
-    pub members: Vec<String>,
 }
 
 /// Which cases a list shows.
@@ -613,155 +612,6 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn create_team(&self, name: &str, manager: &str, actor: &str) -> Result<Team> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO complaint_teams (name, manager, created_at) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(name)
-        .bind(manager)
-        .bind(domain::time::now_stored())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::from_db)?;
-        self.audit(actor, "create", "team", &id.to_string(), name)
-            .await?;
-        self.team(id).await
-    }
-
-    /// Rename a team or change its manager. A new name follows the team everywhere it is
-    /// named: open and closed care tasks for `team:NAME` and care rules that give tasks to it —
-    /// in the same transaction.
-    pub async fn update_team(
-        &self,
-        id: i64,
-        name: &str,
-        manager: &str,
-        actor: &str,
-    ) -> Result<Team> {
-        let mut tx = self.begin_write().await?;
-        let old: String = sqlx::query_scalar("SELECT name FROM complaint_teams WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        sqlx::query("UPDATE complaint_teams SET name = $1, manager = $2 WHERE id = $3")
-            .bind(name)
-            .bind(manager)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_db)?;
-        if old != name {
-            let (from, to) = (format!("team:{old}"), format!("team:{name}"));
-            sqlx::query("UPDATE care_tasks SET assignee = $1 WHERE assignee = $2")
-                .bind(&to)
-                .bind(&from)
-                .execute(&mut *tx)
-                .await?;
-            // The rule's JSON names the team as a string: replace that string, quoted as JSON
-            // quotes it, and nothing else.
-            let json = |s: &str| serde_json::to_string(s).unwrap_or_default();
-            sqlx::query("UPDATE care_rules SET spec = REPLACE(spec, $1, $2), version = version + 1 WHERE spec LIKE $3")
-                .bind(json(&from))
-                .bind(json(&to))
-                .bind(format!("%{}%", json(&from)))
-                .execute(&mut *tx)
-                .await?;
-        }
-        crate::audit::write(
-            &mut tx,
-            actor,
-            "update",
-            "team",
-            &id.to_string(),
-            &format!("{old} → {name} ({manager})"),
-        )
-        .await?;
-        tx.commit().await?;
-        self.team(id).await
-    }
-
-    /// Take a user out of their team.
-    pub async fn leave_team(&self, username: &str, actor: &str) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM team_members WHERE username = $1")
-            .bind(username)
-            .execute(&mut *tx)
-            .await?;
-        crate::audit::write(&mut tx, actor, "update", "team", "", username).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Put a user in a team (an agent belongs to one team at most).
-    pub async fn set_team_member(&self, team_id: i64, username: &str, actor: &str) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM team_members WHERE username = $1")
-            .bind(username)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO team_members (username, team_id) VALUES ($1, $2)")
-            .bind(username)
-            .bind(team_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_db)?;
-        crate::audit::write(
-            &mut tx,
-            actor,
-            "update",
-            "team",
-            &team_id.to_string(),
-            username,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn team(&self, id: i64) -> Result<Team> {
-        self.teams()
-            .await?
-            .into_iter()
-            .find(|t| t.id == id)
-            .ok_or(StoreError::NotFound)
-    }
-
-    pub async fn teams(&self) -> Result<Vec<Team>> {
-        let rows = sqlx::query("SELECT * FROM complaint_teams ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
-        let members = sqlx::query("SELECT username, team_id FROM team_members ORDER BY username")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                let id = get_i(r, "id");
-                Team {
-                    id,
-                    name: get_s(r, "name"),
-                    manager: get_s(r, "manager"),
-                    members: members
-                        .iter()
-                        .filter(|m| get_i(m, "team_id") == id)
-                        .map(|m| get_s(m, "username"))
-                        .collect(),
-                }
-            })
-            .collect())
-    }
-
-    /// The team a user belongs to, if any.
-    pub async fn team_of(&self, username: &str) -> Result<Option<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT team_id FROM team_members WHERE username = $1")
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
     /// A random sample of purchases since `since`: (customer, when), for the demo's complaints.
     pub async fn random_purchases(&self, since: &str, n: i64) -> Result<Vec<(i64, String)>> {
         Ok(sqlx::query(&format!(
@@ -844,127 +694,4 @@ async fn insert_event(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-/// One case as the measures need it.
-#[derive(Debug, Clone)]
-pub struct CaseFacts {
-    pub received_at: String,
-    pub state: String,
-    pub severity: String,
-    pub cause: String,
-    pub acknowledged_at: Option<String>,
-    pub resolved_at: Option<String>,
-    pub on_the_spot: bool,
-    pub ack_due_at: String,
-    pub resolve_due_at: String,
-    pub customer_id: Option<i64>,
-    pub follow_up_satisfied: Option<bool>,
-    /// A lesson from the review, for the lessons list.
-    pub lesson: String,
-    pub id: i64,
-    pub closed_at: Option<String>,
-}
-
-/// Whether complainants came back: per resolved case with a customer whose window has ended,
-/// whether they bought within it, and the same for customers without any complaint.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct RecoveryCounts {
-    /// (cases, came back) for cases resolved on the spot, and for the others.
-    pub on_the_spot: (i64, i64),
-    pub later: (i64, i64),
-    /// Customers with no complaint who bought in the window before the reference instant:
-    /// (customers, bought again in the window after it).
-    pub non_complainants: (i64, i64),
-}
-
-impl Store {
-    /// Every case's facts for the measures (one pass; the app caches what it computes).
-    pub async fn complaint_facts(&self) -> Result<Vec<CaseFacts>> {
-        let rows = sqlx::query(
-            "SELECT id, received_at, state, severity, cause, acknowledged_at, resolved_at, closed_at, on_the_spot, \
-             ack_due_at, resolve_due_at, customer_id, handling FROM complaints",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                let h: serde_json::Value =
-                    serde_json::from_str(&get_s(r, "handling")).unwrap_or_default();
-                CaseFacts {
-                    id: get_i(r, "id"),
-                    received_at: get_s(r, "received_at"),
-                    state: get_s(r, "state"),
-                    severity: get_s(r, "severity"),
-                    cause: get_s(r, "cause"),
-                    acknowledged_at: get_os(r, "acknowledged_at"),
-                    resolved_at: get_os(r, "resolved_at"),
-                    closed_at: get_os(r, "closed_at"),
-                    on_the_spot: get_i(r, "on_the_spot") != 0,
-                    ack_due_at: get_s(r, "ack_due_at"),
-                    resolve_due_at: get_s(r, "resolve_due_at"),
-                    customer_id: r.try_get::<Option<i64>, _>("customer_id").ok().flatten(),
-                    follow_up_satisfied: h["follow_up_satisfied"].as_bool(),
-                    lesson: h["lesson"].as_str().unwrap_or("").to_string(),
-                }
-            })
-            .collect())
-    }
-
-    /// The recovery counts for a window of `days` days, for cases resolved up to `until`
-    /// (stored form: their windows have ended) and non-complainants around `until`.
-    pub async fn complaint_recovery(&self, days: i64, until: &str) -> Result<RecoveryCounts> {
-        let end = match self.backend {
-            crate::Backend::Sqlite => {
-                format!("strftime('%Y-%m-%dT%H:%M:%SZ', c.resolved_at, '+{days} days')")
-            }
-            crate::Backend::Postgres => format!(
-                "to_char((CAST(c.resolved_at AS timestamptz) + interval '{days} days') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-            ),
-        };
-        let rows = sqlx::query(&format!(
-            "SELECT c.on_the_spot, COUNT(*) AS cases, SUM(CASE WHEN EXISTS (SELECT 1 FROM transactions t \
-             WHERE t.customer_id = c.customer_id AND t.occurred_at > c.resolved_at AND t.occurred_at <= {end}) \
-             THEN 1 ELSE 0 END) AS back \
-             FROM complaints c WHERE c.customer_id IS NOT NULL AND c.resolved_at IS NOT NULL AND c.resolved_at <= $1 \
-             GROUP BY c.on_the_spot"
-        ))
-        .bind(until)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = RecoveryCounts::default();
-        for r in &rows {
-            let pair = (get_i(r, "cases"), get_i(r, "back"));
-            if get_i(r, "on_the_spot") != 0 {
-                out.on_the_spot = pair;
-            } else {
-                out.later = pair;
-            }
-        }
-        // Customers never complaining who were active in the window before `until`.
-        let before = match self.backend {
-            crate::Backend::Sqlite => format!("strftime('%Y-%m-%dT%H:%M:%SZ', $1, '-{days} days')"),
-            crate::Backend::Postgres => format!(
-                "to_char((CAST($1 AS timestamptz) - interval '{days} days') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-            ),
-        };
-        let after = match self.backend {
-            crate::Backend::Sqlite => format!("strftime('%Y-%m-%dT%H:%M:%SZ', $1, '+{days} days')"),
-            crate::Backend::Postgres => format!(
-                "to_char((CAST($1 AS timestamptz) + interval '{days} days') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-            ),
-        };
-        let r = sqlx::query(&format!(
-            "SELECT COUNT(*) AS customers, SUM(CASE WHEN EXISTS (SELECT 1 FROM transactions t2 WHERE t2.customer_id = a.customer_id \
-             AND t2.occurred_at > $1 AND t2.occurred_at <= {after}) THEN 1 ELSE 0 END) AS back \
-             FROM (SELECT DISTINCT t.customer_id FROM transactions t WHERE t.occurred_at > {before} AND t.occurred_at <= $1 \
-             AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.customer_id = t.customer_id)) a"
-        ))
-        .bind(until)
-        .fetch_one(&self.pool)
-        .await?;
-        out.non_complainants = (get_i(&r, "customers"), get_i(&r, "back"));
-        Ok(out)
-    }
 }

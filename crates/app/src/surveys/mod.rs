@@ -11,6 +11,7 @@ pub mod invite;
 pub mod links;
 pub mod pls;
 pub mod results;
+mod results_export;
 pub mod scores;
 
 use crate::{Actor, App, AppError};

@@ -1,20 +1,20 @@
 //! Imports and exports: formats, encodings, round trips, idempotence, and every kind of bad
 //! input rejected with file/line/column/reason while the store stays unchanged.
 
-use super::harness::{json, TestApp};
+use super::harness::TestApp;
 use crate::both;
 use app::customers::import::{ImportKind, ImportOptions, ProgressFn};
 use app::customers::table::Encoding;
 use app::{Actor, AppError};
 use std::sync::Arc;
 
-const CUSTOMERS: &str = "external_id,name,phone,email,gender,birthday,important_dates,region,channel,referred_by,tags,segment,consent,preferences
+pub(super) const CUSTOMERS: &str = "external_id,name,phone,email,gender,birthday,important_dates,region,channel,referred_by,tags,segment,consent,preferences
 C1,王小明,+86 138-0000-0001,xm@example.cn,男,1990-05-01,anniversary=2015-10-01,上海,门店,,vip,gold,sms,座位=靠窗第二个; 早餐=豆浆油条
 C2,\"Clarke, Emma\",,emma@example.com,female,,,London,web,C1,,,\"email, sms\",
 C3,李娜,13900000003,,F,1985/12/24,,北京,微信小程序,C2,\"会员, 学生\",,,联系时间=工作日晚上
 ";
 
-const TRANSACTIONS: &str = "external_id,customer_id,occurred_at,amount,currency,channel,store,items,quantity,promotion,is_return
+pub(super) const TRANSACTIONS: &str = "external_id,customer_id,occurred_at,amount,currency,channel,store,items,quantity,promotion,is_return
 T1,C1,2024-01-05 10:00:00,29.90,CNY,store,旗舰店,咖啡豆,2,1,0
 T2,C1,2024-02-01,15,CNY,online,,\"礼品卡, 贺卡\",1,0,0
 T3,C2,2024-02-03T08:00:00Z,-5.50,CNY,store,万达店,退货,1,0,1
@@ -38,7 +38,7 @@ pub async fn import(
         .await
 }
 
-async fn export(t: &TestApp, kind: ImportKind, name: &str, enc: Encoding) -> Vec<u8> {
+pub(super) async fn export(t: &TestApp, kind: ImportKind, name: &str, enc: Encoding) -> Vec<u8> {
     let p = t.dir.path().join(name);
     let _ = std::fs::remove_file(&p);
     t.app
@@ -724,140 +724,3 @@ async fn bad_files_change_nothing(t: &TestApp) {
     assert_eq!(jobs[0].error_count, 500);
 }
 both!(bad_files_change_nothing);
-
-async fn imports_over_the_api(t: &TestApp) {
-    let r = t
-        .post(
-            "analyst",
-            "/api/v1/imports/customers?filename=c.csv&wait=true",
-        )
-        .body(CUSTOMERS)
-        .send()
-        .await
-        .unwrap();
-    let (s, rep) = json(r).await;
-    assert_eq!(s, 200, "{rep}");
-    assert_eq!(rep["counts"]["inserted"], 3);
-    let (s, job) = json(
-        t.post("analyst", "/api/v1/imports/transactions?filename=t.csv")
-            .body(TRANSACTIONS)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(s, 202, "{job}");
-    let id = job["job"]["id"].as_i64().unwrap();
-    let mut status = String::new();
-    for _ in 0..100 {
-        let (_, j) = json(
-            t.get("analyst", &format!("/api/v1/imports/jobs/{id}"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        status = j["job"]["status"].as_str().unwrap().to_string();
-        if status != "running" {
-            assert_eq!(j["job"]["rows_inserted"], 4);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(status, "done");
-    let (s, e) = json(
-        t.post(
-            "analyst",
-            "/api/v1/imports/transactions?filename=bad.csv&wait=true",
-        )
-        .body("external_id,customer_id,occurred_at,amount\nX,C1,2024-01-01,zz\n")
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(s, 422);
-    assert_eq!(e["error"]["code"], "import_rejected");
-    assert_eq!(e["error"]["details"]["errors"][0]["line"], 2);
-    assert_eq!(e["error"]["details"]["errors"][0]["column"], "amount");
-    let (s, _) = json(
-        t.post("analyst", "/api/v1/imports/orders")
-            .body("x")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(s, 404);
-    let (s, list) = json(t.get("manager", "/api/v1/imports").send().await.unwrap()).await;
-    assert_eq!(s, 200);
-    assert_eq!(list["total"], 3);
-}
-both!(imports_over_the_api);
-
-async fn backup_and_restore(t: &TestApp) {
-    import(
-        t,
-        ImportKind::Customers,
-        "c.csv",
-        CUSTOMERS.as_bytes(),
-        ImportOptions::default(),
-    )
-    .await
-    .unwrap();
-    import(
-        t,
-        ImportKind::Transactions,
-        "t.csv",
-        TRANSACTIONS.as_bytes(),
-        ImportOptions::default(),
-    )
-    .await
-    .unwrap();
-    let before = export(t, ImportKind::Customers, "before.csv", Encoding::Utf8).await;
-    let backup = t.dir.path().join("backup.sqlite3");
-    let n = t
-        .app
-        .store
-        .backup_to(&backup, &mut |_, _| {})
-        .await
-        .unwrap();
-    assert!(n > 7);
-    // Change things, then restore: back to the snapshot, and ids keep working afterwards.
-    import(
-        t,
-        ImportKind::Customers,
-        "more.csv",
-        b"external_id,name\nC7,later\n",
-        ImportOptions::default(),
-    )
-    .await
-    .unwrap();
-    t.app
-        .store
-        .restore_from(&backup, &mut |_, _| {})
-        .await
-        .unwrap();
-    assert_eq!(
-        export(t, ImportKind::Customers, "after.csv", Encoding::Utf8).await,
-        before
-    );
-    let (s, c) = json(
-        t.post("agent", "/api/v1/customers")
-            .json(&serde_json::json!({"external_id": "C8", "name": "new"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(s, 201, "{c}");
-    // Tokens survive (users were restored), the restored data has its transactions.
-    assert_eq!(t.app.store.count("transactions").await.unwrap(), 4);
-    assert!(t
-        .app
-        .store
-        .restore_from(&t.dir.path().join("missing.sqlite3"), &mut |_, _| {})
-        .await
-        .is_err());
-}
-both!(backup_and_restore);
