@@ -13,14 +13,9 @@ fn customer(ext: &str, name: &str) -> serde_json::Value {
 }
 
 async fn customers_crud(t: &TestApp) {
-    let (s, c) = json(
-        t.post("agent", "/api/v1/customers")
-            .json(&customer("C1", "王小明"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, c) = t
+        .post_json("agent", "/api/v1/customers", &customer("C1", "王小明"))
+        .await;
     assert_eq!(s, 201, "{c}");
     let id = c["id"].as_i64().unwrap();
     assert_eq!(c["version"], 1);
@@ -29,36 +24,24 @@ async fn customers_crud(t: &TestApp) {
     // A referral link to an existing customer.
     let mut b = customer("C2", "Emma Clarke");
     b["referred_by"] = json!("C1");
-    let (s, c2) = json(
-        t.post("manager", "/api/v1/customers")
-            .json(&b)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, c2) = t.post_json("manager", "/api/v1/customers", &b).await;
     assert_eq!(s, 201, "{c2}");
     assert_eq!(c2["referred_by"], "C1");
     for i in 3..=12 {
-        let (s, _) = json(
-            t.post("agent", "/api/v1/customers")
-                .json(&customer(&format!("C{i}"), &format!("Customer {i:02}")))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (s, _) = t
+            .post_json(
+                "agent",
+                "/api/v1/customers",
+                &customer(&format!("C{i}"), &format!("Customer {i:02}")),
+            )
+            .await;
         assert_eq!(s, 201);
     }
 
     // List: search, filters, pagination, total.
-    let (s, page) = json(
-        t.get("agent", "/api/v1/customers?per_page=5&page=2")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, page) = t
+        .get_json("agent", "/api/v1/customers?per_page=5&page=2")
+        .await;
     assert_eq!(s, 200);
     assert_eq!(page["total"], 12);
     assert_eq!(page["items"].as_array().unwrap().len(), 5);
@@ -94,54 +77,28 @@ async fn customers_crud(t: &TestApp) {
         found["total"], 4,
         "external id prefix C1, C10, C11, C12: {found}"
     );
-    let (_, by_phone) = json(
-        t.get("agent", "/api/v1/customers?q=13800138000")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, by_phone) = t.get_json("agent", "/api/v1/customers?q=13800138000").await;
     assert_eq!(by_phone["total"], 12);
-    let (_, by_mail) = json(
-        t.get("agent", "/api/v1/customers?q=C2%40EXAMPLE")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, by_mail) = t
+        .get_json("agent", "/api/v1/customers?q=C2%40EXAMPLE")
+        .await;
     assert_eq!(by_mail["total"], 1, "case-insensitive e-mail search");
-    let (_, tagged) = json(
-        t.get(
+    let (_, tagged) = t
+        .get_json(
             "agent",
             "/api/v1/customers?tag=vip&region=%E4%B8%8A%E6%B5%B7",
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .await;
     assert_eq!(tagged["total"], 12);
-    let (_, none) = json(
-        t.get("agent", "/api/v1/customers?tag=v")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, none) = t.get_json("agent", "/api/v1/customers?tag=v").await;
     assert_eq!(none["total"], 0, "tags match whole");
-    let (_, pct) = json(
-        t.get("agent", "/api/v1/customers?q=%25")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, pct) = t.get_json("agent", "/api/v1/customers?q=%25").await;
     assert_eq!(pct["total"], 0, "% is literal");
 
     // Profile with preferences, figures, timeline.
-    let (s, _) = json(t.post("agent", "/api/v1/transactions").json(&json!({"external_id": "T1", "customer_id": "C1", "occurred_at": "2024-03-01 10:00", "amount": "99.50", "promotion": "yes"})).send().await.unwrap()).await;
+    let (s, _) = t.post_json("agent", "/api/v1/transactions", &json!({"external_id": "T1", "customer_id": "C1", "occurred_at": "2024-03-01 10:00", "amount": "99.50", "promotion": "yes"})).await;
     assert_eq!(s, 201);
-    let (s, _) = json(t.post("agent", "/api/v1/transactions").json(&json!({"external_id": "T2", "customer_id": "C1", "occurred_at": "2024-04-01", "amount": "-20", "is_return": "1"})).send().await.unwrap()).await;
+    let (s, _) = t.post_json("agent", "/api/v1/transactions", &json!({"external_id": "T2", "customer_id": "C1", "occurred_at": "2024-04-01", "amount": "-20", "is_return": "1"})).await;
     assert_eq!(s, 201);
     // The quantity's sign follows the kind: a sale of -2 units, or a return of a positive
     // amount, is refused naming the field; nothing is stored.
@@ -159,14 +116,7 @@ async fn customers_crud(t: &TestApp) {
             "amount",
         ),
     ] {
-        let (s, e) = json(
-            t.post("agent", "/api/v1/transactions")
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (s, e) = t.post_json("agent", "/api/v1/transactions", &body).await;
         assert_eq!(s, 422, "{body}: {e}");
         assert_eq!(e["error"]["details"]["fields"][0]["field"], field, "{e}");
     }
@@ -283,28 +233,17 @@ async fn customers_crud(t: &TestApp) {
     assert_eq!(s, 404);
     assert_eq!(e["error"]["code"], "not_found");
     // The list's total follows creates and deletes at once (it is cached between them).
-    let (_, page) = json(t.get("agent", "/api/v1/customers").send().await.unwrap()).await;
+    let (_, page) = t.get_json("agent", "/api/v1/customers").await;
     assert_eq!(page["total"], 11);
-    let (s, _) = json(
-        t.post("agent", "/api/v1/customers")
-            .json(&customer("C99", "late"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, _) = t
+        .post_json("agent", "/api/v1/customers", &customer("C99", "late"))
+        .await;
     assert_eq!(s, 201);
-    let (_, page) = json(t.get("agent", "/api/v1/customers").send().await.unwrap()).await;
+    let (_, page) = t.get_json("agent", "/api/v1/customers").await;
     assert_eq!(page["total"], 12);
 
     // The audit log knows who did what.
-    let (s, log) = json(
-        t.get("manager", "/api/v1/audit?entity=customer")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, log) = t.get_json("manager", "/api/v1/audit?entity=customer").await;
     assert_eq!(s, 200);
     let actions: Vec<String> = log["items"]
         .as_array()
@@ -384,133 +323,97 @@ async fn errors_and_roles(t: &TestApp) {
         (s, e["error"]["code"].as_str().unwrap()),
         (400, "invalid_json")
     );
-    let (s, e) = json(
-        t.post("agent", "/api/v1/customers")
-            .json(&json!({"name": 5}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, e) = t
+        .post_json("agent", "/api/v1/customers", &json!({"name": 5}))
+        .await;
     assert_eq!(
         (s, e["error"]["code"].as_str().unwrap()),
         (400, "invalid_json")
     );
-    let (s, e) = json(
-        t.post("agent", "/api/v1/customers")
-            .json(&json!({"external_id": "X"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, e) = t
+        .post_json("agent", "/api/v1/customers", &json!({"external_id": "X"}))
+        .await;
     assert_eq!(
         (s, e["error"]["code"].as_str().unwrap()),
         (422, "invalid_input")
     );
     assert_eq!(e["error"]["details"]["fields"][0]["field"], "name");
-    let (s, e) = json(t.post("agent", "/api/v1/customers").json(&json!({"external_id": "X", "name": "x", "email": "nope", "birthday": "2999-01-01"})).send().await.unwrap()).await;
+    let (s, e) = t
+        .post_json(
+            "agent",
+            "/api/v1/customers",
+            &json!({"external_id": "X", "name": "x", "email": "nope", "birthday": "2999-01-01"}),
+        )
+        .await;
     assert_eq!(s, 422);
     assert_eq!(e["error"]["details"]["fields"].as_array().unwrap().len(), 2);
-    let (s, e) = json(
-        t.post("agent", "/api/v1/customers")
-            .json(&json!({"external_id": "X", "name": "x", "referred_by": "NOBODY"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, e) = t
+        .post_json(
+            "agent",
+            "/api/v1/customers",
+            &json!({"external_id": "X", "name": "x", "referred_by": "NOBODY"}),
+        )
+        .await;
     assert_eq!(
         (s, e["error"]["code"].as_str().unwrap()),
         (422, "unknown_reference")
     );
-    let (s, e) = json(t.post("agent", "/api/v1/transactions").json(&json!({"external_id": "T", "customer_id": "NOBODY", "occurred_at": "2024-01-01", "amount": "1"})).send().await.unwrap()).await;
+    let (s, e) = t.post_json("agent", "/api/v1/transactions", &json!({"external_id": "T", "customer_id": "NOBODY", "occurred_at": "2024-01-01", "amount": "1"})).await;
     assert_eq!(
         (s, e["error"]["code"].as_str().unwrap()),
         (422, "unknown_reference")
     );
     // Duplicates.
-    let (s, _) = json(
-        t.post("agent", "/api/v1/customers")
-            .json(&customer("D1", "d"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, _) = t
+        .post_json("agent", "/api/v1/customers", &customer("D1", "d"))
+        .await;
     assert_eq!(s, 201);
-    let (s, e) = json(
-        t.post("agent", "/api/v1/customers")
-            .json(&customer("D1", "d"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, e) = t
+        .post_json("agent", "/api/v1/customers", &customer("D1", "d"))
+        .await;
     assert_eq!(
         (s, e["error"]["code"].as_str().unwrap()),
         (409, "duplicate_external_id")
     );
     // Unknown ids and paths.
-    let (s, _) = json(
-        t.get("agent", "/api/v1/customers/999999")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, _) = t.get_json("agent", "/api/v1/customers/999999").await;
     assert_eq!(s, 404);
-    let (s, e) = json(
-        t.get("agent", "/api/v1/customers/abc")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, e) = t.get_json("agent", "/api/v1/customers/abc").await;
     assert_eq!(
         (s, e["error"]["code"].as_str().unwrap()),
         (404, "not_found")
     );
-    let (s, e) = json(t.get("agent", "/api/v1/nothing").send().await.unwrap()).await;
+    let (s, e) = t.get_json("agent", "/api/v1/nothing").await;
     assert_eq!(
         (s, e["error"]["code"].as_str().unwrap()),
         (404, "not_found")
     );
-    let (s, _) = json(
-        t.put("agent", "/api/v1/customers/999999")
-            .json(&json!({"version": 1, "external_id": "Z", "name": "z"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, _) = t
+        .put_json(
+            "agent",
+            "/api/v1/customers/999999",
+            &json!({"version": 1, "external_id": "Z", "name": "z"}),
+        )
+        .await;
     assert_eq!(s, 404);
-    let (s, _) = json(
-        t.post("agent", "/api/v1/customers/999999/notes")
-            .json(&json!({"body": "x"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, _) = t
+        .post_json(
+            "agent",
+            "/api/v1/customers/999999/notes",
+            &json!({"body": "x"}),
+        )
+        .await;
     assert_eq!(s, 404);
-    let (s, _) = json(
-        t.post("agent", "/api/v1/customers/999999/interactions")
-            .json(&json!({"kind": "call", "summary": "x"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, _) = t
+        .post_json(
+            "agent",
+            "/api/v1/customers/999999/interactions",
+            &json!({"kind": "call", "summary": "x"}),
+        )
+        .await;
     assert_eq!(s, 404);
     // Roles: agents do not delete, manage users or see the audit log; analysts do not edit.
-    let (_, d) = json(
-        t.get("agent", "/api/v1/customers?q=D1")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, d) = t.get_json("agent", "/api/v1/customers?q=D1").await;
     let did = d["items"][0]["id"].as_i64().unwrap();
     let refused = [
         (
@@ -544,32 +447,29 @@ async fn errors_and_roles(t: &TestApp) {
             "{what}"
         );
     }
-    let (s, u) = json(
-        t.post("admin", "/api/v1/users")
-            .json(&json!({"username": "li.na", "password": "long-enough-1", "role": "agent"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, u) = t
+        .post_json(
+            "admin",
+            "/api/v1/users",
+            &json!({"username": "li.na", "password": "long-enough-1", "role": "agent"}),
+        )
+        .await;
     assert_eq!(s, 201, "{u}");
-    let (s, u) = json(
-        t.post("admin", "/api/v1/users")
-            .json(&json!({"username": "li.na", "password": "long-enough-1", "role": "agent"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, u) = t
+        .post_json(
+            "admin",
+            "/api/v1/users",
+            &json!({"username": "li.na", "password": "long-enough-1", "role": "agent"}),
+        )
+        .await;
     assert_eq!(s, 422, "{u}");
-    let (s, _) = json(
-        t.post("admin", "/api/v1/users")
-            .json(&json!({"username": "short", "password": "x", "role": "agent"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, _) = t
+        .post_json(
+            "admin",
+            "/api/v1/users",
+            &json!({"username": "short", "password": "x", "role": "agent"}),
+        )
+        .await;
     assert_eq!(s, 422);
     // Over-long text and future dates are refused.
     let (s, _) = json(
@@ -603,14 +503,9 @@ async fn errors_and_roles(t: &TestApp) {
 both!(errors_and_roles);
 
 async fn concurrent_edits_one_wins(t: &TestApp) {
-    let (_, c) = json(
-        t.post("agent", "/api/v1/customers")
-            .json(&customer("K1", "k"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, c) = t
+        .post_json("agent", "/api/v1/customers", &customer("K1", "k"))
+        .await;
     let id = c["id"].as_i64().unwrap();
     let mut handles = Vec::new();
     for i in 0..8 {

@@ -136,7 +136,7 @@ pub(super) fn base64_decode(s: &str) -> Vec<u8> {
 }
 
 pub(super) async fn get(t: &TestApp, role: &str, path: &str) -> (u16, Value) {
-    json(t.get(role, path).send().await.unwrap()).await
+    t.get_json(role, path).await
 }
 
 pub(super) async fn send(r: reqwest::RequestBuilder, body: Value) -> (u16, Value) {

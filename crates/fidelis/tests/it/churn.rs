@@ -36,7 +36,7 @@ pub(crate) async fn fill(t: &TestApp, n: usize) -> analytics::sim::Config {
 
 /// GET as a role, answered as (status, JSON).
 async fn get_json(t: &TestApp, role: &str, path: &str) -> (u16, serde_json::Value) {
-    json(t.get(role, path).send().await.unwrap()).await
+    t.get_json(role, path).await
 }
 
 async fn churn_runs_over_http(t: &TestApp) {

@@ -23,18 +23,11 @@ async fn customer(t: &TestApp) -> i64 {
 }
 
 pub(super) async fn get(t: &TestApp, role: &str, path: &str) -> (u16, Value) {
-    json(t.get(role, path).send().await.unwrap()).await
+    t.get_json(role, path).await
 }
 
 pub(super) async fn create(t: &TestApp, role: &str, body: Value) -> (u16, Value) {
-    json(
-        t.post(role, "/api/v1/complaints")
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    t.post_json(role, "/api/v1/complaints", &body).await
 }
 
 pub(super) async fn step(t: &TestApp, role: &str, id: i64, body: Value) -> (u16, Value) {
@@ -63,14 +56,13 @@ async fn teams(t: &TestApp) -> String {
         ("前台组", json!(["agent"])),
         ("Phone team", json!(["agent2"])),
     ] {
-        let (s, b) = json(
-            t.post("manager", "/api/v1/complaints/teams")
-                .json(&json!({"name": name, "manager": "manager", "members": members}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (s, b) = t
+            .post_json(
+                "manager",
+                "/api/v1/complaints/teams",
+                &json!({"name": name, "manager": "manager", "members": members}),
+            )
+            .await;
         assert_eq!(s, 201, "{b}");
     }
     token

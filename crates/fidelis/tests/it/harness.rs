@@ -160,6 +160,46 @@ impl TestApp {
             .delete(format!("{}{path}", self.base))
             .bearer_auth(&self.tokens[role])
     }
+    /// A JSON body sent as `role`: the status and the JSON answer.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        role: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        json(
+            self.http
+                .request(method, format!("{}{path}", self.base))
+                .bearer_auth(&self.tokens[role])
+                .json(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+    pub async fn post_json(
+        &self,
+        role: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        self.send_json(reqwest::Method::POST, role, path, body)
+            .await
+    }
+    pub async fn put_json(
+        &self,
+        role: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        self.send_json(reqwest::Method::PUT, role, path, body).await
+    }
+    /// A GET as `role`: the status and the JSON answer.
+    pub async fn get_json(&self, role: &str, path: &str) -> (u16, serde_json::Value) {
+        json(self.get(role, path).send().await.unwrap()).await
+    }
     pub fn file(&self, name: &str, bytes: &[u8]) -> std::path::PathBuf {
         let p = self.dir.path().join(name);
         std::fs::write(&p, bytes).unwrap();

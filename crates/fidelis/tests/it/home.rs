@@ -131,13 +131,7 @@ async fn home_page(t: &TestApp) {
     assert!(!html.contains("att-all-overdue"));
     assert!(html.contains("/ 3 "), "three open: {html}");
     // The agent's own numbers this month: one case resolved by them, on time.
-    let (_, list) = json(
-        t.get("agent", "/api/v1/complaints?view=mine")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, list) = t.get_json("agent", "/api/v1/complaints?view=mine").await;
     let first = list["items"][0]["id"].as_i64().unwrap();
     let mut version = 1;
     for body in [

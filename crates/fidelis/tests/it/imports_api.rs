@@ -70,7 +70,7 @@ async fn imports_over_the_api(t: &TestApp) {
     )
     .await;
     assert_eq!(s, 404);
-    let (s, list) = json(t.get("manager", "/api/v1/imports").send().await.unwrap()).await;
+    let (s, list) = t.get_json("manager", "/api/v1/imports").await;
     assert_eq!(s, 200);
     assert_eq!(list["total"], 3);
 }
@@ -123,14 +123,13 @@ async fn backup_and_restore(t: &TestApp) {
         export(t, ImportKind::Customers, "after.csv", Encoding::Utf8).await,
         before
     );
-    let (s, c) = json(
-        t.post("agent", "/api/v1/customers")
-            .json(&serde_json::json!({"external_id": "C8", "name": "new"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, c) = t
+        .post_json(
+            "agent",
+            "/api/v1/customers",
+            &serde_json::json!({"external_id": "C8", "name": "new"}),
+        )
+        .await;
     assert_eq!(s, 201, "{c}");
     // Tokens survive (users were restored), the restored data has its transactions.
     assert_eq!(t.app.store.count("transactions").await.unwrap(), 4);

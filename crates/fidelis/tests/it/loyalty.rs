@@ -9,7 +9,7 @@ use crate::both;
 use serde_json::json as j;
 
 async fn get(t: &TestApp, role: &str, path: &str) -> (u16, serde_json::Value) {
-    json(t.get(role, path).send().await.unwrap()).await
+    t.get_json(role, path).await
 }
 
 async fn send(r: reqwest::RequestBuilder, body: serde_json::Value) -> (u16, serde_json::Value) {

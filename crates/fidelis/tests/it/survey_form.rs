@@ -3,24 +3,16 @@
 //! name and logo on top.
 
 use super::harness::{json, TestApp};
-use super::surveys::{customers, links, new_wave};
+use super::surveys::{customers, links, new_wave, survey_wave};
 use super::web::sign_in;
 use crate::both;
 use serde_json::{json, Value};
 
 async fn public_form_page(t: &TestApp) {
     customers(t, 6).await;
-    let (_, survey) = json(
-        t.post("manager", "/api/v1/surveys")
-            .json(&json!({"name": "回访", "template": "post_complaint"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let (_, w) = new_wave(
+    let (survey, (_, w)) = survey_wave(
         t,
-        survey["id"].as_i64().unwrap(),
+        json!({"name": "回访", "template": "post_complaint"}),
         json!({"name": "W", "size": 3}),
     )
     .await;
@@ -230,17 +222,9 @@ fn href_of(html: &str, id: &str) -> String {
 }
 
 async fn open_link_guarded(t: &TestApp) {
-    let (_, survey) = json(
-        t.post("manager", "/api/v1/surveys")
-            .json(&json!({"name": "Open NPS", "template": "nps"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let (s, w) = new_wave(
+    let (survey, (s, w)) = survey_wave(
         t,
-        survey["id"].as_i64().unwrap(),
+        json!({"name": "Open NPS", "template": "nps"}),
         json!({"name": "Web", "size": 0, "open_link": true}),
     )
     .await;
@@ -422,17 +406,9 @@ async fn company_on_the_form(t: &TestApp) {
         .unwrap();
     assert_eq!(r.status(), 403);
 
-    let (_, survey) = json(
-        t.post("manager", "/api/v1/surveys")
-            .json(&json!({"name": "年度调查", "template": "ecsi"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let (s, w) = new_wave(
+    let (_, (s, w)) = survey_wave(
         t,
-        survey["id"].as_i64().unwrap(),
+        json!({"name": "年度调查", "template": "ecsi"}),
         json!({"name": "W", "size": 3}),
     )
     .await;

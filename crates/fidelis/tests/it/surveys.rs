@@ -60,6 +60,15 @@ fn token_of(link: &Value) -> String {
         .to_string()
 }
 
+/// A survey made by the manager (`body`: name and template), and a wave of it: the survey and
+/// the wave's (status, answer).
+pub(super) async fn survey_wave(t: &TestApp, body: Value, wave: Value) -> (Value, (u16, Value)) {
+    let (s, survey) = t.post_json("manager", "/api/v1/surveys", &body).await;
+    assert_eq!(s, 201, "{survey}");
+    let w = new_wave(t, survey["id"].as_i64().unwrap(), wave).await;
+    (survey, w)
+}
+
 pub(super) async fn new_wave(t: &TestApp, survey: i64, body: Value) -> (u16, Value) {
     json(
         t.post("manager", &format!("/api/v1/surveys/{survey}/waves"))
@@ -87,36 +96,21 @@ async fn survey_links_and_answers(t: &TestApp) {
     customers(t, 30).await;
     // Who may design surveys; a template that does not exist.
     let csat = json!({"name": "Store CSAT", "template": "csat", "target_segment": "gold"});
-    let (s, e) = json(
-        t.post("agent", "/api/v1/surveys")
-            .json(&csat)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, e) = t.post_json("agent", "/api/v1/surveys", &csat).await;
     assert_eq!(s, 403, "{e}");
-    let (s, e) = json(
-        t.post("analyst", "/api/v1/surveys")
-            .json(&json!({"name": "X", "template": "nope"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, e) = t
+        .post_json(
+            "analyst",
+            "/api/v1/surveys",
+            &json!({"name": "X", "template": "nope"}),
+        )
+        .await;
     assert_eq!(s, 422);
     assert!(
         e["error"]["message"].as_str().unwrap().contains("template"),
         "{e}"
     );
-    let (s, survey) = json(
-        t.post("analyst", "/api/v1/surveys")
-            .json(&csat)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, survey) = t.post_json("analyst", "/api/v1/surveys", &csat).await;
     assert_eq!(s, 201, "{survey}");
     let sid = survey["id"].as_i64().unwrap();
     // Bad waves are refused naming each field; nothing is sent.
@@ -305,17 +299,9 @@ async fn survey_links_and_answers(t: &TestApp) {
         "{profile}"
     );
     // NPS by segment: a promoter in gold, a detractor in silver.
-    let (_, nps) = json(
-        t.post("manager", "/api/v1/surveys")
-            .json(&json!({"name": "NPS", "template": "nps"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let (_, w) = new_wave(
+    let (_, (_, w)) = survey_wave(
         t,
-        nps["id"].as_i64().unwrap(),
+        json!({"name": "NPS", "template": "nps"}),
         json!({"name": "all", "size": 100, "exclude_days": 0}),
     )
     .await;
@@ -367,14 +353,13 @@ both!(survey_links_and_answers);
 
 async fn questionnaire_builder(t: &TestApp) {
     customers(t, 8).await;
-    let (_, survey) = json(
-        t.post("manager", "/api/v1/surveys")
-            .json(&json!({"name": "Build", "template": "nps"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, survey) = t
+        .post_json(
+            "manager",
+            "/api/v1/surveys",
+            &json!({"name": "Build", "template": "nps"}),
+        )
+        .await;
     let sid = survey["id"].as_i64().unwrap();
     let (cookie, csrf) = sign_in(t, "manager").await;
     let cookie = format!("fidelis_session={cookie}");
@@ -532,14 +517,13 @@ both!(questionnaire_builder);
 
 async fn ecsi_results_equal_the_core(t: &TestApp) {
     customers(t, 150).await;
-    let (_, survey) = json(
-        t.post("manager", "/api/v1/surveys")
-            .json(&json!({"name": "ECSI", "template": "ecsi"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, survey) = t
+        .post_json(
+            "manager",
+            "/api/v1/surveys",
+            &json!({"name": "ECSI", "template": "ecsi"}),
+        )
+        .await;
     let sid = survey["id"].as_i64().unwrap();
     let (_, w) = new_wave(t, sid, json!({"name": "W1", "size": 120})).await;
     let wid = w["id"].as_i64().unwrap();

@@ -8,7 +8,7 @@ use serde_json::json as j;
 
 async fn users_admin(t: &TestApp) {
     let send = |who: &'static str, path: String, body: serde_json::Value| async move {
-        json(t.put(who, &path).json(&body).send().await.unwrap()).await
+        t.put_json(who, &path, &body).await
     };
     let (s, u) = send(
         "admin",
@@ -82,14 +82,13 @@ async fn users_admin(t: &TestApp) {
         200
     );
     // A reset password: too short refused, then the new one signs in.
-    let (s, _) = json(
-        t.post("admin", "/api/v1/users/analyst/password")
-            .json(&j!({"password": "short"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, _) = t
+        .post_json(
+            "admin",
+            "/api/v1/users/analyst/password",
+            &j!({"password": "short"}),
+        )
+        .await;
     assert_eq!(s, 422);
     let r = t
         .post("admin", "/api/v1/users/analyst/password")
@@ -146,11 +145,8 @@ async fn teams_admin(t: &TestApp) {
     assert!(html.contains("value=\"前台组\""), "{html}");
     let (s, _) = post("/admin/teams", form("后台组", "")).await;
     assert_eq!(s, 200);
-    let teams = |who: &'static str| async move {
-        json(t.get(who, "/api/v1/complaints/teams").send().await.unwrap())
-            .await
-            .1
-    };
+    let teams =
+        |who: &'static str| async move { t.get_json(who, "/api/v1/complaints/teams").await.1 };
     let all = teams("manager").await;
     let id_of = |name: &str| {
         all["items"]
@@ -186,15 +182,8 @@ async fn teams_admin(t: &TestApp) {
         "{all}"
     );
     // A rule and a task for the team.
-    let (s, r) = json(
-        t.post("manager", "/api/v1/care/rules")
-            .json(&j!({"name": "低分回访", "trigger": "low_answer", "threshold": 40.0, "mode": "on", "daily_limit": 10,
-                "actions": [{"type": "task", "assignee": "team:前台组", "due_days": 1, "title": "回访 {{name}}"}]}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, r) = t.post_json("manager", "/api/v1/care/rules", &j!({"name": "低分回访", "trigger": "low_answer", "threshold": 40.0, "mode": "on", "daily_limit": 10,
+                "actions": [{"type": "task", "assignee": "team:前台组", "due_days": 1, "title": "回访 {{name}}"}]})).await;
     assert_eq!(s, 201, "{r}");
     let (s, b) = json(
         t.post("analyst", "/api/v1/imports/customers?wait=true")
@@ -216,13 +205,7 @@ async fn teams_admin(t: &TestApp) {
     .await;
     assert_eq!(s, 200);
     assert!(html.contains("value=\"门店前台\""), "{html}");
-    let (_, mine) = json(
-        t.get("agent", "/api/v1/care/tasks?mine=true")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, mine) = t.get_json("agent", "/api/v1/care/tasks?mine=true").await;
     assert_eq!(mine["items"][0]["assignee"], "team:门店前台", "{mine}");
     let (_, rule) = json(
         t.get("manager", &format!("/api/v1/care/rules/{}", r["id"]))
@@ -260,14 +243,13 @@ async fn teams_admin(t: &TestApp) {
     )
     .await;
     assert_eq!(s, 403);
-    let (s, _) = json(
-        t.put("manager", "/api/v1/complaints/teams/members/agent")
-            .json(&j!({"team_id": null}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, _) = t
+        .put_json(
+            "manager",
+            "/api/v1/complaints/teams/members/agent",
+            &j!({"team_id": null}),
+        )
+        .await;
     assert_eq!(s, 204);
 }
 both!(teams_admin);

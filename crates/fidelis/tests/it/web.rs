@@ -114,14 +114,13 @@ async fn sessions_csrf_and_throttling(t: &TestApp) {
 
     let (session, csrf) = sign_in(t, "agent").await;
     let cookie = format!("fidelis_session={session}");
-    let (_, c) = super::harness::json(
-        t.post("agent", "/api/v1/customers")
-            .json(&serde_json::json!({"external_id": "W1", "name": "<img src=x onerror=alert(1)>"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, c) = t
+        .post_json(
+            "agent",
+            "/api/v1/customers",
+            &serde_json::json!({"external_id": "W1", "name": "<img src=x onerror=alert(1)>"}),
+        )
+        .await;
     let id = c["id"].as_i64().unwrap();
     // Escaped, never executed.
     let html = page_html(t, &cookie, &format!("/customers/{id}")).await;
