@@ -181,7 +181,7 @@ impl App {
         // The demo company's name on its survey forms: a chain of coffee shops.
         if self.company().await?.name.is_empty() {
             self.store
-                .set_setting("company.name", "悦享咖啡 · Yuexiang Coffee")
+                .set_setting("company.name", "悦享书店 · Yuexiang Books")
                 .await?;
         }
         self.demo_complaints().await?;

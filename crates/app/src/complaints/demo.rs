@@ -18,27 +18,27 @@ use rand::{Rng, SeedableRng};
 const SITUATIONS: &[(Cause, &str, &str, &str)] = &[
     (
         Cause::Product,
-        "买回家的电水壶用了两天就漏水。",
-        "The kettle I bought leaked after two days.",
-        "电水壶 kettle",
+        "买回家的精装书缺了十几页。",
+        "The hardback I bought is missing a dozen pages.",
+        "精装书 hardback",
     ),
     (
         Cause::Product,
-        "衣服洗了一次就严重缩水。",
-        "The shirt shrank badly after one wash.",
-        "衬衫 shirt",
+        "新买的黑胶唱片有划痕，一放就跳针。",
+        "The new vinyl record is scratched and skips.",
+        "黑胶唱片 vinyl",
     ),
     (
         Cause::Product,
-        "包装破损，里面的杯子碎了。",
-        "The box was crushed and the cups inside broken.",
-        "餐具 tableware",
+        "包装破损，纪念套装里的书签和明信片都压坏了。",
+        "The box was crushed and the gift set's bookmarks and postcards bent.",
+        "纪念套装 gift set",
     ),
     (
         Cause::Product,
-        "保质期还有一周的牛奶已经变质。",
-        "Milk a week before its date had gone off.",
-        "牛奶 milk",
+        "书店咖啡区的蛋糕已经过期了。",
+        "The cake at the bookshop café was past its date.",
+        "咖啡区 café",
     ),
     (
         Cause::Service,
@@ -84,9 +84,9 @@ const SITUATIONS: &[(Cause, &str, &str, &str)] = &[
     ),
     (
         Cause::CustomerOrOutside,
-        "我自己选错了尺码，希望能换。",
-        "I picked the wrong size myself and want to swap.",
-        "鞋 shoes",
+        "我自己下单选错了版本（要简体版），希望能换。",
+        "I ordered the wrong edition myself and want to swap.",
+        "图书 books",
     ),
     (
         Cause::HighExpectations,
@@ -96,9 +96,9 @@ const SITUATIONS: &[(Cause, &str, &str, &str)] = &[
     ),
     (
         Cause::HighExpectations,
-        "以为是全新款，结果是去年的型号。",
-        "I thought it was the new model; it was last year's.",
-        "手机 phone",
+        "以为是签名版，结果收到的是普通版。",
+        "I thought it was the signed edition; it was the ordinary one.",
+        "签名版图书 signed edition",
     ),
 ];
 
