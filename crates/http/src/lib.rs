@@ -8,6 +8,7 @@
 // The OpenAPI document is one `json!` literal, deeper than the default macro recursion limit.
 #![recursion_limit = "512"]
 
+pub mod access;
 mod care;
 mod churn;
 mod complaints;
@@ -31,13 +32,18 @@ use axum::routing::get;
 use axum::Router;
 use domain::{ErrorCode, Lang};
 
-/// The caller of an API request, from `Authorization: Bearer <token>`.
+/// The caller of an API request, from `Authorization: Bearer <token>` (found once: kept by
+/// [`access::authorize`] for the handler).
+#[derive(Clone)]
 pub struct ApiActor(pub Actor);
 
 impl FromRequestParts<App> for ApiActor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        if let Some(found) = parts.extensions.get::<ApiActor>() {
+            return Ok(found.clone());
+        }
         let lang = request_lang(parts);
         let token = parts
             .headers
@@ -90,7 +96,11 @@ pub fn router(app: App) -> Router {
                 .merge(imports::routes())
                 .merge(loyalty::routes())
                 .merge(surveys::routes())
-                .merge(users::routes()),
+                .merge(users::routes())
+                .route_layer(axum::middleware::from_fn_with_state(
+                    app.clone(),
+                    access::authorize,
+                )),
         )
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/docs", get(openapi::docs_page))

@@ -39,16 +39,24 @@ fn q(name: &str, desc: &str) -> Value {
 
 pub fn spec() -> Value {
     let mut doc = paths_and_schemas();
-    // Each operation's real security: the public survey endpoints take no token (the link in
-    // the path is the credential, with its own abuse limits); health and this document are
-    // open too; everything else needs a bearer token.
+    // Each operation's real security, from the access table: the public survey endpoints take
+    // no token (the link in the path is the credential, with its own abuse limits); health and
+    // this document are open too; everything else needs a bearer token of one of the roles
+    // listed in `x-roles`.
     if let Some(paths) = doc["paths"].as_object_mut() {
         for (path, ops) in paths.iter_mut() {
-            let open = path.starts_with("/api/v1/public/");
             if let Some(ops) = ops.as_object_mut() {
-                for op in ops.values_mut() {
-                    if open {
-                        op["security"] = json!([]);
+                for (method, op) in ops.iter_mut() {
+                    match crate::access::need(&method.to_uppercase(), path) {
+                        Some(crate::access::Need::Public) => op["security"] = json!([]),
+                        Some(n) => {
+                            op["x-roles"] = domain::access::Role::ALL
+                                .into_iter()
+                                .filter(|r| n.allows(Some(*r)))
+                                .map(|r| r.as_str())
+                                .collect();
+                        }
+                        None => {}
                     }
                 }
             }

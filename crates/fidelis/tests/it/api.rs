@@ -573,6 +573,16 @@ async fn health_and_openapi(t: &TestApp) {
                 || path == "/healthz"
                 || path == "/api/openapi.json";
             assert_eq!(open, expected_open, "{method} {path}: {}", op["security"]);
+            // The roles that may call it, as the server decides (the role matrix tests that).
+            if !open {
+                let roles = op["x-roles"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{method} {path} lists its roles"));
+                assert!(
+                    roles.iter().any(|r| r == "admin"),
+                    "{method} {path}: {roles:?}"
+                );
+            }
             if method == "get" && !path.contains('{') && !open {
                 let r = t
                     .http

@@ -15,6 +15,7 @@ mod loyalty;
 mod pages_text;
 mod pls;
 mod profile;
+mod roles;
 mod survey_form;
 mod surveys;
 mod users;

@@ -52,7 +52,7 @@ async fn answer(t: &TestApp, token: &str, answers: Value, submit: bool) -> (u16,
     .await
 }
 
-fn token_of(link: &Value) -> String {
+pub(super) fn token_of(link: &Value) -> String {
     link["path"]
         .as_str()
         .unwrap()
