@@ -29,30 +29,16 @@ log() { echo "$*" | tee -a "$RES"; }
 if [ "$PROFILE" = release ]; then cargo build --release -q -p fidelis; BIN=./target/release/fidelis
 else cargo build -q -p fidelis; BIN=./target/debug/fidelis; fi
 DATA="$OUT/data"
-FIDELIS_DATABASE_URL= $BIN --data-dir "$DATA" serve --demo --demo-size "$SIZE" --bind "127.0.0.1:$PORT" > "$OUT/serve.log" 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do grep -q "running at" "$OUT/serve.log" && break; sleep 0.5; done
-grep -q "running at" "$OUT/serve.log" || { cat "$OUT/serve.log"; exit 1; }
-BASE="http://127.0.0.1:$PORT"
-AGENT=$(FIDELIS_DATABASE_URL= $BIN --data-dir "$DATA" token create --username agent | tail -n1)
-MANAGER=$(FIDELIS_DATABASE_URL= $BIN --data-dir "$DATA" token create --username manager | tail -n1)
-api() { # method path token [body]
-  curl -sf -X "$1" "$BASE$2" -H "Authorization: Bearer $3" -H 'Content-Type: application/json' ${4:+-d "$4"}
-}
-num() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-
-# The agent's cases: recorded over the API (eight at a time), all in state "received".
-CID=$(api GET "/api/v1/customers?limit=1" "$AGENT" | num '["items"][0]["id"]')
-seq 1 "$CASES" | xargs -P 8 -I{} curl -sf -o /dev/null -X POST "$BASE/api/v1/complaints" \
-  -H "Authorization: Bearer $AGENT" -H 'Content-Type: application/json' \
-  -d "{\"channel\":\"phone\",\"situation\":\"压测投诉 {}\",\"severity\":\"low\",\"customer_id\":$CID}"
+STORE_ARGS=(--data-dir "$DATA")
+. bench/lib.sh
+serve "$PORT" "$OUT/serve.log" --demo --demo-size "$SIZE"
+trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
+AGENT=$(token agent)
+MANAGER=$(token manager)
+# The agent's cases, all in state "received"; a survey wave to every demo customer.
+make_cases "$CASES" "$AGENT"
 sqlite3 "$DATA/fidelis.sqlite3" "SELECT id FROM complaints WHERE state = 'received' AND assignee = 'agent' AND situation LIKE '压测投诉%' ORDER BY id" > "$OUT/cases.txt"
-# A survey wave to every demo customer: one personal link each.
-SURVEY=$(api POST /api/v1/surveys "$MANAGER" '{"name":"压测调查","template":"nps"}' | num '["id"]')
-WAVE=$(api POST "/api/v1/surveys/$SURVEY/waves" "$MANAGER" "{\"name\":\"load\",\"size\":$SIZE,\"exclude_days\":0}" | num '["id"]')
-api GET "/api/v1/surveys/waves/$WAVE/links" "$MANAGER" \
-  | python3 -c "import json,sys; [print(l['path'].rsplit('/',1)[-1]) for l in json.load(sys.stdin)['items']]" > "$OUT/links.txt"
+LINKS="$OUT/links.txt" make_links "$SIZE" "$MANAGER" > /dev/null
 before_answers=$(sqlite3 "$DATA/fidelis.sqlite3" "SELECT COUNT(*) FROM survey_responses WHERE status = 'submitted'")
 log "=== load $(date -u +%FT%TZ) $PROFILE, $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $CONNS connections, $THREADS threads, ${SECONDS_RUN} s; $(wc -l < "$OUT/cases.txt") cases, $(wc -l < "$OUT/links.txt") links"
 TOKEN="$AGENT" CASES="$OUT/cases.txt" LINKS="$OUT/links.txt" THREADS="$THREADS" \
