@@ -24,4 +24,3 @@ pub fn rows_rejected(
             serde_json::json!({ "file": display, "error_count": count, "errors": errors }),
         )
 }
-
