@@ -48,6 +48,10 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(r) = t.parse() {
         let again = r.to_fields().parse();
-        assert_eq!(again.as_ref().ok(), Some(&r), "transaction round trip: {t:?}");
+        assert_eq!(
+            again.as_ref().ok(),
+            Some(&r),
+            "transaction round trip: {t:?}"
+        );
     }
 });

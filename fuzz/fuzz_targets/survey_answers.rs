@@ -4,9 +4,10 @@
 use domain::surveys::{template, Answers, TEMPLATES};
 use libfuzzer_sys::fuzz_target;
 
-
 fuzz_target!(|data: &[u8]| {
-    let Ok(answers) = serde_json::from_slice::<Answers>(data) else { return };
+    let Ok(answers) = serde_json::from_slice::<Answers>(data) else {
+        return;
+    };
     for code in TEMPLATES {
         if let Some(q) = template(code) {
             for complete in [false, true] {

@@ -7,7 +7,9 @@ use std::io::Write;
 use tables::{Encoding, TableReader};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, body)) = data.split_first() else { return };
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
     let encoding = match pick % 3 {
         0 => None,
         1 => Some(Encoding::Utf8),
@@ -16,7 +18,9 @@ fuzz_target!(|data: &[u8]| {
     let mut f = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
     f.write_all(body).unwrap();
     f.flush().unwrap();
-    let Ok(mut r) = TableReader::open(f.path(), "fuzz.csv", encoding) else { return };
+    let Ok(mut r) = TableReader::open(f.path(), "fuzz.csv", encoding) else {
+        return;
+    };
     for _ in 0..100_000 {
         match r.next_row() {
             None => break,

@@ -9,7 +9,9 @@ fuzz_target!(|data: &[u8]| {
     let mut f = tempfile::Builder::new().suffix(".xlsx").tempfile().unwrap();
     f.write_all(data).unwrap();
     f.flush().unwrap();
-    let Ok(mut r) = TableReader::open(f.path(), "fuzz.xlsx", None) else { return };
+    let Ok(mut r) = TableReader::open(f.path(), "fuzz.xlsx", None) else {
+        return;
+    };
     for _ in 0..100_000 {
         match r.next_row() {
             None => break,
