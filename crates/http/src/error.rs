@@ -57,10 +57,29 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-/// `axum::Json` with JSON-shaped rejections.
-#[derive(axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `axum::Json` with JSON-shaped rejections, taking only a JSON object (every body of this API
+/// is one: an array or a bare value is refused, not read as a struct's fields in order).
 pub struct Json<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(v) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        let invalid = |reason: String| {
+            ApiError(
+                AppError::new(ErrorCode::InvalidJson, Lang::En)
+                    .with_details(json!({ "reason": reason })),
+            )
+        };
+        if !v.is_object() {
+            return Err(invalid("the body must be a JSON object".into()));
+        }
+        serde_json::from_value(v)
+            .map(Json)
+            .map_err(|e| invalid(format!("Failed to deserialize the JSON body: {e}")))
+    }
+}
 
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {

@@ -19,14 +19,37 @@ fn error_responses() -> Value {
     Value::Object(m)
 }
 
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// An operation: its success answer without a body (204), as a file (CSV or xlsx), as JSON —
+/// or, where a `format` parameter asks for it, as JSON or a file.
 fn op(summary: &str, params: Value, body: Option<&str>, ok: (&str, &str)) -> Value {
     let mut responses = error_responses();
-    responses[ok.0] = json!({ "description": ok.1, "content": { "application/json": {} } });
+    let files = json!({ "text/csv": {}, XLSX: {} });
+    let asks_file = params
+        .as_array()
+        .is_some_and(|ps| ps.iter().any(|p| p["name"] == "format"));
+    responses[ok.0] = match (ok.0, ok.1) {
+        ("204", _) => json!({ "description": ok.1 }),
+        (_, "the file") => json!({ "description": ok.1, "content": files }),
+        _ if asks_file => {
+            json!({ "description": ok.1, "content": { "application/json": {}, "text/csv": {}, XLSX: {} } })
+        }
+        _ => json!({ "description": ok.1, "content": { "application/json": {} } }),
+    };
     let mut o = json!({ "summary": summary, "parameters": params, "responses": responses, "security": [{ "bearer": [] }] });
     if let Some(schema) = body {
         o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
     }
     o
+}
+
+/// An import's answers: 202 with the job started, 200 with it finished (`wait=true`).
+fn import_responses() -> Value {
+    let mut r = error_responses();
+    r["202"] = json!({ "description": "the job, started", "content": { "application/json": {} } });
+    r["200"] = json!({ "description": "with wait=true: the job, finished", "content": { "application/json": {} } });
+    r
 }
 
 fn id_param() -> Value {
@@ -125,7 +148,7 @@ fn paths_and_schemas() -> Value {
                         q("wait", "true to wait for the outcome")
                     ],
                     "requestBody": { "content": { "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {} } },
-                    "responses": error_responses(),
+                    "responses": import_responses(),
                     "security": [{ "bearer": [] }]
                 }
             },
