@@ -206,7 +206,26 @@ async fn pages(t: &TestApp) -> Vec<(&'static str, Vec<String>)> {
         "/no-such-page".into(),
     ];
     admin.extend(manager.iter().take(3).cloned());
-    vec![("agent", agent), ("manager", manager), ("admin", admin)]
+    // An analyst reads and analyses: the home figures, lists, results, churn and loyalty.
+    let analyst = vec![
+        "/".to_string(),
+        "/customers".into(),
+        format!("/customers/{answered}"),
+        "/complaints?view=all".into(),
+        "/imports".into(),
+        "/surveys".into(),
+        format!("/surveys/waves/{wave}"),
+        "/churn".into(),
+        "/loyalty".into(),
+        "/care".into(),
+        "/account".into(),
+    ];
+    vec![
+        ("agent", agent),
+        ("analyst", analyst),
+        ("manager", manager),
+        ("admin", admin),
+    ]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
