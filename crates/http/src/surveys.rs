@@ -284,8 +284,16 @@ async fn answer(
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip().to_string())
             .unwrap_or_default();
-        app.answer_open_link(&token, input.answers, &input.started, "", &client, lang)
-            .await?;
+        app.answer_open_link(
+            &token,
+            input.answers,
+            &input.started,
+            "",
+            &client,
+            None,
+            lang,
+        )
+        .await?;
     } else {
         app.answer_link(&token, input.answers, input.submit, lang)
             .await?;

@@ -55,7 +55,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn set_cookie(name: &str, value: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn set_cookie(name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if std::env::var("FIDELIS_SECURE_COOKIES").as_deref() == Ok("1") {
         "; Secure"
     } else {

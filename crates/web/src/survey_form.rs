@@ -186,7 +186,12 @@ async fn form_page(
 ) -> Response {
     let lang = public_lang(&headers, &q);
     let company = app.company().await.unwrap_or_default();
-    match app.open_link(&token, lang).await {
+    // An open form marks the browser (a random id in a cookie), so that one browser's answers
+    // are limited apart from its address's.
+    let mark = (app::surveys::links::is_open(&token)
+        && crate::auth::cookie(&headers, BROWSER_COOKIE).is_none())
+    .then(|| app::access::new_secret().0);
+    let mut r = match app.open_link(&token, lang).await {
         Ok(f) => page(FormPage {
             company: company.name,
             has_logo: company.has_logo,
@@ -199,9 +204,19 @@ async fn form_page(
             notice: None,
             problem: None,
         }),
-        Err(e) => public_error(lang, e),
+        Err(e) => return public_error(lang, e),
+    };
+    if let Some(id) = mark {
+        r.headers_mut().append(
+            axum::http::header::SET_COOKIE,
+            crate::auth::set_cookie(BROWSER_COOKIE, &id, 365 * 86_400),
+        );
     }
+    r
 }
+
+/// The cookie that tells one browser from another on open survey links.
+const BROWSER_COOKIE: &str = "fidelis_browser";
 
 /// The form's fields as answers: `CODE` (a value, repeated for several choices), `CODE.a` and
 /// `CODE.b` (expectation and perception). Unknown names and empty values are left out; a value
@@ -304,6 +319,7 @@ async fn form_post(
             field("_started"),
             field("website"),
             &client.0,
+            crate::auth::cookie(&headers, BROWSER_COOKIE),
             lang,
         )
         .await

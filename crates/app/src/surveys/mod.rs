@@ -107,6 +107,9 @@ pub struct Form {
 
 /// Answers one address may give through one wave's open link per hour.
 pub const OPEN_ANSWERS_PER_HOUR: usize = 5;
+/// Answers one browser (its cookie) may give through one wave's open link per hour: one person
+/// answers once, maybe again after a slip; an office behind one address has its own browsers.
+pub const OPEN_ANSWERS_PER_BROWSER: usize = 2;
 /// An open form sent back sooner than this after it was shown is taken for a robot.
 pub const OPEN_MIN_SECONDS: i64 = 3;
 
@@ -637,7 +640,9 @@ impl App {
 
     /// An anonymous answer through an open link: complete, not faster than a person
     /// (`stamp`, from the form), the hidden field (`trap`) left empty, and at most
-    /// [`OPEN_ANSWERS_PER_HOUR`] per address (`client`) and wave.
+    /// [`OPEN_ANSWERS_PER_HOUR`] per address (`client`) and wave, and
+    /// [`OPEN_ANSWERS_PER_BROWSER`] per browser (`browser`: the form's cookie, when it has one).
+    #[allow(clippy::too_many_arguments)]
     pub async fn answer_open_link(
         &self,
         token: &str,
@@ -645,6 +650,7 @@ impl App {
         stamp: &str,
         trap: &str,
         client: &str,
+        browser: Option<&str>,
         lang: Lang,
     ) -> Result<(), AppError> {
         let (wave, q) = self.open_wave_for(token, lang).await?;
@@ -654,7 +660,15 @@ impl App {
             return Err(AppError::new(ErrorCode::SurveySpam, lang));
         }
         let key = format!("{client}\u{1}{}", wave.id);
-        if self.open_answer_limiter.blocked(&key) {
+        let browser_key = browser
+            .filter(|b| !b.is_empty())
+            .map(|b| format!("browser\u{1}{b}\u{1}{}", wave.id));
+        let by_browser = browser_key.as_ref().is_some_and(|k| {
+            self.open_answer_limiter
+                .wait(k, OPEN_ANSWERS_PER_BROWSER)
+                .is_some()
+        });
+        if by_browser || self.open_answer_limiter.blocked(&key) {
             return Err(AppError::new(ErrorCode::RateLimited, lang));
         }
         check_answers(&q, &answers, true, lang)?;
@@ -663,6 +677,9 @@ impl App {
             .add_open_response(wave.id, &value, lang.code())
             .await?;
         self.open_answer_limiter.fail(&key);
+        if let Some(k) = &browser_key {
+            self.open_answer_limiter.fail(k);
+        }
         Ok(())
     }
 

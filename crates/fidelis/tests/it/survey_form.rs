@@ -339,6 +339,68 @@ async fn open_link_guarded(t: &TestApp) {
     );
     let moved = url.replacen(&format!("/s/o{wid}-"), &format!("/s/o{}-", wid + 1), 1);
     assert_eq!(t.http.get(&moved).send().await.unwrap().status(), 404);
+
+    // One browser (the form's cookie) gives two answers to a wave's open link, not more, even
+    // when its address may give more; another browser at the same address still may.
+    let (_, w4) = new_wave(
+        t,
+        survey["id"].as_i64().unwrap(),
+        json!({"name": "Kiosk", "size": 0, "open_link": true}),
+    )
+    .await;
+    let html = super::web::page_html(t, &cookie, &format!("/surveys/waves/{}", w4["id"])).await;
+    let url = href_of(&html, "open-link");
+    let browser = || {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap()
+    };
+    let answer = |b: reqwest::Client, stamp: String| {
+        let url = url.clone();
+        async move {
+            b.post(&url)
+                .form(&[
+                    ("NPS", "8"),
+                    ("_started", stamp.as_str()),
+                    ("website", ""),
+                    ("_action", "submit"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let stamp_of = |b: reqwest::Client| {
+        let url = url.clone();
+        async move {
+            let r = b.get(&url).send().await.unwrap();
+            assert!(
+                r.headers()
+                    .get_all("set-cookie")
+                    .iter()
+                    .any(|c| c.to_str().unwrap().starts_with("fidelis_browser=")),
+                "the open form marks the browser"
+            );
+            let html = r.text().await.unwrap();
+            let key = "name=\"_started\" value=\"";
+            let i = html.find(key).expect("a stamp") + key.len();
+            html[i..].split('"').next().unwrap().to_string()
+        }
+    };
+    let (a, b) = (browser(), browser());
+    let (stamp_a, stamp_b) = (stamp_of(a.clone()).await, stamp_of(b.clone()).await);
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert_eq!(answer(a.clone(), stamp_a.clone()).await, 200);
+    assert_eq!(answer(a.clone(), stamp_a.clone()).await, 200);
+    assert_eq!(answer(a.clone(), stamp_a).await, 429, "the browser's limit");
+    assert_eq!(
+        answer(b, stamp_b).await,
+        200,
+        "another browser, same address"
+    );
 }
 both!(open_link_guarded);
 
