@@ -58,7 +58,8 @@ impl From<QueryRejection> for ApiError {
 }
 
 /// `axum::Json` with JSON-shaped rejections, taking only a JSON object (every body of this API
-/// is one: an array or a bare value is refused, not read as a struct's fields in order).
+/// is one: an array or a bare value is refused, not read as a struct's fields in order), and
+/// read strictly inside too (`strict`).
 pub struct Json<T>(pub T);
 
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Json<T> {
@@ -75,7 +76,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
         if !v.is_object() {
             return Err(invalid("the body must be a JSON object".into()));
         }
-        serde_json::from_value(v)
+        crate::strict::from_value(v)
             .map(Json)
             .map_err(|e| invalid(format!("Failed to deserialize the JSON body: {e}")))
     }

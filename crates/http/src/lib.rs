@@ -18,6 +18,7 @@ mod imports;
 mod loyalty;
 mod openapi;
 pub mod security;
+mod strict;
 mod surveys;
 mod users;
 

@@ -57,7 +57,46 @@ fn id_param() -> Value {
 }
 
 fn q(name: &str, desc: &str) -> Value {
-    json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": { "type": "string" } })
+    json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": { "type": "string", "description": desc } })
+}
+
+/// The choices a description lists as `a | b | c` (words only), as the schema's enum: the
+/// document states what the server accepts instead of leaving it in prose. A query parameter
+/// may also be empty (its default).
+fn constrain(v: &mut Value, query: bool) {
+    match v {
+        Value::Object(m) => {
+            let choices = m
+                .get("description")
+                .and_then(Value::as_str)
+                .filter(|_| m.get("type") == Some(&json!("string")) && !m.contains_key("enum"))
+                .map(|d| d.split(" | ").map(str::to_string).collect::<Vec<_>>())
+                .filter(|c| {
+                    c.len() > 1
+                        && c.iter().all(|w| {
+                            !w.is_empty()
+                                && w.chars().all(|ch| {
+                                    ch.is_ascii_lowercase()
+                                        || ch.is_ascii_digit()
+                                        || ch == '_'
+                                        || ch == '-'
+                                })
+                        })
+                });
+            if let Some(mut c) = choices {
+                if query {
+                    c.insert(0, String::new());
+                }
+                m.insert("enum".into(), json!(c));
+            }
+            let is_query = m.get("in") == Some(&json!("query"));
+            for (k, x) in m.iter_mut() {
+                constrain(x, query || (is_query && k == "schema"));
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| constrain(x, query)),
+        _ => {}
+    }
 }
 
 pub fn spec() -> Value {
@@ -97,6 +136,7 @@ pub fn spec() -> Value {
             );
         }
     }
+    constrain(&mut doc, false);
     doc
 }
 
@@ -366,7 +406,7 @@ fn paths_and_schemas() -> Value {
                 "post": op("Add a user (administrators)", json!([]), Some("NewUser"), ("201", "the user"))
             },
             "/api/v1/audit": {
-                "get": op("Audit log, newest first (managers, administrators)", json!([q("entity", "customer | user | customers | transactions"), q("limit", "")]), None, ("200", "{items, total}"))
+                "get": op("Audit log, newest first (managers, administrators)", json!([q("entity", "the kind of thing changed, e.g. customer, user, customers (an import), transactions, complaint"), q("limit", "")]), None, ("200", "{items, total}"))
             }
         },
         "components": {

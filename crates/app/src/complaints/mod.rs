@@ -376,6 +376,51 @@ impl App {
         mut f: Filter,
     ) -> Result<(Vec<Complaint>, i64), AppError> {
         actor.require(Permission::ViewCases)?;
+        // A filter value the list does not know is said, not taken for "none match".
+        let lang = actor.lang;
+        let known = |field: &str, v: &str, ok: bool, choices: Vec<&str>| {
+            if v.is_empty() || ok {
+                Ok(())
+            } else {
+                Err(AppError::field(
+                    lang,
+                    field,
+                    format!(
+                        "{}{}",
+                        lang.pick("应为以下之一：", "one of: "),
+                        choices.join(", ")
+                    ),
+                ))
+            }
+        };
+        let states: Vec<&str> = ["open", "unresolved"]
+            .into_iter()
+            .chain(domain::complaints::State::ALL.iter().map(|s| s.code()))
+            .collect();
+        known(
+            "state",
+            &f.state,
+            states.contains(&f.state.as_str()),
+            states.clone(),
+        )?;
+        known(
+            "severity",
+            &f.severity,
+            domain::complaints::Severity::parse(&f.severity).is_some(),
+            domain::complaints::Severity::ALL
+                .iter()
+                .map(|s| s.code())
+                .collect(),
+        )?;
+        known(
+            "cause",
+            &f.cause,
+            domain::complaints::Cause::parse(&f.cause).is_some(),
+            domain::complaints::Cause::ALL
+                .iter()
+                .map(|s| s.code())
+                .collect(),
+        )?;
         if !actor.role.can(Permission::ViewAllCases) {
             let team = self.store.team_of(&actor.username).await?;
             f.teams = Some(team.into_iter().collect());
