@@ -491,12 +491,12 @@ fn paths_and_schemas() -> Value {
                 "WinbackStep": { "type": "object", "required": ["version", "step"], "properties": { "version": { "type": "integer" }, "step": text("contact | remedy | outcome"),
                     "apologised": { "type": "boolean" }, "unhappy_with": text(""), "remedy": text(""), "outcome": text("won_back | declined | unreachable"), "note": text("") } },
                 "Assign": { "type": "object", "required": ["version", "assignee"], "properties": { "version": { "type": "integer" }, "assignee": text("") } },
-                "ClvRun": { "type": "object", "properties": {
-                    "calibration_end": text("YYYY-MM-DD, default today"), "observation_end": text("YYYY-MM-DD after the calibration end: a holdout check"),
-                    "period": text("day | week (default) | month"), "horizon_months": { "type": "integer", "description": "CLV horizon, 1–120, default 12" },
-                    "discount_rate": { "type": "number", "description": "per month, default 0.01" }, "rfm_bins": { "type": "integer", "description": "2–10, default 5" },
-                    "cohort": text("month (default) | week"), "churn_threshold": { "type": "number", "description": "churned when P(alive) is below, default 0.5" },
-                    "inactivity_multiple": { "type": "number", "description": "churned when inactive longer than this × own purchase interval, default 3" } } },
+                "ClvRun": { "type": "object", "description": "every field may be left out or null (its default)", "properties": {
+                    "calibration_end": { "type": ["string", "null"], "description": "YYYY-MM-DD, default today" }, "observation_end": { "type": ["string", "null"], "description": "YYYY-MM-DD after the calibration end: a holdout check" },
+                    "period": { "type": ["string", "null"], "enum": ["day", "week", "month", null], "description": "default week" }, "horizon_months": { "type": ["integer", "null"], "description": "CLV horizon, 1–120, default 12" },
+                    "discount_rate": { "type": ["number", "null"], "description": "per month, default 0.01" }, "rfm_bins": { "type": ["integer", "null"], "description": "2–10, default 5" },
+                    "cohort": { "type": ["string", "null"], "enum": ["month", "week", null], "description": "default month" }, "churn_threshold": { "type": ["number", "null"], "description": "churned when P(alive) is below, default 0.5" },
+                    "inactivity_multiple": { "type": ["number", "null"], "description": "churned when inactive longer than this × own purchase interval, default 3" } } },
                 "CustomerUpdate": { "allOf": [ { "$ref": "#/components/schemas/CustomerFields" }, { "type": "object", "required": ["version"], "properties": { "version": { "type": "integer" } } } ] },
                 "TransactionFields": { "type": "object", "required": ["external_id", "customer_id", "occurred_at", "amount"], "properties": {
                     "external_id": text(""), "customer_id": text("the customer's external id"), "occurred_at": text("YYYY-MM-DD[ HH:MM:SS] or RFC 3339"),
