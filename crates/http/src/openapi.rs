@@ -490,7 +490,6 @@ fn paths_and_schemas() -> Value {
                     "assignee": text("a user who works tasks"), "due_date": text("YYYY-MM-DD, default today + contact days") } },
                 "WinbackStep": { "type": "object", "required": ["version", "step"], "properties": { "version": { "type": "integer" }, "step": text("contact | remedy | outcome"),
                     "apologised": { "type": "boolean" }, "unhappy_with": text(""), "remedy": text(""), "outcome": text("won_back | declined | unreachable"), "note": text("") } },
-                "Assign": { "type": "object", "required": ["version", "assignee"], "properties": { "version": { "type": "integer" }, "assignee": text("") } },
                 "ClvRun": { "type": "object", "description": "every field may be left out or null (its default)", "properties": {
                     "calibration_end": { "type": ["string", "null"], "description": "YYYY-MM-DD, default today" }, "observation_end": { "type": ["string", "null"], "description": "YYYY-MM-DD after the calibration end: a holdout check" },
                     "period": { "type": ["string", "null"], "enum": ["day", "week", "month", null], "description": "default week" }, "horizon_months": { "type": ["integer", "null"], "description": "CLV horizon, 1–120, default 12" },
