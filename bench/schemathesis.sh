@@ -34,6 +34,6 @@ SEED_ARGS=()
 bench/out/venv/bin/schemathesis run "$BASE/api/openapi.json" \
   -H "Authorization: Bearer $ADMIN" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection \
-  -n "$EXAMPLES" --workers 2 --no-color ${SEED_ARGS[@]+"${SEED_ARGS[@]}"} 2>&1 | tee "$OUT/run.txt" | grep -E "generated|passed|failed|^- ST|^_+ [A-Z]+ " || true
+  -n "$EXAMPLES" --workers "${WORKERS:-1}" --no-color ${SEED_ARGS[@]+"${SEED_ARGS[@]}"} 2>&1 | tee "$OUT/run.txt" | grep -E "generated|passed|failed|^- ST|^_+ [A-Z]+ " || true
 grep -qE "Test cases:" "$OUT/run.txt" || { tail -40 "$OUT/run.txt"; exit 1; }
 ! grep -qE "failed|errored" "$OUT/run.txt" || { sed -n '/FAILURES/,$p' "$OUT/run.txt" | head -120; exit 1; }

@@ -43,10 +43,11 @@ async fn start(
     let req: ClvRunRequest = if body.iter().all(u8::is_ascii_whitespace) {
         ClvRunRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
+        let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
             AppError::new(domain::ErrorCode::InvalidJson, a.lang)
                 .with_details(json!({ "reason": e.to_string() }))
-        })?
+        })?;
+        crate::error::object_body(v, a.lang)?
     };
     let opts = req.options(a.lang)?;
     let id = app.start_clv_run(&a, opts).await?;

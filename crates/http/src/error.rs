@@ -67,19 +67,25 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
         let axum::Json(v) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
-        let invalid = |reason: String| {
-            ApiError(
-                AppError::new(ErrorCode::InvalidJson, Lang::En)
-                    .with_details(json!({ "reason": reason })),
-            )
-        };
-        if !v.is_object() {
-            return Err(invalid("the body must be a JSON object".into()));
-        }
-        crate::strict::from_value(v)
-            .map(Json)
-            .map_err(|e| invalid(format!("Failed to deserialize the JSON body: {e}")))
+        object_body(v, Lang::En).map(Json)
     }
+}
+
+/// A request body read as `T`: a JSON object, read strictly (`strict`), or a coded refusal.
+pub(crate) fn object_body<T: serde::de::DeserializeOwned>(
+    v: serde_json::Value,
+    lang: Lang,
+) -> Result<T, ApiError> {
+    let invalid = |reason: String| {
+        ApiError(
+            AppError::new(ErrorCode::InvalidJson, lang).with_details(json!({ "reason": reason })),
+        )
+    };
+    if !v.is_object() {
+        return Err(invalid("the body must be a JSON object".into()));
+    }
+    crate::strict::from_value(v)
+        .map_err(|e| invalid(format!("Failed to deserialize the JSON body: {e}")))
 }
 
 impl<T: serde::Serialize> IntoResponse for Json<T> {

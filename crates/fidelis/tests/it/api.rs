@@ -615,6 +615,15 @@ async fn health_and_openapi(t: &TestApp) {
         let (_, e) = json(r).await;
         assert_eq!(e["error"]["code"], "invalid_json", "{body}: {e}");
     }
+    // The analysis run's optional body too (read by hand: it may be empty).
+    let r = t
+        .post("admin", "/api/v1/churn/runs")
+        .header("content-type", "application/json")
+        .body("[null]")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400, "an array is no run request");
     let docs = t
         .http
         .get(format!("{}/api/docs", t.base))
