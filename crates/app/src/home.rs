@@ -353,14 +353,14 @@ impl App {
             Scope::Segment(s) => (Some(CustomerScope::Segment(s.clone())), s.clone()),
             Scope::Store(s) => (Some(CustomerScope::Store(s.clone())), s.clone()),
             Scope::Saved(id) => {
-                let name = self
+                let saved = self
                     .store
                     .saved_segment(*id)
                     .await
-                    .map(|s| s.name)
                     .map_err(|_| AppError::not_found(actor.lang, "segment"))?;
-                let f = self.saved_segment_filter(actor, *id).await?.to_filter();
-                (Some(CustomerScope::Saved(f)), name)
+                let f: crate::loyalty::SegmentFilter =
+                    serde_json::from_value(saved.definition).unwrap_or_default();
+                (Some(CustomerScope::Saved(f.to_filter())), saved.name)
             }
         };
         let members: Option<std::collections::HashSet<i64>> = match &within {

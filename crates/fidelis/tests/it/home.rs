@@ -7,6 +7,16 @@ use crate::both;
 use app::home::{Period, Scope};
 use serde_json::json as j;
 
+/// The manager the home figures are computed for, in `lang`.
+fn manager(lang: domain::Lang) -> app::Actor {
+    app::Actor {
+        user_id: None,
+        username: "manager".into(),
+        role: domain::access::Role::Manager,
+        lang,
+    }
+}
+
 /// The text of a figure's value on the page.
 fn figure(html: &str, id: &str) -> String {
     let at = html
@@ -42,12 +52,7 @@ async fn home_page(t: &TestApp) {
         assert_eq!(s, 201, "{c}");
     }
     // The numbers: this month, all customers and the VIP segment.
-    let manager = app::Actor {
-        user_id: None,
-        username: "manager".into(),
-        role: domain::access::Role::Manager,
-        lang: domain::Lang::ZhCn,
-    };
+    let manager = manager(domain::Lang::ZhCn);
     let today = t.app.company_today().await;
     let month = Period::parse("month", None, None, today).unwrap();
     let all = t
@@ -171,12 +176,7 @@ async fn home_agrees_with_the_areas() {
     let Some(t) = super::harness::spawn_demo(super::harness::Db::Sqlite, 300).await else {
         return;
     };
-    let manager = app::Actor {
-        user_id: None,
-        username: "manager".into(),
-        role: domain::access::Role::Manager,
-        lang: domain::Lang::En,
-    };
+    let manager = manager(domain::Lang::En);
     let today = t.app.company_today().await;
     let year = Period::parse("year", None, None, today).unwrap();
     let home = t
@@ -232,12 +232,7 @@ async fn home_by_store_and_saved_segment() {
     let Some(t) = super::harness::spawn_demo(super::harness::Db::Sqlite, 300).await else {
         return;
     };
-    let manager = app::Actor {
-        user_id: None,
-        username: "manager".into(),
-        role: domain::access::Role::Manager,
-        lang: domain::Lang::ZhCn,
-    };
+    let manager = manager(domain::Lang::ZhCn);
     let pool = t.app.store.pool();
     let today = t.app.company_today().await;
     let year = Period::parse("year", None, None, today).unwrap();
