@@ -122,7 +122,11 @@ async fn outbox(
     Query(q): Query<OutboxQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let items = app
-        .care_outbox(&a, q.firing, q.limit.unwrap_or(100))
+        .care_outbox(
+            &a,
+            q.firing,
+            crate::error::ranged(a.lang, "limit", q.limit, 100, 1..=1000)?,
+        )
         .await?;
     Ok(Json(json!({ "items": items })))
 }

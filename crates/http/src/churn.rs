@@ -109,6 +109,17 @@ async fn at_risk(
     Query(q): Query<AtRiskQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let threshold = match q.threshold {
+        Some(t) if !(0.0..=1.0).contains(&t) => {
+            return Err(AppError::field(
+                a.lang,
+                "threshold",
+                a.lang.pick(
+                    "threshold 应在 0 到 1 之间",
+                    "threshold must be from 0 to 1",
+                ),
+            )
+            .into())
+        }
         Some(t) => t,
         None => app
             .latest_clv(&a)
@@ -117,7 +128,11 @@ async fn at_risk(
             .unwrap_or(0.5),
     };
     let rows = app
-        .valuable_at_risk(&a, threshold, q.limit.unwrap_or(50))
+        .valuable_at_risk(
+            &a,
+            threshold,
+            crate::error::ranged(a.lang, "limit", q.limit, 50, 1..=1000)?,
+        )
         .await?;
     let items: Vec<_> = rows
         .into_iter()

@@ -52,14 +52,14 @@ struct ListQuery {
     /// `1`: cases escalated to the reader.
     escalated: String,
     customer_id: Option<i64>,
-    limit: i64,
-    offset: i64,
+    limit: Option<i64>,
+    offset: Option<i64>,
     /// For the export: csv, csv-gb18030 or xlsx.
     format: String,
 }
 
-fn filter_of(a: &app::Actor, q: ListQuery) -> Filter {
-    Filter {
+fn filter_of(a: &app::Actor, q: ListQuery) -> Result<Filter, ApiError> {
+    Ok(Filter {
         state: q.state,
         severity: q.severity,
         cause: q.cause,
@@ -71,10 +71,10 @@ fn filter_of(a: &app::Actor, q: ListQuery) -> Filter {
         escalated_to: (q.escalated == "1").then(|| a.username.clone()),
         customer_id: q.customer_id,
         overdue_at: (q.overdue == "1").then(domain::time::now_stored),
-        limit: q.limit,
-        offset: q.offset,
+        limit: crate::error::ranged(a.lang, "limit", q.limit, 50, 1..=1000)?,
+        offset: crate::error::ranged(a.lang, "offset", q.offset, 0, 0..=10_000_000)?,
         ..Filter::default()
-    }
+    })
 }
 
 async fn export(
@@ -83,7 +83,9 @@ async fn export(
     Query(q): Query<ListQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let format = q.format.clone();
-    let d = app.export_complaints(&a, filter_of(&a, q), &format).await?;
+    let d = app
+        .export_complaints(&a, filter_of(&a, q)?, &format)
+        .await?;
     Ok(crate::churn::file(d))
 }
 
@@ -92,7 +94,7 @@ async fn list(
     ApiActor(a): ApiActor,
     Query(q): Query<ListQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let f = filter_of(&a, q);
+    let f = filter_of(&a, q)?;
     let (items, total) = app.complaints(&a, f).await?;
     Ok(Json(json!({ "items": items, "total": total })))
 }

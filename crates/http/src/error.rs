@@ -101,3 +101,28 @@ pub struct Path<T>(pub T);
 #[derive(axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
+
+/// A whole number a query may give, with its default: outside `range` it is refused in words
+/// naming the parameter (never clamped silently; the OpenAPI document states the same range).
+pub fn ranged(
+    lang: Lang,
+    field: &str,
+    value: Option<i64>,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ApiError> {
+    let v = value.unwrap_or(default);
+    if range.contains(&v) {
+        return Ok(v);
+    }
+    let (lo, hi) = (range.start(), range.end());
+    Err(AppError::field(
+        lang,
+        field,
+        lang.pick(
+            &format!("{field} 应在 {lo} 到 {hi} 之间"),
+            &format!("{field} must be from {lo} to {hi}"),
+        ),
+    )
+    .into())
+}

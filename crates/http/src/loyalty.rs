@@ -201,7 +201,12 @@ async fn candidates(
     ApiActor(a): ApiActor,
     Query(q): Query<CandidatesQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (items, total) = app.winback_candidates(&a, q.limit.unwrap_or(50)).await?;
+    let (items, total) = app
+        .winback_candidates(
+            &a,
+            crate::error::ranged(a.lang, "limit", q.limit, 50, 1..=1000)?,
+        )
+        .await?;
     Ok(Json(
         json!({ "items": items, "total": total, "order": "value_at_risk: total spend × (1 − P(alive))" }),
     ))

@@ -56,8 +56,62 @@ fn id_param() -> Value {
     json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } })
 }
 
+/// An optional query parameter; its schema follows from the description the server's parsing
+/// matches: `true: …` is a boolean, a description naming an id is an integer, one starting
+/// with a range `A–B` a whole number in it; the rest are text.
 fn q(name: &str, desc: &str) -> Value {
-    json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": { "type": "string", "description": desc } })
+    let schema = if desc.starts_with("true") {
+        json!({ "type": "boolean", "description": desc })
+    } else if let Some((lo, hi)) = leading_range(desc) {
+        json!({ "type": "integer", "minimum": lo, "maximum": hi, "description": desc })
+    } else if desc.contains("'s id") || desc.contains("(its id)") || desc.contains("store id") {
+        json!({ "type": "integer", "description": desc })
+    } else {
+        json!({ "type": "string", "description": desc })
+    };
+    json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": schema })
+}
+
+/// `A–B` (an en dash between two whole numbers) at the start of `text`.
+fn leading_range(text: &str) -> Option<(i64, i64)> {
+    let (lo, rest) = text.split_once('–')?;
+    let hi: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((lo.parse().ok()?, hi.parse().ok()?))
+}
+
+/// The one range `A–B` a description states anywhere (numbers may have a fraction), if
+/// exactly one.
+fn only_range(text: &str) -> Option<(f64, f64)> {
+    let mut found = None;
+    for (i, _) in text.match_indices('–') {
+        let before: String = text[..i]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let after: String = text[i + '–'.len_utf8()..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let (Ok(lo), Ok(hi)) = (before.parse::<f64>(), after.parse::<f64>()) else {
+            continue;
+        };
+        if found.is_some() {
+            return None;
+        }
+        found = Some((lo, hi));
+    }
+    found
+}
+
+/// A number written after `marker` in `text` (e.g. "≤ 200").
+fn number_after(text: &str, marker: &str) -> Option<u64> {
+    let rest = text.split_once(marker)?.1.trim_start();
+    let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    n.parse().ok()
 }
 
 /// The choices a description lists as `a | b | c` (words only), as the schema's enum: the
@@ -89,6 +143,7 @@ fn constrain(v: &mut Value, query: bool) {
                 }
                 m.insert("enum".into(), json!(c));
             }
+            bounds(m, query);
             let is_query = m.get("in") == Some(&json!("query"));
             for (k, x) in m.iter_mut() {
                 constrain(x, query || (is_query && k == "schema"));
@@ -96,6 +151,62 @@ fn constrain(v: &mut Value, query: bool) {
         }
         Value::Array(a) => a.iter_mut().for_each(|x| constrain(x, query)),
         _ => {}
+    }
+}
+
+/// Lengths, ranges and formats the description of a body field states, as the schema's
+/// keywords (the server enforces each; schemathesis's negative-data check holds it to that):
+/// text "A–B characters", "≤ N" or "N characters or more"; whole numbers and numbers with one
+/// range "A–B"; lists of "A–B" things. (Dates stay prose: the server also reads YYYY/MM/DD and
+/// YYYYMMDD, and an empty optional date means none.)
+fn bounds(m: &mut serde_json::Map<String, Value>, query: bool) {
+    let Some(d) = m
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return;
+    };
+    let types: Vec<String> = match m.get("type") {
+        Some(Value::String(t)) => vec![t.clone()],
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(|t| t.as_str().map(String::from))
+            .collect(),
+        _ => return,
+    };
+    let has = |t: &str| types.iter().any(|x| x == t);
+    if has("string") && !m.contains_key("enum") && !query {
+        if let Some((lo, hi)) = only_range(&d).filter(|_| d.contains("characters")) {
+            m.insert("minLength".into(), json!(lo as u64));
+            m.insert("maxLength".into(), json!(hi as u64));
+        } else if let Some(n) = number_after(&d, "≤").or_else(|| number_after(&d, "at most")) {
+            m.insert("maxLength".into(), json!(n));
+        } else if let Some(n) = d
+            .split_once(" characters or more")
+            .and_then(|(n, _)| n.parse::<u64>().ok())
+        {
+            m.insert("minLength".into(), json!(n));
+        }
+    }
+    if (has("integer") || has("number")) && !m.contains_key("minimum") {
+        if let Some((lo, hi)) = only_range(&d) {
+            let whole = |v: f64| {
+                if v.fract() == 0.0 {
+                    json!(v as i64)
+                } else {
+                    json!(v)
+                }
+            };
+            m.insert("minimum".into(), whole(lo));
+            m.insert("maximum".into(), whole(hi));
+        }
+    }
+    if has("array") {
+        if let Some((lo, hi)) = only_range(&d) {
+            m.insert("minItems".into(), json!(lo as u64));
+            m.insert("maxItems".into(), json!(hi as u64));
+        }
     }
 }
 
@@ -136,6 +247,11 @@ pub fn spec() -> Value {
             );
         }
     }
+    // The analysis takes its options from an optional body (none: the defaults) and, with
+    // wait=true, answers 200 with the finished run.
+    let run = &mut doc["paths"]["/api/v1/churn/runs"]["post"];
+    run["requestBody"]["required"] = json!(false);
+    run["responses"]["200"] = json!({ "description": "with wait=true: the run, finished", "content": { "application/json": {} } });
     constrain(&mut doc, false);
     doc
 }
@@ -153,7 +269,7 @@ fn paths_and_schemas() -> Value {
             "/api/v1/customers": {
                 "get": op("List customers (search, filters, pagination); answers {items, total, page, per_page}", json!([
                     q("q", "search in name, phone, e-mail, external id"), q("region", "exact region"), q("channel", "exact acquisition channel"),
-                    q("tag", "has this tag"), q("segment", "exact segment"), q("saved_segment", "a saved loyalty segment's id: only its customers, by value at risk (needs analytics rights)"), q("page", "1-based page"), q("per_page", "1–500, default 50")
+                    q("tag", "has this tag"), q("segment", "exact segment"), q("saved_segment", "a saved loyalty segment's id: only its customers, by value at risk (needs analytics rights)"), q("page", "1–1000000, default 1"), q("per_page", "1–1000, default 50")
                 ]), None, ("200", "a page of customers")),
                 "post": op("Create a customer", json!([]), Some("CustomerFields"), ("201", "the customer"))
             },
@@ -163,7 +279,7 @@ fn paths_and_schemas() -> Value {
                 "delete": op("Delete a customer with its transactions, contacts and notes", json!([id_param()]), None, ("204", "deleted"))
             },
             "/api/v1/customers/{id}/transactions": {
-                "get": op("A customer's transactions, newest first", json!([id_param(), q("page", ""), q("per_page", "")]), None, ("200", "a page of transactions"))
+                "get": op("A customer's transactions, newest first", json!([id_param(), q("page", "1–1000000, default 1"), q("per_page", "1–1000, default 100")]), None, ("200", "a page of transactions"))
             },
             "/api/v1/customers/{id}/interactions": {
                 "post": op("Record a contact (call, visit, message, email, wechat, care)", json!([id_param()]), Some("Interaction"), ("201", "the contact"))
@@ -206,7 +322,7 @@ fn paths_and_schemas() -> Value {
                 "get": op("The newest finished run with its summary", json!([]), None, ("200", "{run}"))
             },
             "/api/v1/churn/at-risk": {
-                "get": op("Valuable customers at risk: P(alive) below the threshold, by total spend (the win-back list)", json!([q("threshold", "default: the latest run's churn threshold"), q("limit", "1–1000, default 50")]), None, ("200", "{threshold, items}"))
+                "get": op("Valuable customers at risk: P(alive) below the threshold, by total spend (the win-back list)", json!([{ "name": "threshold", "in": "query", "required": false, "description": "0–1, default: the latest run's churn threshold", "schema": { "type": "number", "minimum": 0, "maximum": 1 } }, q("limit", "1–1000, default 50")]), None, ("200", "{threshold, items}"))
             },
             "/api/v1/churn/customers": {
                 "get": op("Every analysed customer's values from the latest run, by descending CLV, as a file", json!([q("format", "csv (UTF-8), csv-gb18030 or xlsx")]), None, ("200", "the file"))
@@ -221,7 +337,7 @@ fn paths_and_schemas() -> Value {
                 "get": op("The newest classification: summary (type mix, evidence coverage, headline churn and retention, segments, the three faces of loyalty, contract retention by sBG, movement) and counts per type, previous type, status and top 20 %", json!([]), None, ("200", "{run, mix}"))
             },
             "/api/v1/loyalty/customers": {
-                "get": op("Customers with their loyalty type, churn status, value at risk and reasons, by value at risk", json!([q("type", "premium | true | latent | inertia | convenience | incentive | monopoly | kinship | benefit | spurious | price | none | partial_repeat_high | partial_repeat_low | partial_attachment_high | partial_attachment_low | unknown"), q("status", "active | at_risk | churned (comma-separated)"), q("segment", "customer segment"), q("top20", "true: the top 20 % by spend"), q("saved", "a saved segment's id instead of the filters"), q("limit", "1–1000, default 50"), q("offset", ""), q("format", "csv | csv-gb18030 | xlsx: the whole list as a file")]), None, ("200", "{items, total}"))
+                "get": op("Customers with their loyalty type, churn status, value at risk and reasons, by value at risk", json!([q("type", "premium | true | latent | inertia | convenience | incentive | monopoly | kinship | benefit | spurious | price | none | partial_repeat_high | partial_repeat_low | partial_attachment_high | partial_attachment_low | unknown"), q("status", "active | at_risk | churned (comma-separated)"), q("segment", "customer segment"), q("top20", "true: the top 20 % by spend"), q("saved", "a saved segment's id instead of the filters"), q("limit", "1–1000, default 50"), q("offset", "0–10000000, default 0"), q("format", "csv | csv-gb18030 | xlsx: the whole list as a file")]), None, ("200", "{items, total}"))
             },
             "/api/v1/loyalty/settings": {
                 "get": op("Loyalty thresholds and churn settings (headline definition, proposal words, causes, win-back window)", json!([]), None, ("200", "{loyalty, churn}")),
@@ -253,7 +369,7 @@ fn paths_and_schemas() -> Value {
                 "post": op("Sweep the daily triggers now and send what is due (the server does both by itself every minute and every two seconds)", json!([]), None, ("200", "{fired, sent}"))
             },
             "/api/v1/care/outbox": {
-                "get": op("The delivery log of e-mails and webhooks, newest first (secrets left out)", json!([q("firing", "one firing's messages"), q("limit", "1–1000, default 100")]), None, ("200", "{items}"))
+                "get": op("The delivery log of e-mails and webhooks, newest first (secrets left out)", json!([q("firing", "one firing's messages (its id)"), q("limit", "1–1000, default 100")]), None, ("200", "{items}"))
             },
             "/api/v1/care/smtp": {
                 "get": op("The SMTP settings without the password (administrators; null: not set up)", json!([]), None, ("200", "{host, port, security, username, password_env, from, password_stored}")),
@@ -299,7 +415,7 @@ fn paths_and_schemas() -> Value {
                 "get": op("Valuable customers at risk or gone without an open win-back task, by value at risk = total spend × (1 − P(alive))", json!([q("limit", "1–1000, default 50")]), None, ("200", "{items, total, order}"))
             },
             "/api/v1/churn/winback/tasks": {
-                "get": op("Win-back tasks (an agent: their own), open first by due time", json!([q("mine", "true: mine only"), q("open", "true: open only"), q("customer_id", "")]), None, ("200", "{items}")),
+                "get": op("Win-back tasks (an agent: their own), open first by due time", json!([q("mine", "true: mine only"), q("open", "true: open only"), q("customer_id", "a customer's store id")]), None, ("200", "{items}")),
                 "post": op("Create win-back tasks for customers (managers); customers with an open task are skipped", json!([]), Some("WinbackTasks"), ("201", "{created, skipped}"))
             },
             "/api/v1/churn/winback/tasks/{id}": {
@@ -315,7 +431,7 @@ fn paths_and_schemas() -> Value {
                 "get": op("Win-back rate: closed tasks whose customer was won back and bought again within N days, per churn type, cause and agent", json!([]), None, ("200", "{days, overall, by_type, by_cause, by_agent}"))
             },
             "/api/v1/complaints": {
-                "get": op("Complaint cases the reader may see (an agent: own and team's), newest first", json!([q("state", "open | received | acknowledged | analysed | proposed | resolved | followed_up | closed"), q("severity", "low | medium | high | critical"), q("cause", "product | service | false_information | customer_or_outside | high_expectations"), q("assignee", ""), q("mine", "1: my cases"), q("overdue", "1: open cases past a due time"), q("escalated", "1: escalated to me"), q("customer_id", ""), q("limit", "1–1000, default 50"), q("offset", "")]), None, ("200", "{items, total}")),
+                "get": op("Complaint cases the reader may see (an agent: own and team's), newest first", json!([q("state", "open | received | acknowledged | analysed | proposed | resolved | followed_up | closed"), q("severity", "low | medium | high | critical"), q("cause", "product | service | false_information | customer_or_outside | high_expectations"), q("assignee", ""), q("mine", "1: my cases"), q("overdue", "1: open cases past a due time"), q("escalated", "1: escalated to me"), q("customer_id", "a customer's store id"), q("limit", "1–1000, default 50"), q("offset", "0–10000000, default 0")]), None, ("200", "{items, total}")),
                 "post": op("Record a complaint (due times from its severity's service levels)", json!([]), Some("NewComplaint"), ("201", "the case with history, tasks, allowed steps and timers"))
             },
             "/api/v1/complaints/{id}": {
@@ -376,13 +492,13 @@ fn paths_and_schemas() -> Value {
                 "post": op("Send a wave: draw the sample (segment, size, leaving out customers invited in the last exclude_days) and make one personal link each", json!([id_param()]), Some("NewWave"), ("201", "the wave"))
             },
             "/api/v1/surveys/waves/{id}": {
-                "get": op("A wave's results: CSAT/NPS/CES/means with 95 % intervals, c = b/a, distributions, open answers, the PLS model (CSI, element indices, paths, importance–performance quadrants), satisfaction against later purchases; with bootstrap=N (up to 5000, seeded with the wave id) the paths' 95 % percentile intervals and standard errors", json!([id_param(), q("bootstrap", "resamples for the paths' intervals, default 0")]), None, ("200", "the results"))
+                "get": op("A wave's results: CSAT/NPS/CES/means with 95 % intervals, c = b/a, distributions, open answers, the PLS model (CSI, element indices, paths, importance–performance quadrants), satisfaction against later purchases; with bootstrap=N (up to 5000, seeded with the wave id) the paths' 95 % percentile intervals and standard errors", json!([id_param(), q("bootstrap", "0–5000, default 0: resamples for the paths' intervals")]), None, ("200", "the results"))
             },
             "/api/v1/surveys/waves/{id}/links": {
                 "get": op("A wave's invitations with their personal link paths (/s/{token})", json!([id_param()]), None, ("200", "{items, total}"))
             },
             "/api/v1/surveys/waves/{id}/export": {
-                "get": op("One table of a wave's results as a file", json!([id_param(), q("table", "measures, elements, paths, segments, periods, gaps, behaviour, distributions or comments"), q("format", "csv (UTF-8), csv-gb18030 or xlsx"), q("bootstrap", "resamples for the paths' intervals (table paths)")]), None, ("200", "the file"))
+                "get": op("One table of a wave's results as a file", json!([id_param(), q("table", "measures, elements, paths, segments, periods, gaps, behaviour, distributions or comments"), q("format", "csv (UTF-8), csv-gb18030 or xlsx"), q("bootstrap", "0–5000, default 0: resamples for the paths' intervals (table paths)")]), None, ("200", "the file"))
             },
             "/api/v1/surveys/waves/{id}/close": {
                 "post": op("Close a wave: its links stop accepting answers", json!([id_param()]), None, ("204", "closed"))
@@ -406,7 +522,7 @@ fn paths_and_schemas() -> Value {
                 "post": op("Add a user (administrators)", json!([]), Some("NewUser"), ("201", "the user"))
             },
             "/api/v1/audit": {
-                "get": op("Audit log, newest first (managers, administrators)", json!([q("entity", "the kind of thing changed, e.g. customer, user, customers (an import), transactions, complaint"), q("limit", "")]), None, ("200", "{items, total}"))
+                "get": op("Audit log, newest first (managers, administrators)", json!([q("entity", "the kind of thing changed, e.g. customer, user, customers (an import), transactions, complaint"), q("limit", "1–1000, default 100")]), None, ("200", "{items, total}"))
             }
         },
         "components": {
@@ -445,12 +561,13 @@ fn paths_and_schemas() -> Value {
                 "NewSurvey": { "type": "object", "required": ["name"], "properties": {
                     "name": text("1–200 characters"), "purpose": text(""), "target_segment": text(""),
                     "template": text("ecsi | acsi | csat | nps | post_complaint"),
-                    "questionnaire": { "type": "object", "description": "instead of a template: {title, intro, elements, paths, satisfaction, loyalty, items}" }
+                    "questionnaire": { "type": ["object", "null"], "description": "instead of a template: {title, intro, elements, paths, satisfaction, loyalty, items}" }
                 } },
                 "NewWave": { "type": "object", "required": ["name", "size"], "properties": {
-                    "name": text(""), "segment": text("customers' segment; empty: all"), "size": { "type": "integer", "description": "1–200000" },
-                    "exclude_days": { "type": "integer", "description": "leave out customers invited in the last N days (default 90)" },
-                    "valid_days": { "type": "integer", "description": "links valid for N days (default 30)" }, "pretest": { "type": "boolean" }
+                    "name": text(""), "segment": text("customers' segment; empty: all"), "size": { "type": "integer", "description": "customers to invite, 0–200000 (0 only with open_link)" },
+                    "exclude_days": { "type": "integer", "description": "leave out customers invited in the last N days, 0–3650 (default 90)" },
+                    "valid_days": { "type": "integer", "description": "links valid for N days, 1–365 (default 30)" }, "pretest": { "type": "boolean" },
+                    "open_link": { "type": "boolean", "description": "also one open link for anonymous answers (rate-limited, with a spam guard)" }
                 } },
                 "NewPlan": { "type": "object", "required": ["element", "title", "owner", "due_date", "target"], "properties": {
                     "element": text("element code, e.g. PERQ"), "title": text(""), "owner": text(""), "due_date": text("YYYY-MM-DD"), "target": { "type": "number", "description": "index 0–100" }

@@ -116,7 +116,10 @@ async fn audit(
     a.require(Permission::ViewAudit)?;
     let items = app
         .store
-        .audit_log(q.entity.as_deref(), q.limit.unwrap_or(100).clamp(1, 1000))
+        .audit_log(
+            q.entity.as_deref(),
+            crate::error::ranged(a.lang, "limit", q.limit, 100, 1..=1000)?,
+        )
         .await
         .map_err(app::AppError::from)?;
     let total = items.len();

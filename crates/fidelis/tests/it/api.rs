@@ -639,5 +639,37 @@ async fn health_and_openapi(t: &TestApp) {
             && !docs.contains("https://"),
         "docs page has no external assets"
     );
+    // The document states the ranges the server enforces (issue 19), and the server refuses
+    // a number outside them in words instead of clamping it.
+    let outbox = &doc["paths"]["/api/v1/care/outbox"]["get"]["parameters"][1]["schema"];
+    assert_eq!(
+        (&outbox["type"], &outbox["minimum"], &outbox["maximum"]),
+        (&json!("integer"), &json!(1), &json!(1000))
+    );
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["Reply"]["properties"]["body"]["maxLength"], 4000);
+    assert_eq!(
+        schemas["CareRule"]["properties"]["daily_limit"]["maximum"],
+        10000
+    );
+    assert_eq!(schemas["Bulk"]["properties"]["ids"]["maxItems"], 200);
+    assert_eq!(schemas["NewWave"]["properties"]["valid_days"]["minimum"], 1);
+    for (path, field) in [
+        ("/api/v1/care/outbox?limit=0", "limit"),
+        ("/api/v1/care/outbox?limit=1001", "limit"),
+        ("/api/v1/churn/at-risk?limit=5000", "limit"),
+        ("/api/v1/churn/at-risk?threshold=1.5", "threshold"),
+        ("/api/v1/churn/winback/candidates?limit=0", "limit"),
+        ("/api/v1/audit?limit=100000", "limit"),
+        ("/api/v1/complaints?limit=0", "limit"),
+        ("/api/v1/complaints?offset=-1", "offset"),
+    ] {
+        let (s, e) = t.get_json("admin", path).await;
+        assert_eq!(s, 422, "{path}: {e}");
+        assert_eq!(
+            e["error"]["details"]["fields"][0]["field"], field,
+            "{path}: {e}"
+        );
+    }
 }
 both!(health_and_openapi);
