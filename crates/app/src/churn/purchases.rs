@@ -72,7 +72,7 @@ pub struct FileInput<'a> {
 }
 
 /// What one part of the file (or the whole, on the general path) yields.
-struct Part {
+pub(super) struct Part {
     ids: CustomerIds,
     purchases: Vec<Purchase>,
     errors: Vec<RowError>,
@@ -85,7 +85,7 @@ struct Part {
 }
 
 impl Part {
-    fn new() -> Part {
+    pub(super) fn new() -> Part {
         Part {
             ids: CustomerIds::new(),
             purchases: Vec::new(),
@@ -100,12 +100,12 @@ impl Part {
 }
 
 /// Positions of the three fields and how to report them.
-struct Layout<'a> {
-    display: &'a str,
-    pos: [usize; 3],
-    names: [String; 3],
-    format: Option<&'a str>,
-    error_limit: usize,
+pub(super) struct Layout<'a> {
+    pub(super) display: &'a str,
+    pub(super) pos: [usize; 3],
+    pub(super) names: [String; 3],
+    pub(super) format: Option<&'a str>,
+    pub(super) error_limit: usize,
 }
 
 impl Layout<'_> {
@@ -123,34 +123,49 @@ impl Layout<'_> {
 
     /// Check and add one row's three cells.
     fn add(&self, part: &mut Part, line: i64, id: &str, date: &str, amount: &str) {
+        let raw = trim(amount);
+        let amount = match plain_decimal(raw).ok_or(()).or_else(|_| raw.parse::<f64>()) {
+            Ok(a) => Ok(a),
+            Err(_) if raw.is_empty() => Err("the amount is missing".to_string()),
+            // 1,234.50 written with a thousands separator.
+            Err(_) => raw
+                .replace(',', "")
+                .parse::<f64>()
+                .map_err(|_| format!("not a number: '{raw}'")),
+        };
+        self.add_parsed(part, line, id, || parse_day(date, self.format), amount);
+    }
+
+    /// Add one row whose date and amount are read (a typed file gives them so): the id must
+    /// not be empty, the amount a number of zero or more.
+    pub(super) fn add_parsed(
+        &self,
+        part: &mut Part,
+        line: i64,
+        id: &str,
+        day: impl FnOnce() -> Result<i64, String>,
+        amount: Result<f64, String>,
+    ) {
         part.rows += 1;
         let id = trim(id);
         if id.is_empty() {
             return self.bad(part, line, Some(0), "the customer id is empty".into());
         }
-        let day = match parse_day(date, self.format) {
+        let day = match day() {
             Ok(d) => d,
             Err(e) => return self.bad(part, line, Some(1), e),
         };
-        let raw = trim(amount);
-        let amount = match plain_decimal(raw).ok_or(()).or_else(|_| raw.parse::<f64>()) {
+        let amount = match amount {
             Ok(a) if a.is_finite() && a >= 0.0 => a,
-            Ok(_) => {
+            Ok(a) => {
                 return self.bad(
                     part,
                     line,
                     Some(2),
-                    format!("the amount must be zero or more: '{raw}'"),
+                    format!("the amount must be zero or more: '{a}'"),
                 )
             }
-            Err(_) if raw.is_empty() => {
-                return self.bad(part, line, Some(2), "the amount is missing".into())
-            }
-            Err(_) => match raw.replace(',', "").parse::<f64>() {
-                // 1,234.50 written with a thousands separator.
-                Ok(a) if a.is_finite() && a >= 0.0 => a,
-                _ => return self.bad(part, line, Some(2), format!("not a number: '{raw}'")),
-            },
+            Err(e) => return self.bad(part, line, Some(2), e),
         };
         part.first_day = part.first_day.min(day);
         part.last_day = part.last_day.max(day);
@@ -171,6 +186,9 @@ pub fn read_purchases(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Purchases, AppError> {
     let display = input.display;
+    if columnar::is_parquet(&input.path.to_string_lossy()) {
+        return super::parquet::read_purchases(input, lang, progress);
+    }
     let mut reader = TableReader::open(input.path, display, input.encoding)
         .map_err(|e| rejected(lang, display, vec![e], 1))?;
     let map = ColumnMap::new(
@@ -215,6 +233,11 @@ pub fn read_purchases(
         Some(part) => part,
         None => read_general(&mut reader, &layout, progress),
     };
+    purchases_of(part, lang, display)
+}
+
+/// The purchases a whole read gave, or the file's rejection with its bad rows.
+pub(super) fn purchases_of(part: Part, lang: Lang, display: &str) -> Result<Purchases, AppError> {
     if part.error_count > 0 {
         return Err(rejected(lang, display, part.errors, part.error_count));
     }

@@ -6,7 +6,7 @@ use super::text;
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn analyze(args: &[&str], lang: &str) -> Output {
+pub(super) fn analyze(args: &[&str], lang: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_fidelis"))
         .args(["analyze", "clv"])
         .args(args)
@@ -16,7 +16,7 @@ fn analyze(args: &[&str], lang: &str) -> Output {
 }
 
 /// A simulated base as `客户编号,日期,金额` rows.
-fn simulated_rows(customers: usize) -> String {
+pub(super) fn simulated_rows(customers: usize) -> String {
     let mut out = String::from("客户编号,日期,金额\n");
     analytics::sim::Config::demo(customers).for_each(|c| {
         for p in &c.purchases {

@@ -13,6 +13,7 @@ mod imports;
 mod imports_api;
 mod loyalty;
 mod pages_text;
+mod parquet;
 mod pls;
 mod profile;
 mod roles;

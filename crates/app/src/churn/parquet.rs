@@ -1,0 +1,179 @@
+//! Purchases from Parquet (issue 21 §1): one file, a directory or a glob of files, with the
+//! column mapping of a CSV file. Ids may be text or whole numbers, dates dates, timestamps
+//! (their UTC day) or text (read as a CSV's are), amounts decimals, floats or whole numbers;
+//! any other kind is refused naming the file and the column before a row is read, and every
+//! row is checked as a CSV row is (all or nothing).
+
+use super::clv::{rejected, Purchases};
+use super::purchases::{purchases_of, FileInput, Layout, Part, PURCHASE_COLUMNS};
+use crate::customers::table::{ColumnMap, RowError};
+use crate::error::AppError;
+use columnar::{read_columns, Cell, ColumnType, ParquetInput, ReadError};
+use domain::Lang;
+
+const ID: &[ColumnType] = &[ColumnType::Text, ColumnType::Integer];
+const DATE: &[ColumnType] = &[ColumnType::Date, ColumnType::Timestamp, ColumnType::Text];
+const AMOUNT: &[ColumnType] = &[ColumnType::Decimal, ColumnType::Float, ColumnType::Integer];
+
+fn row_error(e: ReadError) -> RowError {
+    RowError {
+        file: e.file,
+        line: 0,
+        column: e.column,
+        reason: e.reason,
+    }
+}
+
+pub fn read_purchases(
+    input: &FileInput,
+    lang: Lang,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Purchases, AppError> {
+    let display = input.display;
+    let pq = ParquetInput::open(&input.path.to_string_lossy())
+        .map_err(|e| rejected(lang, display, vec![row_error(e)], 1))?;
+    let fields = ["customer_id", "date", "amount"];
+    let map = ColumnMap::new(
+        display,
+        &pq.headers,
+        PURCHASE_COLUMNS,
+        &fields,
+        &input.columns,
+    )
+    .map_err(|e| {
+        let n = e.len();
+        rejected(lang, display, e, n)
+    })?;
+    let names = fields.map(|f| map.column_name(&pq.headers, f).unwrap_or(f).to_string());
+    let layout = Layout {
+        display,
+        pos: [0, 1, 2],
+        names: names.clone(),
+        format: input.date_format.as_deref(),
+        error_limit: input.error_limit,
+    };
+    // Rows are numbered per file; a bad row names its own file.
+    let many = pq.files.len() > 1;
+    let mut layouts: Vec<Layout> = Vec::new();
+    let shown: Vec<String> = pq
+        .files
+        .iter()
+        .map(|f| {
+            if many {
+                f.display().to_string()
+            } else {
+                display.to_string()
+            }
+        })
+        .collect();
+    for s in &shown {
+        layouts.push(Layout {
+            display: s,
+            pos: layout.pos,
+            names: names.clone(),
+            format: layout.format,
+            error_limit: layout.error_limit,
+        });
+    }
+    let mut part = Part::new();
+    let mut id_text = String::new();
+    let columns: Vec<&str> = names.iter().map(String::as_str).collect();
+    read_columns(
+        &pq,
+        &columns,
+        &[ID, DATE, AMOUNT],
+        &mut |file, row, cells| {
+            let l = &layouts[file];
+            let id = match cells[0] {
+                Cell::Text(s) => s,
+                Cell::Int(v) => {
+                    id_text.clear();
+                    id_text.push_str(&v.to_string());
+                    &id_text
+                }
+                _ => "",
+            };
+            let amount = match cells[2] {
+                Cell::Float(v) => Ok(v),
+                Cell::Int(v) => Ok(v as f64),
+                _ => Err("the amount is missing".to_string()),
+            };
+            let date = cells[1];
+            let day = || match date {
+                Cell::Day(d) => Ok(d),
+                Cell::Text(s) => super::clv::parse_day(s, l.format),
+                _ => Err("the date is missing".to_string()),
+            };
+            l.add_parsed(&mut part, row as i64, id, day, amount);
+        },
+        &|done, total| progress(done, total),
+    )
+    .map_err(|e| rejected(lang, display, vec![row_error(e)], 1))?;
+    purchases_of(part, lang, display)
+}
+
+/// Write one row per analysed customer as Parquet with typed columns (the CSV's columns; the
+/// numbers at full precision, the days as dates), through a temporary file moved into place.
+pub fn write_customers(
+    path: &std::path::Path,
+    ids: &super::ids::CustomerIds,
+    clv: &analytics::clv::Clv,
+    progress: &dyn Fn(u64, u64),
+) -> Result<u64, String> {
+    use super::clv::CUSTOMER_COLUMNS;
+    use columnar::{Kind, Value, Writer};
+    let holdout = clv.holdout.is_some();
+    let mut columns: Vec<(&str, Kind)> = CUSTOMER_COLUMNS
+        .iter()
+        .map(|&c| {
+            let kind = match c {
+                "customer_id" => Kind::Text,
+                "frequency" | "rfm_r" | "rfm_f" | "rfm_m" => Kind::Int,
+                "first_purchase" | "last_purchase" => Kind::Date,
+                _ => Kind::Float,
+            };
+            (c, kind)
+        })
+        .collect();
+    if holdout {
+        columns.extend([
+            ("holdout_purchases", Kind::Int),
+            ("holdout_expected", Kind::Float),
+        ]);
+    }
+    let mut w = Writer::create(path, &columns)?;
+    let total = clv.n_customers as u64;
+    let mut written = 0u64;
+    for (i, v) in clv.values() {
+        let Some(s) = &clv.stats[i] else { continue };
+        let mut row = vec![
+            Value::Text(ids.get(i)),
+            Value::Int(s.x.into()),
+            Value::Float(s.t_x),
+            Value::Float(s.t),
+            Value::Float(s.zbar),
+            Value::Int(v.rfm.r.into()),
+            Value::Int(v.rfm.f.into()),
+            Value::Int(v.rfm.m.into()),
+            Value::Float(v.p_alive),
+            Value::Float(v.expected_purchases),
+            Value::Float(v.expected_spend),
+            Value::Float(v.clv),
+            Value::Int(s.first_day.into()),
+            Value::Int(s.last_day.into()),
+            Value::Float(s.total_spend),
+        ];
+        if holdout {
+            row.push(Value::Int(s.later_days.into()));
+            row.push(Value::Float(v.holdout_expected.unwrap_or(0.0)));
+        }
+        w.row(&row)?;
+        written += 1;
+        if written.is_multiple_of(65_536) {
+            progress(written, total);
+        }
+    }
+    let n = w.finish()?;
+    progress(total, total);
+    Ok(n)
+}
