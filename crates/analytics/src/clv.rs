@@ -445,12 +445,15 @@ pub fn analyze_summary(
     Ok(clv)
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct TriplePrediction {
-    p_alive: f64,
-    expected: f64,
-    discounted: f64,
-    holdout: Option<f64>,
+/// What the model predicts for every customer with one (x, t_x, T): P(alive), expected
+/// purchases over the horizon, the discounted sum of expected purchases per month (CLV is
+/// it times the customer's expected spend) and, with a holdout, its expected purchases.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TriplePrediction {
+    pub p_alive: f64,
+    pub expected: f64,
+    pub discounted: f64,
+    pub holdout: Option<f64>,
 }
 
 /// Per (x, T): the remaining terms' contributions shared by every t_x.
@@ -464,7 +467,8 @@ struct PairTerms {
     holdout: f64,
 }
 
-fn predict_triples(
+/// [`TriplePrediction`]s of `triples` (the one definition a cluster run uses too).
+pub fn predict_triples(
     model: &BgNbd,
     triples: &Triples,
     opts: &ClvOptions,

@@ -27,11 +27,15 @@ pub struct GammaGammaFit {
     pub iterations: usize,
 }
 
-/// Customers with their repeat-purchase count and mean repeat value, prepared for the fit.
+/// Customers with their repeat-purchase count and mean repeat value, prepared for the fit;
+/// each row stands for `weight` customers with the same (x, z̄) (1 for one customer).
 struct Prepared {
     xs: Vec<f64>,
     xi: Vec<u32>,
     zbar: Vec<f64>,
+    weight: Vec<f64>,
+    /// Customers (Σ weights).
+    n: f64,
     /// Σ over customers of ln z̄ weighted by x, Σ ln z̄, Σ x ln x.
     sum_x_lnz: f64,
     sum_lnz: f64,
@@ -39,28 +43,33 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn new(data: &[(u32, f64)]) -> Self {
+    fn new(data: &[(u32, f64, f64)]) -> Self {
         let mut xpos: HashMap<u32, u32> = HashMap::new();
         let mut xs = Vec::new();
         let mut xi = Vec::with_capacity(data.len());
         let mut zbar = Vec::with_capacity(data.len());
-        let (mut sum_x_lnz, mut sum_lnz, mut sum_x_lnx) = (0.0, 0.0, 0.0);
-        for &(x, z) in data {
+        let mut weight = Vec::with_capacity(data.len());
+        let (mut n, mut sum_x_lnz, mut sum_lnz, mut sum_x_lnx) = (0.0, 0.0, 0.0, 0.0);
+        for &(x, z, w) in data {
             let k = *xpos.entry(x).or_insert_with(|| {
                 xs.push(x as f64);
                 (xs.len() - 1) as u32
             });
             xi.push(k);
             zbar.push(z);
+            weight.push(w);
             let (xf, lz) = (x as f64, z.ln());
-            sum_x_lnz += xf * lz;
-            sum_lnz += lz;
-            sum_x_lnx += xf * xf.ln();
+            n += w;
+            sum_x_lnz += w * xf * lz;
+            sum_lnz += w * lz;
+            sum_x_lnx += w * xf * xf.ln();
         }
         Prepared {
             xs,
             xi,
             zbar,
+            weight,
+            n,
             sum_x_lnz,
             sum_lnz,
             sum_x_lnx,
@@ -82,7 +91,7 @@ impl Prepared {
                 gq[k] = d - dg_q;
             }
         }
-        let n = self.zbar.len() as f64;
+        let n = self.n;
         let ln_g = gamma.ln();
         let mut ll = q * ln_g * n + p * (self.sum_x_lnx + self.sum_x_lnz) - self.sum_lnz;
         let mut g = [0.0; 3];
@@ -99,11 +108,12 @@ impl Prepared {
                 let s = gamma + x * self.zbar[i];
                 let ls = s.ln();
                 let e = p * x + q;
-                ll += c[k] - e * ls;
+                let w = self.weight[i];
+                ll += w * (c[k] - e * ls);
                 if want {
-                    g[0] += gp[k] - x * ls;
-                    g[1] += gq[k] - ls;
-                    g[2] -= e / s;
+                    g[0] += w * (gp[k] - x * ls);
+                    g[1] += w * (gq[k] - ls);
+                    g[2] -= w * (e / s);
                 }
             }
             (ll, g)
@@ -127,7 +137,7 @@ const WARM_START_SAMPLE: usize = 100_000;
 
 /// Minimise the mean negative log-likelihood over log-parameters.
 fn minimise(prep: &Prepared, x0: &[f64], h0: Option<&[f64]>) -> Option<crate::optim::Minimum> {
-    let n = prep.zbar.len() as f64;
+    let n = prep.n;
     let mut objective = |u: &[f64], gu: &mut [f64]| -> Option<f64> {
         if u.iter().any(|v| v.abs() > 40.0) {
             return None;
@@ -152,12 +162,19 @@ impl GammaGamma {
     /// Fit on (x, z̄) of the customers; those with x = 0 or z̄ <= 0 are left out, as the
     /// model requires.
     pub fn fit(customers: &[(u32, f64)]) -> Result<GammaGammaFit, FitError> {
-        let data: Vec<(u32, f64)> = customers
+        let data: Vec<(u32, f64, f64)> = customers.iter().map(|&(x, z)| (x, z, 1.0)).collect();
+        Self::fit_weighted(&data)
+    }
+
+    /// [`GammaGamma::fit`] on distinct (x, z̄) with the number of customers having each, as a
+    /// cluster hands them over: the same likelihood, each row counted `count` times.
+    pub fn fit_weighted(pairs: &[(u32, f64, f64)]) -> Result<GammaGammaFit, FitError> {
+        let data: Vec<(u32, f64, f64)> = pairs
             .iter()
             .copied()
-            .filter(|&(x, z)| x > 0 && z > 0.0)
+            .filter(|&(x, z, w)| x > 0 && z > 0.0 && w > 0.0)
             .collect();
-        if let Some(&(x, z)) = data.iter().find(|(_, z)| !z.is_finite()) {
+        if let Some(&(x, z, _)) = data.iter().find(|(_, z, _)| !z.is_finite()) {
             return Err(FitError::BadInput(format!(
                 "invalid mean spend {z} for x = {x}"
             )));
@@ -165,8 +182,8 @@ impl GammaGamma {
         if data.is_empty() {
             return Err(FitError::NoRepeatPurchases);
         }
-        let n = data.len() as f64;
-        let mean = data.iter().map(|d| d.1).sum::<f64>() / n;
+        let n: f64 = data.iter().map(|d| d.2).sum();
+        let mean = data.iter().map(|d| d.2 * d.1).sum::<f64>() / n;
         // p = 1, q = 2 and γ = the mean: the population mean spend γp/(q-1) starts at the
         // observed one.
         let mut x0 = vec![0.0, 2f64.ln(), mean.ln()];
@@ -174,7 +191,8 @@ impl GammaGamma {
         if data.len() > WARM_START_ABOVE {
             // Most of the way on an evenly spread sample, then a few steps on everything.
             let stride = data.len() / WARM_START_SAMPLE;
-            let sample: Vec<(u32, f64)> = data.iter().step_by(stride.max(1)).copied().collect();
+            let sample: Vec<(u32, f64, f64)> =
+                data.iter().step_by(stride.max(1)).copied().collect();
             if let Some(m) = minimise(&Prepared::new(&sample), &x0, None) {
                 x0 = m.x;
                 h0 = Some(m.inverse_hessian);
@@ -221,17 +239,17 @@ impl GammaGamma {
             params,
             se,
             loglik: prep.loglik(&params, None),
-            n_customers: data.len(),
+            n_customers: n as usize,
             iterations: m.iterations,
         })
     }
 
     /// Log-likelihood of (x, z̄) (customers with x > 0 and z̄ > 0).
     pub fn loglik(&self, customers: &[(u32, f64)]) -> f64 {
-        let data: Vec<(u32, f64)> = customers
+        let data: Vec<(u32, f64, f64)> = customers
             .iter()
-            .copied()
-            .filter(|&(x, z)| x > 0 && z > 0.0)
+            .filter(|&&(x, z)| x > 0 && z > 0.0)
+            .map(|&(x, z)| (x, z, 1.0))
             .collect();
         Prepared::new(&data).loglik(self, None)
     }
@@ -261,7 +279,13 @@ mod tests {
 
     #[test]
     fn the_gradient_is_the_derivative_of_the_likelihood() {
-        let data = [(1, 10.0), (2, 25.5), (2, 7.25), (5, 40.0), (9, 13.0)];
+        let data = [
+            (1, 10.0, 1.0),
+            (2, 25.5, 3.0),
+            (2, 7.25, 1.0),
+            (5, 40.0, 2.0),
+            (9, 13.0, 1.0),
+        ];
         let m = GammaGamma {
             p: 6.25,
             q: 3.74,
@@ -338,5 +362,29 @@ mod tests {
             GammaGamma::fit(&[(1, f64::INFINITY)]),
             Err(FitError::BadInput(_))
         ));
+        // Distinct (x, z̄) with counts, as a cluster hands them over: the same fit.
+        let rounded: Vec<(u32, f64)> = data.iter().map(|&(x, z)| (x, z.round())).collect();
+        let mut counts: std::collections::BTreeMap<(u32, u64), f64> = Default::default();
+        for &(x, z) in &rounded {
+            *counts.entry((x, z.to_bits())).or_default() += 1.0;
+        }
+        let pairs: Vec<(u32, f64, f64)> = counts
+            .iter()
+            .map(|(&(x, z), &w)| (x, f64::from_bits(z), w))
+            .collect();
+        assert!(pairs.len() < rounded.len() / 2, "{} pairs", pairs.len());
+        let (one, each) = (
+            GammaGamma::fit_weighted(&pairs).unwrap(),
+            GammaGamma::fit(&rounded).unwrap(),
+        );
+        assert_eq!(one.n_customers, each.n_customers);
+        for (a, b) in [
+            (one.params.p, each.params.p),
+            (one.params.q, each.params.q),
+            (one.params.gamma, each.params.gamma),
+            (one.loglik, each.loglik),
+        ] {
+            assert!((a - b).abs() <= 1e-8 * b.abs(), "{a} vs {b}");
+        }
     }
 }

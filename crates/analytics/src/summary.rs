@@ -227,7 +227,20 @@ pub fn summarize_with(
     summary
 }
 
-/// One customer's summary from their purchases (any order; sorted here by day).
+/// One customer's summary from their (day, amount) purchases in any order, with the CDNOW
+/// convention above: the one definition every engine uses (the cluster's `fidelis_customer`
+/// aggregate calls it per customer), so a customer's figures do not depend on where or in
+/// which order their purchases were read.
+pub fn customer_stats(
+    purchases: &mut [(i32, f64)],
+    calibration_end: i32,
+    period: Period,
+) -> Option<CustomerStats> {
+    one_customer(purchases, calibration_end, period.days(), &mut |_| {})
+}
+
+/// One customer's summary from their purchases (any order; sorted here by day, and within a day
+/// by amount, so the same-day sums are the same whatever order the purchases came in).
 fn one_customer(
     mine: &mut [(i32, f64)],
     calibration_end: i32,
@@ -237,7 +250,7 @@ fn one_customer(
     if mine.is_empty() {
         return None;
     }
-    mine.sort_unstable_by_key(|d| d.0);
+    mine.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
     let first = mine[0].0;
     if first > calibration_end {
         return None;

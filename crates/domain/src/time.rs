@@ -149,6 +149,42 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     Err(format!("not a date (expected YYYY-MM-DD): {s}"))
 }
 
+/// Days since 1970-01-01 of a calendar date.
+pub fn epoch_day(d: NaiveDate) -> i64 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days()
+}
+
+/// Day number (days since 1970-01-01) of a date or date-time text, as an analysis reads a
+/// purchase's date: with `format` (chrono style) by it; otherwise a plain `YYYY-MM-DD` on a
+/// fast path, anything else (date-times, other separators, offsets) through
+/// [`parse_instant`], as its UTC calendar day. Years 1850–2200. One definition for the file
+/// readers and the cluster's `fidelis_day` function.
+pub fn day_of_text(s: &str, format: Option<&str>) -> Result<i64, String> {
+    let s = s.trim();
+    if let Some(f) = format {
+        let date = NaiveDate::parse_from_str(s, f)
+            .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, f).map(|t| t.date()))
+            .map_err(|e| format!("'{s}' does not match the date format '{f}': {e}"))?;
+        return Ok(epoch_day(date));
+    }
+    let b = s.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        let num = |r: std::ops::Range<usize>| {
+            b[r].iter().try_fold(0u32, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        };
+        if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) {
+            if let Some(date) =
+                NaiveDate::from_ymd_opt(y as i32, m, d).filter(|_| (1850..=2200).contains(&y))
+            {
+                return Ok(epoch_day(date));
+            }
+        }
+    }
+    parse_instant(s).map(|t| epoch_day(t.date_naive()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,8 @@ use super::ids::CustomerIds;
 use crate::customers::table::{Encoding, RowError, TableWriter};
 use crate::error::AppError;
 use analytics::clv::{analyze, Clv, ClvError, ClvOptions};
-use analytics::summary::{day_number, Purchase};
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use analytics::summary::Purchase;
+use chrono::NaiveDate;
 use domain::{ErrorCode, Lang};
 use serde_json::{json, Value};
 use std::io::Write as _;
@@ -32,36 +32,12 @@ pub struct Purchases {
     pub main_store: Vec<std::sync::Arc<str>>,
 }
 
-/// Day number of a date or date-time text: the fixed ISO forms fast, anything else through
-/// `domain::time`, or through the explicit chrono format.
-pub(crate) fn parse_day(s: &str, format: Option<&str>) -> Result<i64, String> {
-    let s = super::cells::trim(s);
-    if let Some(f) = format {
-        let date = NaiveDate::parse_from_str(s, f)
-            .or_else(|_| NaiveDateTime::parse_from_str(s, f).map(|t| t.date()))
-            .map_err(|e| format!("'{s}' does not match the date format '{f}': {e}"))?;
-        return Ok(epoch_day(date));
-    }
-    // A plain YYYY-MM-DD, the common case, without building a date-time; anything else (date-
-    // times, other separators) through the general parser, as a UTC calendar day.
-    let b = s.as_bytes();
-    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        let num = |r: std::ops::Range<usize>| {
-            b[r].iter().try_fold(0u32, |n, &c| {
-                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-            })
-        };
-        if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) {
-            if let Some(day) = day_number(y as i32, m, d).filter(|_| (1850..=2200).contains(&y)) {
-                return Ok(day);
-            }
-        }
-    }
-    domain::time::parse_instant(s).map(|t| epoch_day(t.date_naive()))
-}
+/// Day number (days since 1970-01-01) of a date or date-time text: one definition, in
+/// `domain::time`, shared with the cluster's `fidelis_day` function.
+pub(crate) use domain::time::day_of_text as parse_day;
 
 fn epoch_day(d: NaiveDate) -> i64 {
-    day_number(d.year(), d.month(), d.day()).expect("a valid chrono date")
+    domain::time::epoch_day(d)
 }
 
 /// The date of a day number.
@@ -613,7 +589,7 @@ mod tests {
 
     #[test]
     fn dates_in_the_accepted_forms() {
-        let d = day_number(2024, 3, 5).unwrap();
+        let d = analytics::summary::day_number(2024, 3, 5).unwrap();
         for s in [
             "2024-03-05",
             "2024-03-05T10:00:00Z",
