@@ -328,7 +328,9 @@ pub fn analyze(
     analyze_summary(summary, opts, progress)
 }
 
-fn check_options(opts: &ClvOptions) -> Result<(), ClvError> {
+/// Whether the options make sense (observation after calibration, a discount rate above -1, a
+/// horizon of a month or more).
+pub fn check_options(opts: &ClvOptions) -> Result<(), ClvError> {
     if let Some(end) = opts.observation_end {
         if end <= opts.calibration_end {
             return Err(ClvError::Options(

@@ -10,5 +10,7 @@
 mod read;
 mod write;
 
-pub use read::{expand, is_parquet, read_columns, Cell, ColumnType, ParquetInput, ReadError};
+pub use read::{
+    column_types, expand, is_parquet, read_columns, Cell, ColumnType, ParquetInput, ReadError,
+};
 pub use write::{Kind, Value, Writer};

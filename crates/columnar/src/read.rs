@@ -227,6 +227,73 @@ fn builder(f: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>, ReadError>
         .map_err(|e| error(f, "", format!("not a readable Parquet file: {e}")))
 }
 
+/// Check that every file has `columns`, each of a kind `allowed` lists for it and of the same
+/// kind in every file, reading only the files' footers; the kinds (for a run elsewhere, e.g. on
+/// a cluster, that must know them before reading a row).
+pub fn column_types(
+    input: &ParquetInput,
+    columns: &[&str],
+    allowed: &[&[ColumnType]],
+) -> Result<Vec<ColumnType>, ReadError> {
+    let mut kinds: Vec<Option<(ColumnType, PathBuf)>> = vec![None; columns.len()];
+    for f in &input.files {
+        let b = builder(f)?;
+        check_schema(f, b.schema(), columns, allowed, &mut kinds)?;
+    }
+    Ok(kinds
+        .into_iter()
+        .map(|k| k.map_or(ColumnType::Other, |k| k.0))
+        .collect())
+}
+
+/// The positions of `columns` in one file's schema, checked as [`column_types`] says.
+fn check_schema(
+    f: &Path,
+    schema: &arrow_schema::Schema,
+    columns: &[&str],
+    allowed: &[&[ColumnType]],
+    kinds: &mut [Option<(ColumnType, PathBuf)>],
+) -> Result<Vec<usize>, ReadError> {
+    let mut roots = Vec::with_capacity(columns.len());
+    for (k, name) in columns.iter().enumerate() {
+        let Some((i, field)) = schema.column_with_name(name) else {
+            return Err(error(f, name, "no such column in this file"));
+        };
+        let kind = ColumnType::of(field.data_type());
+        if !allowed[k].contains(&kind) {
+            let want: Vec<&str> = allowed[k].iter().map(|t| t.name()).collect();
+            return Err(error(
+                f,
+                name,
+                format!(
+                    "is {} ({}); it must be {}",
+                    kind.name(),
+                    field.data_type(),
+                    want.join(" or ")
+                ),
+            ));
+        }
+        match &kinds[k] {
+            Some((first, first_file)) if *first != kind => {
+                return Err(error(
+                    f,
+                    name,
+                    format!(
+                        "is {} here but {} in {}: every file must give a column the same kind",
+                        kind.name(),
+                        first.name(),
+                        first_file.display()
+                    ),
+                ))
+            }
+            Some(_) => {}
+            None => kinds[k] = Some((kind, f.to_path_buf())),
+        }
+        roots.push(i);
+    }
+    Ok(roots)
+}
+
 /// Read `columns` (names, in the order wanted) of every file, calling `each(file index, row in
 /// the file (1-based), cells)` per row. `allowed[k]` lists the kinds column k may have; a
 /// missing column, a column of another kind, or one whose kind differs from the first file's
@@ -243,43 +310,7 @@ pub fn read_columns(
     for (fi, f) in input.files.iter().enumerate() {
         let b = builder(f)?;
         let schema = b.schema().clone();
-        let mut roots = Vec::with_capacity(columns.len());
-        for (k, name) in columns.iter().enumerate() {
-            let Some((i, field)) = schema.column_with_name(name) else {
-                return Err(error(f, name, "no such column in this file"));
-            };
-            let kind = ColumnType::of(field.data_type());
-            if !allowed[k].contains(&kind) {
-                let want: Vec<&str> = allowed[k].iter().map(|t| t.name()).collect();
-                return Err(error(
-                    f,
-                    name,
-                    format!(
-                        "is {} ({}); it must be {}",
-                        kind.name(),
-                        field.data_type(),
-                        want.join(" or ")
-                    ),
-                ));
-            }
-            match &kinds[k] {
-                Some((first, first_file)) if *first != kind => {
-                    return Err(error(
-                        f,
-                        name,
-                        format!(
-                            "is {} here but {} in {}: every file must give a column the same kind",
-                            kind.name(),
-                            first.name(),
-                            first_file.display()
-                        ),
-                    ))
-                }
-                Some(_) => {}
-                None => kinds[k] = Some((kind, f.clone())),
-            }
-            roots.push(i);
-        }
+        let roots = check_schema(f, &schema, columns, allowed, &mut kinds)?;
         // The projection keeps schema order: map each wanted column to its place in it.
         let mut sorted = roots.clone();
         sorted.sort_unstable();

@@ -122,6 +122,15 @@ pub struct ClvArgs {
     /// Report at most this many bad rows.
     #[arg(long, default_value_t = 100)]
     error_limit: usize,
+    /// Run on an Apache Ballista cluster, its scheduler's df://HOST:PORT (a build with the
+    /// `cluster` feature; `fidelis cluster scheduler|executor`). The transactions must be
+    /// Parquet every executor can read, and --output a new directory every executor can write:
+    /// DIR/customers/*.parquet and DIR/summary.json.
+    #[arg(long)]
+    cluster: Option<String>,
+    /// Partitions of each stage on the cluster.
+    #[arg(long, default_value_t = 8)]
+    partitions: usize,
 }
 
 pub async fn run(cmd: AnalyzeCommand, store: &StoreArgs) -> Result<()> {
@@ -194,6 +203,39 @@ async fn clv(a: ClvArgs, store: &StoreArgs) -> Result<()> {
         churn_p_alive: a.churn_threshold,
         churn_inactivity_multiple: a.inactivity_multiple,
     };
+    if let Some(scheduler) = a.cluster.clone() {
+        let (Some(transactions), Some(output)) = (a.transactions.clone(), a.output.clone()) else {
+            return Err(anyhow!(say(
+                "--cluster needs --transactions (Parquet) and --output (a new directory)",
+                "--cluster 需要 --transactions（Parquet）和 --output（新目录）"
+            )));
+        };
+        if observation_end.is_some() {
+            return Err(anyhow!(say(
+                "--observation-end (a holdout check) runs on one machine only",
+                "--observation-end（验证期检验）只能在单机上运行"
+            )));
+        }
+        analytics::clv::check_options(&opts).map_err(|e| anyhow!("{e}"))?;
+        let summary = crate::cluster::analyze_clv(crate::cluster::ClusterRun {
+            scheduler,
+            transactions,
+            output: output.clone(),
+            columns,
+            date_format: a.date_format.clone(),
+            options: opts,
+            calibration_end,
+            partitions: a.partitions,
+        })
+        .await?;
+        eprintln!(
+            "{} {}",
+            say("results written:", "结果已写出："),
+            output.display()
+        );
+        print!("{}", table(&summary));
+        return Ok(());
+    }
     let started = std::time::Instant::now();
     let stage_bar: Arc<Mutex<Option<(String, ProgressBar)>>> = Arc::default();
     let bars = stage_bar.clone();

@@ -95,6 +95,12 @@ enum Command {
         #[command(subcommand)]
         command: crate::analyze::AnalyzeCommand,
     },
+    /// A node of an Apache Ballista cluster for `analyze clv --cluster` (a build with the
+    /// `cluster` feature): the scheduler or an executor.
+    Cluster {
+        #[command(subcommand)]
+        command: crate::cluster::ClusterCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -235,6 +241,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             import(&app, kind, &file, &opts, errors_csv.as_deref()).await
         }
         Command::Analyze { command } => crate::analyze::run(command, &s).await,
+        Command::Cluster { command } => crate::cluster::run(command).await,
         Command::Loyalty(args) => crate::loyalty::run(*args, &s).await,
         Command::Export {
             kind,

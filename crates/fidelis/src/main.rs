@@ -5,6 +5,7 @@
 
 mod analyze;
 mod cli;
+mod cluster;
 mod common;
 mod loyalty;
 

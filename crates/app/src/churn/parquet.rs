@@ -177,3 +177,27 @@ pub fn write_customers(
     progress(total, total);
     Ok(n)
 }
+
+/// For a run elsewhere (a cluster): the input's files and the names of its customer id, date
+/// and amount columns (mapped as for a CSV file), every file checked from its footer — the
+/// columns there, of an accepted kind, the same kind in every file — before any row is read.
+pub fn checked_input(
+    path: &std::path::Path,
+    display: &str,
+    columns: &[(String, String)],
+    lang: Lang,
+) -> Result<(Vec<std::path::PathBuf>, [String; 3]), AppError> {
+    let pq = ParquetInput::open(&path.to_string_lossy())
+        .map_err(|e| rejected(lang, display, vec![row_error(e)], 1))?;
+    let fields = ["customer_id", "date", "amount"];
+    let map =
+        ColumnMap::new(display, &pq.headers, PURCHASE_COLUMNS, &fields, columns).map_err(|e| {
+            let n = e.len();
+            rejected(lang, display, e, n)
+        })?;
+    let names = fields.map(|f| map.column_name(&pq.headers, f).unwrap_or(f).to_string());
+    let cols: Vec<&str> = names.iter().map(String::as_str).collect();
+    columnar::column_types(&pq, &cols, &[ID, DATE, AMOUNT])
+        .map_err(|e| rejected(lang, display, vec![row_error(e)], 1))?;
+    Ok((pq.files, names))
+}
