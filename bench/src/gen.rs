@@ -4,7 +4,9 @@
 //! purchase rate (CDNOW's 4.414 gives ~2.8 purchases per customer over 78 weeks; 0.55 gives ~10).
 //!
 //! `--slim` writes only DIR/purchases.csv (`customer_id,date,amount`, dates from 2024-01-01 over
-//! 78 weeks): what an analyst exports for `fidelis analyze clv` and for lifetimes.
+//! 78 weeks): what an analyst exports for `fidelis analyze clv` and for lifetimes. With
+//! `--parquet K` the same purchases go to K Parquet files DIR/purchases/part-NNN.parquet (id as
+//! text, date as DATE, amount as DECIMAL(18,2)), as a data lake holds them.
 
 use analytics::sim::{Config, CUSTOMER_HEADER, TRANSACTION_HEADER};
 use std::io::{BufWriter, Write};
@@ -25,6 +27,9 @@ fn main() -> std::io::Result<()> {
     std::fs::create_dir_all(&out)?;
     let mut cfg = Config::demo(customers);
     cfg.purchases.alpha = alpha;
+    if let Some(k) = arg("--parquet").and_then(|v| v.parse::<usize>().ok()) {
+        return parquet(&cfg, &out, k.max(1));
+    }
     if args.iter().any(|a| a == "--slim") {
         return slim(&cfg, &out);
     }
@@ -92,6 +97,66 @@ fn slim(cfg: &Config, out: &std::path::Path) -> std::io::Result<()> {
         "{} customers, {n_tx} purchases -> {}",
         cfg.customers,
         out.join("purchases.csv").display()
+    );
+    Ok(())
+}
+
+/// The slim purchases as `files` Parquet files, customers spread over them in blocks.
+fn parquet(cfg: &Config, out: &std::path::Path, files: usize) -> std::io::Result<()> {
+    use columnar::{Kind, Value, Writer};
+    let dir = out.join("purchases");
+    std::fs::create_dir_all(&dir)?;
+    let per_file = cfg.customers.div_ceil(files).max(1);
+    let columns = [
+        ("customer_id", Kind::Text),
+        ("date", Kind::Date),
+        ("amount", Kind::Money),
+    ];
+    let io = std::io::Error::other;
+    let mut writer: Option<Writer> = None;
+    let (mut n_tx, mut k, mut failure) = (0usize, 0usize, None);
+    cfg.for_each(|c| {
+        if failure.is_some() {
+            return;
+        }
+        let r = (|| -> Result<(), String> {
+            if c.index % per_file == 0 {
+                if let Some(w) = writer.take() {
+                    w.finish()?;
+                }
+                writer = Some(Writer::create(
+                    &dir.join(format!("part-{k:03}.parquet")),
+                    &columns,
+                )?);
+                k += 1;
+            }
+            let w = writer.as_mut().expect("open writer");
+            for p in &c.purchases {
+                let day = SLIM_START_DAY + (p.week * 7.0).floor() as i64;
+                let cents = (p.amount * 100.0).round() as i64;
+                w.row(&[
+                    Value::Text(&c.external_id),
+                    Value::Int(day),
+                    Value::Int(cents),
+                ])?;
+                n_tx += 1;
+            }
+            Ok(())
+        })();
+        if let Err(e) = r {
+            failure = Some(e);
+        }
+    });
+    if let Some(e) = failure {
+        return Err(io(e));
+    }
+    if let Some(w) = writer.take() {
+        w.finish().map_err(io)?;
+    }
+    println!(
+        "{} customers, {n_tx} purchases -> {} ({k} files)",
+        cfg.customers,
+        dir.display()
     );
     Ok(())
 }
