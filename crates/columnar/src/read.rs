@@ -92,8 +92,9 @@ impl ColumnType {
     }
 }
 
-/// One cell as the caller sees it: text, a whole number, a number (floats and decimals), or a
-/// day number (days since 1970-01-01; dates, and timestamps at their UTC day).
+/// One cell as the caller sees it: text, a whole number, a number (floats and decimals), a day
+/// number (days since 1970-01-01) for dates, or an instant (microseconds since 1970-01-01 UTC)
+/// for timestamps.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell<'a> {
     Null,
@@ -101,6 +102,18 @@ pub enum Cell<'a> {
     Int(i64),
     Float(f64),
     Day(i64),
+    Time(i64),
+}
+
+impl Cell<'_> {
+    /// The day of a date or (its UTC day) of an instant.
+    pub fn day(&self) -> Option<i64> {
+        match self {
+            Cell::Day(d) => Some(*d),
+            Cell::Time(us) => Some(us.div_euclid(86_400_000_000)),
+            _ => None,
+        }
+    }
 }
 
 /// Whether `path` names Parquet input: a `.parquet`/`.parq` file, a directory, or a glob.
@@ -393,21 +406,21 @@ fn cell(a: &ArrayRef, i: usize) -> Result<Cell<'_>, String> {
         }
         DataType::Date32 => Cell::Day(a.as_primitive::<Date32Type>().value(i).into()),
         DataType::Date64 => day(a.as_primitive::<Date64Type>().value(i), DAY_S * 1000),
-        DataType::Timestamp(unit, _) => match unit {
-            TimeUnit::Second => day(a.as_primitive::<TimestampSecondType>().value(i), DAY_S),
-            TimeUnit::Millisecond => day(
-                a.as_primitive::<TimestampMillisecondType>().value(i),
-                DAY_S * 1_000,
-            ),
-            TimeUnit::Microsecond => day(
-                a.as_primitive::<TimestampMicrosecondType>().value(i),
-                DAY_S * 1_000_000,
-            ),
-            TimeUnit::Nanosecond => day(
-                a.as_primitive::<TimestampNanosecondType>().value(i),
-                DAY_S * 1_000_000_000,
-            ),
-        },
+        DataType::Timestamp(unit, _) => Cell::Time(match unit {
+            TimeUnit::Second => a
+                .as_primitive::<TimestampSecondType>()
+                .value(i)
+                .saturating_mul(1_000_000),
+            TimeUnit::Millisecond => a
+                .as_primitive::<TimestampMillisecondType>()
+                .value(i)
+                .saturating_mul(1_000),
+            TimeUnit::Microsecond => a.as_primitive::<TimestampMicrosecondType>().value(i),
+            TimeUnit::Nanosecond => a
+                .as_primitive::<TimestampNanosecondType>()
+                .value(i)
+                .div_euclid(1_000),
+        }),
         other => return Err(format!("cannot read values of type {other}")),
     })
 }

@@ -250,7 +250,8 @@ mod tests {
                 assert_eq!(cells[1], Cell::Text(&format!("c{i}")));
                 assert_eq!(cells[2], Cell::Day(19_000 + i % 400));
                 let at = 1_700_000_000_000_000 + i * 3_600_000_000;
-                assert_eq!(cells[3], Cell::Day(at.div_euclid(86_400_000_000)));
+                assert_eq!(cells[3], Cell::Time(at));
+                assert_eq!(cells[3].day(), Some(at.div_euclid(86_400_000_000)));
                 if i % 7 == 0 {
                     assert_eq!(cells[4], Cell::Null);
                 }

@@ -60,8 +60,9 @@ pub struct PlsArgs {
 
 #[derive(Args)]
 pub struct ClvArgs {
-    /// Transactions file (CSV in UTF-8 or GB18030, or xlsx): one row per purchase with a
-    /// customer id, a date and an amount. Without it, the store's transactions are analysed
+    /// Transactions file (CSV in UTF-8 or GB18030, xlsx, or Parquet: one file, a directory of
+    /// files or a glob such as 'lake/sales-*.parquet'): one row per purchase with a customer
+    /// id, a date and an amount. Without it, the store's transactions are analysed
     /// (summarised by SQL in the store; month cohorts).
     #[arg(long)]
     transactions: Option<PathBuf>,
@@ -110,7 +111,8 @@ pub struct ClvArgs {
     /// between purchases (one-time buyers: the median of repeat buyers') counts as churned.
     #[arg(long, default_value_t = 3.0)]
     inactivity_multiple: f64,
-    /// Per-customer output, CSV or xlsx by extension.
+    /// Per-customer output, CSV, xlsx or Parquet by extension (with --cluster: a new
+    /// directory).
     #[arg(long, short)]
     output: Option<PathBuf>,
     /// Encoding of a CSV output: utf-8 (with BOM) or gb18030.

@@ -52,7 +52,8 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Import customers or transactions from CSV (UTF-8, GB18030/GBK) or xlsx, all or nothing.
+    /// Import customers or transactions from CSV (UTF-8, GB18030/GBK), xlsx or Parquet (a file,
+    /// a directory of files or a glob), all or nothing.
     Import {
         #[arg(value_parser = ["customers", "transactions"])]
         kind: String,
@@ -70,7 +71,7 @@ enum Command {
         #[arg(long)]
         errors_csv: Option<PathBuf>,
     },
-    /// Export customers or transactions to CSV or xlsx (by the output's extension).
+    /// Export customers or transactions to CSV, xlsx or Parquet (by the output's extension).
     Export {
         #[arg(value_parser = ["customers", "transactions"])]
         kind: String,

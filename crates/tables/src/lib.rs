@@ -116,6 +116,11 @@ enum Inner {
         rows: std::vec::IntoIter<Vec<String>>,
         next_line: i64,
     },
+    /// Rows another reader gives as text (e.g. Parquet, read elsewhere), numbered from 2.
+    Rows {
+        rows: Box<dyn Iterator<Item = Result<Vec<String>, RowError>> + Send>,
+        next_line: i64,
+    },
 }
 
 /// Counts bytes read, for progress.
@@ -168,6 +173,25 @@ pub fn detect_encoding(sample: &[u8]) -> Encoding {
 }
 
 impl TableReader {
+    /// A reader over rows another reader turns into text (one cell per header; progress in
+    /// rows out of `total`); row numbers count the header as 1, as a CSV file's do.
+    pub fn from_rows(
+        display: &str,
+        headers: Vec<String>,
+        total: u64,
+        rows: Box<dyn Iterator<Item = Result<Vec<String>, RowError>> + Send>,
+    ) -> TableReader {
+        TableReader {
+            file: display.to_string(),
+            headers,
+            encoding: None,
+            total,
+            done: Default::default(),
+            cells: Vec::new(),
+            inner: Inner::Rows { rows, next_line: 2 },
+        }
+    }
+
     pub fn open(
         path: &Path,
         display: &str,
@@ -384,6 +408,23 @@ impl TableReader {
                 row.truncate(width);
                 self.cells = row;
                 Some(Ok(line))
+            }
+            Inner::Rows { rows, next_line } => {
+                let row = rows.next()?;
+                let line = *next_line;
+                *next_line += 1;
+                self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                match row {
+                    Ok(mut row) => {
+                        row.resize(width, String::new());
+                        self.cells = row;
+                        Some(Ok(line))
+                    }
+                    Err(mut e) => {
+                        e.line = line;
+                        Some(Err(e))
+                    }
+                }
             }
         }
     }

@@ -100,7 +100,7 @@ pub fn read_purchases(
             };
             let date = cells[1];
             let day = || match date {
-                Cell::Day(d) => Ok(d),
+                Cell::Day(_) | Cell::Time(_) => Ok(date.day().expect("a day")),
                 Cell::Text(s) => super::clv::parse_day(s, l.format),
                 _ => Err("the date is missing".to_string()),
             };

@@ -362,8 +362,12 @@ impl App {
         let reject = |errors: Vec<RowError>, count: usize| {
             super::table::rows_rejected(ErrorCode::ImportRejected, lang, display, errors, count)
         };
-        let reader =
-            TableReader::open(path, display, opts.encoding).map_err(|e| reject(vec![e], 1))?;
+        let reader = if columnar::is_parquet(&path.to_string_lossy()) {
+            super::lake::open(path, display)
+        } else {
+            TableReader::open(path, display, opts.encoding)
+        }
+        .map_err(|e| reject(vec![e], 1))?;
         let map = ColumnMap::new(
             display,
             &reader.headers,
@@ -611,7 +615,7 @@ impl App {
     ) -> Result<u64, AppError> {
         actor.require(Permission::ExportAll)?;
         let headers: Vec<&str> = kind.columns().iter().map(|(f, _)| *f).collect();
-        let mut w = TableWriter::create(path, &headers, &["amount", "quantity"], encoding)
+        let mut w = ExportSink::create(path, &headers, encoding)
             .map_err(|e| AppError::field(actor.lang, "output", e))?;
         let mut failure: Option<String> = None;
         let n = match kind {
@@ -683,5 +687,55 @@ impl App {
             )
             .await?;
         Ok(n)
+    }
+}
+
+/// Where an export goes: a CSV or xlsx table, or a Parquet file with the transactions' times,
+/// amounts and quantities typed.
+enum ExportSink {
+    Table(TableWriter),
+    Parquet(Box<super::lake::ParquetTable>),
+}
+
+impl ExportSink {
+    fn create(path: &Path, headers: &[&str], encoding: Encoding) -> Result<ExportSink, String> {
+        if columnar::is_parquet(&path.to_string_lossy()) {
+            use columnar::Kind;
+            let columns: Vec<(&str, Kind)> = headers
+                .iter()
+                .map(|&h| {
+                    let kind = match h {
+                        "occurred_at" => Kind::Instant,
+                        "amount" => Kind::Money,
+                        "quantity" => Kind::Int,
+                        _ => Kind::Text,
+                    };
+                    (h, kind)
+                })
+                .collect();
+            return Ok(ExportSink::Parquet(Box::new(
+                super::lake::ParquetTable::create(path, &columns)?,
+            )));
+        }
+        Ok(ExportSink::Table(TableWriter::create(
+            path,
+            headers,
+            &["amount", "quantity"],
+            encoding,
+        )?))
+    }
+
+    fn write_row(&mut self, row: &[String]) -> Result<(), String> {
+        match self {
+            ExportSink::Table(w) => w.write_row(row),
+            ExportSink::Parquet(w) => w.write_row(row),
+        }
+    }
+
+    fn finish(self) -> Result<(), String> {
+        match self {
+            ExportSink::Table(w) => w.finish(),
+            ExportSink::Parquet(w) => w.finish().map(|_| ()),
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! record contacts and notes, import and export.
 
 pub mod import;
+pub mod lake;
 pub mod table;
 
 use crate::{Actor, App, AppError};

@@ -126,12 +126,12 @@ async fn round_trip_and_idempotence(t: &TestApp) {
         t_csv
     );
 
-    // xlsx and GB18030 round trips.
-    for enc_name in ["xlsx", "gb18030"] {
-        let (ext, enc) = if enc_name == "xlsx" {
-            ("xlsx", Encoding::Utf8)
-        } else {
-            ("csv", Encoding::Gb18030)
+    // xlsx, GB18030 and Parquet round trips: every value read back as it was written.
+    for enc_name in ["xlsx", "gb18030", "parquet"] {
+        let (ext, enc) = match enc_name {
+            "xlsx" => ("xlsx", Encoding::Utf8),
+            "parquet" => ("parquet", Encoding::Utf8),
+            _ => ("csv", Encoding::Gb18030),
         };
         for kind in [ImportKind::Customers, ImportKind::Transactions] {
             let name = format!("{}-{enc_name}.{ext}", kind.as_str());
@@ -146,6 +146,8 @@ async fn round_trip_and_idempotence(t: &TestApp) {
             .await
             .unwrap();
             assert_eq!((r.counts.inserted, r.counts.updated), (0, 0), "{name}");
+            let rows = if kind == ImportKind::Customers { 3 } else { 4 };
+            assert_eq!(r.counts.unchanged, rows, "{name}: every row read back");
         }
     }
     assert_eq!(
