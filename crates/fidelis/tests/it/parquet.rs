@@ -222,3 +222,37 @@ fn bad_parquet_is_refused_naming_file_and_column() {
         "{t}"
     );
 }
+
+#[test]
+fn loyalty_reads_parquet_the_same_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = simulated_rows(1_000);
+    let csv = dir.path().join("purchases.csv");
+    std::fs::write(&csv, &rows).unwrap();
+    let lake = dir.path().join("lake");
+    write_parquet(&rows, &lake, 2, false);
+    let answers = dir.path().join("answers.csv");
+    let mut a = String::from("客户编号,满意度,推荐意愿\n");
+    for i in 0..200 {
+        a.push_str(&format!("客户{i},{},{}\n", (i * 7) % 101, i % 11));
+    }
+    std::fs::write(&answers, a).unwrap();
+    let run = |purchases: &Path, name: &str| {
+        let out = dir.path().join(format!("{name}.csv"));
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_fidelis"))
+            .args(["loyalty", "--transactions"])
+            .arg(purchases)
+            .arg("--answers")
+            .arg(&answers)
+            .arg("--output")
+            .arg(&out)
+            .env("LANG", "en_US.UTF-8")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{name}: {}", text(&o));
+        std::fs::read_to_string(out).unwrap()
+    };
+    let (from_csv, from_lake) = (run(&csv, "csv"), run(&lake, "lake"));
+    assert!(from_csv.lines().count() > 900);
+    assert_eq!(from_csv, from_lake, "the same types, reasons and values");
+}
