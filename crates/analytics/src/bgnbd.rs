@@ -126,6 +126,24 @@ impl Triples {
         self.count.iter().sum()
     }
 
+    /// The same triples in one fixed order (by x, then t_x, then T): a fit on them does not
+    /// depend on the order the customers came in, so every engine (one machine, the store, a
+    /// cluster) that finds the same triples gets the same parameters to the last bit.
+    pub fn canonical(&self) -> Triples {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        order.sort_unstable_by(|&i, &j| {
+            self.x[i]
+                .cmp(&self.x[j])
+                .then(self.t_x[i].total_cmp(&self.t_x[j]))
+                .then(self.t[i].total_cmp(&self.t[j]))
+        });
+        let mut out = Triples::with_capacity(self.len());
+        for i in order {
+            out.add(self.x[i], self.t_x[i], self.t[i], self.count[i]);
+        }
+        out
+    }
+
     fn check(&self) -> Result<(), FitError> {
         for i in 0..self.len() {
             let (x, tx, t) = (self.x[i], self.t_x[i], self.t[i]);
@@ -304,9 +322,10 @@ impl BgNbd {
         [self.r, self.alpha, self.a, self.b]
     }
 
-    /// Maximum-likelihood fit on the triples.
+    /// Maximum-likelihood fit on the triples (taken in their canonical order).
     pub fn fit(data: &Triples) -> Result<BgNbdFit, FitError> {
         data.check()?;
+        let data = &data.canonical();
         if data.is_empty() || data.customers() <= 0.0 {
             return Err(FitError::NoCustomers);
         }

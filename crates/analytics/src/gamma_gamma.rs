@@ -166,14 +166,32 @@ impl GammaGamma {
         Self::fit_weighted(&data)
     }
 
+    /// Distinct (x, z̄) in one fixed order (by x, then z̄) with the count of each: the fit's
+    /// input whatever order the customers came in, so every engine that finds the same
+    /// customers gets the same parameters to the last bit.
+    fn canonical(pairs: &[(u32, f64, f64)]) -> Vec<(u32, f64, f64)> {
+        let mut sorted = pairs.to_vec();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let mut out: Vec<(u32, f64, f64)> = Vec::with_capacity(sorted.len());
+        for (x, z, w) in sorted {
+            match out.last_mut() {
+                Some(last) if last.0 == x && last.1.to_bits() == z.to_bits() => last.2 += w,
+                _ => out.push((x, z, w)),
+            }
+        }
+        out
+    }
+
     /// [`GammaGamma::fit`] on distinct (x, z̄) with the number of customers having each, as a
     /// cluster hands them over: the same likelihood, each row counted `count` times.
     pub fn fit_weighted(pairs: &[(u32, f64, f64)]) -> Result<GammaGammaFit, FitError> {
-        let data: Vec<(u32, f64, f64)> = pairs
-            .iter()
-            .copied()
-            .filter(|&(x, z, w)| x > 0 && z > 0.0 && w > 0.0)
-            .collect();
+        let data: Vec<(u32, f64, f64)> = Self::canonical(
+            &pairs
+                .iter()
+                .copied()
+                .filter(|&(x, z, w)| x > 0 && z > 0.0 && w > 0.0)
+                .collect::<Vec<_>>(),
+        );
         if let Some(&(x, z, _)) = data.iter().find(|(_, z, _)| !z.is_finite()) {
             return Err(FitError::BadInput(format!(
                 "invalid mean spend {z} for x = {x}"

@@ -117,20 +117,20 @@ async fn connect(scheduler: &str, partitions: usize) -> Result<SessionContext> {
     let config = SessionConfig::new_with_ballista()
         .with_target_partitions(partitions.max(1))
         .with_ballista_job_name("fidelis analyze clv");
-    let mut state = SessionStateBuilder::new()
+    let state = SessionStateBuilder::new()
         .with_config(config)
         .with_default_features()
         .build();
-    use datafusion::execution::FunctionRegistry;
-    for f in crate::functions::scalar_functions() {
-        state.register_udf(f)?;
-    }
-    for f in crate::functions::aggregate_functions() {
-        state.register_udaf(f)?;
-    }
     let ctx = SessionContext::remote_with_state(scheduler, state)
         .await
         .map_err(|e| anyhow!("the scheduler at {scheduler}: {e}"))?;
+    // After the upgrade to a Ballista session (which sets its own function lists).
+    for f in crate::functions::scalar_functions() {
+        ctx.register_udf(f.as_ref().clone());
+    }
+    for f in crate::functions::aggregate_functions() {
+        ctx.register_udaf(f.as_ref().clone());
+    }
     // Ask something small first: an unreachable scheduler is said within seconds, not hung on.
     let probe = tokio::time::timeout(Duration::from_secs(10), rows(&ctx, "SELECT 1")).await;
     match probe {

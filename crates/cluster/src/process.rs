@@ -14,8 +14,10 @@ use datafusion::execution::FunctionRegistry;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Run a scheduler on `bind` (host:port) until the process is stopped.
-pub async fn run_scheduler(bind: &str) -> Result<()> {
+/// Run a scheduler on `bind` (host:port) until the process is stopped. An executor silent for
+/// `executor_timeout` seconds (executors send a heartbeat every 5 s) counts as lost: its tasks
+/// run again elsewhere (Ballista's default waits three minutes).
+pub async fn run_scheduler(bind: &str, executor_timeout: u64) -> Result<()> {
     let addr: SocketAddr = bind
         .parse()
         .with_context(|| format!("--bind {bind}: expected HOST:PORT, e.g. 127.0.0.1:50050"))?;
@@ -23,6 +25,9 @@ pub async fn run_scheduler(bind: &str) -> Result<()> {
         bind_host: addr.ip().to_string(),
         bind_port: addr.port(),
         external_host: addr.ip().to_string(),
+        executor_timeout_seconds: executor_timeout.max(10),
+        expire_dead_executor_interval_seconds: 2,
+        no_executors_grace_period_seconds: executor_timeout.max(10),
         override_session_builder: Some(Arc::new(|config| {
             let mut state = ballista_core::utils::default_session_builder(config)?;
             for f in scalar_functions() {

@@ -13,6 +13,10 @@ pub enum ClusterCommand {
         /// Address to listen on, HOST:PORT.
         #[arg(long, default_value = "127.0.0.1:50050")]
         bind: String,
+        /// Seconds without a heartbeat (executors send one every 5 s) after which an executor
+        /// counts as lost and its tasks run again on the others.
+        #[arg(long, default_value_t = 15)]
+        executor_timeout: u64,
     },
     /// Run an executor (Ballista's, with Fidelis's functions) until stopped.
     Executor {
@@ -84,7 +88,10 @@ pub async fn run(cmd: ClusterCommand) -> Result<()> {
     }
     #[cfg(feature = "cluster")]
     match cmd {
-        ClusterCommand::Scheduler { bind } => fidelis_cluster::process::run_scheduler(&bind).await,
+        ClusterCommand::Scheduler {
+            bind,
+            executor_timeout,
+        } => fidelis_cluster::process::run_scheduler(&bind, executor_timeout).await,
         ClusterCommand::Executor {
             scheduler,
             bind,
