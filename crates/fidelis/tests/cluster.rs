@@ -165,21 +165,12 @@ fn write_purchases(dir: &Path, files: usize, rows: &[(String, i64, i64)]) {
 
 /// Every customer's values from a results file or directory: id → (column → value).
 fn values(path: &Path) -> HashMap<String, Vec<f64>> {
-    let cols = [
-        "customer_id",
-        "frequency",
-        "recency",
-        "T",
-        "monetary",
-        "rfm_r",
-        "rfm_f",
-        "rfm_m",
-        "p_alive",
-        "expected_purchases",
-        "expected_spend",
-        "clv",
-        "total_spend",
-    ];
+    // The single-machine output's columns, the id first, without the two dates.
+    let cols: Vec<&str> = app::churn::clv::CUSTOMER_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !c.ends_with("_purchase"))
+        .collect();
     let input = ParquetInput::open(path.to_str().unwrap()).unwrap();
     use ColumnType::*;
     let num: &[ColumnType] = &[Integer, Float];
