@@ -24,57 +24,52 @@ fn row_error(e: ReadError) -> RowError {
     }
 }
 
+/// The input opened and its customer id, date and amount columns found (mapped as for a CSV
+/// file: default names, aliases, overrides).
+fn mapped(
+    path: &std::path::Path,
+    display: &str,
+    columns: &[(String, String)],
+    lang: Lang,
+) -> Result<(ParquetInput, [String; 3]), AppError> {
+    let pq = ParquetInput::open(&path.to_string_lossy())
+        .map_err(|e| rejected(lang, display, vec![row_error(e)], 1))?;
+    let fields = ["customer_id", "date", "amount"];
+    let map =
+        ColumnMap::new(display, &pq.headers, PURCHASE_COLUMNS, &fields, columns).map_err(|e| {
+            let n = e.len();
+            rejected(lang, display, e, n)
+        })?;
+    let names = fields.map(|f| map.column_name(&pq.headers, f).unwrap_or(f).to_string());
+    Ok((pq, names))
+}
+
 pub fn read_purchases(
     input: &FileInput,
     lang: Lang,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Purchases, AppError> {
     let display = input.display;
-    let pq = ParquetInput::open(&input.path.to_string_lossy())
-        .map_err(|e| rejected(lang, display, vec![row_error(e)], 1))?;
-    let fields = ["customer_id", "date", "amount"];
-    let map = ColumnMap::new(
-        display,
-        &pq.headers,
-        PURCHASE_COLUMNS,
-        &fields,
-        &input.columns,
-    )
-    .map_err(|e| {
-        let n = e.len();
-        rejected(lang, display, e, n)
-    })?;
-    let names = fields.map(|f| map.column_name(&pq.headers, f).unwrap_or(f).to_string());
-    let layout = Layout {
-        display,
-        pos: [0, 1, 2],
-        names: names.clone(),
-        format: input.date_format.as_deref(),
-        error_limit: input.error_limit,
-    };
-    // Rows are numbered per file; a bad row names its own file.
-    let many = pq.files.len() > 1;
-    let mut layouts: Vec<Layout> = Vec::new();
+    let (pq, names) = mapped(input.path, display, &input.columns, lang)?;
+    // Rows are numbered per file; with several files a bad row names its own.
     let shown: Vec<String> = pq
         .files
         .iter()
-        .map(|f| {
-            if many {
-                f.display().to_string()
-            } else {
-                display.to_string()
-            }
+        .map(|f| match pq.files.len() {
+            1 => display.to_string(),
+            _ => f.display().to_string(),
         })
         .collect();
-    for s in &shown {
-        layouts.push(Layout {
+    let layouts: Vec<Layout> = shown
+        .iter()
+        .map(|s| Layout {
             display: s,
-            pos: layout.pos,
+            pos: [0, 1, 2],
             names: names.clone(),
-            format: layout.format,
-            error_limit: layout.error_limit,
-        });
-    }
+            format: input.date_format.as_deref(),
+            error_limit: input.error_limit,
+        })
+        .collect();
     let mut part = Part::new();
     let mut id_text = String::new();
     let columns: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -187,15 +182,7 @@ pub fn checked_input(
     columns: &[(String, String)],
     lang: Lang,
 ) -> Result<(Vec<std::path::PathBuf>, [String; 3]), AppError> {
-    let pq = ParquetInput::open(&path.to_string_lossy())
-        .map_err(|e| rejected(lang, display, vec![row_error(e)], 1))?;
-    let fields = ["customer_id", "date", "amount"];
-    let map =
-        ColumnMap::new(display, &pq.headers, PURCHASE_COLUMNS, &fields, columns).map_err(|e| {
-            let n = e.len();
-            rejected(lang, display, e, n)
-        })?;
-    let names = fields.map(|f| map.column_name(&pq.headers, f).unwrap_or(f).to_string());
+    let (pq, names) = mapped(path, display, columns, lang)?;
     let cols: Vec<&str> = names.iter().map(String::as_str).collect();
     columnar::column_types(&pq, &cols, &[ID, DATE, AMOUNT])
         .map_err(|e| rejected(lang, display, vec![row_error(e)], 1))?;
