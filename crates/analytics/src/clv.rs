@@ -184,19 +184,73 @@ impl Clv {
     /// up to its 99th percentile (the rest in the last), and the R × F grid of RFM scores with
     /// customers, mean CLV and mean P(alive) per cell.
     pub fn distributions(&self) -> Distributions {
-        let bins = usize::from(self.options.rfm_bins.max(1));
+        Distributions::of(
+            self.options.rfm_bins,
+            self.values().map(|(_, v)| ValuePoint {
+                p_alive: v.p_alive,
+                clv: v.clv,
+                expected_purchases: v.expected_purchases,
+                r: v.rfm.r,
+                f: v.rfm.f,
+            }),
+        )
+    }
+
+    /// Every analysed customer's values, in customer order.
+    pub fn values(&self) -> impl Iterator<Item = (usize, CustomerValue)> + '_ {
+        (0..self.stats.len()).filter_map(|i| self.value(i).map(|v| (i, v)))
+    }
+}
+
+/// See [`Clv::distributions`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Distributions {
+    /// Customers with P(alive) in [k/20, (k+1)/20) (the last bin includes 1).
+    pub p_alive: Vec<u64>,
+    pub clv_bin_width: f64,
+    /// Customers with CLV in [k·w, (k+1)·w), the last bin open-ended.
+    pub clv: Vec<u64>,
+    /// R-major, R and F from 1 to the number of RFM levels.
+    pub rfm_grid: Vec<RfmCell>,
+    /// Over every analysed customer: sums of CLV and of expected purchases, mean and median
+    /// P(alive).
+    pub total_clv: f64,
+    pub total_expected_purchases: f64,
+    pub mean_p_alive: f64,
+    pub median_p_alive: f64,
+}
+
+/// What [`Distributions`] needs of one customer's values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValuePoint {
+    pub p_alive: f64,
+    pub clv: f64,
+    pub expected_purchases: f64,
+    /// RFM recency and frequency scores, 1 to the number of levels.
+    pub r: u8,
+    pub f: u8,
+}
+
+impl Distributions {
+    /// The distributions of customers' values (a run's, or values read back from a file), RFM
+    /// scores on `rfm_bins` levels (scores above are counted in the top level).
+    pub fn of(rfm_bins: u8, values: impl Iterator<Item = ValuePoint>) -> Distributions {
+        let bins = usize::from(rfm_bins.max(1));
         let mut p_alive = vec![0u64; 20];
-        let mut clvs: Vec<f64> = Vec::with_capacity(self.n_customers);
-        let mut alive: Vec<f64> = Vec::with_capacity(self.n_customers);
+        // A run's iterator knows at most how many customers come: room for them at once.
+        let room = values.size_hint().1.unwrap_or(0);
+        let mut clvs: Vec<f64> = Vec::with_capacity(room);
+        let mut alive: Vec<f64> = Vec::with_capacity(room);
         let mut grid = vec![RfmCell::default(); bins * bins];
         let (mut total_clv, mut total_expected) = (0.0, 0.0);
-        for (_, v) in self.values() {
+        for v in values {
             p_alive[((v.p_alive * 20.0) as usize).min(19)] += 1;
             clvs.push(v.clv);
             alive.push(v.p_alive);
             total_clv += v.clv;
             total_expected += v.expected_purchases;
-            let cell = &mut grid[(usize::from(v.rfm.r) - 1) * bins + usize::from(v.rfm.f) - 1];
+            let level = |s: u8| usize::from(s.clamp(1, bins as u8)) - 1;
+            let cell = &mut grid[level(v.r) * bins + level(v.f)];
             cell.customers += 1;
             cell.mean_clv += v.clv;
             cell.mean_p_alive += v.p_alive;
@@ -228,29 +282,6 @@ impl Clv {
             median_p_alive,
         }
     }
-
-    /// Every analysed customer's values, in customer order.
-    pub fn values(&self) -> impl Iterator<Item = (usize, CustomerValue)> + '_ {
-        (0..self.stats.len()).filter_map(|i| self.value(i).map(|v| (i, v)))
-    }
-}
-
-/// See [`Clv::distributions`].
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Distributions {
-    /// Customers with P(alive) in [k/20, (k+1)/20) (the last bin includes 1).
-    pub p_alive: Vec<u64>,
-    pub clv_bin_width: f64,
-    /// Customers with CLV in [k·w, (k+1)·w), the last bin open-ended.
-    pub clv: Vec<u64>,
-    /// R-major, R and F from 1 to the number of RFM levels.
-    pub rfm_grid: Vec<RfmCell>,
-    /// Over every analysed customer: sums of CLV and of expected purchases, mean and median
-    /// P(alive).
-    pub total_clv: f64,
-    pub total_expected_purchases: f64,
-    pub mean_p_alive: f64,
-    pub median_p_alive: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -599,12 +630,19 @@ fn churn_flags(
 /// The inactivity rule: no purchase for longer than the multiple × the customer's own mean
 /// interval (one-time buyers: the repeat buyers' median).
 fn inactive(o: &ClvOptions, median_gap: f64, s: &CustomerStats) -> bool {
-    let gap = if s.x > 0 {
-        s.t_x / f64::from(s.x)
+    inactive_for(s.x, s.t_x, s.t, o.churn_inactivity_multiple, median_gap)
+}
+
+/// The inactivity rule on a customer's frequency x, recency t_x and age T (periods): no
+/// purchase for longer than `multiple` × their own mean interval (one-time buyers: the repeat
+/// buyers' median interval, `median_gap`).
+pub fn inactive_for(x: u32, t_x: f64, t: f64, multiple: f64, median_gap: f64) -> bool {
+    let gap = if x > 0 {
+        t_x / f64::from(x)
     } else {
         median_gap
     };
-    s.t - s.t_x > o.churn_inactivity_multiple * gap
+    t - t_x > multiple * gap
 }
 
 fn churn(clv: &Clv, months: &TrendCounts) -> Churn {

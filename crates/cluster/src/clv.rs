@@ -142,6 +142,7 @@ async fn connect(scheduler: &str, partitions: usize) -> Result<SessionContext> {
 
 /// Run the job; the summary as JSON. On any failure the partial output is removed.
 pub async fn run(job: &ClusterJob, say: Say<'_>) -> Result<Value> {
+    crate::logs::init();
     if job.output.exists() {
         bail!(
             "{} exists: name a new directory for the results (a run never writes into an old one)",
@@ -550,6 +551,7 @@ async fn work(job: &ClusterJob, dir: &Path, say: Say<'_>) -> Result<Value> {
         "period": opts.period.as_str(),
         "horizon_months": opts.horizon_months,
         "discount_rate_per_month": opts.discount_rate,
+        "rfm_bins": opts.rfm_bins,
         "rows": n_rows,
         "first_purchase": day(first_day),
         "last_purchase": day(last_day),

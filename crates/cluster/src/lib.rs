@@ -10,4 +10,5 @@
 
 pub mod clv;
 pub mod functions;
+pub mod logs;
 pub mod process;

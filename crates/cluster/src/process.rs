@@ -18,6 +18,7 @@ use std::sync::Arc;
 /// `executor_timeout` seconds (executors send a heartbeat every 5 s) counts as lost: its tasks
 /// run again elsewhere (Ballista's default waits three minutes).
 pub async fn run_scheduler(bind: &str, executor_timeout: u64) -> Result<()> {
+    crate::logs::init();
     let addr: SocketAddr = bind
         .parse()
         .with_context(|| format!("--bind {bind}: expected HOST:PORT, e.g. 127.0.0.1:50050"))?;
@@ -71,6 +72,7 @@ pub struct ExecutorOptions {
 
 /// Run an executor until the process is stopped.
 pub async fn run_executor(o: ExecutorOptions) -> Result<()> {
+    crate::logs::init();
     let (host, port) = o
         .scheduler
         .rsplit_once(':')

@@ -53,9 +53,10 @@ enum Command {
         command: TokenCommand,
     },
     /// Import customers or transactions from CSV (UTF-8, GB18030/GBK), xlsx or Parquet (a file,
-    /// a directory of files or a glob), all or nothing.
+    /// a directory of files or a glob), all or nothing; or `clv-results DIR`: the output of
+    /// `analyze clv --cluster`, loaded as the store's latest CLV run.
     Import {
-        #[arg(value_parser = ["customers", "transactions"])]
+        #[arg(value_parser = ["customers", "transactions", "clv-results"])]
         kind: String,
         file: PathBuf,
         /// Force the CSV encoding: utf-8, gb18030 or gbk (default: detected).
@@ -228,6 +229,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             errors_csv,
         } => {
             let app = open(&s).await?;
+            if kind == "clv-results" {
+                return load_clv_results(&app, &file).await;
+            }
             let kind = ImportKind::parse(&kind).map_err(|e| anyhow!(e))?;
             let encoding = encoding
                 .map(|e| Encoding::parse(&e))
@@ -305,6 +309,48 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Load a cluster run's results as the store's latest CLV run.
+async fn load_clv_results(app: &App, dir: &Path) -> Result<()> {
+    let pb = bar(1, false);
+    let pb2 = pb.clone();
+    let progress: app::churn::store::SharedProgress = Arc::new(move |stage, done, total| {
+        pb2.set_length(total);
+        pb2.set_position(done);
+        pb2.set_message(match stage {
+            "checking" => say("checking", "检查"),
+            _ => say("saving", "保存"),
+        });
+    });
+    let started = std::time::Instant::now();
+    let display = dir.display().to_string();
+    let r = app
+        .load_clv_results(&Actor::cli(), dir, &display, progress)
+        .await;
+    pb.finish_and_clear();
+    let r = r.map_err(app_err)?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        say(
+            &format!("loaded {display}: the values of {} customers, saved as analysis run {} (now the latest; {secs:.1} s)", r.saved, r.run_id),
+            &format!("已导入 {display}：{} 位客户的数值，保存为分析编号 {}（现为最新一次；{secs:.1} 秒）", r.saved, r.run_id),
+        )
+    );
+    if r.not_in_store > 0 {
+        println!(
+            "{} {} ({} {})",
+            r.not_in_store,
+            say(
+                "customers of the results are not in the store and were skipped",
+                "位客户不在系统中，已跳过"
+            ),
+            say("e.g.", "例如"),
+            r.not_in_store_examples.join(", ")
+        );
+    }
+    Ok(())
 }
 
 async fn import(

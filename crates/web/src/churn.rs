@@ -77,6 +77,8 @@ pub struct LatestView {
     pub headline: Vec<Figure>,
     pub headline_note: String,
     pub finished: String,
+    /// Where a run made elsewhere (a cluster's, loaded) came from; empty for a run made here.
+    pub source_note: String,
 }
 
 #[derive(Template)]
@@ -397,6 +399,7 @@ async fn latest_view(
         segments: segments(s),
         at_risk,
         churn_definition: by_lang(&s["churn"]["definition"], lang),
+        source_note: by_lang(&s["source"]["definition"], lang),
         trend_definition: by_lang(&s["churn"]["trend"]["definition"], lang),
         chart_data,
         holdout_run: holdout_run.map(|r| {

@@ -426,6 +426,14 @@ impl DateCache {
 }
 
 /// Churn and retention at the calibration end under both rules, with their definitions.
+/// The two churn rules in words (English and Chinese), with their settings.
+pub(crate) fn churn_definition(p_alive_threshold: f64, multiple: f64, median_gap: f64) -> Value {
+    json!({
+        "en": format!("churned: P(alive) below {p_alive_threshold} (rule 1), or no purchase for more than {multiple} times the customer's own mean time between purchases (rule 2; one-time buyers: the repeat buyers' median, {median_gap:.2} periods). Churn rate = churned / all customers; retention rate = 1 - churn rate."),
+        "zh": format!("流失：存活概率低于 {p_alive_threshold}（规则一），或未购买时间超过该客户平均购买间隔的 {multiple} 倍（规则二；只购买过一次的客户用重复购买客户的中位间隔 {median_gap:.2} 个周期）。流失率 = 流失客户数 / 全部客户数；保持率 = 1 - 流失率。"),
+    })
+}
+
 fn churn_json(clv: &Clv) -> Value {
     let c = &clv.churn;
     let rule = |churned: u64| {
@@ -438,10 +446,7 @@ fn churn_json(clv: &Clv) -> Value {
         "p_alive_threshold": c.p_alive_threshold,
         "inactivity_multiple": c.inactivity_multiple,
         "median_gap_periods": c.median_gap_periods,
-        "definition": {
-            "en": format!("churned: P(alive) below {} (rule 1), or no purchase for more than {} times the customer's own mean time between purchases (rule 2; one-time buyers: the repeat buyers' median, {:.2} periods). Churn rate = churned / all customers; retention rate = 1 - churn rate.", c.p_alive_threshold, c.inactivity_multiple, c.median_gap_periods),
-            "zh": format!("流失：存活概率低于 {}（规则一），或未购买时间超过该客户平均购买间隔的 {} 倍（规则二；只购买过一次的客户用重复购买客户的中位间隔 {:.2} 个周期）。流失率 = 流失客户数 / 全部客户数；保持率 = 1 - 流失率。", c.p_alive_threshold, c.inactivity_multiple, c.median_gap_periods),
-        },
+        "definition": churn_definition(c.p_alive_threshold, c.inactivity_multiple, c.median_gap_periods),
         "by_p_alive": rule(c.churned_by_p_alive),
         "by_inactivity": rule(c.churned_by_inactivity),
         "trend": {
@@ -475,7 +480,7 @@ fn rounded(v: f64, digits: i32) -> f64 {
 }
 
 /// P(alive) and CLV histograms and the RFM grid (for the charts).
-fn distributions_json(d: &analytics::clv::Distributions) -> Value {
+pub(crate) fn distributions_json(d: &analytics::clv::Distributions) -> Value {
     json!({
         "p_alive": {
             "bin_width": 0.05,

@@ -5,6 +5,7 @@
 mod cells;
 pub mod clv;
 pub mod ids;
+pub mod loaded;
 pub mod parquet;
 pub mod purchases;
 pub mod results;

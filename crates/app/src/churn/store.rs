@@ -244,7 +244,7 @@ impl App {
             if done.is_multiple_of(20_000) {
                 progress("saving", done, total);
             }
-            value_row(&clv, &p.store_ids, &p.mix, &p.main_store, i, &v)
+            value_row(&clv, &p.store_ids, &p.mix, &p.main_store, i, &v).map(Ok)
         });
         progress("saving", 0, total);
         self.store

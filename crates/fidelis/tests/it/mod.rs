@@ -11,6 +11,7 @@ mod harness;
 mod home;
 mod imports;
 mod imports_api;
+mod loaded;
 mod loyalty;
 mod pages_text;
 mod parquet;

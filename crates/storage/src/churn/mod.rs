@@ -14,6 +14,31 @@ use std::collections::HashMap;
 const BLOCK: i64 = 100_000;
 
 impl Store {
+    /// Every customer's store id and external id, `f(id, external id)`, in id order, one block
+    /// of ids at a time (results computed elsewhere, e.g. on a cluster, name customers by their
+    /// external ids).
+    pub async fn for_each_customer_key(&self, mut f: impl FnMut(i64, &str) + Send) -> Result<u64> {
+        let mut n = 0u64;
+        let mut from = 0i64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, external_id FROM customers WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(from)
+            .bind(BLOCK)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
+                from = get_i(r, "id");
+                f(from, &get_s(r, "external_id"));
+            }
+            n += rows.len() as u64;
+            if (rows.len() as i64) < BLOCK {
+                return Ok(n);
+            }
+        }
+    }
+
     /// Every customer's purchases before `until` (a `YYYY-MM-DD` text, exclusive) summed by
     /// day and store, in customer id then day order, in one read snapshot (a customer's rows of
     /// one day in several stores come together). Each block of customers is one `GROUP BY`
@@ -299,12 +324,13 @@ impl Store {
     /// Finish run `id`: its summary (plus `segments`, [`SegmentValues`] of the new values, and
     /// `referral_by_cohort`, [`CohortReferrals`]), and
     /// every customer's values replacing the previous run's, all in one transaction (readers see the old run's values or the new, never a mix).
-    /// Values of customers deleted meanwhile are skipped.
+    /// Values of customers deleted meanwhile are skipped. A value that comes as an error (e.g.
+    /// a file read while saving failed) leaves everything as it was and is returned.
     pub async fn complete_analysis_run(
         &self,
         id: i64,
         summary: &serde_json::Value,
-        values: &mut (dyn Iterator<Item = CustomerValueRow> + Send),
+        values: &mut (dyn Iterator<Item = Result<CustomerValueRow>> + Send),
     ) -> Result<u64> {
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM customer_values")
@@ -328,6 +354,8 @@ impl Store {
         let mut more = true;
         while more {
             for v in (&mut *values).take(VALUE_BATCH) {
+                // Dropping the transaction unsaved rolls every row back.
+                let v = v?;
                 rows.row()
                     .int(v.customer_id)
                     .int(id)
