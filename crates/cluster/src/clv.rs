@@ -140,6 +140,24 @@ async fn connect(scheduler: &str, partitions: usize) -> Result<SessionContext> {
     }
 }
 
+/// Check that `table` holds each of the `n` customers exactly once (column `id`), or fail
+/// saying what the executors' files hold instead.
+async fn whole(ctx: &SessionContext, table: &str, id: &str, n: i64, what: &str) -> Result<()> {
+    let c = rows(
+        ctx,
+        &format!("SELECT COUNT(*), COUNT(DISTINCT {id}) FROM {table}"),
+    )
+    .await?;
+    let (rows_written, distinct) = (i64_at(&c, 0).unwrap_or(0), i64_at(&c, 1).unwrap_or(0));
+    if rows_written != n || distinct != n {
+        bail!(
+            "the executors wrote {rows_written} rows of {what} for {distinct} customers, {n} expected: \
+             a task ran twice or not at all (an executor lost while writing); nothing was kept, run it again"
+        );
+    }
+    Ok(())
+}
+
 /// Run the job; the summary as JSON. On any failure the partial output is removed.
 pub async fn run(job: &ClusterJob, say: Say<'_>) -> Result<Value> {
     crate::logs::init();
@@ -323,15 +341,21 @@ async fn work(job: &ClusterJob, dir: &Path, say: Say<'_>) -> Result<Value> {
         ParquetReadOptions::default(),
     )
     .await?;
-    let n = i64_at(&rows(&ctx, "SELECT COUNT(*) FROM cust").await?, 0).unwrap_or(0);
-    let customers_in_input = i64_at(
-        &rows(&ctx, "SELECT COUNT(DISTINCT id) FROM purchases").await?,
-        0,
+    let counts = rows(
+        &ctx,
+        &format!(
+            "SELECT COUNT(DISTINCT id), COUNT(DISTINCT CASE WHEN day <= {cal} THEN id END) FROM purchases"
+        ),
     )
-    .unwrap_or(0);
+    .await?;
+    let customers_in_input = i64_at(&counts, 0).unwrap_or(0);
+    let n = i64_at(&counts, 1).unwrap_or(0);
     if n == 0 {
         bail!("no customer made a purchase on or before the calibration end date");
     }
+    // Every customer once: a task run twice (its executor lost after it wrote) would leave a
+    // second file of the same customers.
+    whole(&ctx, "cust", "id", n, "per-customer summaries").await?;
     step(&format!("{n} customers summarised on the executors"));
 
     // 2. The small tables.
@@ -480,10 +504,7 @@ async fn work(job: &ClusterJob, dir: &Path, say: Say<'_>) -> Result<Value> {
            SUM(CASE WHEN churned_by_inactivity THEN 1 ELSE 0 END) FROM out",
     )
     .await?;
-    let written = i64_at(&t, 0).unwrap_or(0);
-    if written != n {
-        bail!("{written} customers written, {n} expected: the job is incomplete");
-    }
+    whole(&ctx, "out", "customer_id", n, "customers' values").await?;
     let (total_clv, total_expected, mean_p_alive) = (
         f64_at(&t, 1).unwrap_or(0.0),
         f64_at(&t, 2).unwrap_or(0.0),
