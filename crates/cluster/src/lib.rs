@@ -9,6 +9,7 @@
 //! feature, in its own target directory (see `.ci/run`).
 
 pub mod clv;
+pub mod faults;
 pub mod functions;
 pub mod logs;
 pub mod process;

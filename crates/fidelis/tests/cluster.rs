@@ -31,6 +31,14 @@ fn wait_port(port: u16, what: &str) {
     }
 }
 
+/// One cluster at a time: two cores shared by three clusters' processes (debug builds) delay
+/// heartbeats and tasks enough to blur what a test measures.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A scheduler and executors, each its own process, stopped (by process id) when dropped.
 struct Cluster {
     scheduler: Child,
@@ -99,7 +107,7 @@ impl Cluster {
         for e in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
             if e.path().extension().is_some_and(|x| x == "log") {
                 let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-                let tail: Vec<&str> = text.lines().rev().take(15).collect();
+                let tail: Vec<&str> = text.lines().rev().take(60).collect();
                 out.push_str(&format!("--- {}\n", e.path().display()));
                 for l in tail.into_iter().rev() {
                     out.push_str(l);
@@ -306,6 +314,7 @@ fn simulated(customers: usize) -> Vec<(String, i64, i64)> {
 
 #[test]
 fn the_cluster_gives_the_single_machine_answer() {
+    let _turn = one_at_a_time();
     let cluster = Cluster::start(2);
     let work = tempfile::tempdir().unwrap();
     // About a million transactions in 8 files.
@@ -373,7 +382,11 @@ fn loaded_into_a_store(results: &Path, work: &Path) {
         assert!(o.status.success(), "{args:?}: {}", text(&o));
         text(&o)
     };
-    fidelis(&["import", "customers", work.join("customers.csv").to_str().unwrap()]);
+    fidelis(&[
+        "import",
+        "customers",
+        work.join("customers.csv").to_str().unwrap(),
+    ]);
     let said = fidelis(&["import", "clv-results", results.to_str().unwrap()]);
     assert!(
         said.contains(&format!("the values of {} customers", known.len()))
@@ -409,17 +422,22 @@ fn loaded_into_a_store(results: &Path, work: &Path) {
             s.clv,
             s.total_spend,
         ];
-        assert_eq!(w, &saved.to_vec(), "{id}: the executors' values, saved as they were");
+        assert_eq!(
+            w,
+            &saved.to_vec(),
+            "{id}: the executors' values, saved as they were"
+        );
     }
 }
 
-/// Not yet passing, so not run by default (`-- --ignored` runs it): with Ballista 55, killing
-/// one of two executors while the per-customer stage runs left the job neither finished nor
-/// failed after three minutes, even with the scheduler's executor timeout at 15 s (issue 21
-/// notes; next: Ballista's own logs, the client's fetch of the lost executor's output).
+/// One of two executors killed (SIGKILL) while the job runs: Ballista runs the lost tasks again
+/// on the other, and the driver does a step again when Ballista cannot (see
+/// `fidelis_cluster::faults`), so the run completes with every customer once — or, failing
+/// that, fails naming the executor; in both cases nothing partial is left. The moment of the
+/// kill: `FIDELIS_KILL_AFTER_MS` (default 1,500 ms after the start: the per-customer stage).
 #[test]
-#[ignore]
 fn an_executor_killed_during_a_run_leaves_nothing_partial() {
+    let _turn = one_at_a_time();
     let mut cluster = Cluster::start(2);
     let work = tempfile::tempdir().unwrap();
     let input = work.path().join("lake");
@@ -434,21 +452,30 @@ fn an_executor_killed_during_a_run_leaves_nothing_partial() {
         .spawn()
         .unwrap();
     // Kill one executor once the work has started on the executors.
-    std::thread::sleep(Duration::from_millis(1500));
+    let after = std::env::var("FIDELIS_KILL_AFTER_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1500);
+    std::thread::sleep(Duration::from_millis(after));
     let victim = cluster.executors.remove(0);
     let pid = victim.id();
     let mut victim = victim;
     victim.kill().unwrap();
     victim.wait().unwrap();
-    let until = Instant::now() + Duration::from_secs(180);
+    let until = Instant::now() + Duration::from_secs(100);
     let status = loop {
         if let Some(s) = run.try_wait().unwrap() {
             break s;
         }
-        assert!(
-            Instant::now() < until,
-            "the run neither finished nor failed in 3 minutes"
-        );
+        if Instant::now() > until {
+            let _ = run.kill();
+            let o = run.wait_with_output().unwrap();
+            panic!(
+                "the run neither finished nor failed in 3 minutes: {}\n{}",
+                text(&o),
+                cluster.logs()
+            );
+        }
         std::thread::sleep(Duration::from_millis(200));
     };
     let o = run.wait_with_output().unwrap();
@@ -465,20 +492,28 @@ fn an_executor_killed_during_a_run_leaves_nothing_partial() {
         let s: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
                 .unwrap();
-        assert!(s["n_customers"].as_u64().unwrap() > 300_000, "{s}");
-        eprintln!("executor {pid} killed: the run completed on the other executor");
+        assert_eq!(s["n_customers"], 360_000, "{s}");
+        // Every customer exactly once in the results.
+        let written = values(&out.join("customers"));
+        assert_eq!(written.len(), 360_000);
+        let rows = ParquetInput::open(out.join("customers").to_str().unwrap())
+            .unwrap()
+            .rows;
+        assert_eq!(rows, 360_000, "no customer twice");
+        eprintln!("executor {pid} killed after {after} ms: the run completed on the other executor: {said}");
     } else {
         assert!(!out.exists(), "a failed run leaves no result: {said}");
         assert!(
-            said.to_lowercase().contains("executor") || said.contains("task"),
+            said.contains("executor") && said.contains("was lost"),
             "{said}"
         );
-        eprintln!("executor {pid} killed: the run failed cleanly: {said}");
+        eprintln!("executor {pid} killed after {after} ms: the run failed cleanly: {said}");
     }
 }
 
 #[test]
 fn bad_input_and_an_unreachable_scheduler_are_said_and_nothing_is_written() {
+    let _turn = one_at_a_time();
     let work = tempfile::tempdir().unwrap();
     let input = work.path().join("lake");
     write_purchases(
@@ -564,4 +599,24 @@ fn bad_input_and_an_unreachable_scheduler_are_said_and_nothing_is_written() {
     w.finish().unwrap();
     let t = refuse(bad.to_str().unwrap());
     assert!(t.contains("soon") && t.contains("-3"), "{t}");
+}
+
+/// What counts as an executor lost (a step done again) and how the executor is named.
+#[test]
+fn an_executor_loss_is_told_from_other_errors_and_named() {
+    use fidelis_cluster::faults::lost_executor;
+    let fetch = "Shuffle fetch partition error from Executor cfc52dad-a660-4c78, map_stage 0";
+    assert_eq!(
+        lost_executor(fetch).as_deref(),
+        Some("executor cfc52dad-a660-4c78")
+    );
+    let h2 = "Ipc error: h2 protocol error: error reading a body from connection";
+    assert_eq!(lost_executor(h2).as_deref(), Some("an executor"));
+    let connect = "Error connecting to Ballista scheduler or executor at http://127.0.0.1:40785: tcp connect error";
+    assert_eq!(
+        lost_executor(connect).as_deref(),
+        Some("executor 127.0.0.1:40785")
+    );
+    assert_eq!(lost_executor("column 'amount' not found"), None);
+    assert_eq!(lost_executor("Parquet error: not a Parquet file"), None);
 }
