@@ -65,13 +65,22 @@ cluster_run() { # executors label
   EXECUTOR_VCORES=1 bash bench/cluster.sh start "$1" > /dev/null
   local out="$OUT/cluster-$1x1"
   rm -rf "$out"
+  # The executors' shuffle files on disk, sampled every half second (Ballista removes a job's
+  # files when it ends): the largest total seen.
+  (m=0; while :; do
+     s=$(du -sb "$STATE"/executor-*/ 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}')
+     [ "${s:-0}" -gt "$m" ] && m=$s && echo "$m" > "$out.shuffle"
+     sleep 0.5
+   done) &
+  local sampler=$!
   /usr/bin/time -f "%e %M" -o "$out.time" "$BIN" analyze clv --cluster df://127.0.0.1:${CLUSTER_PORT:-50050} \
     "${ARGS[@]}" --partitions "$PARTITIONS" --output "$out" 2> "$out.log" > /dev/null
+  kill "$sampler" 2>/dev/null || true
   read -r cs ck < "$out.time"
   local peaks="" shuffle
   for k in $(seq 1 "$1"); do peaks+="executor $k $(peak_of "$(cat "$STATE/executor-$k.pid")") MiB; "; done
-  shuffle=$(du -sb "$STATE"/executor-*/ 2>/dev/null | awk '{s += $1} END {printf "%.0f", s / 1048576}')
-  log "cluster $1 executor(s) x 1 slot: $cs s; driver peak RSS $((ck / 1024)) MiB; ${peaks}shuffle files $shuffle MiB"
+  shuffle=$(( $(cat "$out.shuffle" 2>/dev/null || echo 0) / 1048576 ))
+  log "cluster $1 executor(s) x 1 slot: $cs s; driver peak RSS $((ck / 1024)) MiB; ${peaks}largest shuffle on disk $shuffle MiB"
   grep -E '^\[' "$out.log" | sed 's/^/    /' | tee -a "$RES"
   bash bench/cluster.sh stop > /dev/null
   eval "t_$1=$cs"
