@@ -107,6 +107,18 @@ pub fn read_purchases(
     purchases_of(part, lang, display)
 }
 
+/// The Parquet kind of a column of [`super::clv::CUSTOMER_COLUMNS`] (the id text, counts and
+/// RFM scores whole numbers, the two days dates, the rest floats).
+pub fn customer_column_kind(column: &str) -> columnar::Kind {
+    use columnar::Kind;
+    match column {
+        "customer_id" => Kind::Text,
+        "frequency" | "rfm_r" | "rfm_f" | "rfm_m" => Kind::Int,
+        "first_purchase" | "last_purchase" => Kind::Date,
+        _ => Kind::Float,
+    }
+}
+
 /// Write one row per analysed customer as Parquet with typed columns (the CSV's columns; the
 /// numbers at full precision, the days as dates), through a temporary file moved into place.
 pub fn write_customers(
@@ -120,15 +132,7 @@ pub fn write_customers(
     let holdout = clv.holdout.is_some();
     let mut columns: Vec<(&str, Kind)> = CUSTOMER_COLUMNS
         .iter()
-        .map(|&c| {
-            let kind = match c {
-                "customer_id" => Kind::Text,
-                "frequency" | "rfm_r" | "rfm_f" | "rfm_m" => Kind::Int,
-                "first_purchase" | "last_purchase" => Kind::Date,
-                _ => Kind::Float,
-            };
-            (c, kind)
-        })
+        .map(|&c| (c, customer_column_kind(c)))
         .collect();
     if holdout {
         columns.extend([

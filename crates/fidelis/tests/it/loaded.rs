@@ -45,15 +45,7 @@ fn write_results(
     std::fs::write(dir.join("summary.json"), summary.to_string()).unwrap();
     let columns: Vec<(&str, Kind)> = app::churn::clv::CUSTOMER_COLUMNS
         .iter()
-        .map(|&c| {
-            let kind = match c {
-                "customer_id" => Kind::Text,
-                "frequency" | "rfm_r" | "rfm_f" | "rfm_m" => Kind::Int,
-                "first_purchase" | "last_purchase" => Kind::Date,
-                _ => Kind::Float,
-            };
-            (c, kind)
-        })
+        .map(|&c| (c, app::churn::parquet::customer_column_kind(c)))
         .collect();
     let per = rows.len().div_ceil(files);
     for (k, chunk) in rows.chunks(per).enumerate() {
