@@ -5,10 +5,10 @@
 //! row is checked as a CSV row is (all or nothing).
 
 use super::clv::{rejected, Purchases};
-use super::purchases::{purchases_of, FileInput, Layout, Part, PURCHASE_COLUMNS};
+use super::purchases::{join_parts, purchases_of, FileInput, Layout, Part, PURCHASE_COLUMNS};
 use crate::customers::table::{ColumnMap, RowError};
 use crate::error::AppError;
-use columnar::{read_columns, Cell, ColumnType, ParquetInput, ReadError};
+use columnar::{column_types, read_columns, Cell, ColumnType, ParquetInput, ReadError};
 use domain::Lang;
 
 const ID: &[ColumnType] = &[ColumnType::Text, ColumnType::Integer];
@@ -70,15 +70,84 @@ pub fn read_purchases(
             error_limit: input.error_limit,
         })
         .collect();
+    let columns: Vec<&str> = names.iter().map(String::as_str).collect();
+    // Every file's columns checked first, from the footers: the same kind in every file.
+    column_types(&pq, &columns, &[ID, DATE, AMOUNT])
+        .map_err(|e| rejected(lang, display, vec![row_error(e)], 1))?;
+    // The files read on every core, each into its own part, joined in file order (as a CSV
+    // file's blocks are): customers keep their order of first appearance.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(pq.files.len())
+        .max(1);
+    let mut read: Vec<(usize, Result<Part, ReadError>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let (pq, layouts, columns, next, done) = (&pq, &layouts, &columns, &next, &done);
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(file) = pq.files.get(k) else {
+                            break out;
+                        };
+                        let one = ParquetInput {
+                            files: vec![file.clone()],
+                            headers: pq.headers.clone(),
+                            rows: 0,
+                        };
+                        out.push((
+                            k,
+                            read_file(&one, columns, &layouts[k], done, pq.rows, progress),
+                        ));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("reader thread"))
+            .collect()
+    });
+    read.sort_unstable_by_key(|(k, _)| *k);
+    let mut parts = Vec::with_capacity(read.len());
+    for (_, r) in read {
+        parts.push(r.map_err(|e| rejected(lang, display, vec![row_error(e)], 1))?);
+    }
+    progress(pq.rows, pq.rows);
+    // Bad rows: each names its own file and row; reported in file order.
+    let bad: usize = parts.iter().map(|p| p.error_count).sum();
+    if bad > 0 {
+        let errors = parts
+            .into_iter()
+            .flat_map(|p| p.errors)
+            .take(input.error_limit)
+            .collect();
+        return Err(rejected(lang, display, errors, bad));
+    }
+    let part = join_parts(parts, input.error_limit);
+    purchases_of(part, lang, display)
+}
+
+/// One file's purchases, checked row by row as a CSV file's.
+fn read_file(
+    one: &ParquetInput,
+    columns: &[&str],
+    l: &Layout,
+    done: &std::sync::atomic::AtomicU64,
+    total: u64,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Part, ReadError> {
     let mut part = Part::new();
     let mut id_text = String::new();
-    let columns: Vec<&str> = names.iter().map(String::as_str).collect();
+    let seen = std::cell::Cell::new(0u64);
     read_columns(
-        &pq,
-        &columns,
+        one,
+        columns,
         &[ID, DATE, AMOUNT],
-        &mut |file, row, cells| {
-            let l = &layouts[file];
+        &mut |_, row, cells| {
             let id = match cells[0] {
                 Cell::Text(s) => s,
                 Cell::Int(v) => {
@@ -101,10 +170,13 @@ pub fn read_purchases(
             };
             l.add_parsed(&mut part, row as i64, id, day, amount);
         },
-        &|done, total| progress(done, total),
-    )
-    .map_err(|e| rejected(lang, display, vec![row_error(e)], 1))?;
-    purchases_of(part, lang, display)
+        &|rows, _| {
+            let delta = rows - seen.replace(rows);
+            let all = done.fetch_add(delta, std::sync::atomic::Ordering::Relaxed) + delta;
+            progress(all, total);
+        },
+    )?;
+    Ok(part)
 }
 
 /// The Parquet kind of a column of [`super::clv::CUSTOMER_COLUMNS`] (the id text, counts and

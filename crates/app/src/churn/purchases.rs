@@ -75,8 +75,8 @@ pub struct FileInput<'a> {
 pub(super) struct Part {
     ids: CustomerIds,
     purchases: Vec<Purchase>,
-    errors: Vec<RowError>,
-    error_count: usize,
+    pub(super) errors: Vec<RowError>,
+    pub(super) error_count: usize,
     /// Lines in the part (for the next part's line numbers).
     lines: i64,
     rows: u64,
@@ -378,7 +378,7 @@ fn read_plain(
 /// The later parts' ids are first looked up in the earlier parts' tables on every core (reads
 /// only, no insertion into a growing table); one linear pass then numbers the new ones, and
 /// each part's purchases are renumbered on its own core.
-fn join_parts(parts: Vec<Part>, error_limit: usize) -> Part {
+pub(super) fn join_parts(parts: Vec<Part>, error_limit: usize) -> Part {
     const NONE: u64 = u64::MAX;
     // For part k's customer j: (earlier part << 32 | its number there), or NONE.
     let chunks: Vec<(usize, std::ops::Range<usize>)> = (1..parts.len())
