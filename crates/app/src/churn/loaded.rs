@@ -12,6 +12,7 @@
 
 use super::clv::{churn_definition, day_to_date, distributions_json, rejected, CUSTOMER_COLUMNS};
 use super::ids::CustomerIds;
+use super::parquet::row_error;
 use super::store::{SharedProgress, CLV_RUN};
 use crate::customers::table::RowError;
 use crate::error::AppError;
@@ -270,19 +271,8 @@ impl App {
         })?;
         let settings = Settings::of(&summary, display, lang)?;
         let customers = dir.join("customers");
-        let input = ParquetInput::open(&customers.to_string_lossy()).map_err(|e| {
-            rejected(
-                lang,
-                display,
-                vec![RowError {
-                    file: e.file,
-                    line: 0,
-                    column: e.column,
-                    reason: e.reason,
-                }],
-                1,
-            )
-        })?;
+        let input = ParquetInput::open(&customers.to_string_lossy())
+            .map_err(|e| rejected(lang, display, vec![row_error(e)], 1))?;
         let (keys, store_ids) = store_keys(self).await?;
         let total = input.rows;
         progress("checking", 0, total);
@@ -443,17 +433,8 @@ fn first_pass(
         &|done, all| progress("checking", done, all),
     )
     .map_err(|e| {
-        rejected(
-            lang,
-            &e.file,
-            vec![RowError {
-                file: e.file.clone(),
-                line: 0,
-                column: e.column,
-                reason: e.reason,
-            }],
-            1,
-        )
+        let file = e.file.clone();
+        rejected(lang, &file, vec![row_error(e)], 1)
     })?;
     if bad > 0 {
         let shown = input

@@ -15,7 +15,8 @@ const ID: &[ColumnType] = &[ColumnType::Text, ColumnType::Integer];
 const DATE: &[ColumnType] = &[ColumnType::Date, ColumnType::Timestamp, ColumnType::Text];
 const AMOUNT: &[ColumnType] = &[ColumnType::Decimal, ColumnType::Float, ColumnType::Integer];
 
-fn row_error(e: ReadError) -> RowError {
+/// A Parquet reading error as a bad-row report (row 0: the file or column as a whole).
+pub(super) fn row_error(e: ReadError) -> RowError {
     RowError {
         file: e.file,
         line: 0,

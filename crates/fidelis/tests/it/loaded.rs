@@ -75,6 +75,16 @@ fn write_results(
     }
 }
 
+/// The store's latest finished CLV run.
+async fn latest(t: &TestApp) -> storage::churn::AnalysisRun {
+    t.app
+        .store
+        .latest_analysis_run("clv")
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 async fn load(t: &TestApp, dir: &Path) -> Result<app::churn::loaded::LoadedRun, app::AppError> {
     t.app
         .load_clv_results(
@@ -97,13 +107,7 @@ async fn cluster_results_load_as_the_latest_run(t: &TestApp) {
     )
     .await;
     assert_eq!(s, 200, "{b}");
-    let made_here = t
-        .app
-        .store
-        .latest_analysis_run("clv")
-        .await
-        .unwrap()
-        .unwrap();
+    let made_here = latest(t).await;
     let before = values(t).await;
     assert!(before.len() > 400, "{}", before.len());
     let mut rows: Vec<(String, CustomerValueRow)> =
@@ -119,13 +123,7 @@ async fn cluster_results_load_as_the_latest_run(t: &TestApp) {
     let work = tempfile::tempdir().unwrap();
     let made_id = made_here.id;
     let unchanged = |what: &'static str| async move {
-        let latest = t
-            .app
-            .store
-            .latest_analysis_run("clv")
-            .await
-            .unwrap()
-            .unwrap();
+        let latest = latest(t).await;
         assert_eq!(latest.id, made_id, "{what}: the latest run is unchanged");
         assert_eq!(
             t.app.store.analysis_runs("clv", 10).await.unwrap().len(),
@@ -175,13 +173,7 @@ async fn cluster_results_load_as_the_latest_run(t: &TestApp) {
         (rows.len() as u64 + 3, rows.len() as u64, 3)
     );
     assert!(r.not_in_store_examples.contains(&"湖-2".to_string()));
-    let loaded = t
-        .app
-        .store
-        .latest_analysis_run("clv")
-        .await
-        .unwrap()
-        .unwrap();
+    let loaded = latest(t).await;
     assert_eq!(loaded.id, r.run_id);
     assert_ne!(loaded.id, made_here.id);
     assert_eq!(loaded.options["source"], "cluster");
